@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run every test.  Brings up the local Slurm clusters first when the cluster
+# script is present, so functional tests run against real controllers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+if [ -x cluster/cluster.sh ] && [ "${SKIP_CLUSTER:-0}" != 1 ]; then
+    bash cluster/cluster.sh up all
+fi
+exec "$PY" -m pytest -q "$@"

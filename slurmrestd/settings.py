@@ -1,0 +1,86 @@
+"""Every knob of the daemon in one place.
+
+``Settings`` is built once by the command line parser (``cli.py``) from the
+environment and argv, validated, and then handed down read-only.  Limits that
+protect the daemon (sizes, deadlines) live in ``Limits`` so that the HTTP parser
+and the connection manager read the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+#: Data parser plugins we can load, newest last.
+DATA_PARSERS = ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
+#: The default data parser, bound to the unversioned paths (/openapi*, /healthz …).
+DEFAULT_DATA_PARSER = "v0.0.45"
+#: OpenAPI plugins we can load, in the order their paths are registered.
+OPENAPI_PLUGINS = ("openapi/slurmctld", "openapi/slurmdbd", "openapi/util")
+#: REST authentication plugins, tried in this order unless -a says otherwise.
+AUTH_PLUGINS = ("rest_auth/local", "rest_auth/jwt")
+#: SLURMRESTD_SECURITY words.
+SECURITY_WORDS = ("become_user", "disable_unshare_files", "disable_unshare_sysv", "disable_user_check")
+
+DEFAULT_MAX_CONNECTIONS = 124
+
+
+def default_thread_count() -> int:
+    """Worker threads when -t is not given: 2 × CPUs, clamped to [2, 32]."""
+    return max(2, min(32, 2 * (os.cpu_count() or 1)))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sizes and deadlines that bound what one client can make the daemon do."""
+
+    #: Largest request line (method, target, version) before 414.
+    max_request_line_bytes: int = 16 * 1024
+    #: Largest header block (all field lines together) before 431.
+    max_header_bytes: int = 64 * 1024
+    #: Most header fields in one request before 431.
+    max_header_count: int = 128
+    #: Largest request body before 413 (the reference daemon's MAX_BODY_BYTES).
+    max_body_bytes: int = 50 * 1024 * 1024
+    #: Pipelined requests read ahead of the one being served; more bytes wait in the kernel.
+    max_pipelined_bytes: int = 1024 * 1024
+    #: Response bytes queued for a client before we stop reading its next request.
+    max_outbuf_bytes: int = 8 * 1024 * 1024
+    #: An idle keep-alive connection (no partial request) is closed after this.
+    idle_timeout_s: float = 60.0
+    #: A request must arrive whole (headers and body) within this after its first byte.
+    request_timeout_s: float = 60.0
+    #: A client that does not read our response for this long is dropped.
+    write_timeout_s: float = 60.0
+    #: On SIGINT/SIGTERM, in-flight requests get this long to finish.
+    shutdown_grace_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The daemon's configuration after argv and environment are merged."""
+
+    #: Listen specs as given (``host:port``, ``[v6]:port``, ``unix:/path``); empty means inet mode.
+    listen: tuple[str, ...] = ()
+    auth_plugins: tuple[str, ...] = AUTH_PLUGINS
+    data_parsers: tuple[str, ...] = DATA_PARSERS
+    openapi_plugins: tuple[str, ...] = OPENAPI_PLUGINS
+    slurm_conf: str | None = None
+    #: -u / -g: switch to this user / group after the sockets are open.
+    user: str | None = None
+    group: str | None = None
+    threads: int = field(default_factory=default_thread_count)
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    #: 0 = info; each -v adds one (verbose, debug, debug2 …).
+    verbosity: int = 0
+    security: frozenset[str] = frozenset()
+    generate_openapi_spec: bool = False
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def inet_mode(self) -> bool:
+        return not self.listen
+
+    @property
+    def become_user(self) -> bool:
+        return "become_user" in self.security
