@@ -1,0 +1,71 @@
+"""REST authentication: who is asking, decided before anything else is parsed.
+
+Each plugin looks at the request and its connection and either claims it
+(returns an ``Identity``), passes (returns ``None``), or refuses it (raises
+``AuthError``).  Plugins are tried in the order given with ``-a``; the first
+claim wins and a refusal ends the chain.  The ``Identity`` travels with the
+request down to the RPC client, which turns it into a Slurm credential: the
+daemon never changes its own user per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from slurmrestd.errors import E, SlurmError
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The authenticated caller of one request."""
+
+    #: "rest_auth/jwt" or "rest_auth/local".
+    plugin: str
+    #: User name the caller claims (jwt) or was proven to be (local); may be None for a bare token.
+    user_name: str | None
+    #: The caller's JWT, passed through to slurmctld/slurmdbd untouched.
+    token: str | None = None
+    #: Peer uid/gid for rest_auth/local.
+    uid: int | None = None
+    gid: int | None = None
+
+    def __repr__(self) -> str:  # never log the token
+        return "Identity(%s, user=%r, uid=%r)" % (self.plugin, self.user_name, self.uid)
+
+
+class AuthError(SlurmError):
+    """The request carries credentials we refuse."""
+
+    def __init__(self, reason: str, errno: int = E.ESLURM_AUTH_CRED_INVALID) -> None:
+        super().__init__(errno, reason, "rest_auth")
+
+
+class AuthPlugin(Protocol):
+    name: str
+
+    def authenticate(self, headers, conn) -> Identity | None: ...
+
+
+def build_chain(names: tuple[str, ...], become_user: bool = False) -> list[AuthPlugin]:
+    from slurmrestd.auth.jwt import JwtAuth
+    from slurmrestd.auth.local import LocalAuth
+
+    chain: list[AuthPlugin] = []
+    for n in names:
+        if n == "rest_auth/jwt":
+            chain.append(JwtAuth())
+        elif n == "rest_auth/local":
+            chain.append(LocalAuth(become_user=become_user))
+        else:
+            raise ValueError("unknown authentication plugin %r" % n)
+    return chain
+
+
+def authenticate(chain: list[AuthPlugin], headers, conn) -> Identity:
+    """Run the chain; raise AuthError when nobody claims or someone refuses."""
+    for plugin in chain:
+        ident = plugin.authenticate(headers, conn)
+        if ident is not None:
+            return ident
+    raise AuthError("no authentication credentials provided", E.ESLURM_AUTH_SKIP)

@@ -1,0 +1,229 @@
+"""Command line and environment → ``Settings``; the ``slurmrestd`` entry point.
+
+The options are the reference daemon's, letter for letter.  The environment is
+read first and the command line overrides it.  A bad option or value prints one
+line saying what is wrong, then the usage, on stderr, and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import getopt
+import os
+import sys
+from dataclasses import replace
+
+from slurmrestd import SLURM_COMPAT_RELEASE, __version__
+from slurmrestd.log import parse_level
+from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_MAX_CONNECTIONS, OPENAPI_PLUGINS,
+                                 SECURITY_WORDS, Limits, Settings)
+
+USAGE = """\
+Usage: slurmrestd [OPTIONS] <[host]:port|unix:/path/to/socket>...
+	-a <authentication plugins>
+		CSV list of REST authentication plugins (-a list to show them).
+	-d <data_parser plugins>
+		CSV list of data_parser plugins (-d list to show them).
+	-f <file>
+		Read this slurm.conf instead of the default.
+	-g <group>
+		Switch to this group after opening the sockets.
+	--generate-openapi-spec
+		Print the OpenAPI document for the selected plugins and exit.
+	-h, --help
+		Print this help message.
+	--max-connections <count>
+		Most connections processed at once (default %d).
+	-s <OpenAPI plugins>
+		CSV list of OpenAPI plugins (-s list to show them).
+	-t <thread count>
+		Number of worker threads.
+	-u <user>
+		Switch to this user after opening the sockets.
+	-v
+		Verbose mode. Multiple -v's increase verbosity.
+	-V
+		Print version information and exit.
+""" % DEFAULT_MAX_CONNECTIONS
+
+
+class UsageError(Exception):
+    """Bad command line or environment: one line of explanation."""
+
+
+class ListRequested(Exception):
+    """``-a list`` and friends: print the names and exit 0."""
+
+    def __init__(self, title: str, names: tuple[str, ...]) -> None:
+        super().__init__(title)
+        self.title = title
+        self.names = names
+
+
+def _split_csv(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _plugins(text: str, known: tuple[str, ...], prefix: str, what: str) -> tuple[str, ...]:
+    if text.strip().lower() == "list":
+        raise ListRequested("Possible %s plugins:" % what, known)
+    out: list[str] = []
+    for item in _split_csv(text):
+        name = item if item.startswith(prefix) else prefix + item
+        if name not in known:
+            raise UsageError("unknown %s plugin %r (known: %s)" % (what, item, ", ".join(known)))
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise UsageError("empty list of %s plugins" % what)
+    return tuple(out)
+
+
+def _data_parsers(text: str) -> tuple[str, ...]:
+    if text.strip().lower() == "list":
+        raise ListRequested("Possible data_parser plugins:", tuple("data_parser/" + v for v in DATA_PARSERS))
+    out: list[str] = []
+    for item in _split_csv(text):
+        name = item.removeprefix("data_parser/").split("+", 1)[0]
+        if name not in DATA_PARSERS:
+            raise UsageError("unknown data_parser plugin %r (known: %s)" % (item, ", ".join(DATA_PARSERS)))
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise UsageError("empty list of data_parser plugins")
+    return tuple(out)
+
+
+def _positive_int(text: str, what: str, maximum: int | None = None) -> int:
+    try:
+        value = int(text.strip(), 10)
+    except ValueError:
+        raise UsageError("invalid %s %r: not a number" % (what, text)) from None
+    if value < 1 or (maximum is not None and value > maximum):
+        raise UsageError("invalid %s %r: must be between 1 and %s" % (what, text, maximum or "∞"))
+    return value
+
+
+def _seconds(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError("invalid %s %r: not a number of seconds" % (what, text)) from None
+    if not value > 0:
+        raise UsageError("invalid %s %r: must be positive" % (what, text))
+    return value
+
+
+def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | None]:
+    """Return the settings and the base log level name (None: default)."""
+    kw: dict = {}
+    limits = Limits()
+    debug_level: str | None = None
+
+    # -- environment first ---------------------------------------------
+    for var in ("SLURMRESTD_DEBUG", "SLURM_DEBUG"):
+        if environ.get(var):
+            try:
+                debug_level = parse_level(environ[var])
+            except ValueError:
+                raise UsageError("Invalid env %s: %s" % (var, environ[var])) from None
+            break
+    if environ.get("SLURMRESTD_LISTEN"):
+        kw["listen"] = tuple(_split_csv(environ["SLURMRESTD_LISTEN"]))
+    if environ.get("SLURMRESTD_AUTH_TYPES"):
+        kw["auth_plugins"] = _plugins(environ["SLURMRESTD_AUTH_TYPES"], AUTH_PLUGINS, "rest_auth/", "REST authentication")
+    if environ.get("SLURMRESTD_MAX_CONNECTIONS"):
+        kw["max_connections"] = _positive_int(environ["SLURMRESTD_MAX_CONNECTIONS"], "SLURMRESTD_MAX_CONNECTIONS")
+    if environ.get("SLURMRESTD_OPENAPI_PLUGINS"):
+        kw["openapi_plugins"] = _plugins(environ["SLURMRESTD_OPENAPI_PLUGINS"], OPENAPI_PLUGINS, "openapi/", "OpenAPI")
+    if environ.get("SLURMRESTD_DATA_PARSER_PLUGINS"):
+        kw["data_parsers"] = _data_parsers(environ["SLURMRESTD_DATA_PARSER_PLUGINS"])
+    if environ.get("SLURMRESTD_SECURITY"):
+        words = set()
+        for w in _split_csv(environ["SLURMRESTD_SECURITY"]):
+            if w.lower() not in SECURITY_WORDS:
+                raise UsageError("Unexpected value in SLURMRESTD_SECURITY=%s" % w)
+            words.add(w.lower())
+        kw["security"] = frozenset(words)
+    if environ.get("SLURM_CONF"):
+        kw["slurm_conf"] = environ["SLURM_CONF"]
+    for var, fld in (("SLURMRESTD_IDLE_TIMEOUT", "idle_timeout_s"),
+                     ("SLURMRESTD_REQUEST_TIMEOUT", "request_timeout_s"),
+                     ("SLURMRESTD_WRITE_TIMEOUT", "write_timeout_s"),
+                     ("SLURMRESTD_SHUTDOWN_GRACE", "shutdown_grace_s")):
+        if environ.get(var):
+            limits = replace(limits, **{fld: _seconds(environ[var], var)})
+
+    # -- then the command line ------------------------------------------
+    try:
+        opts, args = getopt.gnu_getopt(
+            argv, "a:d:f:g:hs:t:u:vV",
+            ["help", "max-connections=", "generate-openapi-spec", "autocomplete="])
+    except getopt.GetoptError as e:
+        raise UsageError(str(e)) from None
+    verbosity = 0
+    for opt, val in opts:
+        if opt == "-a":
+            kw["auth_plugins"] = _plugins(val, AUTH_PLUGINS, "rest_auth/", "REST authentication")
+        elif opt == "-d":
+            kw["data_parsers"] = _data_parsers(val)
+        elif opt == "-f":
+            kw["slurm_conf"] = val
+        elif opt == "-g":
+            kw["group"] = val
+        elif opt in ("-h", "--help"):
+            raise ListRequested("", ())
+        elif opt == "-s":
+            kw["openapi_plugins"] = _plugins(val, OPENAPI_PLUGINS, "openapi/", "OpenAPI")
+        elif opt == "-t":
+            kw["threads"] = _positive_int(val, "thread count", 1024)
+        elif opt == "-u":
+            kw["user"] = val
+        elif opt == "-v":
+            verbosity += 1
+        elif opt == "-V":
+            raise ListRequested("version", ())
+        elif opt == "--max-connections":
+            kw["max_connections"] = _positive_int(val, "max connections")
+        elif opt == "--generate-openapi-spec":
+            kw["generate_openapi_spec"] = True
+        elif opt == "--autocomplete":
+            raise ListRequested("autocomplete:" + val, ())
+    if args:
+        kw["listen"] = tuple(args)
+    kw["verbosity"] = verbosity
+    kw["limits"] = limits
+    return Settings(**kw), debug_level
+
+
+def _autocomplete(prefix: str) -> None:
+    words = ["-a", "-d", "-f", "-g", "-h", "--help", "--max-connections", "-s", "-t", "-u", "-v", "-V",
+             "--generate-openapi-spec"]
+    print(" ".join(w for w in words if w.startswith(prefix)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        settings, debug_level = parse(argv, dict(os.environ))
+    except UsageError as e:
+        sys.stderr.write("slurmrestd: %s\n%s" % (e, USAGE))
+        return 1
+    except ListRequested as req:
+        if req.title == "":
+            sys.stderr.write(USAGE)
+        elif req.title == "version":
+            print("slurmrestd-py %s (Slurm %s REST API)" % (__version__, SLURM_COMPAT_RELEASE))
+        elif req.title.startswith("autocomplete:"):
+            _autocomplete(req.title.split(":", 1)[1])
+        else:
+            sys.stderr.write(req.title + "\n")
+            for n in req.names:
+                sys.stderr.write("%s\n" % n)
+        return 0
+    from slurmrestd.daemon import run
+
+    return run(settings, debug_level)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

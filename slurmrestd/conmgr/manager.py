@@ -1,0 +1,553 @@
+"""The connection manager: one selector loop that owns every socket.
+
+The loop thread accepts, reads, hands bytes to each connection's protocol,
+writes queued output and enforces deadlines.  Blocking work (a request talking
+to slurmctld) runs on the worker pool; its result comes back through
+``call_soon``, which wakes the loop.
+
+Admission control
+-----------------
+``max_connections`` bounds the connections that are *busy*: a request partly
+received, being processed, or a response still being written.  Idle keep-alive
+connections do not count, so a crowd of idle clients cannot lock out an active
+one.  At the limit the listeners leave the selector (new clients wait in the
+kernel backlog rather than being refused) and an idle connection that starts
+a new request is parked until a slot frees up.  Separately, the total number of
+open connections is capped by the file descriptor limit.
+
+Deadlines (``Limits``): an idle keep-alive connection is closed after
+``idle_timeout_s``; a request must arrive whole within ``request_timeout_s`` of
+its first byte; a peer that stops reading our response is dropped after
+``write_timeout_s`` without progress.
+"""
+
+from __future__ import annotations
+
+import collections
+import errno
+import logging
+import os
+import resource
+import selectors
+import signal
+import socket
+import threading
+import time
+from typing import Callable
+
+from slurmrestd.conmgr.connection import Connection, Protocol
+from slurmrestd.conmgr.listen import Listener
+from slurmrestd.conmgr.workers import WorkerPool
+from slurmrestd.settings import Limits
+
+log = logging.getLogger("slurmrestd.conmgr")
+
+READ_CHUNK = 256 * 1024
+ACCEPT_BATCH = 64
+SWEEP_INTERVAL_S = 0.5
+_FD_RESERVE = 64  # descriptors kept free for RPC sockets, logs and files
+
+ProtocolFactory = Callable[[Connection], Protocol]
+
+
+class _Waker:
+    """A socketpair that lets any thread interrupt the selector."""
+
+    def __init__(self) -> None:
+        self.r, self.w = socket.socketpair()
+        self.r.setblocking(False)
+        self.w.setblocking(False)
+
+    def wake(self) -> None:
+        try:
+            self.w.send(b"\0")
+        except (BlockingIOError, InterruptedError):
+            pass  # already pending
+        except OSError:
+            pass  # closed during shutdown
+
+    def drain(self) -> None:
+        try:
+            while self.r.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+
+    def close(self) -> None:
+        self.r.close()
+        self.w.close()
+
+
+class ConnectionManager:
+    def __init__(self, limits: Limits, max_connections: int, workers: WorkerPool,
+                 protocol_factory: ProtocolFactory) -> None:
+        self.limits = limits
+        self.max_connections = max(1, max_connections)
+        self.workers = workers
+        self.protocol_factory = protocol_factory
+        self.selector = selectors.DefaultSelector()
+        self.listeners: list[Listener] = []
+        self.connections: dict[int, Connection] = {}  # keyed by read fd
+        self._busy: set[Connection] = set()
+        self._parked: collections.deque[Connection] = collections.deque()
+        self._accepting = False
+        self._accept_retry_at = 0.0
+        self._fd_events: dict[int, int] = {}
+        self._callbacks: collections.deque[Callable[[], None]] = collections.deque()
+        self._waker = _Waker()
+        self.selector.register(self._waker.r, selectors.EVENT_READ, self._waker)
+        self._stop_requested = False
+        self._stop_reason = ""
+        self._draining_until: float | None = None
+        self._inet_conn: Connection | None = None
+        self._unselectable: set[Connection] = set()
+        self._next_sweep = 0.0
+        self.max_open = self._open_fd_budget()
+        self.signal_handlers: dict[int, Callable[[], None]] = {}
+        #: Set by the protocol of the inet-mode connection when it failed.
+        self.inet_failed = False
+
+    # -- set-up ----------------------------------------------------------
+
+    @staticmethod
+    def _open_fd_budget() -> int:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and soft < hard:
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+                soft = hard
+            except (ValueError, OSError):
+                pass
+        if soft == resource.RLIM_INFINITY:
+            soft = 1 << 20
+        return max(16, soft - _FD_RESERVE)
+
+    def add_listener(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+        log.info("listening on %s", listener.address)
+
+    def add_inet(self, rfd: int, wfd: int) -> Connection:
+        """Serve the one client on already-open descriptors (inet mode)."""
+        sock = None
+        try:
+            probe = socket.socket(fileno=os.dup(rfd))
+            if probe.type == socket.SOCK_STREAM:
+                sock = probe
+            else:
+                probe.close()
+        except OSError:
+            sock = None
+        is_unix = sock is not None and sock.family == socket.AF_UNIX
+        if sock is not None:
+            sock.close()
+        for fd in {rfd, wfd}:
+            os.set_blocking(fd, False)
+        conn = Connection(self, rfd, wfd, "inet:stdin", sock=None, is_unix=is_unix)
+        self._inet_conn = conn
+        self._add_connection(conn)
+        return conn
+
+    # -- threads ---------------------------------------------------------
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the loop thread (thread-safe)."""
+        self._callbacks.append(fn)
+        self._waker.wake()
+
+    def submit(self, conn: Connection, work: Callable[[], Callable[[], None] | None]) -> None:
+        """Run ``work`` on a worker; the callable it returns then runs on the loop.
+
+        The connection counts as busy until the follow-up has run.
+        """
+        conn.busy = True
+        self._refresh(conn)
+
+        def run() -> None:
+            done: Callable[[], None] | None = None
+            try:
+                done = work()
+            finally:
+                def finish() -> None:
+                    conn.busy = False
+                    if done is not None and not conn.closed:
+                        done()
+                    self._refresh(conn)
+                self.call_soon(finish)
+
+        self.workers.submit(run)
+
+    # -- control ---------------------------------------------------------
+
+    def request_stop(self, reason: str = "") -> None:
+        """Stop accepting, finish in-flight requests within the grace period, then return from run()."""
+        self._stop_requested = True
+        self._stop_reason = reason
+        self._waker.wake()
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        # Runs in the main thread between bytecodes; keep it trivial.
+        self._callbacks.append(lambda: self._handle_signal(signum))
+        self._waker.wake()
+
+    def _handle_signal(self, signum: int) -> None:
+        handler = self.signal_handlers.get(signum)
+        if handler is not None:
+            handler()
+        elif signum in (signal.SIGINT, signal.SIGTERM):
+            log.info("caught %s: shutting down", signal.Signals(signum).name)
+            self.request_stop(signal.Signals(signum).name)
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+        signal.set_wakeup_fd(self._waker.w.fileno(), warn_on_full_buffer=False)
+
+    # -- main loop -------------------------------------------------------
+
+    def run(self) -> None:
+        self._update_accepting()
+        while True:
+            now = time.monotonic()
+            if self._stop_requested and self._draining_until is None:
+                self._begin_drain(now)
+            if self._draining_until is not None:
+                if not self.connections or now >= self._draining_until:
+                    break
+            if self._inet_conn is not None and self._inet_conn.closed:
+                break
+            timeout = max(0.0, min(SWEEP_INTERVAL_S, self._next_sweep - now))
+            if self._callbacks or self._unselectable:
+                timeout = 0.0
+            try:
+                events = self.selector.select(timeout)
+            except InterruptedError:
+                events = []
+            for key, mask in events:
+                data = key.data
+                if data is self._waker:
+                    self._waker.drain()
+                elif isinstance(data, Listener):
+                    self._accept(data)
+                else:
+                    conn, role = data
+                    if mask & selectors.EVENT_READ and role in ("r", "rw") and not conn.closed:
+                        self._do_read(conn)
+                    if mask & selectors.EVENT_WRITE and role in ("w", "rw") and not conn.closed:
+                        self._do_write(conn)
+            for conn in list(self._unselectable):
+                if not conn.closed:
+                    self._do_read(conn)
+                    self._do_write(conn)
+            self._run_callbacks()
+            now = time.monotonic()
+            if now >= self._next_sweep:
+                self._sweep(now)
+                self._next_sweep = now + SWEEP_INTERVAL_S
+        self._shutdown()
+
+    def _run_callbacks(self) -> None:
+        while self._callbacks:
+            fn = self._callbacks.popleft()
+            try:
+                fn()
+            except Exception:
+                log.exception("error in loop callback")
+
+    def _begin_drain(self, now: float) -> None:
+        self._draining_until = now + self.limits.shutdown_grace_s
+        for l in self.listeners:
+            self._unregister_listener(l)
+            l.close()
+        self.listeners.clear()
+        self._accepting = False
+        for conn in list(self.connections.values()):
+            if conn.is_idle():
+                self.close(conn)
+            else:
+                self._update_interest(conn)
+
+    def _shutdown(self) -> None:
+        for conn in list(self.connections.values()):
+            if conn.busy or conn.outbuf:
+                log.warning("[%s] closing connection with a request still in progress", conn.name)
+            self.close(conn)
+        for l in self.listeners:
+            l.close()
+        self.listeners.clear()
+        try:
+            signal.set_wakeup_fd(-1)
+        except ValueError:
+            pass  # not the main thread
+        self.selector.close()
+        self._waker.close()
+
+    @property
+    def draining(self) -> bool:
+        return self._draining_until is not None
+
+    # -- accepting -------------------------------------------------------
+
+    def _update_accepting(self) -> None:
+        want = (not self._stop_requested
+                and len(self._busy) < self.max_connections
+                and len(self.connections) < self.max_open
+                and time.monotonic() >= self._accept_retry_at)
+        if want == self._accepting:
+            return
+        self._accepting = want
+        for l in self.listeners:
+            if want:
+                self.selector.register(l.sock, selectors.EVENT_READ, l)
+            else:
+                self._unregister_listener(l)
+        if not want and self.listeners:
+            log.debug("deferring new connections: %d/%d busy, %d open",
+                      len(self._busy), self.max_connections, len(self.connections))
+
+    def _unregister_listener(self, l: Listener) -> None:
+        try:
+            self.selector.unregister(l.sock)
+        except (KeyError, ValueError):
+            pass
+
+    def _accept(self, listener: Listener) -> None:
+        for _ in range(ACCEPT_BATCH):
+            if not self._accepting:
+                return
+            try:
+                sock, addr = listener.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    log.warning("accept on %s failed: %s; retrying shortly", listener.address, e.strerror)
+                    self._accept_retry_at = time.monotonic() + 1.0
+                    self._update_accepting()
+                    return
+                if e.errno in (errno.ECONNABORTED, errno.EPROTO):
+                    continue
+                raise
+            sock.setblocking(False)
+            if sock.family == socket.AF_UNIX:
+                name = "%s(fd:%d)" % (listener.address, sock.fileno())
+                is_unix = True
+            else:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if sock.family == socket.AF_INET6:
+                    name = "[%s]:%d" % (addr[0], addr[1])
+                else:
+                    name = "%s:%d" % (addr[0], addr[1])
+                is_unix = False
+            conn = Connection(self, sock.fileno(), sock.fileno(), name, sock=sock, is_unix=is_unix)
+            self._add_connection(conn)
+            if len(self.connections) >= self.max_open:
+                self._update_accepting()
+
+    def _add_connection(self, conn: Connection) -> None:
+        self.connections[conn.rfd] = conn
+        conn.protocol = self.protocol_factory(conn)
+        log.debug("[%s] new connection (%d open)", conn.name, len(self.connections))
+        self._update_interest(conn)
+
+    # -- I/O -------------------------------------------------------------
+
+    def _do_read(self, conn: Connection) -> None:
+        if not self._want_read(conn):
+            return
+        if conn.is_idle() and conn not in self._busy and len(self._busy) >= self.max_connections:
+            # At the limit: leave the new request in the kernel until a slot frees.
+            self._park(conn)
+            return
+        room = max(0, self.limits.max_pipelined_bytes - len(conn.inbuf))
+        try:
+            if conn.sock is not None:
+                data = conn.sock.recv(min(READ_CHUNK, room or 1))
+            else:
+                data = os.read(conn.rfd, min(READ_CHUNK, room or 1))
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            log.debug("[%s] read failed: %s", conn.name, e.strerror)
+            self.close(conn)
+            return
+        conn.last_activity = time.monotonic()
+        if not data:
+            conn.read_eof = True
+            if conn.protocol is not None:
+                conn.protocol.eof_received(conn)
+        else:
+            conn.inbuf += data
+            if conn.protocol is not None:
+                conn.protocol.data_received(conn)
+        self._refresh(conn)
+
+    def _flush(self, conn: Connection) -> None:
+        """Send what can be sent now; the rest waits for writability."""
+        if conn.outbuf:
+            self._do_write(conn)
+        elif conn.closing:
+            self.close(conn)
+        else:
+            self._refresh(conn)
+
+    def _do_write(self, conn: Connection) -> None:
+        while conn.outbuf:
+            try:
+                if conn.sock is not None:
+                    n = conn.sock.send(conn.outbuf)
+                else:
+                    n = os.write(conn.wfd, conn.outbuf)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as e:
+                log.debug("[%s] write failed: %s", conn.name, e.strerror)
+                self.close(conn)
+                return
+            if n <= 0:
+                break
+            del conn.outbuf[:n]
+            now = time.monotonic()
+            conn.last_activity = now
+            conn.write_started = now if conn.outbuf else None
+        if not conn.outbuf and conn.closing:
+            self.close(conn)
+            return
+        self._refresh(conn)
+
+    def close(self, conn: Connection) -> None:
+        if conn.closed:
+            return
+        conn.closed = True
+        for fd in {conn.rfd, conn.wfd}:
+            if fd in self._fd_events:
+                try:
+                    self.selector.unregister(fd)
+                except (KeyError, ValueError):
+                    pass
+                del self._fd_events[fd]
+        self.connections.pop(conn.rfd, None)
+        self._busy.discard(conn)
+        self._unselectable.discard(conn)
+        if conn.protocol is not None:
+            try:
+                conn.protocol.connection_lost(conn)
+            except Exception:
+                log.exception("[%s] error while closing", conn.name)
+        if conn.sock is not None:
+            try:
+                conn.sock.close()
+            except OSError:
+                pass
+        elif conn is self._inet_conn:
+            # Leave stdin/stdout open for the process; just stop using them.
+            pass
+        conn.inbuf.clear()
+        conn.outbuf.clear()
+        log.debug("[%s] closed (%d open)", conn.name, len(self.connections))
+        self._release_slot()
+
+    # -- bookkeeping -----------------------------------------------------
+
+    def _want_read(self, conn: Connection) -> bool:
+        if conn.closed or conn.read_eof or conn.closing or not conn.reading:
+            return False
+        if len(conn.inbuf) >= self.limits.max_pipelined_bytes:
+            return False
+        if len(conn.outbuf) >= self.limits.max_outbuf_bytes:
+            return False
+        if self.draining and conn.is_idle():
+            return False
+        return True
+
+    def _update_interest(self, conn: Connection) -> None:
+        if conn.closed:
+            return
+        want_r = self._want_read(conn)
+        want_w = bool(conn.outbuf)
+        if conn.rfd == conn.wfd:
+            self._set_events(conn, conn.rfd, (selectors.EVENT_READ if want_r else 0)
+                             | (selectors.EVENT_WRITE if want_w else 0), "rw")
+        else:
+            self._set_events(conn, conn.rfd, selectors.EVENT_READ if want_r else 0, "r")
+            self._set_events(conn, conn.wfd, selectors.EVENT_WRITE if want_w else 0, "w")
+
+    def _set_events(self, conn: Connection, fd: int, events: int, role: str) -> None:
+        old = self._fd_events.get(fd, 0)
+        if old == events:
+            return
+        try:
+            if events == 0:
+                self.selector.unregister(fd)
+                del self._fd_events[fd]
+            elif old == 0:
+                self.selector.register(fd, events, (conn, role))
+                self._fd_events[fd] = events
+            else:
+                self.selector.modify(fd, events, (conn, role))
+                self._fd_events[fd] = events
+        except PermissionError:
+            # Regular files (inet mode with redirected stdin/stdout) cannot be polled;
+            # they are always ready, so the loop services them directly.
+            self._unselectable.add(conn)
+            conn.selectable = False
+
+    def _refresh(self, conn: Connection) -> None:
+        """Recompute busy/idle state, selector interest and admission after any change."""
+        if conn.closed:
+            return
+        if conn.is_idle():
+            if conn in self._busy:
+                self._busy.discard(conn)
+                self._release_slot()
+            if self.draining:
+                self.close(conn)
+                return
+        else:
+            self._busy.add(conn)
+        self._update_interest(conn)
+        self._update_accepting()
+
+    def _park(self, conn: Connection) -> None:
+        if conn.reading:
+            conn.reading = False
+            self._parked.append(conn)
+            self._update_interest(conn)
+        self._update_accepting()
+
+    def _release_slot(self) -> None:
+        while self._parked and len(self._busy) < self.max_connections:
+            conn = self._parked.popleft()
+            if conn.closed:
+                continue
+            conn.reading = True
+            self._update_interest(conn)
+            # It had data waiting: count it now so the slot is not given twice.
+            self._busy.add(conn)
+        self._update_accepting()
+
+    def _sweep(self, now: float) -> None:
+        lim = self.limits
+        if not self._accepting:
+            self._update_accepting()
+        for conn in list(self.connections.values()):
+            if conn.closed or conn.busy:
+                continue
+            if conn.outbuf:
+                if conn.write_started is not None and now - conn.write_started > lim.write_timeout_s:
+                    log.info("[%s] peer stopped reading for %.0fs: closing", conn.name, lim.write_timeout_s)
+                    self.close(conn)
+            elif conn.request_started is not None:
+                if now - conn.request_started > lim.request_timeout_s:
+                    log.info("[%s] request not complete after %.0fs: closing", conn.name, lim.request_timeout_s)
+                    timed_out = getattr(conn.protocol, "request_timed_out", None)
+                    if timed_out is not None:
+                        timed_out(conn)
+                    else:
+                        self.close(conn)
+            elif conn.is_idle() and conn is not self._inet_conn:
+                if now - conn.last_activity > lim.idle_timeout_s:
+                    log.debug("[%s] idle for %.0fs: closing", conn.name, lim.idle_timeout_s)
+                    self.close(conn)
+            elif conn.read_eof and conn.is_idle():
+                self.close(conn)

@@ -1,0 +1,143 @@
+"""Composition root: build every part from the settings and run.
+
+Order matters for privileges: lock down (no new privileges, unshare), open the
+sockets, then switch to -u/-g, then refuse to run as a privileged user.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+
+from slurmrestd import log as logsetup
+from slurmrestd import security
+from slurmrestd.auth import build_chain
+from slurmrestd.conmgr import ConnectionManager, WorkerPool
+from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
+from slurmrestd.http.server import HttpSession
+from slurmrestd.operations import core, util
+from slurmrestd.operations.app import RestApp
+from slurmrestd.operations.router import Router
+from slurmrestd.settings import Settings
+from slurmrestd.site import Site
+
+log = logging.getLogger("slurmrestd")
+
+
+class StartupError(Exception):
+    """Something that must stop the daemon before it serves anything."""
+
+
+def build_document(settings: Settings, router: Router | None, site: Site) -> dict:
+    from slurmrestd.openapi import build_document as build
+
+    registered = None
+    if router is not None:
+        bound = {(b.template, b.method) for b in router.bindings}
+        registered = lambda template, method: (template, method) in bound  # noqa: E731
+    return build(settings.data_parsers, settings.openapi_plugins, registered, site.release)
+
+
+def build_router(settings: Settings, site: Site) -> tuple[Router, core.CachedDocument]:
+    router = Router()
+    if "openapi/util" in settings.openapi_plugins:
+        util.bind(router, settings.data_parsers)
+    document = core.CachedDocument(lambda: build_document(settings, router, site))
+    core.bind(router, document)
+    return router, document
+
+
+def load_slurm_conf(settings: Settings):
+    """Read slurm.conf when a plugin needs the controller; None when not needed."""
+    needs = {"openapi/slurmctld", "openapi/slurmdbd"} & set(settings.openapi_plugins)
+    try:
+        from slurmrestd.rpc.conf import SlurmConfigError, load_config
+    except ImportError:
+        if needs:
+            raise StartupError("the Slurm RPC client is not available in this build") from None
+        return None
+    try:
+        return load_config(settings.slurm_conf)
+    except SlurmConfigError as e:
+        if needs:
+            raise StartupError(str(e)) from None
+        log.debug("no slurm.conf: %s", e)
+        return None
+
+
+def generate_spec(settings: Settings) -> int:
+    from slurmrestd import serializers
+
+    site = Site(settings)
+    router, document = build_router(settings, site)
+    sys.stdout.buffer.write(serializers.dump("application/json", document.document))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def run(settings: Settings, debug_level: str | None) -> int:
+    logsetup.setup(logsetup.effective_level(debug_level, settings.verbosity))
+    try:
+        if settings.generate_openapi_spec:
+            return generate_spec(settings)
+        return _serve(settings)
+    except (StartupError, security.SecurityError, ListenError) as e:
+        log.error("%s", e)
+        return 1
+
+
+def _serve(settings: Settings) -> int:
+    sec = settings.security
+    if settings.become_user:
+        security.check_become_user_root()
+    uid = gid = None
+    if settings.user:
+        uid, gid = security.resolve_user(settings.user)
+    if settings.group:
+        gid = security.resolve_group(settings.group)
+    security.lock_down(unshare_files="disable_unshare_files" not in sec,
+                       unshare_sysv="disable_unshare_sysv" not in sec)
+
+    slurm_conf = load_slurm_conf(settings)
+    site = Site(settings, slurm_conf)
+
+    listeners = systemd_listeners()
+    if not listeners:
+        for spec in settings.listen:
+            listeners.extend(open_listeners(spec))
+
+    security.drop_privileges(uid, gid)
+    if "disable_user_check" not in sec:
+        security.check_user(getattr(slurm_conf, "slurm_user_id", None), settings.become_user)
+    else:
+        log.warning("SLURMRESTD_SECURITY=disable_user_check: privilege checks are off (development only)")
+
+    router, document = build_router(settings, site)
+    app = RestApp(router, build_chain(settings.auth_plugins, settings.become_user), site)
+    workers = WorkerPool(settings.threads)
+    manager = ConnectionManager(settings.limits, settings.max_connections, workers,
+                                lambda conn: HttpSession(conn, app, settings.limits))
+    manager.signal_handlers[signal.SIGHUP] = logsetup.reopen
+    manager.install_signal_handlers()
+
+    if listeners:
+        for l in listeners:
+            manager.add_listener(l)
+        # Warm the document now so the first client does not pay for it.
+        workers.submit(lambda: document.document)
+    else:
+        log.debug("inet mode: serving the client on stdin/stdout")
+        manager.add_inet(0, 1)
+
+    log.info("slurmrestd started: %d worker threads, max %d busy connections",
+             workers.size, settings.max_connections)
+    try:
+        manager.run()
+    finally:
+        workers.shutdown(timeout=1.0)
+    if not listeners and manager.inet_failed:
+        return 1
+    log.info("slurmrestd stopped")
+    return 0

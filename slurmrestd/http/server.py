@@ -1,0 +1,154 @@
+"""HTTP/1.1 over a conmgr connection.
+
+``HttpSession`` is the conmgr protocol for one connection: on the loop thread
+it feeds bytes to the sans-I/O ``RequestParser``; each complete request goes to
+a worker, which calls the application (the router) and returns the response
+bytes; back on the loop thread the response is queued and, for keep-alive
+connections, the next pipelined request is parsed.  One request per
+connection is in flight at a time, so responses keep request order.
+
+Every protocol error ends in exactly one error response and a close.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from slurmrestd.conmgr.connection import Connection
+from slurmrestd.http.events import NEED_DATA, ContinueExpected, Request
+from slurmrestd.http.parser import HttpError, RequestParser
+from slurmrestd.http.response import build_continue, build_response, error_response
+from slurmrestd.settings import Limits
+
+log = logging.getLogger("slurmrestd.http")
+
+
+@dataclass
+class Response:
+    """What the application returns for one request."""
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    #: Close the connection after this response.
+    close: bool = False
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: The application: called on a worker thread with the request and its connection.
+App = Callable[[Request, Connection], Response]
+
+
+class HttpSession:
+    __slots__ = ("conn", "app", "parser", "in_flight", "peer_eof", "failed", "last_status")
+
+    def __init__(self, conn: Connection, app: App, limits: Limits) -> None:
+        self.conn = conn
+        self.app = app
+        self.parser = RequestParser(limits)
+        self.in_flight = False
+        self.peer_eof = False
+        self.failed = False
+        self.last_status = 0
+
+    # -- conmgr protocol -------------------------------------------------
+
+    def data_received(self, conn: Connection) -> None:
+        if not self.in_flight and not self.failed:
+            self._pump(conn)
+
+    def eof_received(self, conn: Connection) -> None:
+        self.peer_eof = True
+        if self.in_flight or self.failed:
+            return
+        self._pump(conn)
+        if not self.in_flight and not conn.closed and not self.failed:
+            conn.close_after_write()
+
+    def connection_lost(self, conn: Connection) -> None:
+        self.app = _closed_app
+
+    def is_idle(self) -> bool:
+        return (not self.in_flight and not self.failed
+                and self.parser.at_request_boundary and self.parser.buffered_bytes == 0)
+
+    def request_timed_out(self, conn: Connection) -> None:
+        self._fail(conn, HttpError(408, 0, "Request not received in time"))
+
+    # -- internals -------------------------------------------------------
+
+    def _pump(self, conn: Connection) -> None:
+        """Parse as far as possible; start at most one request."""
+        if conn.inbuf:
+            if self.parser.at_request_boundary and conn.request_started is None:
+                conn.request_started = time.monotonic()
+            self.parser.receive_data(bytes(conn.inbuf))
+            conn.inbuf.clear()
+        if self.peer_eof:
+            self.parser.receive_data(b"")
+        while True:
+            try:
+                event = self.parser.next_event()
+            except HttpError as err:
+                self._fail(conn, err)
+                return
+            if event is NEED_DATA:
+                if self.parser.at_request_boundary and self.parser.buffered_bytes == 0:
+                    conn.request_started = None
+                return
+            if isinstance(event, ContinueExpected) or event is ContinueExpected:
+                conn.write(build_continue(self.parser.version or "1.1"))
+                continue
+            if isinstance(event, Request):
+                conn.request_started = None
+                self._start(conn, event)
+                return
+            return  # PAUSED or closed: wait for the response to be written
+
+    def _start(self, conn: Connection, request: Request) -> None:
+        self.in_flight = True
+        app = self.app
+
+        def work() -> Callable[[], None]:
+            try:
+                resp = app(request, conn)
+            except Exception:
+                log.exception("[%s] %s %s failed", conn.name, request.method, request.path)
+                resp = Response(500, b"Unexpected internal error", "text/plain", close=True)
+            data = build_response(
+                resp.status, resp.body, resp.content_type, version=request.version,
+                close=resp.close or not request.keep_alive,
+                head=request.method == "HEAD", extra_headers=resp.headers)
+            close = resp.close or not request.keep_alive
+            status = resp.status
+            return lambda: self._finish(conn, data, close, status)
+
+        conn.manager.submit(conn, work)
+
+    def _finish(self, conn: Connection, data: bytes, close: bool, status: int) -> None:
+        self.in_flight = False
+        self.last_status = status
+        conn.write(data)
+        if close or self.peer_eof or conn.manager.draining:
+            conn.close_after_write()
+            return
+        self.parser.start_next_request()
+        self._pump(conn)
+
+    def _fail(self, conn: Connection, err: HttpError) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        self.last_status = err.status
+        if conn is conn.manager._inet_conn:
+            conn.manager.inet_failed = True
+        log.info("[%s] rejecting request: %d %s", conn.name, err.status, err.message)
+        conn.write(error_response(err, self.parser.version or "1.1"))
+        conn.close_after_write()
+
+
+def _closed_app(request: Request, conn: Connection) -> Response:
+    return Response(503, b"", None, close=True)

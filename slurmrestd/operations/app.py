@@ -1,0 +1,107 @@
+"""The request pipeline, in the reference daemon's order.
+
+authenticate → find the path → pick input and output formats → decode the
+input → run the handler → wrap the result in the meta/errors/warnings envelope
+→ serialize.  Failures before the handler runs answer ``text/plain`` (as the
+reference does); once a handler runs, the answer is always the envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slurmrestd import serializers
+from slurmrestd.auth import AuthError, authenticate
+from slurmrestd.errors import E, SlurmError, http_status_for
+from slurmrestd.http import mime
+from slurmrestd.http.server import Response
+from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.router import Router
+
+log = logging.getLogger("slurmrestd.operations")
+
+UNKNOWN_URL_TEXT = (b"Unable to find requested URL endpoint. Please query the '/openapi/v3' endpoint "
+                    b"or visit 'https://slurm.schedmd.com/rest_api.html' for the OpenAPI specification "
+                    b"which includes a list of all possible slurmrestd endpoints.")
+
+def _text(status: int, text: str | bytes) -> Response:
+    body = text.encode() if isinstance(text, str) else text
+    return Response(status, body, "text/plain")
+
+
+class RestApp:
+    """Callable given to ``HttpSession``: one request in, one response out."""
+
+    def __init__(self, router: Router, auth_chain: list, site: Any) -> None:
+        self.router = router
+        self.auth_chain = auth_chain
+        self.site = site
+
+    def __call__(self, request, conn) -> Response:
+        log.info("operations_router: [%s] %s %s", conn.name, request.method, request.path)
+        try:
+            identity = authenticate(self.auth_chain, request.headers, conn)
+        except AuthError as e:
+            log.info("[%s] authentication failed: %s", conn.name, e.description)
+            return _text(401, "Authentication failure")
+
+        found = self.router.match(request.path)
+        if found is None:
+            return _text(404, UNKNOWN_URL_TEXT)
+        methods, params = found
+        binding = methods.get(request.method)
+        if binding is None:
+            allow = ", ".join(sorted(methods))
+            resp = _text(405, "Method %s not allowed here; allowed: %s" % (request.method, allow))
+            resp.headers.append(("Allow", allow))
+            return resp
+
+        try:
+            write_type = mime.resolve_write_type(request.headers.get("accept"))
+            body = request.body
+            read_type = mime.resolve_read_type(request.headers.get("content-type"), body)
+            if body and request.query:
+                raise SlurmError(E.ESLURM_HTTP_UNEXPECTED_BODY,
+                                 "Unexpected HTTP body provided when URL Query provided")
+            if body:
+                query = serializers.load(read_type, body)
+            elif request.query:
+                query = serializers.parse_query(request.query)
+            else:
+                query = None
+        except SlurmError as e:
+            return _text(http_status_for(e.errno), e.description)
+
+        ctx = OperationContext(request.method, request.path, params, query, identity,
+                               binding.version, self.site)
+        try:
+            result = binding.handler(ctx)
+        except SlurmError as e:
+            if not ctx.rc:
+                ctx.error(e.errno, e.description, e.source)
+            result = None
+        except Exception:
+            log.exception("[%s] handler for %s %s failed", conn.name, request.method, request.path)
+            ctx.error(E.SLURM_ERROR, "Internal error while processing the request", binding.template)
+            result = None
+
+        if not binding.envelope:
+            return self._raw(result, ctx, write_type)
+        if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
+            return Response(204)
+        doc: dict = dict(result) if isinstance(result, dict) else {}
+        doc["meta"] = self.site.meta(binding, conn, identity)
+        doc["errors"] = ctx.errors
+        doc["warnings"] = ctx.warnings
+        status = http_status_for(ctx.rc)
+        return Response(status, serializers.dump(write_type, doc), write_type)
+
+    def _raw(self, result: Any, ctx: OperationContext, write_type: str) -> Response:
+        if ctx.rc == E.ESLURM_REST_EMPTY_RESULT or result is None and not ctx.rc:
+            return Response(204)
+        if ctx.rc:
+            return _text(http_status_for(ctx.rc), ctx.errors[0]["description"])
+        if callable(result):  # pre-serialized documents: result(write_type) -> bytes
+            return Response(200, result(write_type), write_type)
+        return Response(200, serializers.dump(write_type, result), write_type)

@@ -1,0 +1,90 @@
+"""Path templates → handlers.
+
+Templates look like ``/slurm/v0.0.45/job/{job_id}``.  Paths are split on ``/``
+with empty segments dropped (so ``//slurm//v0.0.45/ping/`` matches
+``/slurm/v0.0.45/ping``, as the reference allows), then each segment is
+percent-decoded.  A literal segment beats a parameter at the same place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import unquote
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One operation: a concrete path template and method bound to a handler."""
+
+    template: str
+    method: str
+    handler: Callable[..., Any]
+    #: "openapi/slurmctld", "openapi/slurmdbd", "openapi/util" or "" for the core paths.
+    plugin: str = ""
+    #: Data parser version serving this path ("v0.0.45"), or None.
+    version: str | None = None
+    #: Wrap the handler's result in the meta/errors/warnings envelope.
+    envelope: bool = True
+    #: The operation's OpenAPI declaration, when it has one.
+    operation: Any = None
+
+
+@dataclass
+class _Node:
+    literal: dict[str, "_Node"] = field(default_factory=dict)
+    param: tuple[str, "_Node"] | None = None
+    methods: dict[str, Binding] = field(default_factory=dict)
+
+
+def split_path(path: str) -> list[str]:
+    return [unquote(p) for p in path.split("/") if p]
+
+
+class Router:
+    def __init__(self) -> None:
+        self._root = _Node()
+        self.bindings: list[Binding] = []
+
+    def add(self, binding: Binding) -> None:
+        node = self._root
+        for seg in [p for p in binding.template.split("/") if p]:
+            if seg.startswith("{") and seg.endswith("}"):
+                name = seg[1:-1]
+                if node.param is None:
+                    node.param = (name, _Node())
+                elif node.param[0] != name:
+                    raise ValueError("conflicting parameter names at %s" % binding.template)
+                node = node.param[1]
+            else:
+                node = node.literal.setdefault(seg, _Node())
+        if binding.method in node.methods:
+            raise ValueError("%s %s bound twice" % (binding.method, binding.template))
+        node.methods[binding.method] = binding
+        self.bindings.append(binding)
+
+    def match(self, path: str) -> tuple[dict[str, Binding], dict[str, str]] | None:
+        """Return (bindings by method, path parameters) or None when no path matches."""
+        segs = split_path(path)
+        params: dict[str, str] = {}
+
+        def walk(node: _Node, i: int) -> _Node | None:
+            if i == len(segs):
+                return node if node.methods else None
+            child = node.literal.get(segs[i])
+            if child is not None:
+                found = walk(child, i + 1)
+                if found is not None:
+                    return found
+            if node.param is not None:
+                name, child = node.param
+                found = walk(child, i + 1)
+                if found is not None:
+                    params[name] = segs[i]
+                    return found
+            return None
+
+        node = walk(self._root, 0)
+        if node is None:
+            return None
+        return node.methods, params
