@@ -11,6 +11,8 @@ import os
 import signal
 import sys
 
+from dataclasses import replace
+
 from slurmrestd import log as logsetup
 from slurmrestd import security
 from slurmrestd.auth import build_chain
@@ -20,7 +22,7 @@ from slurmrestd.http.server import HttpSession
 from slurmrestd.operations import core, util
 from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.router import Router
-from slurmrestd.settings import Settings
+from slurmrestd.settings import OPENAPI_PLUGINS, Settings
 from slurmrestd.site import Site
 
 log = logging.getLogger("slurmrestd")
@@ -49,9 +51,17 @@ def build_router(settings: Settings, site: Site) -> tuple[Router, core.CachedDoc
     return router, document
 
 
+def default_plugins(slurm_conf) -> tuple[str, ...]:
+    """The reference's default -s: slurmdbd only when accounting goes through it."""
+    if getattr(slurm_conf, "accounting_storage_type", "") == "accounting_storage/slurmdbd":
+        return ("openapi/slurmctld", "openapi/slurmdbd", "openapi/util")
+    return ("openapi/slurmctld", "openapi/util")
+
+
 def load_slurm_conf(settings: Settings):
     """Read slurm.conf when a plugin needs the controller; None when not needed."""
-    needs = {"openapi/slurmctld", "openapi/slurmdbd"} & set(settings.openapi_plugins)
+    plugins = settings.openapi_plugins if settings.openapi_plugins is not None else OPENAPI_PLUGINS
+    needs = {"openapi/slurmctld", "openapi/slurmdbd"} & set(plugins)
     try:
         from slurmrestd.rpc.conf import SlurmConfigError, load_config
     except ImportError:
@@ -71,6 +81,8 @@ def generate_spec(settings: Settings) -> int:
     from slurmrestd import serializers
 
     site = Site(settings)
+    if settings.openapi_plugins is None:
+        settings = replace(settings, openapi_plugins=OPENAPI_PLUGINS)
     router, document = build_router(settings, site)
     sys.stdout.buffer.write(serializers.dump("application/json", document.document))
     sys.stdout.buffer.flush()
@@ -91,6 +103,9 @@ def run(settings: Settings, debug_level: str | None) -> int:
 def _serve(settings: Settings) -> int:
     sec = settings.security
     if settings.become_user:
+        if not settings.inet_mode:
+            raise StartupError("become_user works only in inet mode (no listen address): "
+                               "a listening daemon cannot take on one caller's identity")
         security.check_become_user_root()
     uid = gid = None
     if settings.user:
@@ -101,6 +116,8 @@ def _serve(settings: Settings) -> int:
                        unshare_sysv="disable_unshare_sysv" not in sec)
 
     slurm_conf = load_slurm_conf(settings)
+    if settings.openapi_plugins is None:
+        settings = replace(settings, openapi_plugins=default_plugins(slurm_conf))
     site = Site(settings, slurm_conf)
 
     listeners = systemd_listeners()
@@ -108,6 +125,10 @@ def _serve(settings: Settings) -> int:
         for spec in settings.listen:
             listeners.extend(open_listeners(spec))
 
+    for l in listeners:
+        if l.unix_path and (uid is not None or gid is not None):
+            # Hand the socket file to the user we become, so it stays usable and removable.
+            os.chown(l.unix_path, -1 if uid is None else uid, -1 if gid is None else gid)
     security.drop_privileges(uid, gid)
     if "disable_user_check" not in sec:
         security.check_user(getattr(slurm_conf, "slurm_user_id", None), settings.become_user)

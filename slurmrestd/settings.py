@@ -64,7 +64,8 @@ class Settings:
     listen: tuple[str, ...] = ()
     auth_plugins: tuple[str, ...] = AUTH_PLUGINS
     data_parsers: tuple[str, ...] = DATA_PARSERS
-    openapi_plugins: tuple[str, ...] = OPENAPI_PLUGINS
+    #: None: slurmctld and util, plus slurmdbd when accounting goes through slurmdbd (as the reference).
+    openapi_plugins: tuple[str, ...] | None = None
     slurm_conf: str | None = None
     #: -u / -g: switch to this user / group after the sockets are open.
     user: str | None = None

@@ -194,8 +194,13 @@ class ConnectionManager:
         if handler is not None:
             handler()
         elif signum in (signal.SIGINT, signal.SIGTERM):
-            log.info("caught %s: shutting down", signal.Signals(signum).name)
-            self.request_stop(signal.Signals(signum).name)
+            name = signal.Signals(signum).name
+            if self._draining_until is not None:
+                log.info("caught %s again: not waiting for in-flight requests", name)
+                self._draining_until = 0.0
+            else:
+                log.info("caught %s: shutting down", name)
+                self.request_stop(name)
 
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)

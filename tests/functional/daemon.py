@@ -1,0 +1,199 @@
+"""Start the real daemon as a subprocess and talk raw HTTP to it."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AUTH = b"X-SLURM-USER-NAME: alice\r\nX-SLURM-USER-TOKEN: not-checked-by-slurmrestd\r\n"
+_LISTEN_RE = re.compile(r"listening on (\S+)")
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURMRESTD_", "LISTEN_"))}
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("SLURM_CONF", "/nonexistent/slurm.conf")
+    if os.getuid() == 0:
+        env["SLURMRESTD_SECURITY"] = "disable_user_check"
+    env.update(extra)
+    return env
+
+
+class Daemon:
+    """A running slurmrestd; ``addresses`` are what it logged as listening."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, wait_listen: int = 1,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL) -> None:
+        self.args = [sys.executable, "-m", "slurmrestd", *args]
+        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env or base_env(), stdin=stdin,
+                                     stdout=stdout, stderr=subprocess.PIPE)
+        self.log_lines: list[str] = []
+        self.addresses: list[str] = []
+        if wait_listen:
+            self._wait_for(lambda: len(self.addresses) >= wait_listen, 20)
+
+    def _read_log(self, timeout: float) -> bool:
+        r, _, _ = select.select([self.proc.stderr], [], [], timeout)
+        if not r:
+            return False
+        line = self.proc.stderr.readline()
+        if not line:
+            return False
+        text = line.decode(errors="replace").rstrip("\n")
+        self.log_lines.append(text)
+        m = _LISTEN_RE.search(text)
+        if m:
+            self.addresses.append(m.group(1))
+        return True
+
+    def _wait_for(self, cond, timeout: float) -> None:
+        end = time.monotonic() + timeout
+        while not cond():
+            if time.monotonic() > end:
+                raise AssertionError("daemon did not get ready; log:\n" + "\n".join(self.log_lines))
+            if not self._read_log(0.2) and self.proc.poll() is not None:
+                rest = self.proc.stderr.read().decode(errors="replace")
+                raise AssertionError("daemon exited %s; log:\n%s\n%s"
+                                     % (self.proc.returncode, "\n".join(self.log_lines), rest))
+
+    def drain_log(self, timeout: float = 0.2) -> str:
+        while self._read_log(timeout):
+            pass
+        return "\n".join(self.log_lines)
+
+    @property
+    def inet(self) -> tuple[str, int]:
+        addr = next(a for a in self.addresses if not a.startswith("unix:"))
+        host, _, port = addr.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    def connect(self, address: str | None = None, timeout: float = 10) -> socket.socket:
+        address = address or self.addresses[0]
+        if address.startswith("unix:"):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(timeout)
+            s.connect(address[5:])
+            return s
+        host, _, port = address.rpartition(":")
+        host = host.strip("[]")
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect((host, int(port)))
+        return s
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        try:
+            rest = self.proc.stderr.read()
+            if rest:
+                self.log_lines.extend(rest.decode(errors="replace").splitlines())
+        except (OSError, ValueError):
+            pass
+        return rc
+
+    def __enter__(self) -> "Daemon":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+@dataclass
+class HttpResponse:
+    version: str
+    status: int
+    reason: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def json(self):
+        import json
+        return json.loads(self.body)
+
+
+class Reader:
+    """Reads responses off a socket, honouring Content-Length."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+
+    def _fill(self) -> bool:
+        data = self.sock.recv(65536)
+        if not data:
+            return False
+        self.buf += data
+        return True
+
+    def read(self, head: bool = False) -> HttpResponse | None:
+        while b"\r\n\r\n" not in self.buf:
+            if not self._fill():
+                if self.buf:
+                    raise AssertionError("connection closed mid-response: %r" % self.buf)
+                return None
+        head_bytes, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head_bytes.decode("latin-1").split("\r\n")
+        version, status, reason = (lines[0].split(" ", 2) + [""])[:3]
+        headers = [tuple(x.strip() for x in l.split(":", 1)) for l in lines[1:]]
+        resp = HttpResponse(version, int(status), reason, headers)  # type: ignore[arg-type]
+        n = int(resp.header("Content-Length") or 0)
+        if head or resp.status in (100, 204, 304):
+            n = 0
+        while len(self.buf) < n:
+            if not self._fill():
+                raise AssertionError("connection closed mid-body")
+        resp.body, self.buf = self.buf[:n], self.buf[n:]
+        return resp
+
+    def closed(self, timeout: float = 5) -> bool:
+        """True when the peer closes without sending anything more."""
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            return False
+        self.buf += data
+        return data == b""
+
+
+def request(method: str, path: str, body: bytes = b"", headers: bytes = b"", auth: bool = True,
+            version: str = "1.1") -> bytes:
+    h = b"%s %s HTTP/%s\r\nHost: test\r\n" % (method.encode(), path.encode(), version.encode())
+    if auth:
+        h += AUTH
+    h += headers
+    if body or method in ("POST", "PUT"):
+        h += b"Content-Length: %d\r\n" % len(body)
+    return h + b"\r\n" + body
+
+
+def roundtrip(d: Daemon, raw: bytes, address: str | None = None) -> HttpResponse:
+    s = d.connect(address)
+    try:
+        s.sendall(raw)
+        resp = Reader(s).read()
+        assert resp is not None, "no response"
+        return resp
+    finally:
+        s.close()

@@ -1,0 +1,50 @@
+import pytest
+
+from slurmrestd.cli import ListRequested, UsageError, parse
+
+
+def test_defaults():
+    s, lvl = parse([], {})
+    assert s.listen == () and s.inet_mode
+    assert s.max_connections == 124
+    assert s.data_parsers == ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
+    assert lvl is None
+
+
+def test_env_then_argv_override():
+    env = {"SLURMRESTD_LISTEN": "a:1,b:2", "SLURMRESTD_MAX_CONNECTIONS": "9", "SLURMRESTD_AUTH_TYPES": "jwt",
+           "SLURMRESTD_SECURITY": "disable_unshare_files,Disable_User_Check", "SLURMRESTD_DEBUG": "debug2",
+           "SLURM_CONF": "/x/slurm.conf", "SLURMRESTD_IDLE_TIMEOUT": "5"}
+    s, lvl = parse(["--max-connections", "3", "-f", "/y.conf", "c:3", "-vv"], env)
+    assert s.listen == ("c:3",)
+    assert s.max_connections == 3
+    assert s.auth_plugins == ("rest_auth/jwt",)
+    assert s.security == {"disable_unshare_files", "disable_user_check"}
+    assert s.slurm_conf == "/y.conf"
+    assert s.verbosity == 2 and lvl == "debug2"
+    assert s.limits.idle_timeout_s == 5
+
+
+def test_plugin_names_with_and_without_prefix():
+    s, _ = parse(["-d", "data_parser/v0.0.44,v0.0.45", "-s", "util,openapi/slurmctld", "-a", "rest_auth/local"], {})
+    assert s.data_parsers == ("v0.0.44", "v0.0.45")
+    assert s.openapi_plugins == ("openapi/util", "openapi/slurmctld")
+    assert s.auth_plugins == ("rest_auth/local",)
+
+
+@pytest.mark.parametrize("argv", [["-t", "0"], ["-t", "x"], ["--max-connections", "-5"], ["-d", ""],
+                                  ["-z"], ["--nope"], ["-a", "rest_auth/basic"]])
+def test_errors(argv):
+    with pytest.raises(UsageError):
+        parse(argv, {})
+
+
+def test_bad_env_level():
+    with pytest.raises(UsageError):
+        parse([], {"SLURMRESTD_DEBUG": "loud"})
+
+
+def test_list_requests():
+    with pytest.raises(ListRequested) as e:
+        parse(["-s", "list"], {})
+    assert "openapi/util" in e.value.names

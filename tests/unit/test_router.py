@@ -1,0 +1,55 @@
+import pytest
+
+from slurmrestd.operations.router import Binding, Router
+
+
+def h(ctx):
+    return None
+
+
+def make():
+    r = Router()
+    r.add(Binding("/slurm/v0.0.45/job/{job_id}", "GET", h))
+    r.add(Binding("/slurm/v0.0.45/job/{job_id}", "DELETE", h))
+    r.add(Binding("/slurm/v0.0.45/job/submit", "POST", h))
+    r.add(Binding("/slurm/v0.0.45/jobs/state", "GET", h))
+    r.add(Binding("/slurm/v0.0.45/node/{node_name}", "GET", h))
+    r.add(Binding("/openapi/v3", "GET", h))
+    return r
+
+
+def test_params_and_methods():
+    methods, params = make().match("/slurm/v0.0.45/job/42")
+    assert set(methods) == {"GET", "DELETE"}
+    assert params == {"job_id": "42"}
+
+
+def test_literal_beats_param():
+    methods, params = make().match("/slurm/v0.0.45/job/submit")
+    assert set(methods) == {"POST"} and params == {}
+
+
+def test_literal_falls_back_to_param_when_deeper_fails():
+    r = make()
+    r.add(Binding("/a/{x}/b", "GET", h))
+    r.add(Binding("/a/lit/c", "GET", h))
+    methods, params = r.match("/a/lit/b")
+    assert params == {"x": "lit"}
+
+
+def test_empty_segments_and_percent_decoding():
+    r = make()
+    assert r.match("//slurm//v0.0.45//jobs/state/") is not None
+    methods, params = r.match("/slurm/v0.0.45/node/n%5B1%5D")
+    assert params == {"node_name": "n[1]"}
+
+
+@pytest.mark.parametrize("path", ["/", "/slurm", "/slurm/v0.0.45/job", "/slurm/v0.0.45/job/1/extra", "/nope"])
+def test_no_match(path):
+    assert make().match(path) is None
+
+
+def test_duplicate_binding_rejected():
+    r = make()
+    with pytest.raises(ValueError):
+        r.add(Binding("/openapi/v3", "GET", h))
