@@ -62,7 +62,8 @@ OVERRIDES = {
 }
 
 PRELUDE = """
-#define XSTRINGIFY(x) #x
+#define STRINGIFY(x) #x
+#define XSTRINGIFY(x) STRINGIFY(x)
 #define PARSER_ARRAY(t) TABLE__##t
 #define PARSER_FLAG_ARRAY(t) FLAGS__##t
 #define OPENAPI_RESP_STRUCT_META_FIELD_NAME meta

@@ -99,8 +99,12 @@ def convert(data: dict) -> list:
     flags = data["flags"]
     pdis = set(data["parse_disabled"])
     out = []
+    seen = set()
     for r in data["registry"]:
         name, mdl = r["name"], r["model"]
+        if name in seen:  # C lookup returns the first registration
+            continue
+        seen.add(name)
         if mdl == "ARRAY":
             rows = tuple(conv_row(x) for x in tables[name])
             out.append(M.Struct(name=name, ctype=norm_ctype(r["ctype"]), fields=rows))
@@ -218,7 +222,8 @@ def r_type(t, ind="    ") -> str:
         for a, v in k.items():
             if v is None or v is False or v == ():
                 continue
-            parts.append(f"{a}={q(v) if isinstance(v, str) else v!r}")
+            val = q(v) if isinstance(v, str) else repr(v)
+            parts.append(f"{a}={val}")
         return ", ".join(parts)
 
     if isinstance(t, M.Struct):

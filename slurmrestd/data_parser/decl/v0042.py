@@ -68,12 +68,11 @@ DELTA = Delta(
     ),
     # types new in this version or declared differently
     put=(
-        Leaf(name='"QOS_STRING_ID_LIST"', ctype='"list_t *"', openapi='"ARRAY"', array_of='"STRING"', needs='"QOS"', desc="QOS names"),
-        Leaf(name='"TIMESTAMP"', ctype='"time_t"', pointer_to='"UINT64"'),
-        Leaf(name='"TIMESTAMP_NO_VAL"', ctype='"time_t"', pointer_to='"UINT64_NO_VAL"'),
-        Leaf(name='"JOB_INFO_STDIN"', ctype='"slurm_job_info_t"', openapi='"STRING"', complex=True, parse_disabled=True),
-        Leaf(name='"JOB_INFO_STDOUT"', ctype='"slurm_job_info_t"', openapi='"STRING"', complex=True, parse_disabled=True),
-        Leaf(name='"JOB_INFO_STDERR"', ctype='"slurm_job_info_t"', openapi='"STRING"', complex=True, parse_disabled=True),
+        Leaf(name="TIMESTAMP", ctype="time_t", pointer_to="UINT64"),
+        Leaf(name="TIMESTAMP_NO_VAL", ctype="time_t", pointer_to="UINT64_NO_VAL"),
+        Leaf(name="JOB_INFO_STDIN", ctype="slurm_job_info_t", openapi="STRING", complex=True, parse_disabled=True),
+        Leaf(name="JOB_INFO_STDOUT", ctype="slurm_job_info_t", openapi="STRING", complex=True, parse_disabled=True),
+        Leaf(name="JOB_INFO_STDERR", ctype="slurm_job_info_t", openapi="STRING", complex=True, parse_disabled=True),
     ),
     # row level changes of struct and flag tables
     patch=(

@@ -58,7 +58,6 @@ DELTA = Delta(
     ),
     # types new in this version or declared differently
     put=(
-        Leaf(name='"QOS_STRING_ID_LIST"', ctype='"list_t *"', openapi='"ARRAY"', array_of='"STRING"', needs='"QOS"', desc="QOS names"),
         Struct(name="H_RESOURCE", ctype="hierarchical_resource_t", fields=(
             F("resource", "STRING", "name", required=True, desc="Resource"),
             F("mode", "H_RESOURCE_MODE_FLAG", "mode", required=True, desc="Mode"),
