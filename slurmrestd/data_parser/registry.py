@@ -1,0 +1,117 @@
+"""Per-version type registries built from the declarations.
+
+``v0.0.45`` is declared in full (``decl/v0045.py``); each older version is a
+:class:`~slurmrestd.data_parser.model.Delta` against the next newer one
+(``v0.0.44`` against ``v0.0.45``, ``v0.0.43`` against ``v0.0.44``, ``v0.0.42``
+against ``v0.0.43``).  ``get_registry(version)`` applies the chain once and
+caches the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from functools import lru_cache
+from typing import Iterable, Optional
+
+from slurmrestd.data_parser.model import Delta, Flags, GenOptions, RowPatch, Struct, TypeDecl
+
+#: Versions in the order the reference daemon lists them (plugin directory order).
+VERSIONS: tuple[str, ...] = ("v0.0.43", "v0.0.42", "v0.0.45", "v0.0.44")
+#: Newest first: the order deltas are chained in.
+VERSIONS_NEWEST_FIRST: tuple[str, ...] = ("v0.0.45", "v0.0.44", "v0.0.43", "v0.0.42")
+DEFAULT_VERSION = "v0.0.45"
+
+
+def _module(version: str):
+    return importlib.import_module("slurmrestd.data_parser.decl.v00" + version[-2:])
+
+
+class Registry:
+    """All types of one data parser version."""
+
+    def __init__(self, version: str, types: Iterable[TypeDecl], options: GenOptions):
+        self.version = version
+        self.types: dict[str, TypeDecl] = {t.name: t for t in types}
+        self.options = options
+
+    def get(self, name: Optional[str]) -> Optional[TypeDecl]:
+        if not name:
+            return None
+        return self.types.get(name)
+
+    def __getitem__(self, name: str) -> TypeDecl:
+        return self.types[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.types
+
+    def unalias(self, t: TypeDecl) -> TypeDecl:
+        """Follow pointer/alias links to the first concrete type."""
+        while t.pointer_to or t.alias_of:
+            t = self.types[t.pointer_to or t.alias_of]
+        return t
+
+    def openapi_type_of(self, name: str) -> Optional[str]:
+        """The OpenAPI format of a type as used to decide whether an
+        operation is bound (None = not supported by this version)."""
+        t = self.get(name)
+        if t is None:
+            return None
+        if t.model == "alias":
+            t = self.unalias(t)
+        return t.openapi
+
+    @property
+    def deprecated(self) -> bool:
+        return self.options.deprecated
+
+
+def _apply_rows(rows: tuple, patch: RowPatch, ident) -> tuple:
+    replaced = {ident(r): r for r in patch.replace}
+    dropped = set(patch.drop)
+    out = [replaced.get(ident(r), r) for r in rows if ident(r) not in dropped]
+    for after, row in patch.insert:
+        if after is None:
+            out.insert(0, row)
+        else:
+            ids = [ident(r) for r in out]
+            out.insert(ids.index(after) + 1, row)
+    return tuple(out)
+
+
+def apply_delta(types: Iterable[TypeDecl], delta: Delta) -> list[TypeDecl]:
+    put = {t.name: t for t in delta.put}
+    patches = {p.name: p for p in delta.patch}
+    dropped = set(delta.drop)
+    out = []
+    for t in types:
+        if t.name in dropped:
+            continue
+        if t.name in put:
+            out.append(put.pop(t.name))
+        elif t.name in patches:
+            p = patches[t.name]
+            if isinstance(t, Struct):
+                t = dataclasses.replace(t, fields=_apply_rows(t.fields, p, lambda f: f.ident))
+            elif isinstance(t, Flags):
+                t = dataclasses.replace(t, flags=_apply_rows(t.flags, p, lambda b: b.name))
+            else:  # pragma: no cover - declarations error
+                raise TypeError(f"cannot patch rows of {t.name}")
+            out.append(t)
+        else:
+            out.append(t)
+    out.extend(put.values())
+    return out
+
+
+@lru_cache(maxsize=None)
+def get_registry(version: str) -> Registry:
+    if version not in VERSIONS:
+        raise KeyError(f"unknown data parser version {version}")
+    mod = _module(version)
+    if hasattr(mod, "TYPES"):
+        return Registry(version, mod.TYPES, mod.OPTIONS)
+    delta: Delta = mod.DELTA
+    base = get_registry(delta.base)
+    return Registry(version, apply_delta(base.types.values(), delta), delta.options)
