@@ -189,7 +189,8 @@ class RequestParser:
         self._path = ""
         self._query = ""
         self._fields: list[tuple[str, str]] = []
-        self._header_bytes = 0
+        self._header_bytes = 0  # field-line bytes so far, headers and trailers together
+        self._field_count = 0  # likewise for the number of fields
         self._leading_empty = 0
         self._headers: Headers | None = None
         self._body: bytes | bytearray = bytearray()
@@ -421,8 +422,11 @@ class RequestParser:
             byte = value[bad.start()] if bad else 0
             what = "NUL byte" if byte == 0 else "control character 0x%02x" % byte
             raise _bad_request("%s in the value of %s %s" % (what, where, name.decode("ascii")), E.ESLURM_HTTP_INVALID_CHARACTER)
-        if len(self._fields) >= self.limits.max_header_count:
+        self._field_count += 1
+        if self._field_count > self.limits.max_header_count:
             raise HttpError(431, E.ESLURM_HTTP_PARSING_FAILURE, "Too many header fields")
+        if trailer:
+            return  # validated, counted, and dropped
         self._fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
 
     def _headers_complete(self) -> bool:
