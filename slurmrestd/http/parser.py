@@ -189,7 +189,8 @@ class RequestParser:
         self._path = ""
         self._query = ""
         self._fields: list[tuple[str, str]] = []
-        self._header_bytes = 0
+        self._header_bytes = 0  # field-line bytes so far, headers and trailers together
+        self._field_count = 0  # likewise for the number of fields
         self._leading_empty = 0
         self._headers: Headers | None = None
         self._body: bytes | bytearray = bytearray()
@@ -362,10 +363,11 @@ class RequestParser:
         method, target, version = m.group("method", "target", "version")
 
         v = abnf.HTTP_VERSION.fullmatch(version)
+        text = version.decode("ascii")
         if v is None or (v["minor"] is None and v["major"] in b"01"):
-            raise _bad_request("Malformed HTTP version %r" % version.decode("ascii"), E.ESLURM_HTTP_UNSUPPORTED_VERSION)
+            raise _bad_request("Malformed HTTP version %r" % text, E.ESLURM_HTTP_UNSUPPORTED_VERSION)
         if v["minor"] is None or (v["major"], v["minor"]) not in ((b"1", b"0"), (b"1", b"1")):
-            raise HttpError(505, E.ESLURM_HTTP_UNSUPPORTED_VERSION, "HTTP version %s is not supported" % version.decode("ascii"))
+            raise HttpError(505, E.ESLURM_HTTP_UNSUPPORTED_VERSION, "HTTP version %s is not supported" % text)
         self._version = "1.0" if v["minor"] == b"0" else "1.1"
 
         if not abnf.TOKEN.fullmatch(method):
@@ -420,9 +422,13 @@ class RequestParser:
             bad = _CTL.search(value)
             byte = value[bad.start()] if bad else 0
             what = "NUL byte" if byte == 0 else "control character 0x%02x" % byte
-            raise _bad_request("%s in the value of %s %s" % (what, where, name.decode("ascii")), E.ESLURM_HTTP_INVALID_CHARACTER)
-        if len(self._fields) >= self.limits.max_header_count:
+            message = "%s in the value of %s %s" % (what, where, name.decode("ascii"))
+            raise _bad_request(message, E.ESLURM_HTTP_INVALID_CHARACTER)
+        self._field_count += 1
+        if self._field_count > self.limits.max_header_count:
             raise HttpError(431, E.ESLURM_HTTP_PARSING_FAILURE, "Too many header fields")
+        if trailer:
+            return  # validated, counted, and dropped
         self._fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
 
     def _headers_complete(self) -> bool:
@@ -452,7 +458,9 @@ class RequestParser:
         length = 0
         if chunked:
             if not http11:
-                raise _bad_request("Transfer-Encoding is not allowed in HTTP/1.0", E.ESLURM_HTTP_INVALID_TRANSFER_ENCODING)
+                raise _bad_request(
+                    "Transfer-Encoding is not allowed in HTTP/1.0", E.ESLURM_HTTP_INVALID_TRANSFER_ENCODING
+                )
             if "content-length" in headers:
                 raise _bad_request(
                     "Content-Length and Transfer-Encoding must not both be present",
@@ -468,7 +476,10 @@ class RequestParser:
         if "expect" in headers:
             expectations = _comma_list(headers.get_all("expect"))
             if any(e.lower() != "100-continue" for e in expectations):
-                raise HttpError(417, E.ESLURM_HTTP_UNSUPPORTED_EXPECT, "Unsupported expectation in Expect header (only 100-continue is supported)")
+                # The reference answers with the errno's table text, which talks
+                # about Content-Encoding by mistake; say what is actually wrong.
+                message = "Unsupported expectation in Expect header (only 100-continue is supported)"
+                raise HttpError(417, E.ESLURM_HTTP_UNSUPPORTED_EXPECT, message)
             expect_continue = http11 and (chunked or length > 0)
 
         tokens = {t.lower() for t in _comma_list(headers.get_all("connection"))}
