@@ -32,21 +32,25 @@ class StartupError(Exception):
     """Something that must stop the daemon before it serves anything."""
 
 
-def build_document(settings: Settings, router: Router | None, site: Site) -> dict:
-    from slurmrestd.openapi import build_document as build
+def build_document(settings: Settings, router: Router, site: Site, mime_types: tuple[str, ...]) -> dict:
+    """The OpenAPI document of exactly the operations bound in ``router``."""
+    from slurmrestd.openapi.document import build_document as build
 
-    registered = None
-    if router is not None:
-        bound = {(b.template, b.method) for b in router.bindings}
-        registered = lambda template, method: (template, method) in bound  # noqa: E731
-    return build(settings.data_parsers, settings.openapi_plugins, registered, site.release)
+    bound = {(b.template, b.method.lower()) for b in router.bindings}
+    plugins = [p.removeprefix("openapi/") for p in settings.openapi_plugins or ()]
+    return build(settings.data_parsers, plugins, lambda path, method: (path, method.lower()) in bound,
+                 site.release, mime_types)
 
 
-def build_router(settings: Settings, site: Site) -> tuple[Router, core.CachedDocument]:
+SERVED_MIME_TYPES = ("application/json", "application/yaml")
+
+
+def build_router(settings: Settings, site: Site,
+                 mime_types: tuple[str, ...] = SERVED_MIME_TYPES) -> tuple[Router, core.CachedDocument]:
     router = Router()
     if "openapi/util" in settings.openapi_plugins:
         util.bind(router, settings.data_parsers)
-    document = core.CachedDocument(lambda: build_document(settings, router, site))
+    document = core.CachedDocument(lambda: build_document(settings, router, site, mime_types))
     core.bind(router, document)
     return router, document
 
@@ -83,7 +87,8 @@ def generate_spec(settings: Settings) -> int:
     site = Site(settings)
     if settings.openapi_plugins is None:
         settings = replace(settings, openapi_plugins=OPENAPI_PLUGINS)
-    router, document = build_router(settings, site)
+    # Like the reference in this mode, only the JSON serializer is listed.
+    router, document = build_router(settings, site, ("application/json",))
     sys.stdout.buffer.write(serializers.dump("application/json", document.document))
     sys.stdout.buffer.flush()
     return 0

@@ -31,7 +31,6 @@ import resource
 import selectors
 import signal
 import socket
-import threading
 import time
 from typing import Callable
 

@@ -188,7 +188,7 @@ def build_document(versions: Sequence[str] = VERSIONS,
 
     ``versions``: data parser versions (order = order of the paths);
     ``plugins``: openapi plugins (slurmctld, slurmdbd, util);
-    ``registered(template, method)``: only operations whose handler is
+    ``registered(path, method)`` (concrete path, version filled in): only operations whose handler is
     registered appear (None: all); ``mime_types``: response/request media
     types listed (the reference lists one per loaded serializer).
     """
@@ -202,7 +202,7 @@ def build_document(versions: Sequence[str] = VERSIONS,
     writers = {v: SchemaWriter(get_registry(v), schemas) for v in versions}
     for plugin, p, v, path, methods in _bound(versions, plugins):
         if registered is not None:
-            methods = [m for m in methods if registered(p.template, m.method)]
+            methods = [m for m in methods if registered(path, m.method)]
             if not methods:
                 continue
         entry: dict = {}
