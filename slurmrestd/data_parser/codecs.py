@@ -690,4 +690,5 @@ def _dump_licenses(d, t, value):
 
 @dumper("CONTROLLER_PING_PRIMARY")
 def _dump_ping_primary(d, t, value):
-    return bool(value)
+    """The member is the controller index: 0 is the primary."""
+    return value == 0

@@ -51,6 +51,8 @@ class ParserContext:
     tres: Optional[list] = None
     qos: Optional[list] = None
     min_protocol: str = "24.11"  # SLURM_MIN_PROTOCOL_VERSION as a release
+    #: leaf types met that have no codec yet (internal, not sent to clients)
+    unsupported: set = field(default_factory=set)
 
     def error(self, errno: int, source: str, description: str) -> int:
         self.errors.append({"description": description or "", "error_number": int(errno),

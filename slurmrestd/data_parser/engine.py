@@ -105,6 +105,10 @@ class _Dumper:
             return fn(self, t, value)
         if t.pointer_to:
             return self.dump(self.reg[t.pointer_to], value, row)
+        if t.complex:
+            # virtual field without a codec yet: keep the declared shape
+            self.ctx.unsupported.add(t.name)
+            return codecs.removed_placeholder(self.reg, t)
         if t.array_of:
             item = self.reg[t.array_of]
             return [self.dump(item, v, None) for v in (value or ())]
@@ -213,6 +217,9 @@ class _Parser:
         fn = codecs.PARSE.get(t.name)
         if fn is not None:
             return fn(self, t, data, path)
+        if t.complex:
+            self.ctx.unsupported.add(t.name)
+            return None
         if t.pointer_to:
             return self.parse(self.reg[t.pointer_to], data, path)
         if t.array_of:
