@@ -692,3 +692,37 @@ def _dump_licenses(d, t, value):
 def _dump_ping_primary(d, t, value):
     """The member is the controller index: 0 is the primary."""
     return value == 0
+
+
+# ---------------------------------------------------------------------------
+# diag (stats_info_response_msg_t) derived values
+# ---------------------------------------------------------------------------
+
+def _mean(sum_member: str, count_member: str):
+    def fn(d, t, stats):
+        stats = stats or {}
+        count = stats.get(count_member) or 0
+        return (stats.get(sum_member) or 0) // count if count else 0
+    return fn
+
+
+for _name, _sum, _cnt in (
+        ("STATS_MSG_CYCLE_MEAN", "schedule_cycle_sum", "schedule_cycle_counter"),
+        ("STATS_MSG_CYCLE_MEAN_DEPTH", "schedule_cycle_depth", "schedule_cycle_counter"),
+        ("STATS_MSG_BF_CYCLE_MEAN", "bf_cycle_sum", "bf_cycle_counter"),
+        ("STATS_MSG_BF_DEPTH_MEAN", "bf_depth_sum", "bf_cycle_counter"),
+        ("STATS_MSG_BF_DEPTH_MEAN_TRY", "bf_depth_try_sum", "bf_cycle_counter"),
+        ("STATS_MSG_BF_QUEUE_LEN_MEAN", "bf_queue_len_sum", "bf_cycle_counter")):
+    DUMP[_name] = _mean(_sum, _cnt)
+
+
+@dumper("STATS_MSG_CYCLE_PER_MIN")
+def _dump_cycle_per_min(d, t, stats):
+    stats = stats or {}
+    span = (stats.get("req_time") or 0) - (stats.get("req_time_start") or 0)
+    return (stats.get("schedule_cycle_counter") or 0) // (span // 60) if span >= 60 else 0
+
+
+@dumper("STATS_MSG_BF_ACTIVE")
+def _dump_bf_active(d, t, stats):
+    return bool((stats or {}).get("bf_active"))

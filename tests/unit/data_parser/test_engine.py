@@ -152,3 +152,32 @@ def test_shares_and_diag_dump_structure():
     assert "schedule_cycle_max" in stats
     out = dump("OPENAPI_SHARES_RESP", {"response": {"assoc_shares_list": [], "tres_names": ["cpu"]}})
     assert "shares" in out["shares"]
+
+
+REF_OUT = "/work/shared/reference/ctld-rest-out"
+
+
+def _shape(d, prefix=""):
+    """Key paths of a dump; NO_VAL structs and list items are not descended."""
+    out = set()
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.add(prefix + k)
+            if isinstance(v, dict) and set(v) != {"set", "infinite", "number"}:
+                out |= _shape(v, prefix + k + "/")
+    return out
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir(REF_OUT), reason="reference captures absent")
+@pytest.mark.parametrize("capture,type_name,key,value", [
+    ("diag_.json", "OPENAPI_DIAG_RESP", "statistics", {"response": {}}),
+    ("conf.json", "OPENAPI_CONF_RESP", "slurm_conf", {"slurm_conf": {}}),
+])
+def test_dump_shape_matches_reference_capture(capture, type_name, key, value):
+    """Dumping an empty struct gives exactly the keys the reference emits."""
+    import json
+    with open(f"{REF_OUT}/{capture}") as fh:
+        ref = json.load(fh)
+    ours = dump(type_name, value)
+    assert list(ours) == list(ref)
+    assert _shape(ours[key]) == _shape(ref[key])
