@@ -1,0 +1,302 @@
+"""Generic dump/parse walker over the type declarations.
+
+Values exchanged with the RPC layer are plain Python data:
+
+* a struct is a ``dict`` keyed by the C member names of its table rows
+  (``{"name": "fs", "total": 10, "in_use": 2}``).  Members written with a
+  path in C (``step_id.job_id``, ``count[DBD_ROLLUP_HOUR]``) are flat keys
+  with that exact text; ``dump`` also accepts nested dicts for dotted members;
+* lists / NULL terminated arrays are Python lists, a NULL pointer is ``None``;
+* numbers keep Slurm's sentinels (``NO_VAL``, ``INFINITE`` ... from
+  :mod:`codecs`);
+* flags are lists of flag names (a single name for single-flag types) – the
+  numeric bit values are resolved by the RPC layer.
+
+``dump(type, value, ctx)`` returns response data, ``parse(type, data, ctx)``
+returns such a value; both record problems in ``ctx``
+(:class:`~slurmrestd.data_parser.context.ParserContext`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from slurmrestd.data_parser import codecs
+from slurmrestd.data_parser.context import (
+    ParseError, ParserContext, data_type_name, format_path, with_index,
+)
+from slurmrestd.data_parser.model import Field, TypeDecl
+from slurmrestd.data_parser.registry import Registry, get_registry
+from slurmrestd.errors import E
+
+_MISSING = object()
+
+
+def _registry(ctx: Optional[ParserContext], version: Optional[str]) -> Registry:
+    return get_registry(version or (ctx.version if ctx else "v0.0.45"))
+
+
+def get_member(obj: Any, member: str) -> Any:
+    """Read a C member (``a``, ``a.b``) from a struct value; None if absent."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        if member in obj:
+            return obj[member]
+        if "." in member:
+            cur: Any = obj
+            for part in member.split("."):
+                if not isinstance(cur, dict) or part not in cur:
+                    return None
+                cur = cur[part]
+            return cur
+        return None
+    return getattr(obj, member, None)
+
+
+# ---------------------------------------------------------------------------
+# dump
+# ---------------------------------------------------------------------------
+
+def dump(type_name: str, value: Any, ctx: Optional[ParserContext] = None, *,
+         version: Optional[str] = None) -> Any:
+    """Dump ``value`` (controller data) as the JSON data of ``type_name``."""
+    ctx = ctx if ctx is not None else ParserContext(version=version or "v0.0.45")
+    reg = _registry(ctx, version)
+    return _Dumper(reg, ctx).dump(reg[type_name], value, None)
+
+
+class _Dumper:
+    def __init__(self, reg: Registry, ctx: ParserContext):
+        self.reg = reg
+        self.ctx = ctx
+
+    def dump(self, t: TypeDecl, value: Any, row: Optional[Field]) -> Any:
+        m = t.model
+        if m == "struct":
+            return self.struct(t, value)
+        if m == "ptr":
+            if value is None:
+                if t.allow_null or row is None or not row.required:
+                    return None
+                target = self.reg.unalias(self.reg[t.pointer_to])
+                return [] if target.model in ("list", "nt_array") or target.openapi == "ARRAY" else {}
+            return self.dump(self.reg[t.pointer_to], value, row)
+        if m == "list":
+            item = self.reg[t.list_of]
+            return [self.dump(item, v, None) for v in (value or ())]
+        if m == "nt_array":
+            item = self.reg[t.array_of]
+            out = []
+            for v in value or ():
+                if v is None:
+                    break
+                out.append(self.dump(item, v, None))
+            return out
+        if m == "flags":
+            return codecs.dump_flags(t, value)
+        if m == "alias":
+            return self.dump(self.reg[t.alias_of], value, row)
+        if m == "removed":
+            return codecs.removed_placeholder(self.reg, t)
+        # leaf
+        fn = codecs.DUMP.get(t.name)
+        if fn is not None:
+            return fn(self, t, value)
+        if t.pointer_to:
+            return self.dump(self.reg[t.pointer_to], value, row)
+        if t.complex:
+            # virtual field without a codec yet: keep the declared shape
+            self.ctx.unsupported.add(t.name)
+            return codecs.removed_placeholder(self.reg, t)
+        if t.array_of:
+            item = self.reg[t.array_of]
+            return [self.dump(item, v, None) for v in (value or ())]
+        return codecs.dump_plain(t, value)
+
+    def struct(self, t: TypeDecl, value: Any) -> dict:
+        out: dict = {}
+        for f in t.fields:
+            if f.kind == "skip":
+                continue
+            if f.kind == "eflags":
+                names = set(get_member(value, f.member) or ())
+                for b in self.reg[f.type].flags:
+                    if not b.hidden and b.kind != "removed":
+                        out[b.name] = b.name in names
+                continue
+            dst, leaf = _dict_path(out, f.key)
+            if f.kind == "removed":
+                dst[leaf] = codecs.removed_placeholder(self.reg, self.reg[f.type])
+            elif f.kind == "complex":
+                dst[leaf] = self.dump(self.reg[f.type], value, f)
+            else:
+                dst[leaf] = self.dump(self.reg[f.type], get_member(value, f.member), f)
+        return out
+
+
+def _dict_path(root: dict, key: str):
+    parts = [p for p in key.split("/") if p]
+    cur = root
+    for p in parts[:-1]:
+        nxt = cur.get(p)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            cur[p] = nxt
+        cur = nxt
+    return cur, parts[-1]
+
+
+# ---------------------------------------------------------------------------
+# parse
+# ---------------------------------------------------------------------------
+
+def parse(type_name: str, data: Any, ctx: Optional[ParserContext] = None, *,
+          version: Optional[str] = None, path: Sequence[str] = ()) -> Any:
+    """Parse request ``data`` as ``type_name``.
+
+    Returns the parsed value (see module doc).  Problems are recorded in
+    ``ctx``; on an error the value parsed so far is returned and
+    ``ctx.errors`` is non-empty.
+    """
+    ctx = ctx if ctx is not None else ParserContext(version=version or "v0.0.45")
+    reg = _registry(ctx, version)
+    p = _Parser(reg, ctx)
+    try:
+        return p.parse(reg[type_name], data, list(path))
+    except ParseError:
+        return p.partial
+
+
+class _Parser:
+    def __init__(self, reg: Registry, ctx: ParserContext):
+        self.reg = reg
+        self.ctx = ctx
+        self.partial: Any = None
+
+    def error(self, errno: int, path: Sequence[str], text: str):
+        self.ctx.error(errno, format_path(path), text)
+        raise ParseError(errno)
+
+    def warn(self, path: Sequence[str], text: str) -> None:
+        self.ctx.warn(format_path(path), text)
+
+    def parse(self, t: TypeDecl, data: Any, path: list) -> Any:
+        m = t.model
+        if m == "struct":
+            return self.struct(t, data, path)
+        if m == "ptr":
+            if isinstance(data, (dict, list)) and not data:
+                target = self.reg.unalias(self.reg[t.pointer_to])
+                return {} if target.model == "struct" else []
+            return self.parse(self.reg[t.pointer_to], data, path)
+        if m in ("list", "nt_array"):
+            item = self.reg[t.list_of or t.array_of]
+            if data is None:
+                return []
+            seq = data if isinstance(data, list) else [data]
+            out = []
+            for i, v in enumerate(seq):
+                out.append(self.parse(item, v, with_index(path, i)))
+            return out
+        if m == "flags":
+            return codecs.parse_flags(self, t, data, path)
+        if m == "alias":
+            return self.parse(self.reg[t.alias_of], data, path)
+        if m == "removed":
+            if data is not None:
+                self.warn(path, "Ignoring value for removed parser")
+            return None
+        # leaf
+        if t.parse_disabled:
+            self.warn(path, f"data_parser/{self.reg.version} does not support parser "
+                            f"DATA_PARSER_{t.name} for parsing. Output may be incomplete.")
+            return None
+        if t.openapi:
+            codecs.check_openapi(self, t, data, path)
+        fn = codecs.PARSE.get(t.name)
+        if fn is not None:
+            return fn(self, t, data, path)
+        if t.complex:
+            self.ctx.unsupported.add(t.name)
+            return None
+        if t.pointer_to:
+            return self.parse(self.reg[t.pointer_to], data, path)
+        if t.array_of:
+            item = self.reg[t.array_of]
+            seq = data if isinstance(data, list) else ([] if data is None else [data])
+            return [self.parse(item, v, with_index(path, i)) for i, v in enumerate(seq)]
+        return codecs.parse_plain(self, t, data, path)
+
+    def struct(self, t: TypeDecl, data: Any, path: list) -> dict:
+        if not isinstance(data, dict):
+            self.error(E.ESLURM_DATA_EXPECTED_DICT, path,
+                       f"Rejecting {data_type_name(data)} when dictionary expected")
+        out: dict = {}
+        if self.partial is None:
+            self.partial = out
+        for f in t.fields:
+            if f.kind == "skip":
+                continue
+            if f.kind == "eflags":
+                names = []
+                for b in self.reg[f.type].flags:
+                    if b.hidden:
+                        continue
+                    if b.name in data and codecs.to_bool(data[b.name]):
+                        if b.kind == "removed":
+                            self.warn(path + [b.name], f"Ignoring deprecated flag: {b.name}")
+                        else:
+                            names.append(b.name)
+                out[f.member] = names
+                continue
+            child = _lookup(data, f.key)
+            cpath = path + [p for p in f.key.split("/") if p]
+            if f.kind == "removed":
+                continue
+            if child is _MISSING:
+                if f.required:
+                    self.error(E.ESLURM_DATA_PATH_NOT_FOUND, cpath,
+                               f"Missing required field '{f.key}' in dictionary")
+                continue
+            if f.deprecated and _deprecated_enough(f.deprecated, self.ctx.min_protocol):
+                self.warn(cpath, f'Field "{f.key}" is deprecated')
+            value = self.parse(self.reg[f.type], child, cpath)
+            if f.kind == "complex":
+                if isinstance(value, dict):
+                    out.update(value)
+            else:
+                out[f.member] = value
+        self._unknown(t, data, path, [f.key.split("/") for f in t.fields if f.key],
+                      [b.name for f in t.fields if f.kind == "eflags"
+                       for b in self.reg[f.type].flags])
+        return out
+
+    def _unknown(self, t: TypeDecl, data: dict, path: list, keys: list, extra: list) -> None:
+        for k, v in data.items():
+            subs = [p[1:] for p in keys if p and p[0] == k]
+            if k in extra:
+                continue
+            if not subs:
+                self.warn(path + [k], f'Ignoring unknown field "{k}" of type '
+                                       f"{data_type_name(v)} in DATA_PARSER_{t.name}")
+            elif all(subs) and isinstance(v, dict):
+                self._unknown(t, v, path + [k], subs, [])
+
+
+def _lookup(data: dict, key: str) -> Any:
+    cur: Any = data
+    for p in [p for p in key.split("/") if p]:
+        if not isinstance(cur, dict) or p not in cur:
+            return _MISSING
+        cur = cur[p]
+    return cur
+
+
+def _deprecated_enough(release: str, min_protocol: str) -> bool:
+    if release == "min":
+        return True
+    try:
+        return tuple(map(int, release.split("."))) <= tuple(map(int, min_protocol.split(".")))
+    except ValueError:
+        return False
