@@ -238,7 +238,8 @@ ASSOC_SHARES_OBJECT = Layout("assoc_shares_object_t", (
 ))
 
 # -- slurm_conf_t (RESPONSE_BUILD_INFO, _unpack_slurm_conf) ----------------------------------------
-# 24.11 has no epilog_timeout on the wire: libslurm copies prolog_timeout into it.
+# 24.11 has no epilog_timeout on the wire: libslurm copies prolog_timeout into it
+# (24.11 itself sends MAX(prolog_timeout, epilog_timeout) there, named prolog_epilog_timeout).
 
 SLURM_CONF = Layout("slurm_conf_t", (
     F('last_update', 'time'),
@@ -351,6 +352,9 @@ SLURM_CONF = Layout("slurm_conf_t", (
     F('next_job_id', 'u32'),
     F('node_features_conf', 'plugin_params'),
     F('node_features_plugins', 'str'),
+    # 24.11 controllers still send node_prefix here; the 26.05 C unpacker for
+    # protocol 42 forgets to skip it (its packer writes a NULL in its place).
+    F('_was_node_prefix', 'str', until=V24_11),
     F('over_time_limit', 'u16'),
     F('plugindir', 'str'),
     F('plugstack', 'str'),
