@@ -97,11 +97,15 @@ class SlurmctldClient:
 
     # -- version --------------------------------------------------------------------------
 
+    def _cache_port(self) -> int:
+        # the first port of a SlurmctldPort range: the chosen port varies with time
+        return self.config.slurmctld_port
+
     def _cached_version(self, only: int | None = None) -> int | None:
         for ep in self.transport.endpoints():
             if only is not None and ep.index != only:
                 continue
-            v = self.version_cache.get(ep.host, ep.port)
+            v = self.version_cache.get(ep.host, self._cache_port())
             if v is not None:
                 return v
         return None
@@ -126,7 +130,7 @@ class SlurmctldClient:
             except UnpackError as exc:
                 last = SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "bad reply to ping: %s" % exc)
                 continue
-            self.version_cache.set(ep.host, ep.port, msg.version)
+            self.version_cache.set(ep.host, self._cache_port(), msg.version)
             log.debug("controller %s speaks protocol %#x", ep, msg.version)
             return msg.version
         raise SlurmError(E.SLURM_PROTOCOL_VERSION_ERROR,
@@ -168,7 +172,7 @@ class SlurmctldClient:
                     raise
                 # the controller may have been replaced by another release
                 for e in eps:
-                    self.version_cache.forget(e.host, e.port)
+                    self.version_cache.forget(e.host, self._cache_port())
                 newv = self.probe_version(only)
                 if newv == version:
                     raise
