@@ -286,3 +286,43 @@ def test_reroute_is_refused(server):
     with pytest.raises(SlurmError) as ei:
         SlurmctldClient(conf(s.port), CRED, version=V26_05).get_statistics()
     assert ei.value.errno == E.ESLURM_NOT_SUPPORTED
+
+
+def _license_reply(version, total, in_use, deficit):
+    p = Packer().u32(1).time(100)
+    p.str("lic").u32(total).u32(in_use).u32(0).u8(0).u32(0).u32(deficit).time(5)
+    if version >= 0x2B00:
+        p.u8(1).str("n1")
+    return reply_frame(MsgType.RESPONSE_LICENSE_INFO, p.getvalue(), version)
+
+
+@pytest.mark.parametrize("version,total,in_use,deficit,avail", [
+    (V26_05, 10, 3, 2, 5),
+    (V26_05, 4, 3, 2, 0),
+    (V26_05, 0xFFFFFFFF, 3, 0, 0xFFFFFFFF),
+    (V24_11, 10, 3, 0, 7),
+])
+def test_license_available(server, version, total, in_use, deficit, avail):
+    s = server(lambda conn, req: conn.sendall(_license_reply(version, total, in_use, deficit)))
+    lic = SlurmctldClient(conf(s.port), CRED, version=version).load_licenses()
+    item = lic["lic_array"][0]
+    assert lic["num_lic"] == 1 and lic["last_update"] == 100
+    assert item["available"] == avail and item["name"] == "lic"
+    assert (item["mode"], item["nodes"]) == ((1, "n1") if version >= 0x2B00 else (0, None))
+    req = decode_message(s.requests[0])
+    assert req.msg_type == MsgType.REQUEST_LICENSE_INFO and req.body.rest() == b"\x00" * 10
+
+
+def test_reset_statistics_sends_reset(server):
+    s = server(lambda conn, req: conn.sendall(rc_frame(0)))
+    SlurmctldClient(conf(s.port), CRED, version=V26_05).reset_statistics()
+    req = decode_message(s.requests[0])
+    assert req.msg_type == MsgType.REQUEST_STATS_INFO and req.body.rest() == b"\x00\x00"
+
+
+def test_trailing_bytes_are_an_error(server):
+    s = server(lambda conn, req: conn.sendall(
+        reply_frame(MsgType.RESPONSE_LICENSE_INFO, Packer().u32(0).time(1).u8(9).getvalue())))
+    with pytest.raises(SlurmError) as ei:
+        SlurmctldClient(conf(s.port), CRED, version=V26_05).load_licenses()
+    assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR
