@@ -1,0 +1,347 @@
+"""slurmctld client: send one RPC, get one reply, typed operations on top.
+
+Typed operations return plain dicts keyed by the C struct member names (the
+contract with the data parser layer).  Nothing here is global: the daemon owns
+one ``VersionCache`` and passes it to every ``SlurmctldClient`` it creates (one
+per HTTP request, with that request's credential).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from slurmrestd.errors import E, SlurmError, strerror
+from slurmrestd.rpc.conf import SlurmConfig
+from slurmrestd.rpc.layouts import (ASSOC_SHARES_OBJECT, LICENSE_INFO, SLURM_CONF,
+                                    STATS_INFO_RESPONSE)
+from slurmrestd.rpc.msg_types import MsgType, msg_type_name
+from slurmrestd.rpc.pack import INFINITE, Packer, Unpacker, UnpackError
+from slurmrestd.rpc.protocol import (SUPPORTED_VERSIONS, V24_11, Credential, Message, decode_message,
+                                     encode_request, reply_rc)
+from slurmrestd.rpc.transport import Endpoint, Transport
+
+log = logging.getLogger(__name__)
+
+STAT_COMMAND_RESET = 0
+STAT_COMMAND_GET = 1
+
+#: Errors after which a different protocol version may be the cause.
+_VERSION_SUSPECT = frozenset({E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, E.SLURM_PROTOCOL_INSANE_MSG_LENGTH,
+                              E.SLURM_PROTOCOL_VERSION_ERROR, E.SLURM_COMMUNICATIONS_RECEIVE_ERROR})
+
+
+class VersionCache:
+    """Protocol version per controller address; thread safe, owned by the daemon."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._map: dict[tuple[str, int], int] = {}
+
+    def get(self, host: str, port: int) -> int | None:
+        with self._lock:
+            return self._map.get((host, port))
+
+    def set(self, host: str, port: int, version: int) -> None:
+        with self._lock:
+            self._map[(host, port)] = version
+
+    def forget(self, host: str, port: int) -> None:
+        with self._lock:
+            self._map.pop((host, port), None)
+
+    def items(self) -> dict[tuple[str, int], int]:
+        with self._lock:
+            return dict(self._map)
+
+
+@dataclass
+class Reply:
+    """A controller's answer: its type, the protocol version, the body, and the
+    return code when it was a RESPONSE_SLURM_RC[_MSG]."""
+
+    msg_type: int
+    version: int
+    body: Unpacker
+    endpoint: Endpoint | None = None
+    rc: int | None = None
+    rc_msg: str | None = None
+
+    def __iter__(self):  # (reply_type, unpacker) unpacking
+        yield self.msg_type
+        yield self.body
+
+
+class SlurmctldClient:
+    """One identity talking to the controllers of one cluster.
+
+    ``version``: speak exactly this protocol version; None = probe (REQUEST_PING
+    from 26.05 down to 24.11) and remember the answer in ``version_cache``.
+    """
+
+    def __init__(self, config: SlurmConfig, credential: Credential, version: int | None = None, *,
+                 version_cache: VersionCache | None = None, transport: Transport | None = None,
+                 sleep: Callable[[float], None] = time.sleep, max_backoff_retries: int = 10) -> None:
+        if version is not None and version not in SUPPORTED_VERSIONS:
+            raise ValueError("unsupported protocol version %#x" % version)
+        self.config = config
+        self.credential = credential
+        self.version = version
+        self.version_cache = version_cache if version_cache is not None else VersionCache()
+        self.transport = transport or Transport(config)
+        self.sleep = sleep
+        self.max_backoff_retries = max_backoff_retries
+
+    # -- version --------------------------------------------------------------------------
+
+    def _cache_port(self) -> int:
+        # the first port of a SlurmctldPort range: the chosen port varies with time
+        return self.config.slurmctld_port
+
+    def _cached_version(self, only: int | None = None) -> int | None:
+        for ep in self.transport.endpoints():
+            if only is not None and ep.index != only:
+                continue
+            v = self.version_cache.get(ep.host, self._cache_port())
+            if v is not None:
+                return v
+        return None
+
+    def probe_version(self, only: int | None = None) -> int:
+        """Find the newest protocol version the controller accepts (REQUEST_PING).
+
+        A controller answers an unsupported version by closing (or, 25.11+, with
+        an HTTP 405 text); any decodable reply, even an auth error, proves the
+        version.  Connection failures are raised, not probed further."""
+        last: SlurmError | None = None
+        for v in SUPPORTED_VERSIONS:
+            data = encode_request(MsgType.REQUEST_PING, b"", self.credential, v)
+            try:
+                payload, ep = self.transport.send_recv(data, only)
+                msg = decode_message(payload)
+            except SlurmError as exc:
+                if exc.errno in _VERSION_SUSPECT:
+                    last = exc
+                    continue
+                raise
+            except UnpackError as exc:
+                last = SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "bad reply to ping: %s" % exc)
+                continue
+            self.version_cache.set(ep.host, self._cache_port(), msg.version)
+            log.debug("controller %s speaks protocol %#x", ep, msg.version)
+            return msg.version
+        raise SlurmError(E.SLURM_PROTOCOL_VERSION_ERROR,
+                         "no supported protocol version accepted by slurmctld (%s)" % (last.description if last else "?"))
+
+    def protocol_version(self, only: int | None = None) -> int:
+        if self.version is not None:
+            return self.version
+        return self._cached_version(only) or self.probe_version(only)
+
+    # -- raw RPC ----------------------------------------------------------------------------
+
+    def _send_once(self, msg_type: int, body: bytes, version: int, only: int | None) -> tuple[Message, Endpoint]:
+        data = encode_request(msg_type, body, self.credential, version)
+        payload, ep = self.transport.send_recv(data, only)
+        try:
+            return decode_message(payload), ep
+        except UnpackError as exc:
+            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+                             "malformed reply from %s: %s" % (ep, exc)) from None
+
+    def send(self, msg_type: int, body: bytes = b"", *, only: int | None = None) -> Reply:
+        """Send one request and return the reply without judging its rc.
+
+        Retries like ``slurm_send_recv_controller_msg``: standby controllers
+        (ESLURM_IN_STANDBY_MODE / _USE_BACKUP) → the next one; rate limiting
+        (SLURMCTLD_COMMUNICATIONS_BACKOFF) → sleep 1 s, 2 s … and resend."""
+        explicit = self.version is not None
+        version = self.protocol_version(only)
+        ratelimited = 0
+        eps = self.transport.endpoints()
+        standby_tries = 0
+        target = only
+        while True:
+            try:
+                msg, ep = self._send_once(msg_type, body, version, target)
+            except SlurmError as exc:
+                if explicit or exc.errno not in _VERSION_SUSPECT:
+                    raise
+                # the controller may have been replaced by another release
+                for e in eps:
+                    self.version_cache.forget(e.host, self._cache_port())
+                newv = self.probe_version(only)
+                if newv == version:
+                    raise
+                version = newv
+                continue
+            rc = reply_rc(msg)
+            reply = Reply(msg.msg_type, msg.version, msg.body, ep,
+                          rc[0] if rc else None, rc[1] if rc else None)
+            if rc and rc[0] in (E.ESLURM_IN_STANDBY_MODE, E.ESLURM_IN_STANDBY_USE_BACKUP) \
+                    and only is None and len(eps) > 1 and standby_tries < len(eps) - 1:
+                standby_tries += 1
+                target = eps[(ep.index + 1) % len(eps)].index
+                log.debug("controller %s is in standby, trying %s", ep, eps[target])
+                continue
+            if rc and rc[0] == E.SLURMCTLD_COMMUNICATIONS_BACKOFF and ratelimited < self.max_backoff_retries:
+                ratelimited += 1
+                log.info("RPC rate limited %d time(s). Sleeping then trying again.", ratelimited)
+                self.sleep(ratelimited)
+                continue
+            if msg.msg_type == MsgType.RESPONSE_SLURM_REROUTE_MSG:
+                raise SlurmError(E.ESLURM_NOT_SUPPORTED,
+                                 "slurmctld rerouted %s to another cluster (federation is not supported)"
+                                 % msg_type_name(msg_type))
+            return reply
+
+    def call(self, msg_type: int, body: bytes = b"", *, expect: int | None = None,
+             only: int | None = None) -> Reply:
+        """Send and check: a nonzero RC raises ``SlurmError(rc)``; an unexpected
+        reply type raises SLURM_UNEXPECTED_MSG_ERROR.  ``reply_type, unpacker =
+        client.call(...)`` also works."""
+        reply = self.send(msg_type, body, only=only)
+        if reply.rc is not None:
+            if reply.rc:
+                raise SlurmError(reply.rc, reply.rc_msg or strerror(reply.rc), msg_type_name(msg_type))
+            return reply
+        if expect is not None and reply.msg_type != expect:
+            raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR,
+                             "%s answered with %s, expected %s" % (msg_type_name(msg_type),
+                                                                    msg_type_name(reply.msg_type),
+                                                                    msg_type_name(expect)))
+        return reply
+
+    def _expect_data(self, msg_type: int, body: bytes, expect: int) -> Reply:
+        reply = self.call(msg_type, body, expect=expect)
+        if reply.rc is not None:  # rc 0 where data was expected
+            raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR,
+                             "%s answered RESPONSE_SLURM_RC 0 instead of %s"
+                             % (msg_type_name(msg_type), msg_type_name(expect)))
+        return reply
+
+    @staticmethod
+    def _finish(reply: Reply, what: str) -> None:
+        if reply.body.remaining:
+            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+                             "%s: %d unexpected bytes at the end of the reply" % (what, reply.body.remaining))
+
+    # -- typed operations ----------------------------------------------------------------------
+
+    def ping(self) -> list[dict]:
+        """``ping_all_controllers()``: REQUEST_PING to every SlurmctldHost in order.
+
+        Keys: ``hostname``, ``pinged`` (bool), ``latency`` (µs), ``offset``
+        (index: 0 primary), ``mode`` ('primary'/'backup'), ``rc`` (0 or errno)."""
+        out = []
+        for i, c in enumerate(self.config.controllers):
+            t0 = time.monotonic()
+            try:
+                reply = self.send(MsgType.REQUEST_PING, b"", only=i)
+                if reply.rc is None:
+                    rc = E.SLURM_UNEXPECTED_MSG_ERROR
+                else:
+                    rc = reply.rc
+            except SlurmError as exc:
+                rc = exc.errno
+            latency = int((time.monotonic() - t0) * 1e6)
+            out.append({"hostname": c.name, "pinged": rc == 0, "latency": latency, "offset": i,
+                        "mode": "primary" if i == 0 else "backup", "rc": int(rc)})
+        return out
+
+    def get_statistics(self) -> dict:
+        """REQUEST_STATS_INFO (GET) → ``stats_info_response_msg_t``."""
+        body = Packer().u16(STAT_COMMAND_GET).getvalue()
+        reply = self._expect_data(MsgType.REQUEST_STATS_INFO, body, MsgType.RESPONSE_STATS_INFO)
+        d = STATS_INFO_RESPONSE.decode(reply.body, reply.version)
+        self._finish(reply, "RESPONSE_STATS_INFO")
+        for arr in ("rpc_type_cnt", "rpc_type_time"):
+            if len(d[arr]) != len(d["rpc_type_id"]):
+                raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "stats: %s length mismatch" % arr)
+        return d
+
+    def reset_statistics(self) -> None:
+        """REQUEST_STATS_INFO (RESET): clears the controller's counters (needs an operator)."""
+        body = Packer().u16(STAT_COMMAND_RESET).getvalue()
+        self.call(MsgType.REQUEST_STATS_INFO, body, expect=MsgType.RESPONSE_SLURM_RC)
+
+    def load_licenses(self, last_update: int = 0, show_flags: int = 0) -> dict:
+        """REQUEST_LICENSE_INFO → ``license_info_msg_t`` {last_update, num_lic, lic_array}.
+
+        ``available`` is computed as libslurm does (INFINITE passes through from 25.05)."""
+        body = Packer().time(last_update).u16(show_flags).getvalue()
+        reply = self._expect_data(MsgType.REQUEST_LICENSE_INFO, body, MsgType.RESPONSE_LICENSE_INFO)
+        u, v = reply.body, reply.version
+        n = u.u32()
+        last = u.time()
+        lics = []
+        for _ in range(n):
+            lic = LICENSE_INFO.decode(u, v)
+            total, used, deficit = lic["total"], lic["in_use"], lic["last_deficit"]
+            if total == INFINITE and v > V24_11:
+                avail = INFINITE
+            elif total < used + deficit:
+                avail = 0
+            else:
+                avail = total - used - deficit
+            lic["available"] = avail
+            lic.setdefault("mode", 0)
+            lic.setdefault("nodes", None)
+            lics.append(lic)
+        self._finish(reply, "RESPONSE_LICENSE_INFO")
+        return {"last_update": last, "num_lic": n, "lic_array": lics}
+
+    def reconfigure(self) -> None:
+        """REQUEST_RECONFIGURE (SlurmUser/root only)."""
+        self.call(MsgType.REQUEST_RECONFIGURE, b"", expect=MsgType.RESPONSE_SLURM_RC)
+
+    def load_shares(self, accounts: Sequence[str] | None = None, users: Sequence[str] | None = None) -> dict:
+        """REQUEST_SHARE_INFO → ``shares_response_msg_t``
+        {assoc_shares_list, tres_cnt, tres_names, tot_shares}.
+
+        ``None`` filters are sent as empty lists, as the C slurmrestd does."""
+        body = Packer().str_list(list(accounts or ())).str_list(list(users or ())).getvalue()
+        reply = self._expect_data(MsgType.REQUEST_SHARE_INFO, body, MsgType.RESPONSE_SHARE_INFO)
+        u, v = reply.body, reply.version
+        tres_names = u.str_array()
+        tres_cnt = len(tres_names)
+        count = u.u32()
+        shares = None
+        if count != 0xFFFFFFFE:
+            shares = []
+            for _ in range(count):
+                obj = ASSOC_SHARES_OBJECT.decode(u, v)
+                for arr in ("tres_run_secs", "tres_grp_mins"):
+                    if len(obj[arr]) != tres_cnt:
+                        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+                                         "shares: %s has %d entries for %d TRES" % (arr, len(obj[arr]), tres_cnt))
+                shares.append(obj)
+        tot = u.u64()
+        self._finish(reply, "RESPONSE_SHARE_INFO")
+        return {"assoc_shares_list": shares, "tres_cnt": tres_cnt, "tres_names": tres_names, "tot_shares": tot}
+
+    def load_conf(self, last_update: int = 0) -> dict:
+        """REQUEST_BUILD_INFO → ``slurm_conf_t`` (about 220 members).
+
+        Raises ``SlurmError(SLURM_NO_CHANGE_IN_DATA)`` if nothing changed since
+        ``last_update``."""
+        body = Packer().time(last_update).getvalue()
+        reply = self._expect_data(MsgType.REQUEST_BUILD_INFO, body, MsgType.RESPONSE_BUILD_INFO)
+        d = SLURM_CONF.decode(reply.body, reply.version)
+        self._finish(reply, "RESPONSE_BUILD_INFO")
+        if reply.version <= V24_11:
+            d["epilog_timeout"] = d["prolog_timeout"]
+        for name in ("certmgr_params", "certmgr_type", "cli_filter_params", "health_check_timeout",
+                     "http_parser_type", "license_params", "metrics_auth_users", "metrics_params",
+                     "metrics_type", "slurmctld_http_auth_params", "slurmd_http_auth_params",
+                     "tls_params", "url_parser_type"):
+            d.setdefault(name, None)
+        if len(d["control_machine"]) != d["control_cnt"]:
+            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "conf: control_machine/control_addr mismatch")
+        return d
+
+
+__all__ = ["SlurmctldClient", "VersionCache", "Reply", "STAT_COMMAND_GET", "STAT_COMMAND_RESET"]

@@ -1,0 +1,177 @@
+"""Blocking TCP transport to slurmctld: one connection per RPC, as libslurm does.
+
+* Controllers are tried in order (``SlurmctldHost`` primary, then backups; or
+  the single ``SlurmctldAddr``).  If none accepts, the whole round is retried
+  once a second until ``MessageTimeout`` has passed (``_open_controller``).
+* ``SlurmctldPort=N-M``: the port is ``N + (time() + pid) % count``.
+* connect() is bounded by ``TCPTimeout``; sending and the whole reply by
+  ``MessageTimeout``.  ``TCP_NODELAY`` is set.
+* The reply is read exactly by its length prefix, refused above ``max_reply``.
+
+Failures become ``SlurmError`` with libslurm's numbers (after its
+``_remap_slurmctld_errno``): no controller → SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR,
+send failure → SLURMCTLD_COMMUNICATIONS_SEND_ERROR, reply timeout →
+SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT, EOF/reset while reading →
+SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, oversized reply →
+SLURM_PROTOCOL_INSANE_MSG_LENGTH.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from slurmrestd.errors import E, SlurmError
+from slurmrestd.rpc.conf import SlurmConfig
+from slurmrestd.rpc.pack import MAX_MSG_SIZE
+from slurmrestd.rpc.protocol import frame_length
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one controller listens."""
+
+    index: int
+    name: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return "%s(%s:%d)" % (self.name, self.host, self.port)
+
+
+def pick_port(base: int, count: int, now: float | None = None, pid: int | None = None) -> int:
+    """libslurm's choice inside a ``SlurmctldPort`` range."""
+    if count <= 1:
+        return base
+    now = int(time.time() if now is None else now)
+    pid = os.getpid() if pid is None else pid
+    return base + (now + pid) % count
+
+
+def endpoints(config: SlurmConfig) -> list[Endpoint]:
+    """The controllers in the order libslurm contacts them."""
+    port = pick_port(config.slurmctld_port, config.slurmctld_port_count)
+    if config.slurmctld_addr:
+        return [Endpoint(0, config.slurmctld_addr, config.slurmctld_addr, port)]
+    return [Endpoint(i, c.name, c.addr, port) for i, c in enumerate(config.controllers)]
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float, clock: Callable[[], float]) -> bytes:
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        left = deadline - clock()
+        if left <= 0:
+            raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT,
+                             "timed out waiting for slurmctld reply (%d of %d bytes)" % (got, n))
+        sock.settimeout(left)
+        try:
+            k = sock.recv_into(view[got:], n - got)
+        except socket.timeout:
+            raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT,
+                             "timed out waiting for slurmctld reply (%d of %d bytes)" % (got, n)) from None
+        except OSError as exc:
+            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+                             "error reading slurmctld reply: %s" % (exc.strerror or exc)) from None
+        if not k:
+            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+                             "slurmctld closed the connection after %d of %d bytes" % (got, n))
+        got += k
+    return bytes(buf)
+
+
+class Transport:
+    """Sends one framed request and returns one reply payload per connection."""
+
+    def __init__(self, config: SlurmConfig, *, max_reply: int = MAX_MSG_SIZE,
+                 connect_timeout: float | None = None, io_timeout: float | None = None,
+                 retry_window: float | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.config = config
+        self.max_reply = max_reply
+        self.connect_timeout = float(config.tcp_timeout if connect_timeout is None else connect_timeout)
+        self.io_timeout = float(config.message_timeout if io_timeout is None else io_timeout)
+        #: how long to keep retrying when no controller accepts (libslurm: MessageTimeout)
+        self.retry_window = float(config.message_timeout if retry_window is None else retry_window)
+        self.clock = clock
+        self.sleep = sleep
+
+    def endpoints(self) -> list[Endpoint]:
+        return endpoints(self.config)
+
+    # -- connecting -------------------------------------------------------------------
+
+    def connect_endpoint(self, ep: Endpoint) -> socket.socket:
+        """One attempt at one controller; raises OSError on failure."""
+        last: OSError | None = None
+        for fam, stype, proto, _, addr in socket.getaddrinfo(ep.host, ep.port, 0, socket.SOCK_STREAM):
+            s = socket.socket(fam, stype, proto)
+            try:
+                s.settimeout(self.connect_timeout)
+                s.connect(addr)
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                return s
+            except OSError as exc:
+                s.close()
+                last = exc
+        raise last or OSError(_errno.EHOSTUNREACH, "no address for %s" % ep.host)
+
+    def open(self, only: int | None = None) -> tuple[socket.socket, Endpoint]:
+        """Connect to the first controller that answers (or only to index ``only``)."""
+        eps = self.endpoints()
+        if only is not None:
+            eps = [e for e in eps if e.index == only]
+        if not eps:
+            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR,
+                             "no SlurmctldHost configured in %s" % self.config.path)
+        start = self.clock()
+        errors = []
+        while True:
+            for ep in eps:
+                try:
+                    return self.connect_endpoint(ep), ep
+                except (OSError, socket.timeout) as exc:
+                    errors.append("%s: %s" % (ep, getattr(exc, "strerror", None) or exc or "timeout"))
+                    log.debug("cannot contact controller %s: %s", ep, exc)
+            if only is not None or self.clock() - start + 1 > self.retry_window:
+                break
+            self.sleep(1)
+        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR,
+                         "Unable to contact slurm controller (%s)" % "; ".join(errors[-len(eps):]))
+
+    # -- one exchange ------------------------------------------------------------------
+
+    def exchange(self, sock: socket.socket, data: bytes) -> bytes:
+        """Send a framed request on an open socket and read one reply payload."""
+        deadline = self.clock() + self.io_timeout
+        try:
+            sock.settimeout(self.io_timeout)
+            sock.sendall(data)
+        except socket.timeout:
+            raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT, "timed out sending to slurmctld") from None
+        except OSError as exc:
+            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_SEND_ERROR,
+                             "error sending to slurmctld: %s" % (exc.strerror or exc)) from None
+        n = frame_length(_recv_exact(sock, 4, deadline, self.clock), self.max_reply)
+        return _recv_exact(sock, n, deadline, self.clock)
+
+    def send_recv(self, data: bytes, only: int | None = None) -> tuple[bytes, Endpoint]:
+        """Connect, send ``data``, read the reply payload, close."""
+        sock, ep = self.open(only)
+        try:
+            return self.exchange(sock, data), ep
+        finally:
+            sock.close()
+
+
+__all__ = ["Transport", "Endpoint", "endpoints", "pick_port"]
