@@ -1,8 +1,11 @@
 """dump/parse of simple types through the generic walker."""
 from __future__ import annotations
 
+import os
+
 import math
 
+from shared_dir import REFERENCE
 import pytest
 
 from slurmrestd.data_parser import codecs
@@ -154,7 +157,7 @@ def test_shares_and_diag_dump_structure():
     assert "shares" in out["shares"]
 
 
-REF_OUT = "/work/shared/reference/ctld-rest-out"
+REF_OUT = os.path.join(REFERENCE, "ctld-rest-out")
 
 
 def _shape(d, prefix=""):

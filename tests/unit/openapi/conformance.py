@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+
 import re
 from collections import Counter
+
+from shared_dir import REFERENCE  # noqa: E402
 
 REF_DIR = os.environ.get("SLURMRESTD_REFERENCE_OPENAPI",
                          os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..",
                                       "shared", "reference", "openapi"))
 if not os.path.isdir(REF_DIR):
-    REF_DIR = "/work/shared/reference/openapi"
+    REF_DIR = os.path.join(REFERENCE, "openapi")
 
 TEXT_KEYS = {"description", "summary"}
 VERSION_RX = re.compile(r"(v0\.0\.4\d)")

@@ -48,7 +48,7 @@ def test_registered_filter_and_operations():
     ops = list(iter_operations())
     assert len(ops) == 264
     assert len({o.operation_id for o in ops}) == 264
-    keep = {("/util/{data_parser}/hostnames", "post")}
+    keep = {("/util/v0.0.45/hostnames", "post"), ("/util/v0.0.44/hostnames", "post")}
     doc = build_document(registered=lambda t, m: (t, m) in keep)
     assert list(doc["paths"]) == ["/util/v0.0.45/hostnames", "/util/v0.0.44/hostnames"]
     op = next(o for o in ops if o.operation_id == "slurm_v0045_get_job")

@@ -4,8 +4,10 @@ slurmdbd fixtures in the shared reference directory."""
 import glob
 import json
 import os
+
 import struct
 
+from shared_dir import REFERENCE
 import pytest
 
 from slurmrestd.rpc.client import SlurmctldClient
@@ -17,7 +19,7 @@ from slurmrestd.rpc.protocol import (AUTH_PLUGIN_MUNGE, SLURM_NO_AUTH_CRED, deco
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden")
-DBD_FIXTURES = "/work/shared/reference/dbd-fixtures"
+DBD_FIXTURES = os.path.join(REFERENCE, "dbd-fixtures")
 
 with open(os.path.join(GOLDEN, "manifest.json")) as _fh:
     MANIFEST = json.load(_fh)
