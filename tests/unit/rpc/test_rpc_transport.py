@@ -138,7 +138,7 @@ def test_refused_port_retries_like_libslurm():
     with pytest.raises(SlurmError) as ei:
         t.send_recv(b"")
     assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR
-    assert slept == [1, 1]  # retried once a second inside MessageTimeout
+    assert slept == [1, 1, 1]  # attempts at t=0,1,2,3 as _open_controller does for MessageTimeout=3
 
 
 def test_no_controllers():
