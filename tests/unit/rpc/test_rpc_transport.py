@@ -127,11 +127,18 @@ def test_refused_port_maps_to_connection_error():
 
 
 def test_refused_port_retries_like_libslurm():
+    now = [0.0]
     slept = []
-    t = Transport(conf(free_port()), retry_window=3, sleep=slept.append)
-    with pytest.raises(SlurmError):
+
+    def sleep(s):
+        slept.append(s)
+        now[0] += s
+
+    t = Transport(conf(free_port()), retry_window=3, sleep=sleep, clock=lambda: now[0])
+    with pytest.raises(SlurmError) as ei:
         t.send_recv(b"")
-    assert slept  # retried once a second inside MessageTimeout
+    assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR
+    assert slept == [1, 1, 1]  # attempts at t=0,1,2,3 as _open_controller does for MessageTimeout=3
 
 
 def test_no_controllers():
