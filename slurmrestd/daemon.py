@@ -19,7 +19,7 @@ from slurmrestd.auth import build_chain
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.http.server import HttpSession
-from slurmrestd.operations import core, util
+from slurmrestd.operations import bind_operations, core, slurmctld, util
 from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.router import Router
 from slurmrestd.settings import OPENAPI_PLUGINS, Settings
@@ -48,8 +48,12 @@ SERVED_MIME_TYPES = ("application/json", "application/yaml")
 def build_router(settings: Settings, site: Site,
                  mime_types: tuple[str, ...] = SERVED_MIME_TYPES) -> tuple[Router, core.CachedDocument]:
     router = Router()
+    handlers = {}
     if "openapi/util" in settings.openapi_plugins:
-        util.bind(router, settings.data_parsers)
+        handlers.update(util.HANDLERS)
+    if "openapi/slurmctld" in settings.openapi_plugins:
+        handlers.update(slurmctld.HANDLERS)
+    bind_operations(router, settings.data_parsers, settings.openapi_plugins, handlers)
     document = core.CachedDocument(lambda: build_document(settings, router, site, mime_types))
     core.bind(router, document)
     return router, document
@@ -67,13 +71,13 @@ def load_slurm_conf(settings: Settings):
     plugins = settings.openapi_plugins if settings.openapi_plugins is not None else OPENAPI_PLUGINS
     needs = {"openapi/slurmctld", "openapi/slurmdbd"} & set(plugins)
     try:
-        from slurmrestd.rpc.conf import SlurmConfigError, load_config
+        from slurmrestd.rpc.conf import SlurmConfigError, load_slurm_conf
     except ImportError:
         if needs:
             raise StartupError("the Slurm RPC client is not available in this build") from None
         return None
     try:
-        return load_config(settings.slurm_conf)
+        return load_slurm_conf(settings.slurm_conf)
     except SlurmConfigError as e:
         if needs:
             raise StartupError(str(e)) from None
@@ -136,7 +140,7 @@ def _serve(settings: Settings) -> int:
             os.chown(l.unix_path, -1 if uid is None else uid, -1 if gid is None else gid)
     security.drop_privileges(uid, gid)
     if "disable_user_check" not in sec:
-        security.check_user(getattr(slurm_conf, "slurm_user_id", None), settings.become_user)
+        security.check_user(site.slurm_user_id, settings.become_user)
     else:
         log.warning("SLURMRESTD_SECURITY=disable_user_check: privilege checks are off (development only)")
 

@@ -1,14 +1,28 @@
-"""Daemon-wide, read-only facts that responses report (cluster, release, plugins)."""
+"""Daemon-wide state that requests share: configuration, clients, caches.
+
+Nothing here is per request except what the factory methods build: each
+request gets its own controller client holding its own credential.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import pwd
+from dataclasses import dataclass, field
 from typing import Any
 
+from slurmrestd.auth import Identity
+from slurmrestd.errors import E, SlurmError
 from slurmrestd.settings import Settings
 
 #: Slurm release whose REST interface we serve (reported in meta and info).
 SLURM_RELEASE = "26.05.5"
+
+PLUGIN_NAMES = {
+    "openapi/slurmctld": "Slurm OpenAPI slurmctld",
+    "openapi/slurmdbd": "Slurm OpenAPI slurmdbd",
+    "openapi/util": "Slurm OpenAPI util",
+}
 
 
 @dataclass
@@ -17,6 +31,13 @@ class Site:
     #: Parsed slurm.conf (slurmrestd.rpc.conf.SlurmConfig) or None when not needed/available.
     slurm_conf: Any = None
     release: str = SLURM_RELEASE
+    #: Controller protocol versions, discovered once per controller address.
+    version_cache: Any = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.version_cache is None:
+            from slurmrestd.rpc.client import VersionCache
+            self.version_cache = VersionCache()
 
     @property
     def cluster_name(self) -> str:
@@ -26,12 +47,45 @@ class Site:
     def accounting_storage(self) -> str:
         return getattr(self.slurm_conf, "accounting_storage_type", None) or ""
 
+    @property
+    def slurm_user_id(self) -> int | None:
+        name = getattr(self.slurm_conf, "slurm_user", None)
+        if not name:
+            return None
+        try:
+            return int(name) if name.isdigit() else pwd.getpwnam(name).pw_uid
+        except KeyError:
+            return None
+
+    # -- per-request clients ------------------------------------------------
+
+    def credential(self, identity: Identity):
+        """The Slurm credential that speaks for this request's caller."""
+        from slurmrestd.rpc.cred import JwtCredential, MungeCredential
+
+        if identity.token is not None:
+            return JwtCredential(identity.token, identity.user_name)
+        if self.slurm_conf is None:
+            raise SlurmError(E.SLURM_ERROR, "no slurm.conf loaded", "credential")
+        # rest_auth/local: munge proves our own uid; the peer was checked to be us (or root).
+        return MungeCredential(self.slurm_conf.munge_socket, uid=os.getuid())
+
+    def ctld(self, identity: Identity):
+        """A slurmctld client for one request, carrying that request's credential."""
+        from slurmrestd.rpc.client import SlurmctldClient
+
+        if self.slurm_conf is None:
+            raise SlurmError(E.SLURM_ERROR, "no slurm.conf loaded: cannot reach slurmctld", "slurmctld")
+        return SlurmctldClient(self.slurm_conf, self.credential(identity), version_cache=self.version_cache)
+
+    # -- response metadata ----------------------------------------------------
+
     def meta(self, binding, conn, identity) -> dict:
         major, minor, micro = (self.release.split(".") + ["0", "0"])[:3]
         return {
             "plugin": {
                 "type": binding.plugin,
-                "name": _PLUGIN_NAMES.get(binding.plugin, ""),
+                "name": PLUGIN_NAMES.get(binding.plugin, ""),
                 "data_parser": "data_parser/%s" % binding.version if binding.version else "",
                 "accounting_storage": self.accounting_storage,
             },
@@ -47,10 +101,3 @@ class Site:
                 "cluster": self.cluster_name,
             },
         }
-
-
-_PLUGIN_NAMES = {
-    "openapi/slurmctld": "Slurm OpenAPI slurmctld",
-    "openapi/slurmdbd": "Slurm OpenAPI slurmdbd",
-    "openapi/util": "Slurm OpenAPI util",
-}

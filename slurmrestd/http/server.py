@@ -43,7 +43,7 @@ App = Callable[[Request, Connection], Response]
 
 
 class HttpSession:
-    __slots__ = ("conn", "app", "parser", "in_flight", "peer_eof", "failed", "last_status")
+    __slots__ = ("conn", "app", "parser", "in_flight", "peer_eof", "eof_fed", "failed", "last_status")
 
     def __init__(self, conn: Connection, app: App, limits: Limits) -> None:
         self.conn = conn
@@ -51,6 +51,7 @@ class HttpSession:
         self.parser = RequestParser(limits)
         self.in_flight = False
         self.peer_eof = False
+        self.eof_fed = False
         self.failed = False
         self.last_status = 0
 
@@ -87,7 +88,8 @@ class HttpSession:
                 conn.request_started = time.monotonic()
             self.parser.receive_data(bytes(conn.inbuf))
             conn.inbuf.clear()
-        if self.peer_eof:
+        if self.peer_eof and not self.eof_fed:
+            self.eof_fed = True
             self.parser.receive_data(b"")
         while True:
             try:
@@ -132,11 +134,13 @@ class HttpSession:
         self.in_flight = False
         self.last_status = status
         conn.write(data)
-        if close or self.peer_eof or conn.manager.draining:
+        if close or conn.manager.draining:
             conn.close_after_write()
             return
         self.parser.start_next_request()
-        self._pump(conn)
+        self._pump(conn)  # a pipelined request may already be buffered
+        if self.peer_eof and not self.in_flight and not conn.closed:
+            conn.close_after_write()
 
     def _fail(self, conn: Connection, err: HttpError) -> None:
         if self.failed:

@@ -30,6 +30,19 @@ def _text(status: int, text: str | bytes) -> Response:
     return Response(status, body, "text/plain")
 
 
+def status_for(ctx: OperationContext) -> int:
+    """HTTP status of a handled request.
+
+    As the reference, from the first error number — except that a request
+    whose input could not be parsed (the handler recorded "Rejecting request")
+    is the client's fault: 422 where the reference would answer 500.
+    """
+    status = http_status_for(ctx.rc)
+    if status == 500 and any(e["error_number"] == E.ESLURM_REST_INVALID_QUERY for e in ctx.errors):
+        return 422
+    return status
+
+
 class RestApp:
     """Callable given to ``HttpSession``: one request in, one response out."""
 
@@ -74,11 +87,11 @@ class RestApp:
             return _text(http_status_for(e.errno), e.description)
 
         ctx = OperationContext(request.method, request.path, params, query, identity,
-                               binding.version, self.site)
+                               binding.version, self.site, binding.operation)
         try:
             result = binding.handler(ctx)
         except SlurmError as e:
-            if not ctx.rc:
+            if not any(err["error_number"] == e.errno for err in ctx.errors):
                 ctx.error(e.errno, e.description, e.source)
             result = None
         except Exception:
@@ -94,8 +107,7 @@ class RestApp:
         doc["meta"] = self.site.meta(binding, conn, identity)
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
-        status = http_status_for(ctx.rc)
-        return Response(status, serializers.dump(write_type, doc), write_type)
+        return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
 
     def _raw(self, result: Any, ctx: OperationContext, write_type: str) -> Response:
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT or result is None and not ctx.rc:

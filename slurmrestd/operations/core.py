@@ -49,7 +49,7 @@ def bind(router: Router, document: CachedDocument) -> None:
         return document.serialized
 
     def health(ctx: OperationContext):
-        ctx.rc = E.ESLURM_REST_EMPTY_RESULT
+        ctx.forced_rc = E.ESLURM_REST_EMPTY_RESULT
         return None
 
     for p in OPENAPI_PATHS:

@@ -34,7 +34,7 @@ class Daemon:
                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL) -> None:
         self.args = [sys.executable, "-m", "slurmrestd", *args]
         self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env or base_env(), stdin=stdin,
-                                     stdout=stdout, stderr=subprocess.PIPE)
+                                     stdout=stdout, stderr=subprocess.PIPE, bufsize=0)
         self.log_lines: list[str] = []
         self.addresses: list[str] = []
         if wait_listen:

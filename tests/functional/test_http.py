@@ -172,7 +172,7 @@ def test_hostnames_errors(shared_daemon):
     r = roundtrip(shared_daemon, request("POST", "/util/v0.0.45/hostnames", b'{"hostlist": "n[1-"}', JSON))
     assert r.status == 422
     err = r.json()["errors"][0]
-    assert err["error_number"] == 9216 and err["source"] == "#/hostlist"
+    assert err["error_number"] == 9216 and err["source"] == "#/hostlist/"
     r = roundtrip(shared_daemon, request("POST", "/util/v0.0.45/hostlist", b'{"x": 1}', JSON))
     assert r.status == 422
     assert r.json()["errors"][0]["error_number"] == 9200
