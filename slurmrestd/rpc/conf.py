@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -250,6 +251,10 @@ def parse_port_range(path: str, text: str | None) -> tuple[int, int]:
     return a, b - a + 1
 
 
+def _short_hostname() -> str:
+    return socket.gethostname().split(".", 1)[0]
+
+
 def load_slurm_conf(path: str | None = None) -> SlurmConfig:
     """Read slurm.conf (``path`` → ``$SLURM_CONF`` → ``/etc/slurm/slurm.conf``)."""
     path = find_slurm_conf(path)
@@ -271,6 +276,10 @@ def load_slurm_conf(path: str | None = None) -> SlurmConfig:
         names = values["controlmachine"].split(",")
         addrs = (values.get("controladdr") or values["controlmachine"]).split(",")
         controllers = [ControllerHost(n, a) for n, a in zip(names, addrs + names[len(addrs):])]
+    # As Slurm does: the name "localhost" stands for this machine's short host name
+    # (the address stays whatever was given, or "localhost").
+    controllers = [ControllerHost(_short_hostname(), c.addr) if c.name.lower() == "localhost" else c
+                   for c in controllers]
     port, port_count = parse_port_range(path, values.get("slurmctldport"))
     alt = tuple(t.strip() for t in (values.get("authalttypes") or "").split(",") if t.strip())
     return SlurmConfig(

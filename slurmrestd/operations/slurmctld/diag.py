@@ -1,17 +1,23 @@
-"""Controller health and configuration: ping, diag, licenses, reconfigure, shares, conf."""
+"""Controller health and configuration: ping, diag, licenses, reconfigure, shares, conf.
+
+Error texts and sources follow the reference handlers, so clients that match
+on them keep working.
+"""
 
 from __future__ import annotations
 
-from slurmrestd.errors import SlurmError
+import time
+
+from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 
 
-def _call(ctx: OperationContext, source: str, fn, *args):
-    """Run one RPC; a Slurm error becomes the request's error, named after the C API call."""
+def call_rpc(ctx: OperationContext, source: str, description: str, fn, *args):
+    """Run one RPC; a Slurm error becomes the request's error with the reference's wording."""
     try:
         return fn(*args)
     except SlurmError as e:
-        raise ctx.fail(e.errno, e.description, source) from None
+        raise ctx.fail(e.errno, description, source) from None
 
 
 def ping(ctx: OperationContext):
@@ -22,34 +28,45 @@ def ping(ctx: OperationContext):
 
 def diag(ctx: OperationContext):
     client = ctx.site.ctld(ctx.identity)
-    stats = _call(ctx, "slurm_get_statistics()", client.get_statistics)
+    stats = call_rpc(ctx, "op_handler_diag", "slurm_get_statistics() failed to get slurmctld statistics",
+                     client.get_statistics)
     return ctx.dump("OPENAPI_DIAG_RESP", {"response": stats})
 
 
 def licenses(ctx: OperationContext):
     client = ctx.site.ctld(ctx.identity)
-    lic = _call(ctx, "slurm_load_licenses()", client.load_licenses)
+    lic = call_rpc(ctx, "op_handler_licenses", "slurm_load_licenses() was unable to load licenses",
+                   client.load_licenses)
     return ctx.dump("OPENAPI_LICENSES_RESP", {"licenses": lic, "last_update": lic["last_update"]})
 
 
 def reconfigure(ctx: OperationContext):
     client = ctx.site.ctld(ctx.identity)
-    _call(ctx, "slurm_reconfigure()", client.reconfigure)
+    call_rpc(ctx, "op_handler_reconfigure", "slurm_reconfigure() failed", client.reconfigure)
     return ctx.dump("OPENAPI_RESP", {})
 
 
 def shares(ctx: OperationContext):
-    query = ctx.parse_query()
+    query = ctx.parse(ctx.operation.query_type, ctx.query if ctx.query is not None else {}, "parameters")
     client = ctx.site.ctld(ctx.identity)
-    resp = _call(ctx, "slurm_associations_get_shares()", client.load_shares,
-                 query.get("acct_list"), query.get("user_list"))
+    resp = call_rpc(ctx, "_dump_shares", "slurm_associations_get_shares() failed: GET", client.load_shares,
+                    query.get("acct_list"), query.get("user_list"))
     return ctx.dump("OPENAPI_SHARES_RESP", {"response": resp})
 
 
 def conf(ctx: OperationContext):
-    ctx.parse_query()
+    query = ctx.parse_query()
+    update_time = query.get("update_time") or 0
     client = ctx.site.ctld(ctx.identity)
-    cfg = _call(ctx, "slurm_load_ctl_conf()", client.load_conf)
+    try:
+        cfg = client.load_conf(update_time)
+    except SlurmError as e:
+        if e.errno != E.SLURM_NO_CHANGE_IN_DATA:
+            raise ctx.fail(e.errno, "slurm_load_ctl_conf() failed", "_dump_config") from None
+        ctx.warn("No config changes since update_time[%d]=%s"
+                 % (update_time, time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(update_time))),
+                 "_dump_config")
+        return {}
     return ctx.dump("OPENAPI_CONF_RESP", {"slurm_conf": cfg})
 
 
