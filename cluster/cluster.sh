@@ -283,7 +283,7 @@ stamp_content() {
     echo "build=$BUILD_VERSION suite=$SUITE mirror=$(host_mirror) uids=$SLURM_UID,$SLURMRESTD_UID,$ALICE_UID,$BOB_UID pkgs=${CHROOT_PKGS[*]}"
 }
 
-chroot_built() { [[ -f $STAMP && $(cat "$STAMP") == "$(stamp_content)" && -x $CH/usr/sbin/slurmctld ]]; }
+chroot_built() { [[ -f $STAMP && $(cat "$STAMP") == "$(stamp_content)" && -e $CH/usr/sbin/slurmctld-wlm ]]; }
 
 mounts_under() {   # mount points under $1, deepest first
     findmnt -rn -o TARGET | awk -v p="$1/" 'index($0, p) == 1' | sort -r
@@ -428,6 +428,8 @@ configure_suite() {
     fi
     install -m 644 "$MYSQL_TLS_DIR/ca.pem" "$CH/etc/slurm/mariadb-ca.pem"
     gen_slurm_conf "" | write_file_if_changed "$CH/etc/slurm/slurm.conf" 644 root:root
+    # no cgroup hierarchy is visible in the chroot (and none is needed: proctrack/linuxproc)
+    write_file_if_changed "$CH/etc/slurm/cgroup.conf" 644 root:root <<<"CgroupPlugin=disabled"
     write_file_if_changed "$CH/etc/slurm/slurmdbd.conf" 600 "$SLURM_UID:$SLURM_UID" <<EOF
 # written by slurmrestd cluster/cluster.sh -- suite $SUITE
 AuthType=auth/munge
