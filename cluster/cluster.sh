@@ -489,9 +489,15 @@ chroot_pids() {   # every process whose root directory is this chroot
 }
 
 is_daemon_pid() {   # is_daemon_pid <pid> <name>: process <name> running inside this chroot
-    [[ -n $1 && -d /proc/$1 ]] || return 1
+    pid_running "$1" || return 1
     [[ $(readlink "/proc/$1/root" 2>/dev/null) == "$CH" ]] || return 1
     [[ $(cat "/proc/$1/comm" 2>/dev/null) == "${2:0:15}" ]]
+}
+
+live_chroot_pids() {   # chroot_pids without zombies
+    local p
+    for p in $(chroot_pids); do pid_running "$p" && echo "$p"; done
+    return 0
 }
 
 daemon_pid() {   # prints the pid of daemon $1 if it runs inside this chroot
@@ -675,26 +681,31 @@ EOF
 stop_daemon() {
     local name=$1 pid i
     pid=$(daemon_pid "$name") || { rm -f "$PIDDIR/$name.pid"; return 0; }
+    local t0=$SECONDS
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 60); do [[ -d /proc/$pid ]] || break; sleep 0.25; done
-    if [[ -d /proc/$pid ]]; then
+    for i in $(seq 150); do pid_running "$pid" || break; sleep 0.1; done
+    if pid_running "$pid"; then
         info "$name (pid $pid) ignored SIGTERM for 15s; SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
         sleep 0.5
     fi
     rm -f "$PIDDIR/$name.pid"
+    info "stopped $name (pid $pid, $((SECONDS - t0))s)"
 }
 
 stop_suite_processes() {
-    local d pids i
+    local d pids i p
     for d in slurmrestd slurmd slurmctld slurmdbd munged; do stop_daemon "$d"; done
     # anything else still running in this chroot (job steps, stray daemons)
-    pids=$(chroot_pids)
+    pids=$(live_chroot_pids)
     if [[ -n $pids ]]; then
-        info "terminating leftover processes in $CH: $(echo $pids)"
+        info "terminating leftover processes in $CH: $(for p in $pids; do printf "%s(%s) " "$p" "$(cat /proc/$p/comm 2>/dev/null)"; done)"
         kill -TERM $pids 2>/dev/null || true
-        for i in $(seq 20); do [[ -z $(chroot_pids) ]] && break; sleep 0.25; done
-        pids=$(chroot_pids)
+        for i in $(seq 20); do
+            live_chroot_pids | grep -q . || break
+            sleep 0.25
+        done
+        pids=$(live_chroot_pids)
         [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
         sleep 0.5
     fi
@@ -796,7 +807,7 @@ cmd_token() {
 cmd_logs() {
     [[ $# -ge 1 ]] || die "usage: logs <suite> [-f]"
     suite_vars "$1"
-    local files=("$LOGDIR"/*.log "$CH"/var/log/munge/munged.log "$PIDDIR"/*.out)
+    local files=("$LOGDIR"/*.log "$CH"/var/log/munge/munged.log)
     if [[ ${2:-} == -f ]]; then tail -n 20 -F "${files[@]}"; else tail -n 30 "${files[@]}" 2>/dev/null || true; fi
 }
 
