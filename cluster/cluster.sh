@@ -142,7 +142,7 @@ ensure_account() {
             die "uid $uid is already used in $where by user $(grep -E "^[^:]*:[^:]*:$uid:" "$pre/etc/passwd" | cut -d: -f1)"
         fi
         local opt=(-M); ((mkhome)) && opt=(-m)
-        "${run[@]}" useradd -u "$uid" -g "$uid" -d "$home" -s "$shell" "${opt[@]}" "$name"
+        "${run[@]}" useradd -K UID_MAX=65000 -u "$uid" -g "$uid" -d "$home" -s "$shell" "${opt[@]}" "$name"
     elif [[ $(cut -d: -f3 <<<"$uline") != "$uid" ]]; then
         die "user $name exists in $where with uid $(cut -d: -f3 <<<"$uline"), expected $uid"
     fi
