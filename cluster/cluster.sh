@@ -480,11 +480,8 @@ CLEAN_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root)
 in_chroot() { chroot "$CH" "${CLEAN_ENV[@]}" "$@"; }
 
 chroot_pids() {   # every process whose root directory is this chroot
-    local p r
-    for p in /proc/[0-9]*; do
-        r=$(readlink "$p/root" 2>/dev/null) || continue
-        [[ $r == "$CH" ]] && echo "${p#/proc/}"
-    done
+    find /proc -mindepth 2 -maxdepth 2 -name root -lname "$CH" -printf '%h\n' 2>/dev/null \
+        | sed -n 's|^/proc/\([0-9][0-9]*\)$|\1|p'
     return 0
 }
 
@@ -596,7 +593,8 @@ setup_accounting() {
 
 ctld_up() { in_chroot scontrol ping 2>/dev/null | grep -q 'is UP'; }
 node_state() { in_chroot sinfo -h -n n1 -o %T 2>/dev/null | head -n1; }
-node_idle() { [[ $(node_state) == idle ]]; }
+# responding and usable (running jobs from before a restart make it mixed/allocated)
+node_ready() { [[ $(node_state) =~ ^(idle|mixed|allocated|completing)$ ]]; }
 
 start_slurmctld() {
     step "$SUITE: slurmctld (127.0.0.1:$CTLD_PORT)" "$LOGDIR/slurmctld.log" "$PIDDIR/slurmctld.out"
@@ -612,7 +610,7 @@ start_slurmd() {
     local rc=0 resumed=0 end=$((SECONDS + 90)) st
     while ((SECONDS < end)); do
         st=$(node_state)
-        [[ $st == idle ]] && return 0
+        [[ $st =~ ^(idle|mixed|allocated|completing)$ ]] && return 0
         daemon_pid slurmd >/dev/null || die "slurmd exited"
         if [[ $st =~ ^(down|drain|drained|inval) ]] && ((resumed == 0)) && port_listening "$SLURMD_PORT"; then
             info "node n1 is '$st'; resuming it"
@@ -621,7 +619,7 @@ start_slurmd() {
         fi
         sleep 1
     done
-    die "node n1 not idle after 90s (state '$st')"
+    die "node n1 not idle/mixed/allocated after 90s (state '$st')"
 }
 
 get_token() {   # get_token user lifespan
