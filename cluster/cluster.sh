@@ -480,8 +480,10 @@ CLEAN_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root)
 in_chroot() { chroot "$CH" "${CLEAN_ENV[@]}" "$@"; }
 
 chroot_pids() {   # every process whose root directory is this chroot
-    find /proc -mindepth 2 -maxdepth 2 -name root -lname "$CH" -printf '%h\n' 2>/dev/null \
-        | sed -n 's|^/proc/\([0-9][0-9]*\)$|\1|p'
+    # (find fails on processes that vanish while it runs: ignore its status)
+    local out
+    out=$(find /proc -mindepth 2 -maxdepth 2 -name root -lname "$CH" -printf '%h\n' 2>/dev/null || true)
+    sed -n 's|^/proc/\([0-9][0-9]*\)$|\1|p' <<<"$out"
     return 0
 }
 
