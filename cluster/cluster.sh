@@ -331,7 +331,7 @@ build_chroot() {
     # The mirror may be a frozen snapshot whose Release files are past Valid-Until.
     echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99slurmrestd-cluster"
     printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"; chmod 755 "$tmp/usr/sbin/policy-rc.d"
-    printf '127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$(hostname)" >"$tmp/etc/hosts"
+    printf '127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$(uname -n)" >"$tmp/etc/hosts"
     ensure_accounts "$tmp"   # before the packages, so that they keep our uids
 
     step "$SUITE: apt-get install ${CHROOT_PKGS[*]}" "$BUILD_LOG"
