@@ -9,8 +9,9 @@ Values exchanged with the RPC layer are plain Python data:
 * lists / NULL terminated arrays are Python lists, a NULL pointer is ``None``;
 * numbers keep Slurm's sentinels (``NO_VAL``, ``INFINITE`` ... from
   :mod:`codecs`);
-* flags are lists of flag names (a single name for single-flag types) – the
-  numeric bit values are resolved by the RPC layer.
+* flag and enum fields are the raw C integers (:mod:`flags` resolves the
+  bits with the generated :mod:`constants` table); ``dump`` also accepts
+  lists of flag names.
 
 ``dump(type, value, ctx)`` returns response data, ``parse(type, data, ctx)``
 returns such a value; both record problems in ``ctx``
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from slurmrestd.data_parser import codecs
+from slurmrestd.data_parser import codecs, flags as _flags
 from slurmrestd.data_parser.context import (
     ParseError, ParserContext, data_type_name, format_path, with_index,
 )
@@ -94,7 +95,7 @@ class _Dumper:
                 out.append(self.dump(item, v, None))
             return out
         if m == "flags":
-            return codecs.dump_flags(t, value)
+            return _flags.dump_flags(t, value)
         if m == "alias":
             return self.dump(self.reg[t.alias_of], value, row)
         if m == "removed":
@@ -120,10 +121,7 @@ class _Dumper:
             if f.kind == "skip":
                 continue
             if f.kind == "eflags":
-                names = set(get_member(value, f.member) or ())
-                for b in self.reg[f.type].flags:
-                    if not b.hidden and b.kind != "removed":
-                        out[b.name] = b.name in names
+                out.update(_flags.exploded(self.reg[f.type], get_member(value, f.member)))
                 continue
             dst, leaf = _dict_path(out, f.key)
             if f.kind == "removed":
@@ -200,7 +198,7 @@ class _Parser:
                 out.append(self.parse(item, v, with_index(path, i)))
             return out
         if m == "flags":
-            return codecs.parse_flags(self, t, data, path)
+            return _flags.parse_flags(self, t, data, path)
         if m == "alias":
             return self.parse(self.reg[t.alias_of], data, path)
         if m == "removed":
@@ -239,16 +237,7 @@ class _Parser:
             if f.kind == "skip":
                 continue
             if f.kind == "eflags":
-                names = []
-                for b in self.reg[f.type].flags:
-                    if b.hidden:
-                        continue
-                    if b.name in data and codecs.to_bool(data[b.name]):
-                        if b.kind == "removed":
-                            self.warn(path + [b.name], f"Ignoring deprecated flag: {b.name}")
-                        else:
-                            names.append(b.name)
-                out[f.member] = names
+                out[f.member] = _flags.parse_exploded(self, self.reg[f.type], data, path)
                 continue
             child = _lookup(data, f.key)
             cpath = path + [p for p in f.key.split("/") if p]
