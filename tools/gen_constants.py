@@ -157,6 +157,12 @@ def main() -> int:
     jsr = _COMMENT.sub(" ", git(a.repo, "show", f"{a.tag}:src/common/job_state_reason.c"))
     for m in re.finditer(r"\[(\w+)\]\s*=\s*\{[^{}]*?\.str\s*=\s*\"([^\"]*)\"", jsr):
         reasons[ev.symbol(m.group(1))] = m.group(2)
+    layouts = []
+    ssl = _COMMENT.sub(" ", git(a.repo, "show", f"{a.tag}:src/common/slurm_step_layout.c"))
+    block = ssl[ssl.index("layout_type_names[] ="):]
+    block = block[:block.index("};")]
+    for m in re.finditer(r"\{\s*(SLURM_DIST_\w+)\s*,\s*\"([^\"]*)\"\s*\}", block):
+        layouts.append((ev.symbol(m.group(1)), m.group(2)))
     table, failed = {}, []
     for e in needed_expressions() + [x for x in EXTRA]:
         try:
@@ -175,7 +181,11 @@ def main() -> int:
         fh.write("JOB_REASONS: dict[int, str] = {\n")
         for k in sorted(reasons):
             fh.write(f"    {k}: {reasons[k]!r},\n")
-        fh.write("}\n")
+        fh.write("}\n\n#: slurm_step_layout_type_name(): (task_dist base, name) in table order\n")
+        fh.write("LAYOUT_NAMES: tuple = (\n")
+        for k, n in layouts:
+            fh.write(f"    ({k:#x}, {n!r}),\n")
+        fh.write(")\n")
     for e, why in failed:
         print(f"unresolved: {e}: {why}", file=sys.stderr)
     print(f"{len(reasons)} job reasons; {len(table)} expressions written to {a.out}, {len(failed)} unresolved")

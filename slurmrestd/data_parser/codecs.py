@@ -24,6 +24,9 @@ INFINITE = 0xFFFFFFFF
 NO_VAL64 = 0xFFFFFFFFFFFFFFFE
 INFINITE64 = 0xFFFFFFFFFFFFFFFF
 
+#: returned by a parse codec when the member must be left as it is
+UNSET = object()
+
 DUMP: dict[str, Callable] = {}
 PARSE: dict[str, Callable] = {}
 

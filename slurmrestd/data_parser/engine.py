@@ -230,14 +230,15 @@ class _Parser:
         if not isinstance(data, dict):
             self.error(E.ESLURM_DATA_EXPECTED_DICT, path,
                        f"Rejecting {data_type_name(data)} when dictionary expected")
-        out: dict = {}
+        out: dict = _new_struct(t)
         if self.partial is None:
             self.partial = out
         for f in t.fields:
             if f.kind == "skip":
                 continue
             if f.kind == "eflags":
-                out[f.member] = _flags.parse_exploded(self, self.reg[f.type], data, path)
+                out[f.member] = _flags.parse_exploded(self, self.reg[f.type], data, path,
+                                                      initial=out.get(f.member) or 0)
                 continue
             child = _lookup(data, f.key)
             cpath = path + [p for p in f.key.split("/") if p]
@@ -250,12 +251,18 @@ class _Parser:
                 continue
             if f.deprecated and _deprecated_enough(f.deprecated, self.ctx.min_protocol):
                 self.warn(cpath, f'Field "{f.key}" is deprecated')
-            value = self.parse(self.reg[f.type], child, cpath)
+            saved, self.current = getattr(self, "current", None), out
+            try:
+                value = self.parse(self.reg[f.type], child, cpath)
+            finally:
+                self.current = saved
+            if value is codecs.UNSET:
+                continue
             if f.kind == "complex":
                 if isinstance(value, dict):
                     out.update(value)
             else:
-                out[f.member] = value
+                _set_member(out, f.member, value)
         self._unknown(t, data, path, [f.key.split("/") for f in t.fields if f.key],
                       [b.name for f in t.fields if f.kind == "eflags"
                        for b in self.reg[f.type].flags])
@@ -271,6 +278,30 @@ class _Parser:
                                        f"{data_type_name(v)} in DATA_PARSER_{t.name}")
             elif all(subs) and isinstance(v, dict):
                 self._unknown(t, v, path + [k], subs, [])
+
+
+def _set_member(out: dict, member: str, value: Any) -> None:
+    """Store a parsed member; dotted members (``step_id.job_id``) nest."""
+    if "." not in member:
+        out[member] = value
+        return
+    parts = member.split(".")
+    cur = out
+    for p in parts[:-1]:
+        nxt = cur.get(p)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            cur[p] = nxt
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def _new_struct(t: TypeDecl) -> dict:
+    """A fresh struct value: the C ``new`` defaults when the type has them."""
+    import copy
+    from slurmrestd.data_parser.defaults import DEFAULTS
+    d = DEFAULTS.get(t.name)
+    return copy.deepcopy(d) if d else {}
 
 
 def _lookup(data: dict, key: str) -> Any:
@@ -289,3 +320,7 @@ def _deprecated_enough(release: str, min_protocol: str) -> bool:
         return tuple(map(int, release.split("."))) <= tuple(map(int, min_protocol.split(".")))
     except ValueError:
         return False
+
+
+# register the hand-written leaf codecs (they use get_member above)
+from slurmrestd.data_parser import leaves as _leaves  # noqa: E402,F401
