@@ -184,6 +184,8 @@ class _Parser:
         if m == "struct":
             return self.struct(t, data, path)
         if m == "ptr":
+            if data is None:
+                return None  # NULL pointer
             if isinstance(data, (dict, list)) and not data:
                 target = self.reg.unalias(self.reg[t.pointer_to])
                 return {} if target.model == "struct" else []

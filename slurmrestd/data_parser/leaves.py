@@ -551,6 +551,8 @@ def _parse_sluid(p, t, data, path):
             return 0
         _err(p, path, E.ESLURM_INVALID_SLUID, f"Unable to parse {data} as SLUID")
     if isinstance(data, str):
+        if not data:
+            return 0  # what an unset SLUID dumps as (the C parser refuses it)
         v = str2sluid(data)
         if not v:
             _err(p, path, E.ESLURM_INVALID_SLUID, f'Unable to convert string "{data}" to SLUID')
@@ -1230,8 +1232,13 @@ def _dump_job_assoc(d, t, job):
 @parser("JOB_ASSOC_ID")
 def _parse_job_assoc(p, t, data, path):
     a = p.parse(p.reg["ASSOC_SHORT"], data, path)
-    return {"associd": a.get("id"), "account": a.get("acct"), "cluster": a.get("cluster"),
-            "partition": a.get("partition"), "user": a.get("user")}
+    out = {"associd": a.get("id")}
+    cur = _cur(p)
+    for k, m in (("account", "acct"), ("cluster", "cluster"), ("partition", "partition"),
+                 ("user", "user")):
+        if a.get(m) and not cur.get(k):
+            out[k] = a[m]
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1254,7 +1261,9 @@ for _n, _mem, _it in (("JOB_INFO_MSG", "job_array", "JOB_INFO"),
                       ("STEP_INFO_MSG", "job_steps", "STEP_INFO"),
                       ("JOB_STATE_RESP_MSG", "jobs", "JOB_STATE_RESP_JOB"),
                       ("KILL_JOBS_RESP_MSG", "job_responses", "KILL_JOBS_RESP_JOB"),
-                      ("JOB_RES_NODES", "nodes", "JOB_RES_NODE")):
+                      # per node allocation: precomputed JOB_RES_NODE dicts (core bitmaps
+                      # are not decoded here)
+                      ("JOB_RES_NODES", "allocation", "JOB_RES_NODE")):
     _DUMP[_n] = _array_dumper(_mem, _it)
 
 
@@ -1430,16 +1439,35 @@ def _parse_time_seconds(p, t, data, path):
 
 @dumper("PARTITION_OVERSUBSCRIBE")
 def _dump_part_oversubscribe(d, t, value):
-    v = int(value if value is not None else 0)
+    """``max_share`` as scontrol shows it: 0 EXCLUSIVE, 1 NO, n YES:n,
+    FORCE bit FORCE:n."""
+    v = int(value if value is not None else 1)
     force = VALUES["SHARED_FORCE"]
     cnt = v & ~force & 0xFFFF
-    if v == 0:
-        return "NO"
     if v & force:
         return f"FORCE:{cnt}"
-    if cnt == 1 and False:
-        return "YES"
-    return f"YES:{cnt}" if cnt else "EXCLUSIVE"
+    if v == 0:
+        return "EXCLUSIVE"
+    if v == 1:
+        return "NO"
+    return f"YES:{cnt}"
+
+
+@parser("PARTITION_OVERSUBSCRIBE")
+def _parse_part_oversubscribe(p, t, data, path):
+    s = (parse_string(p, t, data, path) or "").upper()
+    force = VALUES["SHARED_FORCE"]
+    word, _, cnt = s.partition(":")
+    n = to_int(cnt) if cnt else None
+    if word in ("NO", ""):
+        return 1
+    if word == "EXCLUSIVE":
+        return 0
+    if word == "YES":
+        return n if n is not None else 4
+    if word == "FORCE":
+        return force | (n if n is not None else 4)
+    _err(p, path, E.ESLURM_DATA_CONV_FAILED, f"Invalid oversubscribe value: {data}")
 
 
 @dumper("SLURMDB_PURGE")
