@@ -254,8 +254,13 @@ class _Parser:
             if f.deprecated and _deprecated_enough(f.deprecated, self.ctx.min_protocol):
                 self.warn(cpath, f'Field "{f.key}" is deprecated')
             saved, self.current = getattr(self, "current", None), out
+            ft = self.reg[f.type]
             try:
-                value = self.parse(self.reg[f.type], child, cpath)
+                if ft.model == "flags" and f.kind == "field" and isinstance(out.get(f.member), int):
+                    # flags parse into the current value, as the C parser does
+                    value = _flags.parse_flags(self, ft, child, cpath, initial=out[f.member])
+                else:
+                    value = self.parse(ft, child, cpath)
             finally:
                 self.current = saved
             if value is codecs.UNSET:

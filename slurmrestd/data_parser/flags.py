@@ -99,6 +99,8 @@ def dump_flags(t: TypeDecl, value: Any) -> Any:
     """Flag field (int, or names) -> list of names / one name."""
     if isinstance(value, bool):
         value = int(value)
+    if value is None:
+        value = 0  # an absent member is zeroed memory in C
     if isinstance(value, int):
         names = names_of(t, value)
         if t.single:

@@ -374,7 +374,8 @@ def _parse_mem(p, data, path, per_cpu):
     else:
         mem = p.parse(p.reg["UINT64_NO_VAL"], data, path)
     if mem == NO_VAL64:
-        return NO_VAL64
+        # unset: keep what an overloaded sibling row (memory_per_cpu/node) set
+        return UNSET
     if mem == INFINITE64:
         return 0  # 0 acts as infinity
     if mem >= MEM_PER_CPU:
@@ -1905,7 +1906,12 @@ def verify_dist_type(s: str):
     parts = s.split(",")
     base = parts[0].strip().lower()
     plane = NO_VAL16
-    if base.startswith("plane"):
+    named = next((v for v, n in LAYOUT_NAMES if n.lower() == base), None)
+    if base == "unknown":
+        named = VALUES["SLURM_DIST_UNKNOWN"]
+    if named is not None:  # the names dumps use (slurm_step_layout_type_name)
+        dist = named
+    elif base.startswith("plane"):
         m = re.match(r"^plane(?:=(\d+))?$", base)
         if not m:
             return None
