@@ -1617,7 +1617,7 @@ for _n, _mem in (("SLURM_CONF_EPILOG", "epilog"), ("SLURM_CONF_EPILOG_SLURMCTLD"
 def _dump_controllers(d, t, conf):
     machines = list(_m(conf, "control_machine") or ())
     addrs = list(_m(conf, "control_addr") or ())
-    items = [{"hostname": m, "addr": addrs[i] if i < len(addrs) else None}
+    items = [{"machine": m, "addr": addrs[i] if i < len(addrs) else None}
              for i, m in enumerate(machines)]
     return _sub(d, "CONTROLLERS_ARRAY", items)
 
