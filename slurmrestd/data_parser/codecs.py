@@ -24,6 +24,9 @@ INFINITE = 0xFFFFFFFF
 NO_VAL64 = 0xFFFFFFFFFFFFFFFE
 INFINITE64 = 0xFFFFFFFFFFFFFFFF
 
+#: returned by a parse codec when the member must be left as it is
+UNSET = object()
+
 DUMP: dict[str, Callable] = {}
 PARSE: dict[str, Callable] = {}
 
@@ -203,68 +206,8 @@ def removed_placeholder(reg, t: TypeDecl) -> Any:
     return {}  # OBJECT, and BOOL falls through to an object as in the reference
 
 
-# ---------------------------------------------------------------------------
-# flags: values are lists of names (single flag: one name)
-# ---------------------------------------------------------------------------
-
-def dump_flags(t: TypeDecl, value: Any) -> Any:
-    if t.single:
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            return value
-        names = list(value)
-        return names[0] if names else ""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    have = {str(v).upper() for v in value}
-    return [b.name for b in t.flags
-            if b.kind != "removed" and not b.hidden and b.name.upper() in have]
-
-
-def parse_flags(p, t: TypeDecl, data: Any, path) -> Any:
-    from slurmrestd.data_parser.context import with_index
-    if isinstance(data, str):
-        items, single_input = [data], True
-    elif isinstance(data, list):
-        items, single_input = data, False
-    else:
-        p.error(E.ESLURM_DATA_FLAGS_INVALID_TYPE, path,
-                f"Expected a List but found a {data_type_name(data)}")
-    names: list = []
-    for i, item in enumerate(items):
-        ipath = path if single_input else with_index(path, i)
-        if not isinstance(item, (str, int, float, bool)) or item is None:
-            p.warn(ipath, f"Ignoring unexpected field of type {data_type_name(item)}")
-            continue
-        s = item if isinstance(item, str) else str(item)
-        match = next((b for b in t.flags if b.name.lower() == s.lower()), None)
-        if match is None:
-            # reported but parsing continues, as the reference does
-            p.ctx.error(E.ESLURM_DATA_FLAGS_INVALID, _fmt(ipath), f'Unknown flag "{s}"')
-            continue
-        if match.kind == "removed":
-            p.warn(ipath, f"Ignoring deprecated flag: {match.name}")
-            continue
-        if match.kind == "equal":
-            names = [n for n in names if _flag(t, n).mask != match.mask or _flag(t, n).kind != "equal"]
-        if match.name not in names:
-            names.append(match.name)
-    if t.single:
-        return names[-1] if names else None
-    return names
-
-
-def _flag(t, name):
-    return next(b for b in t.flags if b.name == name)
-
-
-def _fmt(path):
-    from slurmrestd.data_parser.context import format_path
-    return format_path(path)
-
+# flags: see flags.py (integers <-> names)
+from slurmrestd.data_parser.flags import dump_flags, parse_flags  # noqa: E402,F401
 
 # ---------------------------------------------------------------------------
 # numbers

@@ -14,7 +14,7 @@ or a function name for handler problems.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from slurmrestd.errors import strerror
 
@@ -40,9 +40,14 @@ def with_index(parts: Sequence[str], index: int) -> list:
 class ParserContext:
     """Diagnostics and settings of one dump/parse run (one request).
 
-    ``version``: data parser version (``v0.0.45``); ``tres``/``qos``: optional
-    lookup tables for the NEED_TRES/NEED_QOS types (lists of dicts as the
-    RPC layer returns them).
+    ``version``: data parser version (``v0.0.45``).
+
+    Lookup tables for the NEED_TRES / NEED_QOS types (the C plugin loads them
+    from slurmdbd before dumping/parsing): either give the lists directly
+    (``tres=[{"id": 1, "type": "cpu", "name": None, "count": 0}, ...]``,
+    ``qos=[{"id": 1, "name": "normal"}, ...]``) or a loader per need
+    (``loaders={"TRES": fn, "QOS": fn}``) called at most once, on first use.
+    A loader may raise or return None when accounting is unavailable.
     """
 
     version: str = "v0.0.45"
@@ -53,6 +58,25 @@ class ParserContext:
     min_protocol: str = "24.11"  # SLURM_MIN_PROTOCOL_VERSION as a release
     #: leaf types met that have no codec yet (internal, not sent to clients)
     unsupported: set = field(default_factory=set)
+    #: lazy loaders for the ``needs`` tables: {"TRES": callable, "QOS": callable}
+    loaders: dict = field(default_factory=dict)
+    #: complex mode (``-d v0.0.45+complex``): NO_VAL structs dump as bare values
+    complex_mode: bool = False
+
+    def need(self, what: str) -> Optional[list]:
+        """The ``TRES``/``QOS`` table, loading it on first use (None if unavailable)."""
+        attr = what.lower()
+        cur = getattr(self, attr, None)
+        if cur is None and what in self.loaders:
+            loader: Callable = self.loaders.pop(what)
+            try:
+                cur = loader()
+            except Exception:  # noqa: BLE001 - a missing table is reported by the codec
+                cur = None
+            if cur is not None:
+                cur = list(cur)
+            setattr(self, attr, cur)
+        return cur
 
     def error(self, errno: int, source: str, description: str) -> int:
         self.errors.append({"description": description or "", "error_number": int(errno),

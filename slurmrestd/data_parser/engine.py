@@ -9,8 +9,9 @@ Values exchanged with the RPC layer are plain Python data:
 * lists / NULL terminated arrays are Python lists, a NULL pointer is ``None``;
 * numbers keep Slurm's sentinels (``NO_VAL``, ``INFINITE`` ... from
   :mod:`codecs`);
-* flags are lists of flag names (a single name for single-flag types) – the
-  numeric bit values are resolved by the RPC layer.
+* flag and enum fields are the raw C integers (:mod:`flags` resolves the
+  bits with the generated :mod:`constants` table); ``dump`` also accepts
+  lists of flag names.
 
 ``dump(type, value, ctx)`` returns response data, ``parse(type, data, ctx)``
 returns such a value; both record problems in ``ctx``
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from slurmrestd.data_parser import codecs
+from slurmrestd.data_parser import codecs, flags as _flags
 from slurmrestd.data_parser.context import (
     ParseError, ParserContext, data_type_name, format_path, with_index,
 )
@@ -94,7 +95,7 @@ class _Dumper:
                 out.append(self.dump(item, v, None))
             return out
         if m == "flags":
-            return codecs.dump_flags(t, value)
+            return _flags.dump_flags(t, value)
         if m == "alias":
             return self.dump(self.reg[t.alias_of], value, row)
         if m == "removed":
@@ -120,10 +121,7 @@ class _Dumper:
             if f.kind == "skip":
                 continue
             if f.kind == "eflags":
-                names = set(get_member(value, f.member) or ())
-                for b in self.reg[f.type].flags:
-                    if not b.hidden and b.kind != "removed":
-                        out[b.name] = b.name in names
+                out.update(_flags.exploded(self.reg[f.type], get_member(value, f.member)))
                 continue
             dst, leaf = _dict_path(out, f.key)
             if f.kind == "removed":
@@ -186,6 +184,8 @@ class _Parser:
         if m == "struct":
             return self.struct(t, data, path)
         if m == "ptr":
+            if data is None:
+                return None  # NULL pointer
             if isinstance(data, (dict, list)) and not data:
                 target = self.reg.unalias(self.reg[t.pointer_to])
                 return {} if target.model == "struct" else []
@@ -200,7 +200,7 @@ class _Parser:
                 out.append(self.parse(item, v, with_index(path, i)))
             return out
         if m == "flags":
-            return codecs.parse_flags(self, t, data, path)
+            return _flags.parse_flags(self, t, data, path)
         if m == "alias":
             return self.parse(self.reg[t.alias_of], data, path)
         if m == "removed":
@@ -232,23 +232,15 @@ class _Parser:
         if not isinstance(data, dict):
             self.error(E.ESLURM_DATA_EXPECTED_DICT, path,
                        f"Rejecting {data_type_name(data)} when dictionary expected")
-        out: dict = {}
+        out: dict = _new_struct(t)
         if self.partial is None:
             self.partial = out
         for f in t.fields:
             if f.kind == "skip":
                 continue
             if f.kind == "eflags":
-                names = []
-                for b in self.reg[f.type].flags:
-                    if b.hidden:
-                        continue
-                    if b.name in data and codecs.to_bool(data[b.name]):
-                        if b.kind == "removed":
-                            self.warn(path + [b.name], f"Ignoring deprecated flag: {b.name}")
-                        else:
-                            names.append(b.name)
-                out[f.member] = names
+                out[f.member] = _flags.parse_exploded(self, self.reg[f.type], data, path,
+                                                      initial=out.get(f.member) or 0)
                 continue
             child = _lookup(data, f.key)
             cpath = path + [p for p in f.key.split("/") if p]
@@ -261,12 +253,23 @@ class _Parser:
                 continue
             if f.deprecated and _deprecated_enough(f.deprecated, self.ctx.min_protocol):
                 self.warn(cpath, f'Field "{f.key}" is deprecated')
-            value = self.parse(self.reg[f.type], child, cpath)
+            saved, self.current = getattr(self, "current", None), out
+            ft = self.reg[f.type]
+            try:
+                if ft.model == "flags" and f.kind == "field" and isinstance(out.get(f.member), int):
+                    # flags parse into the current value, as the C parser does
+                    value = _flags.parse_flags(self, ft, child, cpath, initial=out[f.member])
+                else:
+                    value = self.parse(ft, child, cpath)
+            finally:
+                self.current = saved
+            if value is codecs.UNSET:
+                continue
             if f.kind == "complex":
                 if isinstance(value, dict):
                     out.update(value)
             else:
-                out[f.member] = value
+                _set_member(out, f.member, value)
         self._unknown(t, data, path, [f.key.split("/") for f in t.fields if f.key],
                       [b.name for f in t.fields if f.kind == "eflags"
                        for b in self.reg[f.type].flags])
@@ -282,6 +285,30 @@ class _Parser:
                                        f"{data_type_name(v)} in DATA_PARSER_{t.name}")
             elif all(subs) and isinstance(v, dict):
                 self._unknown(t, v, path + [k], subs, [])
+
+
+def _set_member(out: dict, member: str, value: Any) -> None:
+    """Store a parsed member; dotted members (``step_id.job_id``) nest."""
+    if "." not in member:
+        out[member] = value
+        return
+    parts = member.split(".")
+    cur = out
+    for p in parts[:-1]:
+        nxt = cur.get(p)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            cur[p] = nxt
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def _new_struct(t: TypeDecl) -> dict:
+    """A fresh struct value: the C ``new`` defaults when the type has them."""
+    import copy
+    from slurmrestd.data_parser.defaults import DEFAULTS
+    d = DEFAULTS.get(t.name)
+    return copy.deepcopy(d) if d else {}
 
 
 def _lookup(data: dict, key: str) -> Any:
@@ -300,3 +327,7 @@ def _deprecated_enough(release: str, min_protocol: str) -> bool:
         return tuple(map(int, release.split("."))) <= tuple(map(int, min_protocol.split(".")))
     except ValueError:
         return False
+
+
+# register the hand-written leaf codecs (they use get_member above)
+from slurmrestd.data_parser import leaves as _leaves  # noqa: E402,F401

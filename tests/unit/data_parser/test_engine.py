@@ -132,11 +132,12 @@ def test_no_val_parse_error_path():
 def test_flags_parse_and_dump():
     ctx = ParserContext()
     v = parse("JOB_FLAGS", ["KILL_INVALID_DEPENDENCY", "NOT_A_FLAG"], ctx, path=["job", "flags"])
-    assert v == ["KILL_INVALID_DEPENDENCY"]
+    assert v == 1  # KILL_INV_DEP
     assert ctx.errors == [{"description": 'Unknown flag "NOT_A_FLAG"', "error_number": 9207,
                            "error": "Data parser unable to parse invalid flag",
                            "source": "#/job/flags[1]/"}]
     assert dump("JOB_FLAGS", ["KILL_INVALID_DEPENDENCY"]) == ["KILL_INVALID_DEPENDENCY"]
+    assert dump("JOB_FLAGS", 1) == ["KILL_INVALID_DEPENDENCY"]
     ctx = ParserContext()
     parse("JOB_FLAGS", 5, ctx)
     assert ctx.errors[0]["error_number"] == E.ESLURM_DATA_FLAGS_INVALID_TYPE

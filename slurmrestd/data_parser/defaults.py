@@ -1,0 +1,39 @@
+"""Initial values of structs that the C parsers allocate with a ``new``
+function (``slurm_init_job_desc_msg()`` etc.): parsing starts from these, so
+members absent from the request keep Slurm's "unset" sentinels.
+
+Keys are C member names (dotted members nest, as the engine stores them).
+"""
+
+from __future__ import annotations
+
+NO_VAL8 = 0xFE
+NO_VAL16 = 0xFFFE
+NO_VAL = 0xFFFFFFFE
+NO_VAL64 = 0xFFFFFFFFFFFFFFFE
+SLURM_AUTH_NOBODY = 99
+
+#: SLURM_STEP_ID_INITIALIZER
+STEP_ID_INIT = {"sluid": 0, "job_id": NO_VAL, "step_het_comp": NO_VAL, "step_id": NO_VAL}
+
+#: slurm_init_job_desc_msg() (src/api/init_msg.c); everything else is 0/NULL
+JOB_DESC_MSG = {
+    "alloc_sid": NO_VAL, "contiguous": NO_VAL16, "core_spec": NO_VAL16,
+    "cores_per_socket": NO_VAL16, "cpu_bind_type": NO_VAL16, "cpu_freq_min": NO_VAL,
+    "cpu_freq_max": NO_VAL, "cpu_freq_gov": NO_VAL, "cpus_per_task": NO_VAL16,
+    "delay_boot": NO_VAL, "group_id": SLURM_AUTH_NOBODY, "kill_on_node_fail": NO_VAL16,
+    "max_cpus": NO_VAL, "max_nodes": NO_VAL, "mem_bind_type": NO_VAL16, "mail_type": NO_VAL16,
+    "min_cpus": NO_VAL, "min_nodes": NO_VAL, "nice": NO_VAL, "ntasks_per_core": NO_VAL16,
+    "ntasks_per_tres": NO_VAL16, "ntasks_per_node": NO_VAL16, "ntasks_per_socket": NO_VAL16,
+    "num_tasks": NO_VAL, "overcommit": NO_VAL8, "plane_size": NO_VAL16, "pn_min_cpus": NO_VAL16,
+    "pn_min_memory": NO_VAL64, "pn_min_tmp_disk": NO_VAL, "priority": NO_VAL, "reboot": NO_VAL16,
+    "requeue": NO_VAL16, "req_switch": NO_VAL, "shared": NO_VAL16, "site_factor": NO_VAL,
+    "sockets_per_node": NO_VAL16, "step_id": dict(STEP_ID_INIT), "task_dist": NO_VAL,
+    "threads_per_core": NO_VAL16, "time_limit": NO_VAL, "time_min": NO_VAL,
+    "user_id": SLURM_AUTH_NOBODY, "wait_all_nodes": NO_VAL16, "wait4switch": NO_VAL,
+}
+
+DEFAULTS: dict[str, dict] = {
+    "JOB_DESC_MSG": JOB_DESC_MSG,
+    "SLURM_STEP_ID": STEP_ID_INIT,
+}
