@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -37,37 +37,41 @@ class Daemon:
                                      stdout=stdout, stderr=subprocess.PIPE, bufsize=0)
         self.log_lines: list[str] = []
         self.addresses: list[str] = []
+        self._cond = threading.Condition()
+        # Drain stderr all the time: a full pipe would block the daemon's logging.
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
         if wait_listen:
             self._wait_for(lambda: len(self.addresses) >= wait_listen, 20)
 
-    def _read_log(self, timeout: float) -> bool:
-        r, _, _ = select.select([self.proc.stderr], [], [], timeout)
-        if not r:
-            return False
-        line = self.proc.stderr.readline()
-        if not line:
-            return False
-        text = line.decode(errors="replace").rstrip("\n")
-        self.log_lines.append(text)
-        m = _LISTEN_RE.search(text)
-        if m:
-            self.addresses.append(m.group(1))
-        return True
+    def _read_log(self) -> None:
+        for line in iter(self.proc.stderr.readline, b""):
+            text = line.decode(errors="replace").rstrip("\n")
+            with self._cond:
+                self.log_lines.append(text)
+                m = _LISTEN_RE.search(text)
+                if m:
+                    self.addresses.append(m.group(1))
+                self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
 
     def _wait_for(self, cond, timeout: float) -> None:
         end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise AssertionError("daemon did not get ready; log:\n" + "\n".join(self.log_lines))
-            if not self._read_log(0.2) and self.proc.poll() is not None:
-                rest = self.proc.stderr.read().decode(errors="replace")
-                raise AssertionError("daemon exited %s; log:\n%s\n%s"
-                                     % (self.proc.returncode, "\n".join(self.log_lines), rest))
+        with self._cond:
+            while not cond():
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("daemon did not get ready; log:\n" + "\n".join(self.log_lines))
+                if self.proc.poll() is not None and not self._reader.is_alive():
+                    raise AssertionError("daemon exited %s; log:\n%s"
+                                         % (self.proc.returncode, "\n".join(self.log_lines)))
+                self._cond.wait(min(left, 0.2))
 
     def drain_log(self, timeout: float = 0.2) -> str:
-        while self._read_log(timeout):
-            pass
-        return "\n".join(self.log_lines)
+        time.sleep(timeout)
+        with self._cond:
+            return "\n".join(self.log_lines)
 
     @property
     def inet(self) -> tuple[str, int]:
@@ -98,12 +102,7 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
-        try:
-            rest = self.proc.stderr.read()
-            if rest:
-                self.log_lines.extend(rest.decode(errors="replace").splitlines())
-        except (OSError, ValueError):
-            pass
+        self._reader.join(5)
         return rc
 
     def __enter__(self) -> "Daemon":

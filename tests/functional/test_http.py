@@ -279,3 +279,31 @@ def test_generate_openapi_spec_needs_no_controller():
     doc = json.loads(out.stdout)
     assert doc["openapi"].startswith("3.")
     assert "/util/v0.0.45/hostnames" in doc["paths"]
+
+
+@pytest.mark.slow
+def test_ten_thousand_idle_connections(daemon):
+    """10k idle keep-alive connections (the C daemon's starvation case) do not lock out an active client."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < 10300:
+        pytest.skip("needs RLIMIT_NOFILE >= 10300 (have %d)" % hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    d = daemon("-s", "openapi/util", "127.0.0.1:0", env=base_env(SLURMRESTD_IDLE_TIMEOUT="300"))
+    idle = []
+    try:
+        for i in range(10000):
+            s = d.connect()
+            if i % 20 == 0:  # some have made a request and now idle on keep-alive
+                s.sendall(request("GET", "/healthz"))
+            idle.append(s)
+        for s in idle[::20]:
+            assert Reader(s).read().status == 204
+        t0 = time.monotonic()
+        for _ in range(5):
+            r = roundtrip(d, request("POST", "/util/v0.0.45/hostnames", HOSTNAMES, JSON))
+            assert r.status == 200
+        assert time.monotonic() - t0 < 5
+    finally:
+        for s in idle:
+            s.close()
