@@ -157,6 +157,12 @@ def capture(suite: str, manifest: dict) -> None:
         tag = "g%02x" % (v >> 8)
         created: list[int] = []
         try:
+            time.sleep(3)  # let the previous round's cancelled jobs leave node n1
+            r, _ = rec.run("allocate", alice, "allocate", {"name": tag + "-alloc", "time_limit": 1,
+                                                           "alloc_sid": sid, "immediate": 1,
+                                                           "work_dir": "/tmp", "environment": ENV})
+            if r and r["job_id"]:
+                created.append(r["job_id"])
             r, _ = rec.run("submit", alice, "submit_batch", desc(tag + "-single", sid, time_limit=10))
             job = r["job_id"]
             created.append(job)
@@ -187,8 +193,8 @@ def capture(suite: str, manifest: dict) -> None:
             rec.run("update_array_tasks", alice, "update_job", {"job_id": arr, "num_tasks": 1})
 
             r, _ = rec.run("submit_het", alice, "submit_het",
-                           [desc(tag + "-het", sid, time_limit=2), {"name": tag + "-het", "time_limit": 2,
-                                                                     "alloc_sid": sid}])
+                           [desc(tag + "-het", sid, time_limit=2),
+                            desc(tag + "-het", sid, time_limit=2, script=None)])
             het = r["job_id"]
             created.append(het)
             rec.run("job_het", alice, "load_job", "%d+1" % het)
@@ -198,10 +204,6 @@ def capture(suite: str, manifest: dict) -> None:
             rec.run("job_states", alice, "job_states", [str(job), str(arr), "%d+0" % het])
             rec.run("requeue", alice, "requeue", str(job))
 
-            r, _ = rec.run("allocate", alice, "allocate", {"name": tag + "-alloc", "time_limit": 1,
-                                                           "alloc_sid": sid, "immediate": 1})
-            if r and r["job_id"]:
-                created.append(r["job_id"])
             rec.run("not_found", alice, "load_job", "999999")
         finally:
             rec.run("cancel_all", alice, "kill_jobs", {"jobs_array": [str(j) for j in created]})
