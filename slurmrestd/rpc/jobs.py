@@ -27,6 +27,8 @@ import logging
 import os
 import re
 import signal as _signal
+import socket
+import time
 from typing import Iterable, Sequence
 
 from slurmrestd.errors import E, SlurmError, strerror
@@ -39,7 +41,7 @@ from slurmrestd.rpc.job_layouts import (JOB_DESC, JOB_ID_MSG, JOB_INFO_COMMON, J
 from slurmrestd.rpc.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import (NO_VAL, NO_VAL8, NO_VAL16, NO_VAL64, Bitstr, Packer, Unpacker,
                                  UnpackError, bitmap_fmt)
-from slurmrestd.rpc.protocol import V25_11, version_release
+from slurmrestd.rpc.protocol import V25_11, decode_message, encode_request, frame_length, version_release
 
 log = logging.getLogger(__name__)
 
@@ -793,38 +795,185 @@ def _prepare_alloc(desc: dict) -> dict:
     return d
 
 
-def allocate(client, desc: dict) -> dict:
-    """``slurm_allocate_resources``: REQUEST_RESOURCE_ALLOCATION →
-    ``resource_allocation_response_msg_t``.  ``node_cnt == 0`` means the job is
-    queued (pending); the controller would call back on ``alloc_resp_port``,
-    which is left 0 here (no callback): poll ``load_job`` instead."""
+class _AllocListener:
+    """``_create_allocation_response_socket`` + ``_wait_for_allocation_response``:
+    a TCP listener the controller connects to when a queued allocation starts."""
+
+    def __init__(self, host: str = "") -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def wait(self, job_id: int, want: int, timeout: float | None, decode, src: str):
+        """Accept controller messages until ``want`` arrives (answered RC 0).
+        SRUN_JOB_COMPLETE for the job → ESLURM_ALREADY_DONE; SRUN_PING → RC 0."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise SlurmError(110,  # ETIMEDOUT, as _wait_for_allocation_response leaves errno
+                                 "Timed out waiting for the allocation of JobId=%u" % job_id, src)
+            self.sock.settimeout(left)
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(30)
+                try:
+                    payload = _recv_frame(conn)
+                    msg = decode_message(payload)
+                except (OSError, UnpackError, SlurmError) as exc:
+                    log.debug("allocation callback: bad message: %s", exc)
+                    continue
+                if msg.msg_type == want:
+                    try:
+                        d = decode(msg.body, msg.version)
+                    except UnpackError as exc:
+                        raise SlurmError(E.SLURM_COMMUNICATIONS_RECEIVE_ERROR,
+                                         "malformed %s: %s" % (msg_type_name(want), exc), src) from None
+                    _send_rc(conn, msg.version, 0)
+                    return d
+                if msg.msg_type == MsgType.SRUN_JOB_COMPLETE:
+                    _send_rc(conn, msg.version, 0)
+                    try:
+                        done = fill_step_id({'step_id': _unpack_step_id(msg.body, msg.version)})
+                    except UnpackError:
+                        done = {'step_id': {'job_id': job_id}}
+                    if done['step_id']['job_id'] == job_id:
+                        raise SlurmError(E.ESLURM_ALREADY_DONE, "Job has been cancelled", src)
+                    continue
+                _send_rc(conn, msg.version, 0)  # SRUN_PING and spurious messages
+
+
+def _unpack_step_id(u: Unpacker, version: int) -> dict:
+    if version >= V25_11:
+        return {'sluid': u.u64(), 'job_id': u.u32(), 'step_id': u.u32(), 'step_het_comp': u.u32()}
+    return {'job_id': u.u32(), 'step_id': u.u32()}
+
+
+def _recv_frame(conn: socket.socket) -> bytes:
+    def exact(n: int) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = conn.recv(n - len(buf))
+            if not chunk:
+                raise OSError("connection closed")
+            buf += chunk
+        return bytes(buf)
+    return exact(frame_length(exact(4)))
+
+
+def _send_rc(conn: socket.socket, version: int, rc: int) -> None:
+    """``slurm_send_rc_msg``: RESPONSE_SLURM_RC, no credential (SLURM_NO_AUTH_CRED)."""
+    try:
+        conn.sendall(encode_request(MsgType.RESPONSE_SLURM_RC, Packer().u32(rc).getvalue(), None, version))
+    except OSError:
+        pass
+
+
+def complete_job(client, job_id: int, job_rc: int = -1) -> None:
+    """``slurm_complete_job``: REQUEST_COMPLETE_JOB_ALLOCATION (give up an allocation)."""
+    src = "slurm_complete_job()"
+    v = client.protocol_version()
+    p = Packer()
+    if v >= V25_11:
+        p.u64(0).u32(job_id).u32(NO_VAL).u32(NO_VAL)
+    else:
+        p.u32(job_id)
+    p.u32(job_rc)
+    _send(client, MsgType.REQUEST_COMPLETE_JOB_ALLOCATION, p.getvalue(), src)
+
+
+def allocate(client, desc: dict, *, callback: bool = True, timeout: float | None = None,
+             listen_host: str = "") -> dict:
+    """``slurm_allocate_resources_blocking``: REQUEST_RESOURCE_ALLOCATION →
+    ``resource_allocation_response_msg_t``.
+
+    When the allocation is not granted at once (``node_cnt == 0``) and the job
+    is not ``immediate``, wait (``timeout`` seconds, None = forever as the
+    reference does) for the controller to connect to our listener
+    (``alloc_resp_port``) with the final RESPONSE_RESOURCE_ALLOCATION.  On a
+    timeout the job is released (REQUEST_COMPLETE_JOB_ALLOCATION) and the
+    error raised.  ``callback=False``: no listener, return the queued reply."""
     src = "slurm_allocate_resources_blocking()"
     v = client.protocol_version()
-    body = encode_job_desc(_prepare_alloc(desc), v)
-    reply = _send(client, MsgType.REQUEST_RESOURCE_ALLOCATION, body, src)
-    if reply.msg_type != MsgType.RESPONSE_RESOURCE_ALLOCATION:
-        raise _unexpected(reply, MsgType.REQUEST_RESOURCE_ALLOCATION, src)
-    return _decode(reply, unpack_resource_allocation_response, src)
+    d = _prepare_alloc(desc)
+    listener = None
+    if callback and not d.get('immediate'):
+        listener = _AllocListener(listen_host)
+        d['alloc_resp_port'] = listener.port
+    try:
+        reply = _send(client, MsgType.REQUEST_RESOURCE_ALLOCATION, encode_job_desc(d, v), src)
+        if reply.msg_type != MsgType.RESPONSE_RESOURCE_ALLOCATION:
+            raise _unexpected(reply, MsgType.REQUEST_RESOURCE_ALLOCATION, src)
+        resp = _decode(reply, unpack_resource_allocation_response, src)
+        if resp['node_cnt'] > 0 or listener is None:
+            return resp
+        try:
+            return listener.wait(resp['job_id'], MsgType.RESPONSE_RESOURCE_ALLOCATION, timeout,
+                                 unpack_resource_allocation_response, src)
+        except SlurmError as exc:
+            if exc.errno != E.ESLURM_ALREADY_DONE:
+                try:
+                    complete_job(client, resp['job_id'], -1)
+                except SlurmError:
+                    pass
+            raise
+    finally:
+        if listener is not None:
+            listener.close()
 
 
-def allocate_het(client, descs: Sequence[dict]) -> list[dict]:
+def allocate_het(client, descs: Sequence[dict], *, callback: bool = True, timeout: float | None = None,
+                 listen_host: str = "") -> list[dict]:
     """``slurm_allocate_het_job``: REQUEST_HET_JOB_ALLOCATION → list of
     ``resource_allocation_response_msg_t`` (RESPONSE_HET_JOB_ALLOCATION, u16 count)."""
     src = "slurm_allocate_het_job_blocking()"
     if not descs:
         raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Refusing HetJob submission without any components", src)
     v = client.protocol_version()
-    body = encode_job_desc_list([_prepare_alloc(d) for d in descs], v)
-    reply = _send(client, MsgType.REQUEST_HET_JOB_ALLOCATION, body, src)
-    if reply.msg_type != MsgType.RESPONSE_HET_JOB_ALLOCATION:
-        raise _unexpected(reply, MsgType.REQUEST_HET_JOB_ALLOCATION, src)
+    ds = [_prepare_alloc(d) for d in descs]
+    listener = None
+    if callback and not any(d.get('immediate') for d in ds):
+        listener = _AllocListener(listen_host)
+        for d in ds:
+            d['alloc_resp_port'] = listener.port
+    try:
+        reply = _send(client, MsgType.REQUEST_HET_JOB_ALLOCATION, encode_job_desc_list(ds, v), src)
+        if reply.msg_type == MsgType.RESPONSE_HET_JOB_ALLOCATION:
+            first = _decode(reply, _het_list, src)
+        else:
+            raise _unexpected(reply, MsgType.REQUEST_HET_JOB_ALLOCATION, src)
+        # _het_job_alloc_test: granted when the components' node counts sum > 0
+        if not first or sum(a['node_cnt'] for a in first) > 0 or listener is None:
+            return first
+        try:
+            return listener.wait(first[0]['job_id'], MsgType.RESPONSE_HET_JOB_ALLOCATION, timeout,
+                                 _het_list, src)
+        except SlurmError as exc:
+            if exc.errno != E.ESLURM_ALREADY_DONE:
+                try:
+                    complete_job(client, first[0]['job_id'], -1)
+                except SlurmError:
+                    pass
+            raise
+    finally:
+        if listener is not None:
+            listener.close()
 
-    def het_list(u: Unpacker, version: int) -> list[dict]:
-        n = u.u16()
-        if n > NO_VAL16:
-            raise UnpackError("het allocation count %d" % n)
-        return [unpack_resource_allocation_response(u, version) for _ in range(n)]
-    return _decode(reply, het_list, src)
+
+def _het_list(u: Unpacker, version: int) -> list[dict]:
+    """``_unpack_job_info_list_msg``: u16 count + allocation responses."""
+    n = u.u16()
+    if n > NO_VAL16:
+        raise UnpackError("het allocation count %d" % n)
+    return [unpack_resource_allocation_response(u, version) for _ in range(n)]
 
 
 def update_job(client, desc: dict) -> dict | None:
@@ -965,7 +1114,7 @@ def job_resources(client, job_id: str | int | dict) -> dict:
 
 
 __all__ = [
-    "load_jobs", "load_job", "submit_batch", "submit_het", "allocate", "allocate_het", "update_job",
+    "load_jobs", "load_job", "submit_batch", "submit_het", "allocate", "allocate_het", "complete_job", "update_job",
     "kill_job", "kill_jobs", "signal_job", "requeue", "job_states", "job_resources", "in_federation",
     "init_job_desc", "kill_jobs_init", "parse_job_id", "format_job_id", "selected_step_init",
     "xlate_array_task_str", "min_memory_from_tres", "unpack_job_info_msg", "unpack_job_info",

@@ -129,8 +129,15 @@ def test_submit_show_update_signal_cancel(cluster):
     assert job["work_dir"] == "/tmp" and job["time_limit"] == 10 and job["batch_flag"] == 1
     assert job["partition"] == "debug" and job["account"] == "testacct"
     assert job["command"] is None or isinstance(job["command"], str)
-    # update name + time limit → RC 0 (no per-task results for a plain job)
-    assert jobs.update_job(c, {"job_id": r["job_id"], "name": "py-renamed", "time_limit": 5}) is None
+    # update name + time limit → RC 0 (no per-task results for a plain job); while the job is
+    # being launched the controller says ESLURM_TRANSITION_STATE_NO_UPDATE ("try again later")
+    for _ in range(20):
+        try:
+            assert jobs.update_job(c, {"job_id": r["job_id"], "name": "py-renamed", "time_limit": 5}) is None
+            break
+        except SlurmError as exc:
+            assert exc.errno == E.ESLURM_TRANSITION_STATE_NO_UPDATE
+            time.sleep(0.5)
     job = _job(c, r["job_id"])
     assert job["name"] == "py-renamed" and job["time_limit"] == 5
     job = _wait(c, r["job_id"], lambda j: (j["job_state"] & 0xFF) == jobs.JOB_RUNNING)
@@ -284,14 +291,59 @@ def test_resources(cluster):
         assert lay["nodes"][0]["node"] == "n1" and lay["nodes"][0]["core_bitmap"]
 
 
+ALLOC = {"time_limit": 1, "work_dir": "/tmp", "environment": ["PATH=/usr/bin:/bin"]}
+
+
 def test_allocate(cluster):
     c = cluster.client()
-    r = jobs.allocate(c, {"name": "py-alloc", "time_limit": 1, "immediate": 1, "work_dir": "/tmp",
-                          "environment": ["PATH=/usr/bin:/bin"]})
+    try:
+        r = jobs.allocate(c, dict(ALLOC, name="py-alloc", immediate=1))
+    except SlurmError as exc:  # node n1 still busy with other tests' jobs
+        assert exc.errno in (E.ESLURM_NODES_BUSY, E.ESLURM_CAN_NOT_START_IMMEDIATELY)
+        assert exc.source == "slurm_allocate_resources_blocking()"
+        return
     cluster.created.append(r["job_id"])
-    assert r["job_id"] > 0 and r["uid"] == 2001
-    if r["node_cnt"]:
-        assert r["node_list"] == "n1" and r["num_cpu_groups"] >= 1
+    assert r["job_id"] > 0 and r["uid"] == 2001 and r["user_name"] == "alice"
+    assert r["node_cnt"] == 1 and r["node_list"] == "n1" and r["num_cpu_groups"] >= 1
+
+
+def test_allocate_callback(cluster):
+    """An allocation that is not granted at once: the controller calls back."""
+    c = cluster.client()
+    blocker = jobs.allocate(c, dict(ALLOC, name="py-block", shared=0), callback=False)
+    cluster.created.append(blocker["job_id"])
+    done = {}
+    name = "py-wait-%d-%d" % (os.getpid(), time.time())
+
+    def waiter():
+        try:
+            done["r"] = jobs.allocate(c, dict(ALLOC, name=name, shared=0), timeout=60)
+        except SlurmError as exc:
+            done["e"] = exc
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    time.sleep(2)
+    pend = [j for j in jobs.load_jobs(c)["job_array"] if j["name"] == name]
+    assert pend and (pend[0]["job_state"] & 0xFF) == jobs.JOB_PENDING
+    cluster.created.append(pend[0]["job_id"])
+    jobs.signal_job(c, str(blocker["job_id"]))   # free the node → callback
+    t.join(90)
+    assert "r" in done, done.get("e")
+    r = done["r"]
+    assert r["job_id"] == pend[0]["job_id"] and r["node_cnt"] == 1 and r["node_list"] == "n1"
+
+
+def test_allocate_callback_timeout(cluster):
+    c = cluster.client()
+    blocker = jobs.allocate(c, dict(ALLOC, name="py-block2", shared=0), callback=False)
+    cluster.created.append(blocker["job_id"])
+    name = "py-timeout-%d-%d" % (os.getpid(), time.time())
+    with pytest.raises(SlurmError) as ei:
+        jobs.allocate(c, dict(ALLOC, name=name, shared=0), timeout=2)
+    assert ei.value.errno == 110 and ei.value.source == "slurm_allocate_resources_blocking()"
+    left = [j for j in jobs.load_jobs(c)["job_array"] if j["name"] == name]
+    assert all((j["job_state"] & 0xFF) != jobs.JOB_PENDING for j in left)  # released
 
 
 def test_every_forky_version():
