@@ -1,14 +1,12 @@
 """Job RPC codecs without a controller: ids, libslurm client-side logic,
 job_desc layouts per protocol version, synthetic round trips."""
 
-import os
-
 import pytest
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc import jobs
-from slurmrestd.rpc.job_layouts import (JOB_DESC, JOB_INFO_COMMON, JOB_INFO_DETAILS, JOB_RESOURCES,
-                                        RESOURCE_ALLOCATION_RESPONSE, SUBMIT_RESPONSE)
+from slurmrestd.rpc.job_layouts import (JOB_DESC, JOB_INFO_COMMON, JOB_INFO_DETAILS,
+                                        RESOURCE_ALLOCATION_RESPONSE)
 from slurmrestd.rpc.pack import NO_VAL, NO_VAL16, NO_VAL64, Bitstr, Packer, Unpacker
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
 
