@@ -41,7 +41,7 @@ from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, decode_message, version_
 from slurmrestd.rpc.transport import Transport  # noqa: E402
 
 ROOT = "/var/lib/slurmrestd-cluster"
-CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", "/work/wt/cluster/cluster/cluster.sh")
+CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cluster", "cluster.sh"))
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "unit", "rpc", "golden", "jobs")
 SCRIPT = "#!/bin/sh\nsleep 30\n"
 ENV = ["PATH=/usr/bin:/bin", "GOLDEN=1"]

@@ -7,9 +7,7 @@ Values that move between the two calls (counters, times) are ignored.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import urllib.request
 
 import pytest
@@ -17,35 +15,18 @@ import pytest
 from slurmrestd.data_parser.context import ParserContext
 from slurmrestd.data_parser.engine import dump
 
+from clusters import read_env, token  # noqa: E402
+
 pytestmark = pytest.mark.cluster
-
-ENV = "/var/lib/slurmrestd-cluster/forky/env"
-CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", "/work/wt/cluster/cluster/cluster.sh")
-
-if not os.path.exists(ENV):
-    pytest.skip("forky cluster absent", allow_module_level=True)
-
-
-def _env():
-    out = {}
-    with open(ENV) as fh:
-        for line in fh:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                k, v = line.split("=", 1)
-                out[k] = v.strip().strip("'\"")
-    return out
-
 
 @pytest.fixture(scope="module")
 def live():
     from slurmrestd.rpc.client import SlurmctldClient, VersionCache
     from slurmrestd.rpc.conf import load_slurm_conf
     from slurmrestd.rpc.cred import JwtCredential
-    env = _env()
+    env = read_env("forky")
+    tok = token("forky", "root")
     try:
-        tok = subprocess.run(["bash", CLUSTER_SH, "token", "forky", "root"], capture_output=True,
-                             text=True, timeout=60, check=True).stdout.strip().splitlines()[-1]
         client = SlurmctldClient(load_slurm_conf(env["SLURM_CONF"]), JwtCredential(tok, "root"),
                                  version_cache=VersionCache())
         client.protocol_version()

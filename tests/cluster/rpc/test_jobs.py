@@ -7,8 +7,6 @@ cancelled at the end of each test.
 
 import os
 import signal
-import socket
-import subprocess
 import threading
 import time
 
@@ -22,43 +20,20 @@ from slurmrestd.rpc.cred import JwtCredential
 from slurmrestd.rpc.pack import NO_VAL
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, V24_11, V25_11, V26_05
 
+from clusters import read_env, token as cluster_token  # noqa: E402
+
 pytestmark = pytest.mark.cluster
 
-ROOT = "/var/lib/slurmrestd-cluster"
-CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", "/work/wt/cluster/cluster/cluster.sh")
 SUITES = {"forky": V26_05, "trixie": V24_11}
 SCRIPT = "#!/bin/sh\nsleep 30\n"
 INFINITE = 0xFFFFFFFF
 _TOKENS: dict = {}
 
 
-def read_env(suite):
-    path = os.path.join(ROOT, suite, "env")
-    if not os.path.exists(path):
-        pytest.skip("cluster %s is not set up (%s missing)" % (suite, path))
-    env = {}
-    with open(path) as fh:
-        for line in fh:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                k, v = line.split("=", 1)
-                env[k] = v.strip().strip("'\"")
-    try:
-        socket.create_connection(("127.0.0.1", int(env.get("CTLD_PORT", "0"))), timeout=1).close()
-    except OSError:
-        pytest.skip("slurmctld of %s is not listening" % suite)
-    return env
-
-
 def token(suite, user):
     key = (suite, user)
     if key not in _TOKENS:
-        try:
-            out = subprocess.run(["bash", CLUSTER_SH, "token", suite, user], capture_output=True, text=True,
-                                 timeout=120, check=True).stdout
-        except (OSError, subprocess.SubprocessError) as exc:
-            pytest.skip("cannot get a token for %s/%s: %s" % (suite, user, exc))
-        _TOKENS[key] = out.strip().splitlines()[-1]
+        _TOKENS[key] = cluster_token(suite, user)
     return _TOKENS[key]
 
 

@@ -4,9 +4,6 @@ forky = Slurm 26.05 (protocol 45), trixie = Slurm 24.11 (protocol 42).  Each tes
 is skipped when the cluster's env file is missing or its slurmctld is not listening.
 """
 
-import os
-import socket
-import subprocess
 
 import pytest
 
@@ -16,39 +13,11 @@ from slurmrestd.rpc.conf import load_slurm_conf
 from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, V24_11, V26_05
 
+from clusters import read_env, token  # noqa: E402
+
 pytestmark = pytest.mark.cluster
 
-ROOT = "/var/lib/slurmrestd-cluster"
-CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", "/work/wt/cluster/cluster/cluster.sh")
 SUITES = {"forky": V26_05, "trixie": V24_11}
-
-
-def read_env(suite):
-    path = os.path.join(ROOT, suite, "env")
-    if not os.path.exists(path):
-        pytest.skip("cluster %s is not set up (%s missing)" % (suite, path))
-    env = {}
-    with open(path) as fh:
-        for line in fh:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                k, v = line.split("=", 1)
-                env[k] = v.strip().strip("'\"")
-    port = int(env.get("CTLD_PORT", "0"))
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        pytest.skip("slurmctld of %s is not listening on %d" % (suite, port))
-    return env
-
-
-def token(suite, user="alice"):
-    try:
-        out = subprocess.run(["bash", CLUSTER_SH, "token", suite, user], capture_output=True, text=True,
-                             timeout=60, check=True).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        pytest.skip("cannot get a token for %s: %s" % (suite, exc))
-    return out.strip().splitlines()[-1]
 
 
 @pytest.fixture(params=sorted(SUITES))
