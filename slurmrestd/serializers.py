@@ -313,11 +313,27 @@ def _attach(stack: list, root: list, value: object, event: object) -> None:
     top[1] = _NO_KEY
 
 
+class _Dumper(_YamlDumper):  # type: ignore[misc, valid-type]
+    """The libyaml dumper, quoting strings our own loader would read as non-strings."""
+
+
+def _represent_str(dumper: yaml.BaseDumper, data: str) -> yaml.ScalarNode:
+    style = "'" if not isinstance(_core_scalar(data), str) else None
+    return dumper.represent_scalar(_TAG + "str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(obj: object) -> bytes:
-    """Block-style YAML (UTF-8, keys in insertion order)."""
+    """Block-style YAML (UTF-8, keys in insertion order).
+
+    Strings that look like YAML 1.2 core-schema nulls, booleans or numbers are
+    quoted, so :func:`load_yaml` gives back exactly what was dumped.
+    """
     return yaml.dump(
         obj,
-        Dumper=_YamlDumper,
+        Dumper=_Dumper,
         default_flow_style=False,
         sort_keys=False,
         allow_unicode=True,
