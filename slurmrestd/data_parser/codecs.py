@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from slurmrestd.data_parser.context import data_type_name
 from slurmrestd.data_parser.model import TypeDecl
+from slurmrestd import hostlist
 from slurmrestd.errors import E, strerror
 
 NO_VAL16 = 0xFFFE
@@ -472,97 +473,14 @@ def _dump_timestamp_no_val(d, t, value):
 # hostlists
 # ---------------------------------------------------------------------------
 
-try:  # the project's full hostlist implementation, when present
-    from slurmrestd.hostlist import compress as _hl_compress, expand as _hl_expand  # type: ignore
-except Exception:  # pragma: no cover - fallback
-    _hl_compress = _hl_expand = None
-
-_RANGE_RX = re.compile(r"^([^\[\],]*)\[([^\]]+)\]([^\[\],]*)$")
-
-
 def hostlist_expand(expr: str) -> list:
-    if _hl_expand is not None:
-        return _hl_expand(expr)
-    out: list = []
-    depth, cur = 0, ""
-    parts = []
-    for ch in expr:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth < 0:
-                raise ValueError(expr)
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    if depth:
-        raise ValueError(expr)
-    parts.append(cur)
-    for part in parts:
-        part = part.strip()
-        if not part:
-            continue
-        m = _RANGE_RX.match(part)
-        if not m:
-            if "[" in part or "]" in part:
-                raise ValueError(expr)
-            out.append(part)
-            continue
-        prefix, ranges, suffix = m.groups()
-        for r in ranges.split(","):
-            if "-" in r:
-                lo, hi = r.split("-", 1)
-                if not (lo.isdigit() and hi.isdigit()) or int(hi) < int(lo):
-                    raise ValueError(expr)
-                width = len(lo)
-                for n in range(int(lo), int(hi) + 1):
-                    out.append(f"{prefix}{n:0{width}d}{suffix}")
-            elif r.isdigit():
-                out.append(f"{prefix}{r}{suffix}")
-            else:
-                raise ValueError(expr)
-    return out
+    """Slurm's expansion of a hostlist expression (raises hostlist.HostlistError)."""
+    return hostlist.expand(hostlist.normalize(expr))
 
 
 def hostlist_compress(names) -> str:
-    names = list(names)
-    if _hl_compress is not None:
-        return _hl_compress(names)
-    groups: dict = {}
-    order = []
-    for n in names:
-        m = re.match(r"^(.*?)(\d+)$", n)
-        key = (m.group(1), len(m.group(2)) if m.group(2).startswith("0") else 0) if m else (n, None)
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        if m:
-            groups[key].append(m.group(2))
-    out = []
-    for key in order:
-        prefix, width = key
-        if width is None:
-            out.append(prefix)
-            continue
-        nums = sorted({int(x) for x in groups[key]})
-        ranges = []
-        start = prev = nums[0]
-        for x in nums[1:] + [None]:
-            if x is not None and x == prev + 1:
-                prev = x
-                continue
-            w = width or 0
-            ranges.append(f"{start:0{w}d}" if start == prev else f"{start:0{w}d}-{prev:0{w}d}")
-            if x is not None:
-                start = prev = x
-        if len(nums) == 1:
-            out.append(f"{prefix}{ranges[0]}")
-        else:
-            out.append(f"{prefix}[{','.join(ranges)}]")
-    return ",".join(out)
+    """Slurm's ranged string of a list of host names, in the order given."""
+    return hostlist.compress(list(names))
 
 
 @dumper("HOSTLIST", "HOSTLIST_STRING")

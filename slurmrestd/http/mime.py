@@ -1,63 +1,209 @@
-"""Choosing the request and response media types.
+"""Choosing the request body format (Content-Type) and response format (Accept).
 
-Differences from the reference, on purpose: ``Content-Type`` parameters such
-as ``; charset=utf-8`` are understood (the reference refuses them with 415),
-and ``Accept`` q-values pick the *most* preferred type (the reference picks the
-least preferred one).  The response echoes the alias the client asked for
-(``text/yaml``, ``application/jsonrequest``), as the reference does.
+Both functions return a concrete, lower-case MIME type that is a key of
+:data:`slurmrestd.serializers.SERIALIZERS`.
+
+Where we deliberately differ from the reference daemon:
+
+* ``Content-Type`` parameters are stripped (``application/json; charset=utf-8``
+  works; the reference answers 415).  A ``charset`` other than UTF-8 (or its
+  subset US-ASCII) is refused with 415, since every loader reads UTF-8.
+* ``Accept`` is negotiated as RFC 9110 §12.5.1 says: the acceptable type with
+  the *highest* q-value wins (the reference picks the lowest); on equal q the one
+  listed first wins; ``q=0`` means "not acceptable", also for a type a wildcard
+  would otherwise pick.  ``*/*``, ``*`` and ``application/*`` give JSON (the
+  reference refuses ``application/*``), ``text/*`` gives ``text/yaml``.
+  Types we cannot produce, url-encoded included, are skipped (the reference
+  picks url-encoded and then fails with 422).  An element with a malformed
+  q-value, or asking for a charset other than UTF-8, is ignored.
+* Like the reference, the response type echoes the alias the client named
+  (``text/yaml``, ``application/x-yaml``, ``application/jsonrequest``).
 """
 
 from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.serializers import JSON, READABLE, URL_ENCODED, WRITABLE
+from slurmrestd.serializers import (
+    MIME_JSON,
+    MIME_JSONREQUEST,
+    MIME_TEXT_YAML,
+    MIME_URL_ENCODED,
+    MIME_X_YAML,
+    MIME_YAML,
+    SERIALIZERS,
+)
+
+__all__ = ["resolve_read_type", "resolve_write_type", "READ_TYPES", "WRITE_TYPES"]
+
+#: Types a request body may have.
+READ_TYPES = frozenset(t for t, (loader, _dumper) in SERIALIZERS.items() if loader is not None)
+#: Types a response may have, in our order of preference.
+WRITE_TYPES = tuple(t for t in (MIME_JSON, MIME_JSONREQUEST, MIME_YAML, MIME_X_YAML, MIME_TEXT_YAML)
+                    if SERIALIZERS.get(t, (None, None))[1] is not None)
+
+#: What a wildcard range stands for, best first.
+_WILDCARDS = {
+    "*/*": (MIME_JSON, MIME_YAML),
+    "*": (MIME_JSON, MIME_YAML),
+    "application/*": (MIME_JSON, MIME_YAML),
+    "text/*": (MIME_TEXT_YAML,),
+}
+
+_UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 
 
-def _split_params(item: str) -> tuple[str, dict[str, str]]:
-    parts = item.split(";")
-    params = {}
-    for p in parts[1:]:
-        k, _, v = p.partition("=")
-        params[k.strip().lower()] = v.strip().strip('"')
-    return parts[0].strip().lower(), params
+def _split_outside_quotes(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` except inside a quoted-string (with ``\\`` escapes)."""
+    parts: list[str] = []
+    cur: list[str] = []
+    quoted = escaped = False
+    for ch in text:
+        if quoted:
+            cur.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+            cur.append(ch)
+        elif ch == sep:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts
 
 
-def resolve_read_type(content_type: str | None, body: bytes) -> str:
-    """The media type to parse the body with (url-encoded when absent, as the reference)."""
-    if not body or not content_type or not content_type.strip():
-        return URL_ENCODED
-    mime, params = _split_params(content_type)
-    charset = params.get("charset")
-    if charset is not None and charset.lower() not in ("utf-8", "utf8", "us-ascii"):
-        raise SlurmError(E.ESLURM_DATA_UNKNOWN_MIME_TYPE,
-                         "Unsupported charset %r in Content-Type: only UTF-8 is accepted" % charset)
-    if mime not in READABLE:
-        raise SlurmError(E.ESLURM_DATA_UNKNOWN_MIME_TYPE,
-                         "Content-Type %r is not supported; use one of: %s" % (mime, ", ".join(READABLE)))
-    return mime
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        out, esc = [], False
+        for ch in value[1:-1]:
+            if esc:
+                out.append(ch)
+                esc = False
+            elif ch == "\\":
+                esc = True
+            else:
+                out.append(ch)
+        return "".join(out)
+    return value
+
+
+def _parse_media(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """``type/sub; a=b; c="d"`` -> (``"type/sub"``, [(``"a"``, ``"b"``), (``"c"``, ``"d"``)])."""
+    pieces = _split_outside_quotes(text, ";")
+    mtype = pieces[0].strip().lower()
+    params = []
+    for piece in pieces[1:]:
+        if not piece.strip():
+            continue
+        name, eq, value = piece.partition("=")
+        params.append((name.strip().lower(), _unquote(value) if eq else ""))
+    return mtype, params
+
+
+def resolve_read_type(content_type: str | None, body: bytes | None) -> str:
+    """The MIME type to read a request body with.
+
+    No body (empty) -> url-encoded, whatever the header says (as the reference).
+    No or empty ``Content-Type`` -> url-encoded.  Otherwise the media type,
+    case-insensitively and without parameters, must be one we can load.
+
+    Raises ``SlurmError(E.ESLURM_DATA_UNKNOWN_MIME_TYPE, …, "Content-Type")`` (415)
+    for an unknown type or a charset other than UTF-8.
+    """
+    if not body:
+        return MIME_URL_ENCODED
+    if content_type is None or not content_type.strip():
+        return MIME_URL_ENCODED
+    mtype, params = _parse_media(content_type)
+    if mtype not in READ_TYPES:
+        raise SlurmError(
+            E.ESLURM_DATA_UNKNOWN_MIME_TYPE,
+            "MIME type is unknown to any loaded plugins: %s" % mtype,
+            "Content-Type",
+        )
+    for name, value in params:
+        if name == "charset" and value.lower() not in _UTF8_CHARSETS:
+            raise SlurmError(
+                E.ESLURM_DATA_UNKNOWN_MIME_TYPE,
+                "Unsupported charset for %s: %s (only UTF-8 is accepted)" % (mtype, value),
+                "Content-Type",
+            )
+    return mtype
+
+
+def _qvalue(text: str) -> float | None:
+    """RFC 9110 qvalue (leniently: any decimal number 0..1); None if malformed."""
+    text = text.strip()
+    if not text or not all(c.isdigit() or c == "." for c in text) or text.count(".") > 1:
+        return None
+    try:
+        q = float(text)
+    except ValueError:  # pragma: no cover - guarded above
+        return None
+    return q if 0.0 <= q <= 1.0 else None
 
 
 def resolve_write_type(accept: str | None) -> str:
-    """The media type to answer in, from Accept (JSON when absent)."""
+    """The MIME type to write the response with, from an ``Accept`` header.
+
+    No or empty header -> ``application/json``.  Raises
+    ``SlurmError(E.ESLURM_HTTP_UNKNOWN_ACCEPT_MIME_TYPE, …, "Accept")`` (415) when
+    nothing acceptable can be produced.
+    """
     if accept is None or not accept.strip():
-        return JSON
-    candidates: list[tuple[float, int, str]] = []
-    for order, item in enumerate(accept.split(",")):
-        if not item.strip():
+        return MIME_JSON
+
+    # (media range, q) in header order; malformed elements dropped
+    ranges: list[tuple[str, float]] = []
+    for element in _split_outside_quotes(accept, ","):
+        if not element.strip():
             continue
-        mime, params = _split_params(item)
-        try:
-            q = float(params.get("q", "1"))
-        except ValueError:
-            q = 0.0
-        if q <= 0:
+        mtype, params = _parse_media(element)
+        q = 1.0
+        bad = False
+        charset_ok = True
+        for name, value in params:
+            if name == "q":
+                parsed = _qvalue(value)
+                if parsed is None:
+                    bad = True
+                else:
+                    q = parsed
+                break  # what follows q= are accept-extensions
+            if name == "charset" and value.lower() not in _UTF8_CHARSETS:
+                charset_ok = False
+        if bad or not mtype or not charset_ok:
+            continue  # we only write UTF-8
+        ranges.append((mtype, q))
+
+    # q=0 on a concrete type rules it out, even through a wildcard.
+    refused = {mtype for mtype, q in ranges if q == 0.0 and mtype in WRITE_TYPES}
+
+    best: tuple[float, int, str] | None = None
+    for index, (mtype, q) in enumerate(ranges):
+        if q <= 0.0:
             continue
-        if mime in ("*/*", "application/*"):
-            mime = JSON
-        if mime in WRITABLE:
-            candidates.append((-q, order, mime))
-    if not candidates:
-        raise SlurmError(E.ESLURM_HTTP_UNKNOWN_ACCEPT_MIME_TYPE,
-                         "None of the types in Accept (%s) can be produced; supported: %s"
-                         % (accept.strip(), ", ".join(WRITABLE)))
-    return min(candidates)[2]
+        if mtype in WRITE_TYPES:
+            choice = mtype
+        elif mtype in _WILDCARDS:
+            choice = next((t for t in _WILDCARDS[mtype] if t not in refused), None)
+            if choice is None:
+                continue
+        else:
+            continue  # cannot produce it (xml, html, url-encoded, …)
+        if best is None or q > best[0]:
+            best = (q, index, choice)
+    if best is None:
+        raise SlurmError(
+            E.ESLURM_HTTP_UNKNOWN_ACCEPT_MIME_TYPE,
+            "HTTP Accept header content type is unknown or unsupported: %s" % accept.strip(),
+            "Accept",
+        )
+    return best[2]
