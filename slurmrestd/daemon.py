@@ -134,6 +134,13 @@ def _serve(settings: Settings) -> int:
         for spec in settings.listen:
             listeners.extend(open_listeners(spec))
 
+    # Everything is imported and built before the user switch: the new user may not be
+    # able to read the installation, and the OpenAPI document is then ready for clients.
+    router, document = build_router(settings, site)
+    if listeners:  # an inet-mode process serves one client: build the document only if asked
+        document.document
+    app = RestApp(router, build_chain(settings.auth_plugins, settings.become_user), site)
+
     for l in listeners:
         if l.unix_path and (uid is not None or gid is not None):
             # Hand the socket file to the user we become, so it stays usable and removable.
@@ -144,8 +151,6 @@ def _serve(settings: Settings) -> int:
     else:
         log.warning("SLURMRESTD_SECURITY=disable_user_check: privilege checks are off (development only)")
 
-    router, document = build_router(settings, site)
-    app = RestApp(router, build_chain(settings.auth_plugins, settings.become_user), site)
     workers = WorkerPool(settings.threads)
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,
                                 lambda conn: HttpSession(conn, app, settings.limits))
@@ -155,8 +160,6 @@ def _serve(settings: Settings) -> int:
     if listeners:
         for l in listeners:
             manager.add_listener(l)
-        # Warm the document now so the first client does not pay for it.
-        workers.submit(lambda: document.document)
     else:
         log.debug("inet mode: serving the client on stdin/stdout")
         manager.add_inet(0, 1)

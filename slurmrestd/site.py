@@ -13,6 +13,8 @@ from typing import Any
 
 from slurmrestd.auth import Identity
 from slurmrestd.errors import E, SlurmError
+from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+from slurmrestd.rpc.cred import JwtCredential, MungeCredential
 from slurmrestd.settings import Settings
 
 #: Slurm release whose REST interface we serve (reported in meta and info).
@@ -36,7 +38,6 @@ class Site:
 
     def __post_init__(self) -> None:
         if self.version_cache is None:
-            from slurmrestd.rpc.client import VersionCache
             self.version_cache = VersionCache()
 
     @property
@@ -61,8 +62,6 @@ class Site:
 
     def credential(self, identity: Identity):
         """The Slurm credential that speaks for this request's caller."""
-        from slurmrestd.rpc.cred import JwtCredential, MungeCredential
-
         if identity.token is not None:
             return JwtCredential(identity.token, identity.user_name)
         if self.slurm_conf is None:
@@ -72,8 +71,6 @@ class Site:
 
     def ctld(self, identity: Identity):
         """A slurmctld client for one request, carrying that request's credential."""
-        from slurmrestd.rpc.client import SlurmctldClient
-
         if self.slurm_conf is None:
             raise SlurmError(E.SLURM_ERROR, "no slurm.conf loaded: cannot reach slurmctld", "slurmctld")
         return SlurmctldClient(self.slurm_conf, self.credential(identity), version_cache=self.version_cache)
