@@ -140,3 +140,35 @@ def test_inet_mode_rejects_malformed_with_status_1():
     out = run("-s", "openapi/util", input=b"GARBAGE\r\n\r\n")
     assert out.returncode == 1
     assert out.stdout.startswith(b"HTTP/1.1 400")
+
+
+def test_systemd_socket_activation():
+    """LISTEN_FDS/LISTEN_PID: the daemon serves the socket systemd hands it (fd 3)."""
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(16)
+    port = lsock.getsockname()[1]
+    fd = lsock.fileno()
+    env = base_env(LISTEN_FDS="1")
+    # exec keeps the pid, so LISTEN_PID names the daemon itself, and the socket becomes fd 3.
+    script = ("import os, sys; os.dup2(%d, 3); os.environ['LISTEN_PID'] = str(os.getpid()); "
+              "os.execv(sys.executable, [sys.executable, '-m', 'slurmrestd', '-s', 'openapi/util'])" % fd)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, pass_fds=(fd,),
+                            stderr=subprocess.DEVNULL)
+    lsock.close()
+    try:
+        deadline = __import__("time").monotonic() + 20
+        while True:
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                s.sendall(request("GET", "/healthz"))
+                r = Reader(s).read()
+                break
+            except (ConnectionError, AssertionError, OSError):
+                if __import__("time").monotonic() > deadline:
+                    raise
+                __import__("time").sleep(0.2)
+        assert r.status == 204
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
