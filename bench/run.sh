@@ -43,12 +43,13 @@ for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/livez" && br
 
 run_wrk() { # url name extra-args...
     local url=$1 name=$2; shift 2
+    local out="$tmp/wrk.$RANDOM.txt"
     wrk -t2 -c"$CONNS" -d"${DUR}s" --latency -H "X-SLURM-USER-NAME: $USER_NAME" \
-        -H "X-SLURM-USER-TOKEN: $TOKEN" "$@" "$url" > "$tmp/$name.txt" 2>&1 || true
+        -H "X-SLURM-USER-TOKEN: $TOKEN" "$@" "$url" > "$out" 2>&1 || true
     local rps p50 p99
-    rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/$name.txt")
-    p50=$(awk '$1=="50%" {print $2}' "$tmp/$name.txt")
-    p99=$(awk '$1=="99%" {print $2}' "$tmp/$name.txt")
+    rps=$(awk '/Requests\/sec/ {print $2}' "$out")
+    p50=$(awk '$1=="50%" {print $2}' "$out")
+    p99=$(awk '$1=="99%" {print $2}' "$out")
     echo "| $name | ${rps:-n/a} | ${p50:-n/a} | ${p99:-n/a} |"
 }
 
@@ -68,7 +69,7 @@ fi
 echo
 echo "Peak RSS: ours $(rss_kb $OURS) kB"
 if [ -n "${REF_URL:-}" ]; then
-    refpid=$(cat "$ROOT_DIR/forky/slurmrestd.pid" 2>/dev/null || echo)
+    refpid=$(cat "$ROOT_DIR/forky/pids/slurmrestd.pid" 2>/dev/null || echo)
     [ -n "$refpid" ] && echo "Peak RSS: reference $(rss_kb "$refpid") kB"
 fi
 } | tee -a "$OUT"

@@ -38,6 +38,6 @@ class JwtAuth:
             token = rest.strip()
         if not token:
             raise AuthError("empty token")
-        log.info("[%s] %s token authentication pass through",
+        log.debug("[%s] %s token authentication pass through",
                  conn.name, "user_name %s" % user if user else "bearer" if auth else "anonymous")
         return Identity(self.name, user or None, token=token)

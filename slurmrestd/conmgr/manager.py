@@ -94,6 +94,7 @@ class ConnectionManager:
         self._fd_events: dict[int, int] = {}
         self._callbacks: collections.deque[Callable[[], None]] = collections.deque()
         self._waker = _Waker()
+        self._wake_pending = False
         self.selector.register(self._waker.r, selectors.EVENT_READ, self._waker)
         self._stop_requested = False
         self._stop_reason = ""
@@ -149,9 +150,15 @@ class ConnectionManager:
     # -- threads ---------------------------------------------------------
 
     def call_soon(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` on the loop thread (thread-safe)."""
+        """Run ``fn`` on the loop thread (thread-safe).
+
+        One wake-up byte covers any number of callbacks queued before the loop
+        drains them: the loop clears ``_wake_pending`` before it runs the queue.
+        """
         self._callbacks.append(fn)
-        self._waker.wake()
+        if not self._wake_pending:
+            self._wake_pending = True
+            self._waker.wake()
 
     def submit(self, conn: Connection, work: Callable[[], Callable[[], None] | None]) -> None:
         """Run ``work`` on a worker; the callable it returns then runs on the loop.
@@ -184,9 +191,9 @@ class ConnectionManager:
         self._waker.wake()
 
     def _on_signal(self, signum: int, frame: object) -> None:
-        # Runs in the main thread between bytecodes; keep it trivial.
+        # Runs in the main thread between bytecodes; keep it trivial.  The wake-up
+        # fd already got a byte from the signal machinery.
         self._callbacks.append(lambda: self._handle_signal(signum))
-        self._waker.wake()
 
     def _handle_signal(self, signum: int) -> None:
         handler = self.signal_handlers.get(signum)
@@ -251,6 +258,7 @@ class ConnectionManager:
         self._shutdown()
 
     def _run_callbacks(self) -> None:
+        self._wake_pending = False
         while self._callbacks:
             fn = self._callbacks.popleft()
             try:

@@ -519,22 +519,38 @@ def _parse_hostlist(p, t, data, path):
     return _parse_hostlist_common(p, t, data, path)
 
 
+def _parse_ranged(p, t, data, path):
+    """A hostlist given as an expression or a list of names/expressions → one ranged string.
+
+    Like Slurm: a string is parsed as an expression (never expanded host by host),
+    list items are pushed one by one, and the result is the ranged string."""
+    if data is None:
+        return None
+    try:
+        if isinstance(data, str):
+            return hostlist.normalize(data)
+        if isinstance(data, list):
+            for x in data:
+                if not isinstance(x, str):
+                    p.error(E.ESLURM_DATA_PARSE_BAD_INPUT, path, f"string expected but got {compact(x)}")
+            return hostlist.compress(data)
+    except (hostlist.HostlistError, TypeError):
+        p.error(E.ESLURM_DATA_PARSE_BAD_INPUT, path, f"Invalid hostlist string: {data}")
+    p.error(E.ESLURM_DATA_PARSE_BAD_INPUT, path, f"string expected but got {compact(data)}")
+
+
 @parser("HOSTLIST_STRING")
 def _parse_hostlist_string(p, t, data, path):
     """Names (or expressions) -> one compressed expression string."""
-    names = _parse_hostlist_common(p, t, data, path)
-    return hostlist_compress(names) if names else ""
+    return _parse_ranged(p, t, data, path) or ""
 
 
 @parser("HOSTLIST_STRING_TO_STRING")
 def _parse_hostlist_to_string(p, t, data, path):
-    """A hostlist expression, validated; kept as the expression string."""
-    if data is None:
-        return None
-    if not isinstance(data, str):
+    """A hostlist expression, validated; kept as its ranged string."""
+    if data is not None and not isinstance(data, str):
         p.error(E.ESLURM_DATA_PARSE_BAD_INPUT, path, f"string expected but got {compact(data)}")
-    names = _expand_or_fail(p, data, path)
-    return hostlist_compress(names) if names else ""
+    return _parse_ranged(p, t, data, path)
 
 
 # ---------------------------------------------------------------------------
