@@ -6,7 +6,7 @@ request gets its own controller client holding its own credential.
 
 from __future__ import annotations
 
-import os
+import functools
 import pwd
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from slurmrestd.auth import Identity
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.client import SlurmctldClient, VersionCache
-from slurmrestd.rpc.cred import JwtCredential, MungeCredential
+from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
 from slurmrestd.settings import Settings
 
 #: Slurm release whose REST interface we serve (reported in meta and info).
@@ -67,7 +67,12 @@ class Site:
         if self.slurm_conf is None:
             raise SlurmError(E.SLURM_ERROR, "no slurm.conf loaded", "credential")
         # rest_auth/local: munge proves our own uid; the peer was checked to be us (or root).
-        return MungeCredential(self.slurm_conf.munge_socket, uid=os.getuid())
+        return self._munge
+
+    @functools.cached_property
+    def _munge(self):
+        """The munge credential factory (configuration only; each RPC gets a fresh credential)."""
+        return munge_from_authinfo(self.slurm_conf.auth_info)
 
     def ctld(self, identity: Identity):
         """A slurmctld client for one request, carrying that request's credential."""

@@ -115,3 +115,26 @@ def test_controller_down_is_a_clear_error(cluster, tmp_path, alice_token):
         assert st == 204
     finally:
         d.stop()
+
+
+def test_local_auth_over_unix_socket_with_munge(cluster, tmp_path):
+    """rest_auth/local: no token; the unix socket peer's uid is proven by the kernel, munge speaks for it."""
+    import socket as _socket
+
+    from daemon import Daemon, Reader, base_env
+    suite, env = cluster
+    path = str(tmp_path / "rest.sock")
+    d = Daemon("-a", "rest_auth/local", "unix:" + path, env=base_env(SLURM_CONF=env["SLURM_CONF"]))
+    try:
+        s = _socket.socket(_socket.AF_UNIX)
+        s.settimeout(30)
+        s.connect(path)
+        version = REF_VERSIONS[suite][-1]
+        s.sendall(b"GET /slurm/%s/diag HTTP/1.1\r\nHost: x\r\n\r\n" % version.encode())
+        r = Reader(s).read()
+        assert r.status == 200, r.body
+        assert r.json()["errors"] == []
+        assert r.json()["statistics"]["server_thread_count"] >= 1
+        s.close()
+    finally:
+        d.stop()
