@@ -36,11 +36,18 @@ serve: venv
 bench: venv
 	bash bench/run.sh
 
+# A packaged-daemon layout: a private virtualenv under $(LIBDIR), the entry point in
+# $(SBINDIR), the man page in man8, the systemd units and examples in $(DOCDIR).
+LIBDIR ?= $(PREFIX)/lib/slurmrestd
+DOCDIR ?= $(PREFIX)/share/doc/slurmrestd
+
 install:
-	$(PYTHON) -m pip install .
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
-	ln -sf "$$(command -v slurmrestd)" $(DESTDIR)$(SBINDIR)/slurmrestd
-	install -m 0644 man/slurmrestd.8 $(DESTDIR)$(MANDIR)/man8/slurmrestd.8
+	$(PYTHON) -m venv $(LIBDIR)
+	$(LIBDIR)/bin/pip install -q .
+	install -d $(SBINDIR) $(MANDIR)/man8 $(DOCDIR)/etc
+	ln -sf $(LIBDIR)/bin/slurmrestd $(SBINDIR)/slurmrestd
+	install -m 0644 man/slurmrestd.8 $(MANDIR)/man8/slurmrestd.8
+	install -m 0644 etc/* $(DOCDIR)/etc/
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
