@@ -37,3 +37,16 @@ DEFAULTS: dict[str, dict] = {
     "JOB_DESC_MSG": JOB_DESC_MSG,
     "SLURM_STEP_ID": STEP_ID_INIT,
 }
+
+
+#: Members of controller structs that the RPC never carries, by C struct type.  libslurm
+#: unpacks into an xmalloc()ed struct, so the C data parser sees 0 there; our RPC layer
+#: leaves them out of its dicts.  When dumping a dict without such a member, the engine
+#: uses 0, which matters for NO_VAL types (slurm_conf_t.cluster_id is UINT16_NO_VAL:
+#: ``{"set": true, "number": 0}``, not "unset").
+ZERO_WHEN_ABSENT: dict[str, frozenset] = {
+    "slurm_conf_t": frozenset({
+        "cluster_id", "getnameinfo_cache_timeout", "host_unreach_retry_count",
+        "job_acct_oom_kill", "keepalive_interval", "keepalive_probes", "keepalive_time",
+    }),
+}

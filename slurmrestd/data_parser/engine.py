@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from slurmrestd.data_parser import codecs, flags as _flags
+from slurmrestd.data_parser.defaults import ZERO_WHEN_ABSENT
 from slurmrestd.data_parser.context import (
     ParseError, ParserContext, data_type_name, format_path, with_index,
 )
@@ -71,6 +72,9 @@ class _Dumper:
     def __init__(self, reg: Registry, ctx: ParserContext):
         self.reg = reg
         self.ctx = ctx
+        #: element count of the innermost NULL terminated array being dumped (codecs that
+        #: need a count C takes from elsewhere, e.g. CONTROLLER_PING_MODE's control_cnt)
+        self.array_len: Optional[int] = None
 
     def dump(self, t: TypeDecl, value: Any, row: Optional[Field]) -> Any:
         m = t.model
@@ -89,10 +93,17 @@ class _Dumper:
         if m == "nt_array":
             item = self.reg[t.array_of]
             out = []
+            items = []
             for v in value or ():
                 if v is None:
                     break
-                out.append(self.dump(item, v, None))
+                items.append(v)
+            outer, self.array_len = self.array_len, len(items)
+            try:
+                for v in items:
+                    out.append(self.dump(item, v, None))
+            finally:
+                self.array_len = outer
             return out
         if m == "flags":
             return _flags.dump_flags(t, value)
@@ -117,6 +128,7 @@ class _Dumper:
 
     def struct(self, t: TypeDecl, value: Any) -> dict:
         out: dict = {}
+        zero = ZERO_WHEN_ABSENT.get(t.ctype or "") if isinstance(value, dict) else None
         for f in t.fields:
             if f.kind == "skip":
                 continue
@@ -129,7 +141,10 @@ class _Dumper:
             elif f.kind == "complex":
                 dst[leaf] = self.dump(self.reg[f.type], value, f)
             else:
-                dst[leaf] = self.dump(self.reg[f.type], get_member(value, f.member), f)
+                member = get_member(value, f.member)
+                if member is None and zero and f.member in zero and f.member not in value:
+                    member = 0
+                dst[leaf] = self.dump(self.reg[f.type], member, f)
         return out
 
 

@@ -301,7 +301,9 @@ def test_diag_and_shares_and_licenses_from_reference():
             return 0xFFFFFFFFFFFFFFFF if x["infinite"] else (x["number"] if x["set"] else 0xFFFFFFFFFFFFFFFE)
 
         def fv(x):
-            return float("inf") if x["infinite"] else (x["number"] if x["set"] else float("nan"))
+            # the sentinels the controller sends: (double) INFINITE / NO_VAL (an IEEE inf or
+            # NaN would dump as set, see codecs.FLOAT64_NO_VAL_AS_BUILT)
+            return float(0xFFFFFFFF) if x["infinite"] else (x["number"] if x["set"] else float(0xFFFFFFFE))
         msg["assoc_shares_list"].append({
             "assoc_id": s["id"], "cluster": s["cluster"], "name": s["name"], "parent": s["parent"],
             "partition": s["partition"], "shares_norm": fv(s["shares_normalized"]),
