@@ -120,7 +120,7 @@ def test_submit_show_update_signal_cancel(cluster):
         assert job["nodes"] == "n1" and job["job_resrcs"]["nhosts"] == 1
         assert job["job_resrcs"]["nodes"] == "n1"
     # SIGINT through REQUEST_KILL_JOB
-    jobs.kill_job(c, str(r["job_id"]), int(signal.SIGINT), jobs.KILL_FULL_JOB)
+    _retry_transition(jobs.kill_job, c, str(r["job_id"]), int(signal.SIGINT), jobs.KILL_FULL_JOB)
     # cancel (DELETE job/{id}: slurm_kill_jobs, KILL_FULL_JOB + SIGKILL)
     resp = jobs.signal_job(c, str(r["job_id"]))
     assert resp["jobs_cnt"] in (0, 1)
@@ -269,12 +269,37 @@ def test_resources(cluster):
 ALLOC = {"time_limit": 1, "work_dir": "/tmp", "environment": ["PATH=/usr/bin:/bin"]}
 
 
+def _wait_node_free(c, timeout=120):
+    """Allocation tests need node n1 to themselves: wait for other tests' jobs to end."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        busy = [j for j in jobs.load_jobs(c)["job_array"]
+                if (j["job_state"] & 0xFF) == jobs.JOB_RUNNING or j["job_state"] & 0x8000]  # RUNNING / COMPLETING
+        if not busy:
+            return
+        time.sleep(1)
+    pytest.fail("node n1 still busy after %ds" % timeout)
+
+
+def _retry_transition(fn, *args):
+    """While a job is being launched the controller answers "try again later" (2020)."""
+    for _ in range(40):
+        try:
+            return fn(*args)
+        except SlurmError as exc:
+            if exc.errno != E.ESLURM_TRANSITION_STATE_NO_UPDATE:
+                raise
+            time.sleep(0.5)
+    return fn(*args)
+
+
 def test_allocate(cluster):
     c = cluster.client()
+    _wait_node_free(c)
     try:
         r = jobs.allocate(c, dict(ALLOC, name="py-alloc", immediate=1))
     except SlurmError as exc:  # node n1 still busy with other tests' jobs
-        assert exc.errno in (E.ESLURM_NODES_BUSY, E.ESLURM_CAN_NOT_START_IMMEDIATELY)
+        assert exc.errno in (E.ESLURM_NODES_BUSY, E.ESLURM_CAN_NOT_START_IMMEDIATELY, E.ESLURM_NOT_TOP_PRIORITY)
         assert exc.source == "slurm_allocate_resources_blocking()"
         return
     cluster.created.append(r["job_id"])
@@ -285,6 +310,7 @@ def test_allocate(cluster):
 def test_allocate_callback(cluster):
     """An allocation that is not granted at once: the controller calls back."""
     c = cluster.client()
+    _wait_node_free(c)
     blocker = jobs.allocate(c, dict(ALLOC, name="py-block", shared=0), callback=False)
     cluster.created.append(blocker["job_id"])
     done = {}
@@ -311,6 +337,7 @@ def test_allocate_callback(cluster):
 
 def test_allocate_callback_timeout(cluster):
     c = cluster.client()
+    _wait_node_free(c)
     blocker = jobs.allocate(c, dict(ALLOC, name="py-block2", shared=0), callback=False)
     cluster.created.append(blocker["job_id"])
     name = "py-timeout-%d-%d" % (os.getpid(), time.time())
@@ -361,7 +388,7 @@ def test_matches_reference_daemon(cluster):
         o = ours.get(r["job_id"])
         if o is None:  # finished and purged between the two calls
             continue
-        assert o["name"] == r["name"] and o["user_id"] == r["user_id"]
+        assert (o["name"] or "") == r["name"] and o["user_id"] == r["user_id"]
         assert (o["array_task_str"] or "") == r.get("array_task_string", "")
         assert (o["nodes"] or "") == r.get("nodes", "") and o["partition"] == r["partition"]
         assert (o["tres_req_str"] or "") == r.get("tres_req_str", "")
