@@ -879,6 +879,17 @@ for _n, _mem in (("STDIN", "std_in"), ("STDOUT", "std_out"), ("STDERR", "std_err
     _DUMP[f"STEP_INFO_{_n}_EXP"] = _stdio_dumper(_mem, _step_pattern)
 
 
+def _dump_job_info_stdin(d, t, job):
+    """v0.0.42 ``slurm_get_job_stdin()``: a batch job without stdin reads /dev/null."""
+    path = _m(job, "std_in")
+    if path:
+        return expand_stdio(path, _job_pattern(job))
+    return "/dev/null" if _m(job, "batch_flag", 0) else ""
+
+
+_DUMP["JOB_INFO_STDIN"] = _dump_job_info_stdin
+
+
 def _db_job_pattern(job) -> dict:
     return {"array_job_id": _m(job, "array_job_id", 0), "array_task_id": _m(job, "array_task_id", NO_VAL),
             "first_step_node": (_m(job, "nodes") or "").split(",")[0] or None,
