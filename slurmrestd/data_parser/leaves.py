@@ -1384,6 +1384,8 @@ def _dump_bitstr(d, t, value):
         return ""
     if isinstance(value, str):
         return value
+    if hasattr(value, "indexes"):  # rpc.pack.Bitstr
+        value = value.indexes()
     return _fmt_ranges(sorted(value))
 
 
@@ -1653,16 +1655,27 @@ def _parse_kill_jobs_array(p, t, data, path):
 
 @dumper("JOB_STATE_RESP_JOB_JOB_ID")
 def _dump_state_resp_job_id(d, t, job):
-    step = {"step_id": {"job_id": _m(job, "job_id", NO_VAL), "step_id": NO_VAL, "step_het_comp": NO_VAL,
-                        "sluid": 0},
-            "array_task_id": _m(job, "array_task_id", NO_VAL), "het_job_offset": _m(job, "het_job_offset", NO_VAL)}
+    """As the C dumper: "123+1" for het components (offset from het_job_id),
+    "123" for plain jobs, "123_[1-3]" for unsplit array tasks, "123_*" for a
+    whole array, "123_4" for one task."""
+    job_id = _m(job, "job_id", 0)
+    het = _m(job, "het_job_id", 0)
+    if not job_id:
+        return ""
+    if het:
+        return f"{job_id}+{job_id - het}"
+    if not _m(job, "array_job_id", 0):
+        return f"{job_id}"
     bitmap = _m(job, "array_task_id_bitmap")
     if bitmap:
-        return f"{step['step_id']['job_id']}_[{_dump_bitstr(d, t, bitmap)}]"
-    try:
-        return fmt_job_id_string(step)
-    except ValueError:
-        return ""
+        return f"{job_id}_[{_dump_bitstr(d, t, bitmap)}]"
+    task = _m(job, "array_task_id", NO_VAL)
+    if task in (NO_VAL, INFINITE):
+        return f"{job_id}_*"
+    if task < NO_VAL:
+        return f"{job_id}_{task}"
+    d.ctx.error(E.ESLURM_DATA_CONV_FAILED, "job_state_response_msg_t", "Unable to dump JobId from job state")
+    return ""
 
 
 @dumper("JOB_PLANNED_TIME")
