@@ -220,7 +220,7 @@ def get_jobs(ctx: OperationContext):
 
 def delete_jobs(ctx: OperationContext):
     """``_signal_jobs``: signal every job matching the filters in the body."""
-    req = _parse(ctx, "KILL_JOBS_MSG", ctx.query, "Rejecting request. Failure parsing request.",
+    req = _parse(ctx, "KILL_JOBS_MSG", _query(ctx), "Rejecting request. Failure parsing request.",
                  "op_handler_jobs")
     resp = None
     rc = 0
@@ -255,7 +255,24 @@ def get_job_states(ctx: OperationContext):
         resp = rpc.job_states(client, [_selected(s) for s in ids])
     except SlurmError as e:
         ctx.error(_rc(e), "Unable to query job states", "slurm_load_job_state()")
+    if resp:
+        resp = {**resp, "jobs": _expand_array_states(resp["jobs"])}
     return ctx.dump("OPENAPI_JOB_STATE_RESP", {"jobs": resp})
+
+
+def _expand_array_states(jobs: list) -> list:
+    """One entry per array task, as the reference's dumper expands them (so
+    clients never have to parse ``10_[22-91919]``)."""
+    out = []
+    for j in jobs:
+        bm = j.get("array_task_id_bitmap")
+        if bm is None or not bm.bits:
+            out.append(j)
+            continue
+        for task in bm.indexes():
+            out.append({"job_id": j["job_id"], "array_job_id": j["array_job_id"], "array_task_id": task,
+                        "array_task_id_bitmap": None, "het_job_id": 0, "state": j["state"]})
+    return out
 
 
 def _selected(s: dict) -> dict:
