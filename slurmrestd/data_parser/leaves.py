@@ -609,6 +609,9 @@ def fmt_job_id_string(step: dict) -> str:
     if job_id == NO_VAL:
         raise ValueError(E.ESLURM_EMPTY_JOB_ID)
     out = str(job_id)
+    bitmap = step.get("array_bitmap") if isinstance(step, dict) else None
+    if bitmap:
+        return f"{out}_[{_dump_bitstr(None, None, bitmap)}]"
     if array_task != NO_VAL and het_off != NO_VAL:
         raise ValueError(E.ESLURM_INVALID_HET_JOB_AND_ARRAY)
     if array_task != NO_VAL:
@@ -651,6 +654,17 @@ def unfmt_job_id_string(s: str) -> dict:
         raise ValueError(E.ESLURM_INVALID_JOB_ID_TOO_LARGE)
     out["step_id"]["job_id"] = job
     rest = m.group(2)
+    m = re.match(r"^_\[([0-9,\-:]+)\]$", rest)
+    if m:  # array expression "123_[1-3,7]" (job_array_resp_msg_t ids)
+        idx = []
+        for part in m.group(1).split(","):
+            a, _, b = part.partition("-")
+            b, _, step = b.partition(":")
+            if not a.isdigit() or (b and not b.isdigit()) or (step and not step.isdigit()):
+                raise ValueError(E.ESLURM_INVALID_JOB_ARRAY_ID_NON_NUMERIC)
+            idx.extend(range(int(a), int(b or a) + 1, int(step or 1) or 1))
+        out["array_bitmap"] = sorted(set(idx))
+        return out
     m = re.match(r"^_(\d+)(.*)$", rest)
     if m:
         out["array_task_id"] = int(m.group(1))
