@@ -220,8 +220,11 @@ def get_jobs(ctx: OperationContext):
 
 def delete_jobs(ctx: OperationContext):
     """``_signal_jobs``: signal every job matching the filters in the body."""
-    req = _parse(ctx, "KILL_JOBS_MSG", _query(ctx), "Rejecting request. Failure parsing request.",
-                 "op_handler_jobs")
+    try:
+        req = _parse(ctx, "KILL_JOBS_MSG", _query(ctx), "Rejecting request. Failure parsing request.",
+                     "op_handler_jobs")
+    except SlurmError:
+        return ctx.dump(ctx.operation.response_type, {"response": None})
     resp = None
     rc = 0
     if req.get("user_name") and req.get("user_id", rpc.SLURM_AUTH_NOBODY) == rpc.SLURM_AUTH_NOBODY:
@@ -276,11 +279,16 @@ def _expand_array_states(jobs: list) -> list:
 
 
 def _selected(s: dict) -> dict:
+    """A data parser ``SELECTED_STEP`` value as the RPC layer's selected step."""
     out = rpc.selected_step_init()
     out["step_id"].update(s.get("step_id") or {})
     for k in ("array_task_id", "het_job_offset"):
         if k in s:
             out[k] = s[k]
+    bm = s.get("array_bitmap")
+    if bm:
+        from slurmrestd.rpc.pack import Bitstr
+        out["array_bitmap"] = bm if isinstance(bm, Bitstr) else Bitstr.from_indexes(max(bm) + 1, bm)
     return out
 
 
@@ -317,8 +325,11 @@ def _job_get(ctx: OperationContext, sel: dict):
 
 
 def _job_delete(ctx: OperationContext, sel: dict):
-    query = _parse(ctx, "OPENAPI_JOB_INFO_DELETE_QUERY", _query(ctx),
-                   "Rejecting request. Failure parsing query.", "_handle_job_delete")
+    try:
+        query = _parse(ctx, "OPENAPI_JOB_INFO_DELETE_QUERY", _query(ctx),
+                       "Rejecting request. Failure parsing query.", "_handle_job_delete")
+    except SlurmError:
+        return ctx.dump("OPENAPI_KILL_JOB_RESP", {"response": None})
     flags = query.get("flags") or rpc.KILL_FULL_JOB
     sig = query.get("signal") or int(_signal.SIGKILL)
     client = ctx.site.ctld(ctx.identity)
@@ -336,6 +347,15 @@ def _job_delete(ctx: OperationContext, sel: dict):
 
 
 def _job_update(ctx: OperationContext, sel: dict):
+    """Every outcome, failures included, answers with ``results`` (as the reference)."""
+    try:
+        resp = _job_update_rpc(ctx, sel)
+    except SlurmError:
+        resp = None
+    return ctx.dump("OPENAPI_JOB_POST_RESPONSE", {"results": resp})
+
+
+def _job_update_rpc(ctx: OperationContext, sel: dict):
     src = "_job_post_update"
     if ctx.query is None:
         raise ctx.fail(E.ESLURM_REST_INVALID_QUERY,
@@ -366,7 +386,7 @@ def _job_update(ctx: OperationContext, sel: dict):
             if code:
                 ctx.warn("Job update resulted in non-zero return-code[%d]: %s" % (code, strerror(code)),
                          "slurm_update_job2()")
-    return ctx.dump("OPENAPI_JOB_POST_RESPONSE", {"results": resp})
+    return resp
 
 
 # -- POST job/submit ----------------------------------------------------------------------------
