@@ -378,7 +378,7 @@ def _job_update_rpc(ctx: OperationContext, sel: dict):
     client = ctx.site.ctld(ctx.identity)
     resp = None
     try:
-        resp = rpc.update_job(client, desc)
+        resp = _array_resp(rpc.update_job(client, desc))
     except SlurmError as e:
         ctx.error(_rc(e), "Job update requested failed", "slurm_update_job2()")
     if resp:
@@ -519,6 +519,21 @@ def _alloc_failure(exc: SlurmError, wait: float) -> str:
 
 # -- requeue ------------------------------------------------------------------------------------
 
+_BARE_RANGE = __import__("re").compile(r"^(\d+)_([0-9][0-9,\-:]*[,\-:][0-9,\-:]*)$")
+
+
+def _array_resp(resp: dict | None) -> dict | None:
+    """Controllers before 25.11 name an array range "123_1-3" in per-task
+    results; write it as the job id expression "123_[1-3]"."""
+    if resp and resp.get("job_array_id"):
+        ids = []
+        for jid in resp["job_array_id"]:
+            m = _BARE_RANGE.match(jid or "")
+            ids.append("%s_[%s]" % m.groups() if m else jid)
+        resp = {**resp, "job_array_id": ids}
+    return resp
+
+
 def job_requeue(ctx: OperationContext):
     src = "op_handler_job_requeue"
     sel = _job_param(ctx, src)
@@ -533,7 +548,7 @@ def job_requeue(ctx: OperationContext):
     client = ctx.site.ctld(ctx.identity)
     resp = None
     try:
-        resp = rpc.requeue(client, job_str, flags)
+        resp = _array_resp(rpc.requeue(client, job_str, flags))
     except SlurmError as e:
         ctx.error(_rc(e), "Requeue JobID=%s failed" % job_str, src)
     return ctx.dump("OPENAPI_JOB_REQUEUE_RESP", {"response": resp})
@@ -558,7 +573,7 @@ def jobs_requeue(ctx: OperationContext):
             ctx.error(e.errno, "Invalid JobID", src)
             break
         try:
-            resp = rpc.requeue(client, text, flags)
+            resp = _array_resp(rpc.requeue(client, text, flags))
         except SlurmError as e:
             ctx.error(_rc(e), "Requeue JobId=%s failed" % text, src)
             continue
