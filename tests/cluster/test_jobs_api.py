@@ -383,3 +383,25 @@ def test_every_operation_bound(cluster, ours, tokens):
             assert "/slurm/%s/%s" % (v, p) in paths, (v, p)
     assert "/slurm/v0.0.45/jobs/requeue" in paths and "/slurm/v0.0.44/jobs/requeue" not in paths
     assert "/slurm/v0.0.44/resources/{job_id}" in paths and "/slurm/v0.0.43/resources/{job_id}" not in paths
+
+
+def test_planned_dump_equals_generic(cluster, tokens):
+    """The faster job list dumper gives exactly the generic walker's output, for
+    every version, on the controller's live job list."""
+    from slurmrestd import data_parser
+    from slurmrestd.data_parser import ParserContext
+    from slurmrestd.operations.slurmctld import jobs_dump
+    from slurmrestd.operations.slurmctld.jobs import _job_info_resp
+    from slurmrestd.rpc import jobs as rpc
+    from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+    from slurmrestd.rpc.conf import load_slurm_conf
+    from slurmrestd.rpc.cred import JwtCredential
+    client = SlurmctldClient(load_slurm_conf(cluster[1]["SLURM_CONF"]), JwtCredential(tokens["alice"], "alice"),
+                             version_cache=VersionCache())
+    value = _job_info_resp(rpc.load_jobs(client))
+    assert value["jobs"]["job_array"]
+    for version in ALL_VERSIONS:
+        a, b = ParserContext(version=version), ParserContext(version=version)
+        assert jobs_dump.dump("OPENAPI_JOB_INFO_RESP", value, a, version) == \
+            data_parser.dump("OPENAPI_JOB_INFO_RESP", value, b, version=version)
+        assert (a.errors, a.warnings) == (b.errors, b.warnings)

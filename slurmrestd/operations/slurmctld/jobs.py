@@ -24,6 +24,7 @@ from typing import Any
 from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.rpc import jobs as rpc
 from slurmrestd.rpc.pack import NO_VAL
 
@@ -215,7 +216,7 @@ def get_jobs(ctx: OperationContext):
             ctx.warn("No job changes since update_time[%d]=%s" % (update_time, _time_str(update_time)), src)
         else:
             ctx.error(_rc(e), "Unable to query jobs", "slurm_load_jobs()")
-    return ctx.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg))
+    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or "v0.0.45")
 
 
 def delete_jobs(ctx: OperationContext):
@@ -321,7 +322,7 @@ def _job_get(ctx: OperationContext, sel: dict):
                                     "het_job_offset": sel["het_job_offset"]}, show_flags)
     except SlurmError as e:
         ctx.error(_rc(e), "Unable to query JobId=%s" % _fmt(sel), src)
-    return ctx.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg))
+    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or "v0.0.45")
 
 
 def _job_delete(ctx: OperationContext, sel: dict):
