@@ -609,6 +609,9 @@ def fmt_job_id_string(step: dict) -> str:
     if job_id == NO_VAL:
         raise ValueError(E.ESLURM_EMPTY_JOB_ID)
     out = str(job_id)
+    bitmap = step.get("array_bitmap") if isinstance(step, dict) else None
+    if bitmap:
+        return f"{out}_[{_dump_bitstr(None, None, bitmap)}]"
     if array_task != NO_VAL and het_off != NO_VAL:
         raise ValueError(E.ESLURM_INVALID_HET_JOB_AND_ARRAY)
     if array_task != NO_VAL:
@@ -651,6 +654,17 @@ def unfmt_job_id_string(s: str) -> dict:
         raise ValueError(E.ESLURM_INVALID_JOB_ID_TOO_LARGE)
     out["step_id"]["job_id"] = job
     rest = m.group(2)
+    m = re.match(r"^_\[([0-9,\-:]+)\]$", rest)
+    if m:  # array expression "123_[1-3,7]" (job_array_resp_msg_t ids)
+        idx = []
+        for part in m.group(1).split(","):
+            a, _, b = part.partition("-")
+            b, _, step = b.partition(":")
+            if not a.isdigit() or (b and not b.isdigit()) or (step and not step.isdigit()):
+                raise ValueError(E.ESLURM_INVALID_JOB_ARRAY_ID_NON_NUMERIC)
+            idx.extend(range(int(a), int(b or a) + 1, int(step or 1) or 1))
+        out["array_bitmap"] = sorted(set(idx))
+        return out
     m = re.match(r"^_(\d+)(.*)$", rest)
     if m:
         out["array_task_id"] = int(m.group(1))
@@ -877,6 +891,17 @@ for _n, _mem in (("STDIN", "std_in"), ("STDOUT", "std_out"), ("STDERR", "std_err
     _DUMP[f"JOB_INFO_{_n}_EXP"] = DUMP_JOB
     _DUMP[f"JOB_INFO_{_n}"] = DUMP_JOB  # v0.0.42 names
     _DUMP[f"STEP_INFO_{_n}_EXP"] = _stdio_dumper(_mem, _step_pattern)
+
+
+def _dump_job_info_stdin(d, t, job):
+    """v0.0.42 ``slurm_get_job_stdin()``: a batch job without stdin reads /dev/null."""
+    path = _m(job, "std_in")
+    if path:
+        return expand_stdio(path, _job_pattern(job))
+    return "/dev/null" if _m(job, "batch_flag", 0) else ""
+
+
+_DUMP["JOB_INFO_STDIN"] = _dump_job_info_stdin
 
 
 def _db_job_pattern(job) -> dict:
@@ -1373,6 +1398,8 @@ def _dump_bitstr(d, t, value):
         return ""
     if isinstance(value, str):
         return value
+    if hasattr(value, "indexes"):  # rpc.pack.Bitstr
+        value = value.indexes()
     return _fmt_ranges(sorted(value))
 
 
@@ -1642,16 +1669,27 @@ def _parse_kill_jobs_array(p, t, data, path):
 
 @dumper("JOB_STATE_RESP_JOB_JOB_ID")
 def _dump_state_resp_job_id(d, t, job):
-    step = {"step_id": {"job_id": _m(job, "job_id", NO_VAL), "step_id": NO_VAL, "step_het_comp": NO_VAL,
-                        "sluid": 0},
-            "array_task_id": _m(job, "array_task_id", NO_VAL), "het_job_offset": _m(job, "het_job_offset", NO_VAL)}
+    """As the C dumper: "123+1" for het components (offset from het_job_id),
+    "123" for plain jobs, "123_[1-3]" for unsplit array tasks, "123_*" for a
+    whole array, "123_4" for one task."""
+    job_id = _m(job, "job_id", 0)
+    het = _m(job, "het_job_id", 0)
+    if not job_id:
+        return ""
+    if het:
+        return f"{job_id}+{job_id - het}"
+    if not _m(job, "array_job_id", 0):
+        return f"{job_id}"
     bitmap = _m(job, "array_task_id_bitmap")
     if bitmap:
-        return f"{step['step_id']['job_id']}_[{_dump_bitstr(d, t, bitmap)}]"
-    try:
-        return fmt_job_id_string(step)
-    except ValueError:
-        return ""
+        return f"{job_id}_[{_dump_bitstr(d, t, bitmap)}]"
+    task = _m(job, "array_task_id", NO_VAL)
+    if task in (NO_VAL, INFINITE):
+        return f"{job_id}_*"
+    if task < NO_VAL:
+        return f"{job_id}_{task}"
+    d.ctx.error(E.ESLURM_DATA_CONV_FAILED, "job_state_response_msg_t", "Unable to dump JobId from job state")
+    return ""
 
 
 @dumper("JOB_PLANNED_TIME")

@@ -1,5 +1,5 @@
 """openapi/slurmctld handlers, one module per family."""
 
-from slurmrestd.operations.slurmctld import diag
+from slurmrestd.operations.slurmctld import diag, jobs
 
-HANDLERS = {**diag.HANDLERS}
+HANDLERS = {**diag.HANDLERS, **jobs.HANDLERS}
