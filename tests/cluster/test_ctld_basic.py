@@ -276,3 +276,29 @@ def test_local_auth_over_unix_socket_with_munge(cluster, tmp_path):
         s.close()
     finally:
         d.stop()
+
+
+def test_bearer_token(cluster, ours, alice_token):
+    suite, env = cluster
+    base = "http://%s:%d" % ours.inet
+    version = REF_VERSIONS[suite][-1]
+    st, doc = call(base, "GET", "/slurm/%s/diag" % version, headers={"Authorization": "Bearer " + alice_token})
+    st_ref, ref = call(env["REF_URL"], "GET", "/slurm/%s/diag" % version,
+                       headers={"Authorization": "Bearer " + alice_token})
+    assert st == st_ref == 200, doc
+    assert doc["errors"] == []
+
+
+def test_expired_token_refused_like_the_reference(cluster, ours):
+    import time as _time
+
+    from clusters import token
+    suite, env = cluster
+    base = "http://%s:%d" % ours.inet
+    version = REF_VERSIONS[suite][-1]
+    expired = token(suite, "alice", lifespan=1)
+    _time.sleep(2.5)
+    st, doc = call(base, "GET", "/slurm/%s/diag" % version, expired)
+    st_ref, ref = call(env["REF_URL"], "GET", "/slurm/%s/diag" % version, expired)
+    assert st == st_ref == 511, doc
+    assert [e["error_number"] for e in doc["errors"]] == [e["error_number"] for e in ref["errors"]]
