@@ -595,8 +595,10 @@ setup_accounting() {
 
 ctld_up() { in_chroot scontrol ping 2>/dev/null | grep -q 'is UP'; }
 node_state() { in_chroot sinfo -h -n n1 -o %T 2>/dev/null | head -n1; }
-# responding and usable (running jobs from before a restart make it mixed/allocated)
-node_ready() { [[ $(node_state) =~ ^(idle|mixed|allocated|completing)$ ]]; }
+# responding and usable (running jobs from before a restart make it mixed/allocated;
+# "planned" means the backfill scheduler has reserved it for a pending job)
+NODE_OK='^(idle|mixed|allocated|completing|planned)$'
+node_ready() { [[ $(node_state) =~ $NODE_OK ]]; }
 
 start_slurmctld() {
     step "$SUITE: slurmctld (127.0.0.1:$CTLD_PORT)" "$LOGDIR/slurmctld.log" "$PIDDIR/slurmctld.out"
@@ -612,7 +614,7 @@ start_slurmd() {
     local rc=0 resumed=0 end=$((SECONDS + 90)) st
     while ((SECONDS < end)); do
         st=$(node_state)
-        [[ $st =~ ^(idle|mixed|allocated|completing)$ ]] && return 0
+        [[ $st =~ $NODE_OK ]] && return 0
         daemon_pid slurmd >/dev/null || die "slurmd exited"
         if [[ $st =~ ^(down|drain|drained|inval) ]] && ((resumed == 0)) && port_listening "$SLURMD_PORT"; then
             info "node n1 is '$st'; resuming it"
@@ -621,7 +623,7 @@ start_slurmd() {
         fi
         sleep 1
     done
-    die "node n1 not idle/mixed/allocated after 90s (state '$st')"
+    die "node n1 not idle/mixed/allocated/planned after 90s (state '$st')"
 }
 
 get_token() {   # get_token user lifespan
@@ -804,6 +806,22 @@ cmd_token() {
     get_token "$2" "${3:-3600}"
 }
 
+cmd_clean() {   # cancel every job of the test users, so tests start from an empty queue
+    local suites
+    [[ ${1:-all} == all ]] && suites=(forky trixie) || suites=("$1")
+    for s in "${suites[@]}"; do
+        suite_vars "$s"
+        ctld_up || continue
+        CUR_STEP="$SUITE: scancel test users' jobs"
+        in_chroot scancel -u alice >/dev/null 2>&1 || true
+        in_chroot scancel -u bob >/dev/null 2>&1 || true
+        local end=$((SECONDS + 60))
+        while ((SECONDS < end)) && [[ -n $(in_chroot squeue -h -u alice,bob -o %i 2>/dev/null) ]]; do
+            sleep 1
+        done
+    done
+}
+
 cmd_logs() {
     [[ $# -ge 1 ]] || die "usage: logs <suite> [-f]"
     suite_vars "$1"
@@ -830,6 +848,7 @@ usage: $0 <command> [args]
   env <suite>                  print $ROOT/<suite>/env
   token <suite> <user> [secs]  print a JWT for <user> (default lifespan 3600)
   logs <suite> [-f]            tail the daemon logs
+  clean [suite|all]            cancel every job of the test users (alice, bob)
   rebuild <suite>              drop the cached chroot, rebuild and start it
 Root: $ROOT (SLURMRESTD_CLUSTER_ROOT)
 EOF
@@ -844,6 +863,7 @@ main() {
         env) cmd_env "$@" ;;
         token) cmd_token "$@" ;;
         logs) cmd_logs "$@" ;;
+        clean) cmd_clean "$@" ;;
         rebuild) cmd_rebuild "$@" ;;
         help|-h|--help) usage ;;
         *) usage >&2; exit 2 ;;

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 if [ -x cluster/cluster.sh ] && [ "${SKIP_CLUSTER:-0}" != 1 ]; then
     bash cluster/cluster.sh up all
+    bash cluster/cluster.sh clean all   # start from an empty job queue
 fi
 # The client-generation proof may install openapi-generator-cli (PyPI) and Java 17 (Debian).
 export SLURMRESTD_ALLOW_PIP=${SLURMRESTD_ALLOW_PIP:-1}
