@@ -405,3 +405,20 @@ def test_planned_dump_equals_generic(cluster, tokens):
         assert jobs_dump.dump("OPENAPI_JOB_INFO_RESP", value, a, version) == \
             data_parser.dump("OPENAPI_JOB_INFO_RESP", value, b, version=version)
         assert (a.errors, a.warnings) == (b.errors, b.warnings)
+
+
+def test_job_list_reuse_follows_the_controller(cluster, jobs):
+    """GET jobs reuses its last list only while the controller reports no change:
+    a rename shows up at once, and every caller still gets a fresh
+    controller check with their own credential."""
+    st, doc = jobs.submit(job=job_desc(hold=True))
+    jid = doc["job_id"]
+    first = jobs.call("GET", "jobs")[1]
+    second = jobs.call("GET", "jobs")[1]
+    assert diff(first, second) == {}
+    jobs.call("POST", "job/%d" % jid, body={"name": "renamed-now"})
+    third = jobs.call("GET", "jobs")[1]
+    assert [j["name"] for j in third["jobs"] if j["job_id"] == jid] == ["renamed-now"]
+    st, doc = call("http://%s" % jobs.base.split("//")[1], "GET", "/slurm/v0.0.45/jobs", "not.a.jwt", "alice")
+    assert st == 511 and doc["errors"][0]["error_number"] == 1007
+    assert jobs.call("GET", "jobs", "bob")[1]["meta"]["client"]["user"] == "bob"

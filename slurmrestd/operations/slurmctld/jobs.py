@@ -209,14 +209,57 @@ def get_jobs(ctx: OperationContext):
     show_flags = query.get("show_flags") or (rpc.SHOW_ALL | rpc.SHOW_DETAIL)
     client = ctx.site.ctld(ctx.identity)
     msg = None
+    version = ctx.version or "v0.0.45"
+    ident = ctx.identity
+    key = (ident.plugin, ident.user_name, ident.token, ident.uid, version, show_flags) \
+        if not update_time else None
+    cached = _LIST_CACHE.get(key) if key else None
     try:
-        msg = rpc.load_jobs(client, update_time, show_flags)
+        # a cached list for this caller is reused when the controller (asked with
+        # this caller's credential) says nothing changed since it was made
+        msg = rpc.load_jobs(client, cached[0] if cached else update_time, show_flags)
     except SlurmError as e:
+        if e.errno == E.SLURM_NO_CHANGE_IN_DATA and cached:
+            _, doc, warnings = cached
+            ctx.warnings.extend(warnings)
+            return dict(doc)
         if e.errno == E.SLURM_NO_CHANGE_IN_DATA:
             ctx.warn("No job changes since update_time[%d]=%s" % (update_time, _time_str(update_time)), src)
         else:
             ctx.error(_rc(e), "Unable to query jobs", "slurm_load_jobs()")
-    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or "v0.0.45")
+    nerr, nwarn = len(ctx.errors), len(ctx.warnings)
+    doc = jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
+    if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
+        _LIST_CACHE.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])))
+    return doc
+
+
+class _ListCache:
+    """The last dumped job list per (caller, token, version, flags), a few entries."""
+
+    def __init__(self, size: int = 4) -> None:
+        import collections
+        import threading
+        self.size = size
+        self._lock = threading.Lock()
+        self._data: "collections.OrderedDict" = collections.OrderedDict()
+
+    def get(self, key):
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+            return hit
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+_LIST_CACHE = _ListCache(int(os.environ.get("SLURMRESTD_JOB_LIST_CACHE", "4")))
 
 
 def delete_jobs(ctx: OperationContext):
