@@ -103,13 +103,23 @@ def _positive_int(text: str, what: str, maximum: int | None = None) -> int:
     return value
 
 
-def _seconds(text: str, what: str) -> float:
+def _seconds(text: str, what: str, allow_zero: bool = False) -> float:
     try:
         value = float(text)
     except ValueError:
         raise UsageError("invalid %s %r: not a number of seconds" % (what, text)) from None
-    if not value > 0:
-        raise UsageError("invalid %s %r: must be positive" % (what, text))
+    if not (value >= 0 if allow_zero else value > 0) or value != value or value == float("inf"):
+        raise UsageError("invalid %s %r: must be %s" % (what, text, "0 or more" if allow_zero else "positive"))
+    return value
+
+
+def _count(text: str, what: str) -> int:
+    try:
+        value = int(text.strip(), 10)
+    except ValueError:
+        raise UsageError("invalid %s %r: not a whole number" % (what, text)) from None
+    if value < 0:
+        raise UsageError("invalid %s %r: must be 0 or more" % (what, text))
     return value
 
 
@@ -152,6 +162,12 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
                      ("SLURMRESTD_SHUTDOWN_GRACE", "shutdown_grace_s")):
         if environ.get(var):
             limits = replace(limits, **{fld: _seconds(environ[var], var)})
+    if environ.get("SLURMRESTD_ALLOCATION_WAIT"):
+        limits = replace(limits, allocation_wait_s=_seconds(environ["SLURMRESTD_ALLOCATION_WAIT"],
+                                                            "SLURMRESTD_ALLOCATION_WAIT", allow_zero=True))
+    if environ.get("SLURMRESTD_JOB_LIST_CACHE"):
+        limits = replace(limits, job_list_cache_entries=_count(environ["SLURMRESTD_JOB_LIST_CACHE"],
+                                                               "SLURMRESTD_JOB_LIST_CACHE"))
 
     # -- then the command line ------------------------------------------
     try:

@@ -54,6 +54,12 @@ class Limits:
     write_timeout_s: float = 60.0
     #: On SIGINT/SIGTERM, in-flight requests get this long to finish.
     shutdown_grace_s: float = 10.0
+    #: Longest a request waits for a queued allocation (POST job/allocate); the reference
+    #: waits forever.  0 answers at once with the queued job.
+    allocation_wait_s: float = 300.0
+    #: Dumped job lists kept (per caller, token, version and flags) and reused while the
+    #: controller, asked with that caller's credential, reports no change.  0 disables it.
+    job_list_cache_entries: int = 4
 
 
 @dataclass(frozen=True)

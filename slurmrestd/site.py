@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slurmrestd.auth import Identity
+from slurmrestd.cache import LruCache
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
@@ -35,10 +36,13 @@ class Site:
     release: str = SLURM_RELEASE
     #: Controller protocol versions, discovered once per controller address.
     version_cache: Any = field(default=None)
+    #: Dumped job lists reused while the controller reports no change (see Limits).
+    job_list_cache: LruCache = field(init=False)
 
     def __post_init__(self) -> None:
         if self.version_cache is None:
             self.version_cache = VersionCache()
+        self.job_list_cache = LruCache(self.settings.limits.job_list_cache_entries)
 
     @property
     def cluster_name(self) -> str:

@@ -16,7 +16,6 @@ out, so a lost reply is reported as such instead of being retried.
 
 from __future__ import annotations
 
-import os
 import signal as _signal
 import time
 from typing import Any
@@ -43,18 +42,6 @@ MAX_HET_JOB_COMPONENTS = rpc.MAX_HET_JOB_COMPONENTS
 _OUTCOME_UNKNOWN = frozenset(int(x) for x in (
     E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT, E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
     E.SLURM_COMMUNICATIONS_RECEIVE_ERROR, E.SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR))
-
-
-def allocation_wait() -> float:
-    """Longest time a request thread waits for a queued allocation (seconds).
-
-    The reference waits forever; a bounded wait keeps request threads free.
-    ``SLURMRESTD_ALLOCATION_WAIT`` overrides the default of 300 s (0 = do
-    not wait: answer with the queued job)."""
-    try:
-        return max(0.0, float(os.environ.get("SLURMRESTD_ALLOCATION_WAIT", "300")))
-    except ValueError:
-        return 300.0
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -213,7 +200,8 @@ def get_jobs(ctx: OperationContext):
     ident = ctx.identity
     key = (ident.plugin, ident.user_name, ident.token, ident.uid, version, show_flags) \
         if not update_time else None
-    cached = _LIST_CACHE.get(key) if key else None
+    cache = ctx.site.job_list_cache
+    cached = cache.get(key) if key else None
     try:
         # a cached list for this caller is reused when the controller (asked with
         # this caller's credential) says nothing changed since it was made
@@ -230,36 +218,8 @@ def get_jobs(ctx: OperationContext):
     nerr, nwarn = len(ctx.errors), len(ctx.warnings)
     doc = jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
     if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
-        _LIST_CACHE.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])))
+        cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])))
     return doc
-
-
-class _ListCache:
-    """The last dumped job list per (caller, token, version, flags), a few entries."""
-
-    def __init__(self, size: int = 4) -> None:
-        import collections
-        import threading
-        self.size = size
-        self._lock = threading.Lock()
-        self._data: "collections.OrderedDict" = collections.OrderedDict()
-
-    def get(self, key):
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is not None:
-                self._data.move_to_end(key)
-            return hit
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-
-_LIST_CACHE = _ListCache(int(os.environ.get("SLURMRESTD_JOB_LIST_CACHE", "4")))
 
 
 def delete_jobs(ctx: OperationContext):
@@ -520,7 +480,7 @@ def allocate(ctx: OperationContext):
     if not job and not het:
         raise ctx.fail(E.ESLURM_REST_INVALID_QUERY,
                        'Specifying either "job" or "hetjob" fields are required to allocate job', src)
-    wait = allocation_wait()
+    wait = ctx.site.settings.limits.allocation_wait_s
     client = _submit_client(ctx)
     if job:
         try:
