@@ -57,6 +57,38 @@ def _sub(d, name, value, row=None):
 # users and groups
 # ---------------------------------------------------------------------------
 
+class _NameCache:
+    """id → name lookups (passwd/group, possibly NSS over the network), remembered briefly.
+
+    A job list names the same few users thousands of times; a short lifetime keeps
+    renamed or new accounts visible quickly."""
+
+    TTL_S = 60.0
+    MAX = 4096
+
+    def __init__(self, lookup) -> None:
+        self._lookup = lookup
+        self._data: dict = {}
+
+    def __call__(self, key: int) -> Optional[str]:
+        now = time.monotonic()
+        hit = self._data.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        try:
+            name = self._lookup(key)
+        except (KeyError, OverflowError):
+            name = None
+        if len(self._data) >= self.MAX:
+            self._data.clear()
+        self._data[key] = (name, now + self.TTL_S)
+        return name
+
+
+_user_name = _NameCache(lambda uid: pwd.getpwuid(uid).pw_name)
+_group_name = _NameCache(lambda gid: grp.getgrgid(gid).gr_name)
+
+
 def uid_to_name(uid) -> Optional[str]:
     """``uid_to_string_or_null()``: the user name, or None when unknown."""
     if uid is None:
@@ -67,10 +99,7 @@ def uid_to_name(uid) -> Optional[str]:
         return None
     if uid == 0:
         return "root"
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except (KeyError, OverflowError):
-        return None
+    return _user_name(uid)
 
 
 def gid_to_name(gid) -> Optional[str]:
@@ -82,10 +111,7 @@ def gid_to_name(gid) -> Optional[str]:
         return None
     if gid == 0:
         return "root"
-    try:
-        return grp.getgrgid(gid).gr_name
-    except (KeyError, OverflowError):
-        return None
+    return _group_name(gid)
 
 
 def _name_to_uid(s: str) -> Optional[int]:

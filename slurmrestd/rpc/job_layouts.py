@@ -315,9 +315,22 @@ NODE_GRES_LAYOUT = Layout("node_gres_layout_t", (
 ))
 
 
-def nest(d: dict) -> dict:
-    """Fold dotted keys (``step_id.job_id``) into nested dicts; drop ``_`` keys."""
-    for key in [k for k in d if '.' in k or k.startswith('_')]:
+def nest_keys(*layouts) -> tuple[str, ...]:
+    """The field names of ``layouts`` that ``nest`` has to fold or drop (computed once)."""
+    return tuple(dict.fromkeys(f.name for lay in layouts for f in lay.fields
+                               if '.' in f.name or f.name.startswith('_')))
+
+
+def nest(d: dict, keys: tuple[str, ...] | None = None) -> dict:
+    """Fold dotted keys (``step_id.job_id``) into nested dicts; drop ``_`` keys.
+
+    ``keys``: the candidate names, when the caller knows them (``nest_keys``);
+    otherwise every key of ``d`` is examined."""
+    if keys is None:
+        keys = tuple(k for k in d if '.' in k or k.startswith('_'))
+    for key in keys:
+        if key not in d:
+            continue
         v = d.pop(key)
         if key.startswith('_'):
             continue

@@ -37,7 +37,7 @@ from slurmrestd.rpc.job_layouts import (JOB_DESC, JOB_ID_MSG, JOB_INFO_COMMON, J
                                         JOB_REQUEUE, JOB_RESOURCES, JOB_STEP_KILL, KILL_JOBS,
                                         KILL_JOBS_RESP_JOB, MULTI_CORE_DATA, NODE_GRES_LAYOUT,
                                         RESOURCE_ALLOCATION_RESPONSE, SUBMIT_RESPONSE, fill_step_id,
-                                        nest, step_id_init)
+                                        nest, nest_keys, step_id_init)
 from slurmrestd.rpc.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import (NO_VAL, NO_VAL8, NO_VAL16, NO_VAL64, Bitstr, Packer, Unpacker,
                                  UnpackError, bitmap_fmt)
@@ -400,6 +400,11 @@ def _job_defaults() -> dict:
     return dict(_JOB_ZERO)
 
 
+#: Every dotted/private field name a job record can carry (folded by ``nest``).
+_JOB_NEST_KEYS = nest_keys(JOB_INFO_COMMON, JOB_INFO_GRES, JOB_INFO_DETAILS, JOB_INFO_NO_DETAILS,
+                           JOB_INFO_PENDING, MULTI_CORE_DATA)
+
+
 def unpack_job_info(u: Unpacker, version: int) -> dict:
     """``_unpack_job_info_members`` → ``slurm_job_info_t`` dict."""
     job = _job_defaults()
@@ -418,7 +423,7 @@ def unpack_job_info(u: Unpacker, version: int) -> dict:
         job.update(mc)
     elif flag != 0:
         raise UnpackError("multi_core_data: bad flag %#x" % flag)
-    nest(job)
+    nest(job, _JOB_NEST_KEYS)
     fill_step_id(job)
     job['job_id'] = job['step_id']['job_id']
     job['array_task_str'], job['array_bitmap'] = xlate_array_task_str(job['array_task_str'],

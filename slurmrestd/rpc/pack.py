@@ -298,6 +298,12 @@ class Packer:
 # -- unpacking -------------------------------------------------------------------
 
 
+_U16_FROM = _U16.unpack_from
+_U32_FROM = _U32.unpack_from
+_U64_FROM = _U64.unpack_from
+_I64_FROM = _I64.unpack_from
+
+
 class Unpacker:
     """Read Slurm primitives from a buffer; ``offset`` advances as fields are read."""
 
@@ -333,28 +339,49 @@ class Unpacker:
         if self.offset != self.end:
             raise UnpackError("%s: %d bytes left over" % (what, self.end - self.offset))
 
+    # The fixed-size readers check bounds inline: they run millions of times per big reply.
+
     def u8(self) -> int:
-        off = self._need(1, "u8")
+        off = self.offset
+        if off + 1 > self.end:
+            self._need(1, "u8")
+        self.offset = off + 1
         return self.view[off]
 
     def bool(self) -> bool:
         return self.u8() != 0
 
     def u16(self) -> int:
-        return _U16.unpack_from(self.view, self._need(2, "u16"))[0]
+        off = self.offset
+        if off + 2 > self.end:
+            self._need(2, "u16")
+        self.offset = off + 2
+        return _U16_FROM(self.view, off)[0]
 
     def u32(self) -> int:
-        return _U32.unpack_from(self.view, self._need(4, "u32"))[0]
+        off = self.offset
+        if off + 4 > self.end:
+            self._need(4, "u32")
+        self.offset = off + 4
+        return _U32_FROM(self.view, off)[0]
 
     def i32(self) -> int:
         """A u32 field that holds a C ``int`` (rc −1 etc.)."""
         return _I32.unpack_from(self.view, self._need(4, "i32"))[0]
 
     def u64(self) -> int:
-        return _U64.unpack_from(self.view, self._need(8, "u64"))[0]
+        off = self.offset
+        if off + 8 > self.end:
+            self._need(8, "u64")
+        self.offset = off + 8
+        return _U64_FROM(self.view, off)[0]
 
     def time(self) -> int:
-        return _I64.unpack_from(self.view, self._need(8, "time"))[0]
+        off = self.offset
+        if off + 8 > self.end:
+            self._need(8, "time")
+        self.offset = off + 8
+        return _I64_FROM(self.view, off)[0]
 
     def double(self) -> float:
         return _F64.unpack_from(self.view, self._need(8, "double"))[0] / FLOAT_MULT
@@ -376,13 +403,24 @@ class Unpacker:
         return self.raw(n)
 
     def str_bytes(self) -> bytes | None:
-        n = self._len("str")
+        off = self.offset
+        if off + 4 > self.end:
+            self._need(4, "str")
+        n = _U32_FROM(self.view, off)[0]
         if not n:
+            self.offset = off + 4
             return None
-        off = self._need(n, "str")
-        if self.view[off + n - 1] != 0:
-            raise UnpackError("str at offset %d is not NUL terminated" % (off - 4))
-        return bytes(self.view[off:off + n - 1])
+        start = off + 4
+        stop = start + n
+        if n > MAX_PACK_MEM_LEN or stop > self.end:
+            self.offset = start
+            if n > MAX_PACK_MEM_LEN:
+                raise UnpackError("str: length %d over the 1 GiB limit" % n)
+            self._need(n, "str")
+        if self.view[stop - 1] != 0:
+            raise UnpackError("str at offset %d is not NUL terminated" % off)
+        self.offset = stop
+        return bytes(self.view[start:stop - 1])
 
     def str(self) -> str | None:
         """``unpackstr``: length 0 → None; the trailing NUL must be there."""
