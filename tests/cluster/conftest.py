@@ -24,6 +24,8 @@ def ours(cluster):
     d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=env["SLURM_CONF"]))
     yield d
     d.stop()
+    log = "\n".join(d.log_lines)
+    assert "Traceback (most recent call last)" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,13 @@ def daemon():
     yield start
     for d in started:
         d.stop()
+        assert_no_traceback(d)
+
+
+def assert_no_traceback(d):
+    """A daemon must never log a Python traceback, whatever the clients did."""
+    log = "\n".join(d.log_lines)
+    assert "Traceback (most recent call last)" not in log, log[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -27,3 +34,4 @@ def shared_daemon():
     d = Daemon("-s", "openapi/util", "127.0.0.1:0")
     yield d
     d.stop()
+    assert_no_traceback(d)

@@ -307,3 +307,41 @@ def test_ten_thousand_idle_connections(daemon):
     finally:
         for s in idle:
             s.close()
+
+
+def test_garbage_never_breaks_the_daemon(shared_daemon):
+    """Random and mutated requests: each gets at most one response or a close, and the daemon keeps serving."""
+    import random
+    rnd = random.Random(1234)
+    good = request("POST", "/util/v0.0.45/hostnames", HOSTNAMES, JSON)
+    samples = []
+    for _ in range(150):
+        kind = rnd.random()
+        if kind < 0.3:
+            data = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 400)))
+        elif kind < 0.8:
+            b = bytearray(good)
+            for _ in range(rnd.randint(1, 6)):
+                i = rnd.randrange(len(b))
+                b[i] = rnd.getrandbits(8)
+            data = bytes(b)
+        else:
+            cut = rnd.randint(1, len(good) - 1)
+            data = good[:cut]  # truncated, then the client goes away
+        samples.append(data)
+    for data in samples:
+        s = shared_daemon.connect()
+        s.settimeout(5)
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            rd = Reader(s)
+            r = rd.read()
+            if r is not None:
+                assert 100 <= r.status < 600
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # a closed connection is a fine answer to garbage
+        finally:
+            s.close()
+    r = roundtrip(shared_daemon, good)
+    assert r.status == 200
