@@ -231,7 +231,7 @@ def r_type(t, ind="    ") -> str:
         body = "".join(f"{ind}    {r_row(f)},\n" for f in t.fields)
         return head + body + f"{ind})),\n"
     if isinstance(t, M.Flags):
-        s = f", single=True" if t.single else ""
+        s = ", single=True" if t.single else ""
         head = f"{ind}Flags(name={q(t.name)}, ctype={q(t.ctype)}{s}, flags=(\n"
         body = "".join(f"{ind}    {r_bit(b)},\n" for b in t.flags)
         return head + body + f"{ind})),\n"

@@ -12,20 +12,19 @@ Tables needed by some codecs come from the :class:`ParserContext`:
 
 from __future__ import annotations
 
-import calendar
 import grp
 import math
 import pwd
 import re
 import time
-from typing import Any, Optional
+from typing import Optional
 
 from slurmrestd.data_parser.codecs import (
-    INFINITE, INFINITE16, INFINITE64, NO_VAL, NO_VAL16, NO_VAL64, UNSET, compact, dumper, parser,
+    INFINITE, INFINITE64, NO_VAL, NO_VAL16, NO_VAL64, UNSET, compact, dumper, parser,
     parse_string, to_bool, to_float, to_int,
 )
 from slurmrestd.data_parser.constants import JOB_REASONS, LAYOUT_NAMES, VALUES
-from slurmrestd.data_parser.context import data_type_name, format_path
+from slurmrestd.data_parser.context import data_type_name
 from slurmrestd.errors import E
 
 MEM_PER_CPU = VALUES["MEM_PER_CPU"]

@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Optional, Sequence
 
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
 from slurmrestd.data_parser.schema import SchemaWriter
-from slurmrestd.openapi.paths import PLUGINS, Method, Path
+from slurmrestd.openapi.paths import PLUGINS, Method
 
 OPENAPI_VERSION = "3.0.3"
 DEFAULT_MIME_TYPES = ("application/json", "application/yaml")

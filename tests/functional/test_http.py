@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from daemon import Daemon, Reader, base_env, request, roundtrip
+from daemon import Reader, base_env, request, roundtrip
 
 pytestmark = pytest.mark.functional
 

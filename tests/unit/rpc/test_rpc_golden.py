@@ -5,7 +5,6 @@ import glob
 import json
 import os
 
-import struct
 
 from shared_dir import REFERENCE
 import pytest
