@@ -22,7 +22,6 @@ Usage: PYTHONPATH=. .venv/bin/python scripts/capture_job_golden.py [suite ...]
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 import subprocess
@@ -39,8 +38,9 @@ from slurmrestd.rpc.cred import JwtCredential  # noqa: E402
 from slurmrestd.rpc.pack import Bitstr  # noqa: E402
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, decode_message, version_release  # noqa: E402
 from slurmrestd.rpc.transport import Transport  # noqa: E402
+import golden_manifest  # noqa: E402
 
-ROOT = "/var/lib/slurmrestd-cluster"
+ROOT = golden_manifest.ROOT
 CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cluster", "cluster.sh"))
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "unit", "rpc", "golden", "jobs")
 SCRIPT = "#!/bin/sh\nsleep 30\n"
@@ -210,22 +210,7 @@ def capture(suite: str, manifest: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    suites = argv or ["forky", "trixie"]
-    os.makedirs(OUT, exist_ok=True)
-    mpath = os.path.join(OUT, "manifest.json")
-    manifest = {}
-    if os.path.exists(mpath):
-        with open(mpath) as fh:
-            manifest = json.load(fh)
-    for suite in suites:
-        if not os.path.exists(os.path.join(ROOT, suite, "env")):
-            print("%s: no cluster env, skipped" % suite)
-            continue
-        capture(suite, manifest)
-    with open(mpath, "w") as fh:
-        json.dump(manifest, fh, indent=1, sort_keys=True)
-        fh.write("\n")
-    return 0
+    return golden_manifest.run(OUT, capture, argv)
 
 
 if __name__ == "__main__":

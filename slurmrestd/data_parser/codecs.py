@@ -337,6 +337,11 @@ def _dump_float64(d, t, value):
     value = float(NO_VAL) if value is None else float(value)
     if _v42(d):
         return _serializer_float(d, value)
+    return _dump_double_placeholders(d, value)
+
+
+def _dump_double_placeholders(d, value: float):
+    """v0.0.43+ doubles: inf/NaN/NO_VAL become placeholders with a warning (complex mode: null)."""
     if d.ctx.complex_mode:
         if _is_cast_no_val(value):
             return None
@@ -360,17 +365,7 @@ def _dump_float128(d, t, value):
         if c_uint32_cast(value) in (INFINITE, NO_VAL):
             return None
         return _serializer_float(d, value)
-    if d.ctx.complex_mode:
-        if _is_cast_no_val(value):
-            return None
-        return value
-    if math.isinf(value):
-        _warn_inf(d, _TXT_INFINITE64)
-        return float(INFINITE64)
-    if math.isnan(value) or _is_cast_no_val(value):
-        _warn_null(d, _TXT_NO_VAL)
-        return float(NO_VAL)
-    return value
+    return _dump_double_placeholders(d, value)
 
 
 @dumper("FLOAT32")
