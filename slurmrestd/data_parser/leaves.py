@@ -535,28 +535,7 @@ def _dump_timestamp(d, t, value):
 # step ids, SLUIDs, selected steps
 # ---------------------------------------------------------------------------
 
-_CB32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def print_sluid(v: int) -> str:
-    return "s" + "".join(_CB32[(v >> (5 * (12 - i))) & 0x1F] for i in range(13))
-
-
-def str2sluid(s: str) -> int:
-    if not s or len(s) != 14 or s[0] not in "sS":
-        return 0
-    out = 0
-    for i, c in enumerate(s[1:].upper()):
-        idx = _CB32.find(c)
-        if idx < 0:
-            if c == "O":
-                idx = 0
-            elif c in "IL":
-                idx = 1
-            else:
-                return 0
-        out |= idx << (5 * (12 - i))
-    return out
+from slurmrestd.rpc.sluid import print_sluid, str2sluid  # noqa: E402  (shared with the RPC layer)
 
 
 @dumper("SLUID")

@@ -42,6 +42,7 @@ from slurmrestd.rpc.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import (NO_VAL, NO_VAL8, NO_VAL16, NO_VAL64, Bitstr, Packer, Unpacker,
                                  UnpackError, bitmap_fmt)
 from slurmrestd.rpc.protocol import V25_11, decode_message, encode_request, frame_length, version_release
+from slurmrestd.rpc.sluid import SLUID_STR_LEN, print_sluid, str2sluid
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +129,23 @@ def parse_job_id(text: str) -> dict:
     sel = selected_step_init()
     if not text:
         raise SlurmError(E.ESLURM_EMPTY_JOB_ID, source="unfmt_job_id_string()")
-    if text[0] == 's':
-        raise SlurmError(E.ESLURM_INVALID_SLUID, "SLUIDs are not supported here", "unfmt_job_id_string()")
-    job, end = _strtol(text, 0)
-
     def err(code: str) -> SlurmError:
         num = _errno(code)
         return SlurmError(num, "Invalid job id %r: %s" % (text, strerror(num)), "unfmt_job_id_string()")
+
+    if text[0] == 's':
+        # a SLUID, optionally followed by ".step"
+        if len(text) > SLUID_STR_LEN and text[SLUID_STR_LEN] != '.':
+            raise err("ESLURM_INVALID_SLUID")
+        sluid = str2sluid(text[:SLUID_STR_LEN])
+        if not sluid:
+            raise err("ESLURM_INVALID_SLUID")
+        sel['step_id']['sluid'] = sluid
+        rest = text[SLUID_STR_LEN:]
+        if not rest:
+            return sel
+        return _parse_step_suffix(sel, rest, err)
+    job, end = _strtol(text, 0)
     if job is None:
         raise err("ESLURM_INVALID_JOB_ID_NON_NUMERIC")
     if job == 0:
@@ -194,6 +205,11 @@ def parse_job_id(text: str) -> dict:
         return sel
     if rest[0] != '.':
         raise err("ESLURM_INVALID_JOB_ID_NON_NUMERIC")
+    return _parse_step_suffix(sel, rest, err)
+
+
+def _parse_step_suffix(sel: dict, rest: str, err) -> dict:
+    """``.step`` or ``.step+comp`` after a job id or SLUID."""
     rest = rest[1:]
     step, e2 = _strtol(rest, 0)
     if step is None:
@@ -236,9 +252,12 @@ def parse_job_id(text: str) -> dict:
 def format_job_id(sel: dict) -> str:
     """``fmt_job_id_string``: selected step dict → "123", "123_4", "123_[1-3]", "123+1", "123.0"."""
     sid = sel.get('step_id') or step_id_init()
-    if sid.get('job_id', NO_VAL) == NO_VAL:
+    if sid.get('job_id', NO_VAL) == NO_VAL and sid.get('sluid'):
+        out = print_sluid(sid['sluid'])
+    elif sid.get('job_id', NO_VAL) == NO_VAL:
         raise SlurmError(E.ESLURM_EMPTY_JOB_ID, source="fmt_job_id_string()")
-    out = "%u" % sid['job_id']
+    else:
+        out = "%u" % sid['job_id']
     task = sel.get('array_task_id', NO_VAL)
     het = sel.get('het_job_offset', NO_VAL)
     if task != NO_VAL and het != NO_VAL:
@@ -727,7 +746,8 @@ def load_job(client, job_id: str | int | dict, show_flags: int = SHOW_ALL | SHOW
     else:
         sel = parse_job_id(str(job_id))
     jid = sel['step_id']['job_id']
-    if jid == NO_VAL or jid <= 0 or jid >= MAX_JOB_ID:
+    sluid = sel['step_id'].get('sluid') or 0
+    if not sluid and (jid == NO_VAL or jid <= 0 or jid >= MAX_JOB_ID):
         raise SlurmError(E.ESLURM_INVALID_JOB_ID, "Invalid JobID=%u rejected" % jid, src)
     if sel['het_job_offset'] != NO_VAL:
         jid += sel['het_job_offset']
@@ -735,7 +755,10 @@ def load_job(client, job_id: str | int | dict, show_flags: int = SHOW_ALL | SHOW
     if not flags & SHOW_LOCAL and not (check_federation and in_federation(client)):
         flags |= SHOW_LOCAL
     v = client.protocol_version()
-    body = encode_job_id_msg({'job_id': jid}, flags, v)
+    if sluid and v < V25_11:
+        raise SlurmError(E.ESLURM_NOT_SUPPORTED, "SLUID job ids need a controller of Slurm 25.11 or newer "
+                         "(this one speaks %s)" % version_release(v), src)
+    body = encode_job_id_msg({'job_id': jid, 'sluid': sluid}, flags, v)
     reply = _send(client, MsgType.REQUEST_JOB_INFO_SINGLE, body, src)
     if reply.msg_type != MsgType.RESPONSE_JOB_INFO:
         raise _unexpected(reply, MsgType.REQUEST_JOB_INFO_SINGLE, src)

@@ -422,3 +422,26 @@ def test_job_list_reuse_follows_the_controller(cluster, jobs):
     st, doc = call("http://%s" % jobs.base.split("//")[1], "GET", "/slurm/v0.0.45/jobs", "not.a.jwt", "alice")
     assert st == 511 and doc["errors"][0]["error_number"] == 1007
     assert jobs.call("GET", "jobs", "bob")[1]["meta"]["client"]["user"] == "bob"
+
+
+def test_sluid_job_ids(cluster, jobs):
+    """26.05 names each job by a SLUID too: GET and DELETE job/{sluid} work as with the number."""
+    suite, env = cluster
+    st, doc = jobs.submit(job=job_desc(hold=True))
+    jid = doc["job_id"]
+    st, doc = jobs.call("GET", "job/%d" % jid)
+    sluid = doc["jobs"][0]["step_id"].get("sluid") or ""
+    if suite != "forky":
+        assert not sluid  # 24.11 has no SLUIDs
+        return
+    assert sluid.startswith("s") and len(sluid) == 14
+    st, ours = jobs.call("GET", "job/%s" % sluid)
+    st_ref, ref = call(ref_base(cluster), "GET", "/slurm/v0.0.45/job/%s" % sluid, jobs.tokens["alice"])
+    assert st == st_ref == 200 and ours["errors"] == []
+    assert [j["job_id"] for j in ours["jobs"]] == [j["job_id"] for j in ref["jobs"]] == [jid]
+    st, doc = jobs.call("GET", "job/s0000000000ZZZ")  # well formed, names no job
+    assert st == 404 and doc["errors"][0]["error_number"] == 2017
+    st, doc = jobs.call("GET", "job/s123")
+    assert st == 422 and doc["errors"][0]["error_number"] == 9000
+    st, doc = jobs.call("DELETE", "job/%s" % sluid)
+    assert st == 200 and doc["errors"] == []

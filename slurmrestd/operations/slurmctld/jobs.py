@@ -72,6 +72,8 @@ def _job_param(ctx: OperationContext, source: str) -> dict:
 
 def _check_job_id(ctx: OperationContext, sel: dict, source: str) -> None:
     jid = sel["step_id"]["job_id"]
+    if sel["step_id"].get("sluid"):
+        return  # a SLUID names the job on its own
     if jid == NO_VAL or jid <= 0 or jid >= MAX_JOB_ID:
         raise ctx.fail(E.ESLURM_INVALID_JOB_ID, "Invalid JobID=%u rejected" % jid, source)
 
@@ -321,7 +323,8 @@ def _job_get(ctx: OperationContext, sel: dict):
     client = ctx.site.ctld(ctx.identity)
     msg = None
     try:
-        msg = rpc.load_job(client, {"step_id": {"job_id": sel["step_id"]["job_id"]},
+        msg = rpc.load_job(client, {"step_id": {"job_id": sel["step_id"]["job_id"],
+                                                "sluid": sel["step_id"].get("sluid", 0)},
                                     "het_job_offset": sel["het_job_offset"]}, show_flags)
     except SlurmError as e:
         ctx.error(_rc(e), "Unable to query JobId=%s" % _fmt(sel), src)
