@@ -103,38 +103,69 @@ class PlannedDumper(_Dumper):
         return super().dump(t, value, row)
 
     def struct(self, t, value: Any) -> dict:
-        out: dict = {}
-        reg = self.reg
-        is_dict = type(value) is dict
-        for mode, parents, leaf, get, ft, f, fn, plain in _plan(reg, t):
-            if mode == _EFLAGS:
-                out.update(_flags.exploded(ft, get_member(value, f.member)))
-                continue
-            dst = out
-            for p in parents:
-                nxt = dst.get(p)
-                if not isinstance(nxt, dict):
-                    nxt = {}
-                    dst[p] = nxt
-                dst = nxt
-            if mode == _NOVAL_LEAF:
-                v = value.get(plain) if is_dict and plain else get(value)
-                no_val, inf = fn
-                if v is None or v == no_val:
-                    dst[leaf] = {"set": False, "infinite": False, "number": 0}
-                elif v == inf:
-                    dst[leaf] = {"set": False, "infinite": True, "number": 0}
-                else:
-                    dst[leaf] = {"set": True, "infinite": False, "number": int(v)}
-            elif mode == _LEAF:
-                dst[leaf] = fn(self, ft, value.get(plain) if is_dict and plain else get(value))
-            elif mode == _GENERIC:
-                dst[leaf] = self.dump(ft, get(value), f)
-            elif mode == _COMPLEX:
-                dst[leaf] = self.dump(ft, value, f)
-            else:
-                dst[leaf] = codecs.removed_placeholder(reg, ft)
-        return out
+        return _compiled(self.reg, t)(self, value)
+
+
+_COMPILED: dict = {}
+
+
+def _compiled(reg, t):
+    """The plan of struct ``t`` as one generated Python function ``fn(dumper, value) -> dict``.
+
+    Each step becomes straight-line code (no per-field tuple unpacking or mode tests);
+    codecs, types and getters are bound as constants.  The output, key order included,
+    is the plan's (and so the generic walker's)."""
+    key = (reg.version, t.name)
+    fn = _COMPILED.get(key)
+    if fn is not None:
+        return fn
+    consts: list = []
+
+    def const(obj) -> str:
+        consts.append(obj)
+        return "K[%d]" % (len(consts) - 1)
+
+    lines = ["def fn(self, value):", "    out = {}", "    isd = type(value) is dict"]
+    parents: dict = {(): "out"}
+    for mode, parts, leaf, get, ft, f, codec, plain in _plan(reg, t):
+        if mode == _EFLAGS:
+            lines.append("    out.update(%s(%s, %s(value, %r)))"
+                         % (const(_flags.exploded), const(ft), const(get_member), f.member))
+            continue
+        for i in range(1, len(parts) + 1):
+            path = parts[:i]
+            if path not in parents:
+                var = "p%d" % len(parents)
+                lines.append("    %s = %s[%r] = {}" % (var, parents[path[:-1]], path[-1]))
+                parents[path] = var
+        dst = parents[parts]
+        if mode in (_NOVAL_LEAF, _LEAF):
+            fetch = ("(value.get(%r) if isd else %s(value))" % (plain, const(get))) if plain else \
+                "%s(value)" % const(get)
+        if mode == _NOVAL_LEAF:
+            no_val, inf = codec
+            lines += ["    v = " + fetch,
+                      "    if v is None or v == %d:" % no_val,
+                      "        %s[%r] = {'set': False, 'infinite': False, 'number': 0}" % (dst, leaf),
+                      "    elif v == %d:" % inf,
+                      "        %s[%r] = {'set': False, 'infinite': True, 'number': 0}" % (dst, leaf),
+                      "    else:",
+                      "        %s[%r] = {'set': True, 'infinite': False, 'number': int(v)}" % (dst, leaf)]
+        elif mode == _LEAF:
+            lines.append("    %s[%r] = %s(self, %s, %s)" % (dst, leaf, const(codec), const(ft), fetch))
+        elif mode == _GENERIC:
+            lines.append("    %s[%r] = self.dump(%s, %s(value), %s)" % (dst, leaf, const(ft), const(get), const(f)))
+        elif mode == _COMPLEX:
+            lines.append("    %s[%r] = self.dump(%s, value, %s)" % (dst, leaf, const(ft), const(f)))
+        else:
+            lines.append("    %s[%r] = %s(self.reg, %s)" % (dst, leaf, const(codecs.removed_placeholder), const(ft)))
+    lines.append("    return out")
+    namespace = {"K": consts}
+    exec(compile("\n".join(lines), "<dump %s %s>" % key, "exec"), namespace)
+    fn = namespace["fn"]
+    with _PLANS_LOCK:
+        _COMPILED[key] = fn
+    return fn
 
 
 def dump(type_name: str, value: Any, ctx: ParserContext, version: str) -> Any:
