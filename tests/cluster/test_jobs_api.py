@@ -445,3 +445,20 @@ def test_sluid_job_ids(cluster, jobs):
     assert st == 422 and doc["errors"][0]["error_number"] == 9000
     st, doc = jobs.call("DELETE", "job/%s" % sluid)
     assert st == 200 and doc["errors"] == []
+
+
+def test_yaml_body_same_path_as_json(cluster, jobs):
+    """A YAML job description is parsed like JSON: it submits, and a bad value names its field."""
+    body = (b"job:\n  name: yaml-job\n  script: |\n    #!/bin/sh\n    sleep 1\n"
+            b"  current_working_directory: /tmp\n  environment:\n    - PATH=/bin\n  hold: true\n  time_limit: 5\n")
+    path = "/slurm/%s/job/submit" % jobs.version
+    st, doc = call(jobs.base, "POST", path, jobs.tokens["alice"], "alice", body,
+                   headers={"Content-Type": "application/yaml"})
+    assert st == 200 and doc["errors"] == [], doc
+    jobs.remember("alice", doc["job_id"])
+    st, got = jobs.get(doc["job_id"])
+    assert got["jobs"][0]["name"] == "yaml-job" and got["jobs"][0]["time_limit"]["number"] == 5
+    st, doc = call(jobs.base, "POST", path, jobs.tokens["alice"], "alice",
+                   b"job:\n  name: yaml-bad\n  time_limit: soon\n", headers={"Content-Type": "text/yaml"})
+    assert st == 422
+    assert doc["errors"][0]["source"] == "#/job/time_limit/" and doc["errors"][0]["error_number"] == 9202
