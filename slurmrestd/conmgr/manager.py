@@ -99,7 +99,8 @@ class ConnectionManager:
         self._stop_requested = False
         self._stop_reason = ""
         self._draining_until: float | None = None
-        self._inet_conn: Connection | None = None
+        #: The one client of inet mode (stdin/stdout), if any.
+        self.inet_conn: Connection | None = None
         self._unselectable: set[Connection] = set()
         self._next_sweep = 0.0
         self.max_open = self._open_fd_budget()
@@ -143,7 +144,7 @@ class ConnectionManager:
         for fd in {rfd, wfd}:
             os.set_blocking(fd, False)
         conn = Connection(self, rfd, wfd, "inet:stdin", sock=None, is_unix=is_unix)
-        self._inet_conn = conn
+        self.inet_conn = conn
         self._add_connection(conn)
         return conn
 
@@ -225,7 +226,7 @@ class ConnectionManager:
             if self._draining_until is not None:
                 if not self.connections or now >= self._draining_until:
                     break
-            if self._inet_conn is not None and self._inet_conn.closed:
+            if self.inet_conn is not None and self.inet_conn.closed:
                 break
             timeout = max(0.0, min(SWEEP_INTERVAL_S, self._next_sweep - now))
             if self._callbacks or self._unselectable:
@@ -451,7 +452,7 @@ class ConnectionManager:
                 conn.sock.close()
             except OSError:
                 pass
-        elif conn is self._inet_conn:
+        elif conn is self.inet_conn:
             # Leave stdin/stdout open for the process; just stop using them.
             pass
         conn.inbuf.clear()
@@ -557,7 +558,7 @@ class ConnectionManager:
                         timed_out(conn)
                     else:
                         self.close(conn)
-            elif conn.is_idle() and conn is not self._inet_conn:
+            elif conn.is_idle() and conn is not self.inet_conn:
                 if now - conn.last_activity > lim.idle_timeout_s:
                     log.debug("[%s] idle for %.0fs: closing", conn.name, lim.idle_timeout_s)
                     self.close(conn)

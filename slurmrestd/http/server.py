@@ -147,7 +147,7 @@ class HttpSession:
             return
         self.failed = True
         self.last_status = err.status
-        if conn is conn.manager._inet_conn:
+        if conn is conn.manager.inet_conn:
             conn.manager.inet_failed = True
         log.info("[%s] rejecting request: %d %s", conn.name, err.status, err.message)
         conn.write(error_response(err, self.parser.version or "1.1"))
