@@ -19,7 +19,6 @@ Usage: PYTHONPATH=. python3 scripts/capture_golden.py [suite ...]   (default: fo
 from __future__ import annotations
 
 import os
-import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -28,35 +27,13 @@ from slurmrestd.rpc.client import SlurmctldClient, VersionCache  # noqa: E402
 from slurmrestd.rpc.conf import load_slurm_conf  # noqa: E402
 from slurmrestd.rpc.cred import munge_from_authinfo  # noqa: E402
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, version_release  # noqa: E402
-from slurmrestd.rpc.transport import Transport  # noqa: E402
 import golden_manifest  # noqa: E402
+from golden_manifest import RecordingTransport, read_env  # noqa: E402
 
 ROOT = golden_manifest.ROOT
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "unit", "rpc", "golden")
 
 
-def read_env(suite: str) -> dict[str, str]:
-    env = {}
-    with open(os.path.join(ROOT, suite, "env")) as fh:
-        for line in fh:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                k, v = line.split("=", 1)
-                env[k] = v.strip().strip("'\"")
-    return env
-
-
-class RecordingTransport(Transport):
-    """A transport that keeps the last request and reply frames."""
-
-    def __init__(self, *a, **kw) -> None:
-        super().__init__(*a, **kw)
-        self.frames: list[tuple[bytes, bytes]] = []
-
-    def send_recv(self, data, only=None):
-        payload, ep = super().send_recv(data, only)
-        self.frames.append((bytes(data), struct.pack(">I", len(payload)) + payload))
-        return payload, ep
 
 
 def _jsonable(v):

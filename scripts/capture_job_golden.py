@@ -23,7 +23,6 @@ Usage: PYTHONPATH=. .venv/bin/python scripts/capture_job_golden.py [suite ...]
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
 import sys
 import time
@@ -37,8 +36,8 @@ from slurmrestd.rpc.conf import load_slurm_conf  # noqa: E402
 from slurmrestd.rpc.cred import JwtCredential  # noqa: E402
 from slurmrestd.rpc.pack import Bitstr  # noqa: E402
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, decode_message, version_release  # noqa: E402
-from slurmrestd.rpc.transport import Transport  # noqa: E402
 import golden_manifest  # noqa: E402
+from golden_manifest import RecordingTransport, read_env  # noqa: E402
 
 ROOT = golden_manifest.ROOT
 CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cluster", "cluster.sh"))
@@ -47,16 +46,6 @@ SCRIPT = "#!/bin/sh\nsleep 30\n"
 ENV = ["PATH=/usr/bin:/bin", "GOLDEN=1"]
 INFINITE = 0xFFFFFFFF
 
-
-def read_env(suite: str) -> dict[str, str]:
-    env = {}
-    with open(os.path.join(ROOT, suite, "env")) as fh:
-        for line in fh:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                k, v = line.split("=", 1)
-                env[k] = v.strip().strip("'\"")
-    return env
 
 
 def token(suite: str, user: str) -> str:
@@ -76,16 +65,6 @@ def jsonable(v):
         return "nan"
     return v
 
-
-class RecordingTransport(Transport):
-    def __init__(self, *a, **kw) -> None:
-        super().__init__(*a, **kw)
-        self.frames: list[tuple[bytes, bytes]] = []
-
-    def send_recv(self, data, only=None):
-        payload, ep = super().send_recv(data, only)
-        self.frames.append((bytes(data), struct.pack(">I", len(payload)) + payload))
-        return payload, ep
 
 
 class Recorder:
