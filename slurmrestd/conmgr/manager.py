@@ -293,6 +293,7 @@ class ConnectionManager:
                 self._do_read(conn)
                 self._do_write(conn)
         self._run_callbacks()
+        self._flush_dirty()  # anything marked outside a callback (normally nothing)
         now = self.clock()
         if now >= self._next_sweep:
             self._sweep(now)
