@@ -11,7 +11,7 @@ results back through ``ConnectionManager.call_soon``.
 
 The seam between a protocol and the manager runs one way.  What a protocol asks
 of its connection (``write``, ``close_after_write``, ``pause_reading``,
-``resume_reading``, ``report_failure``) only changes the connection's state and
+``resume_reading``, ``submit``, ``report_failure``) only changes the connection's state and
 marks it dirty; it never sends, closes or calls back into the protocol.  The
 manager flushes dirty connections (sends, closes, updates selector interest and
 admission) once the protocol callback that dirtied them has returned.
@@ -23,7 +23,7 @@ import os
 import socket
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol as TypingProtocol
+from typing import TYPE_CHECKING, Callable, Protocol as TypingProtocol
 
 if TYPE_CHECKING:
     from slurmrestd.conmgr.manager import ConnectionManager
@@ -130,6 +130,18 @@ class Connection:
         if not self.closing:
             self.reading = True
             self.manager.mark_dirty(self)
+
+    def submit(self, work: Callable[[], Callable[[], None] | None]) -> None:
+        """Run ``work`` on a worker; the callable it returns runs on the loop thread.
+
+        The connection counts as busy until then (``ConnectionManager.submit``).
+        """
+        self.manager.submit(self, work)
+
+    @property
+    def draining(self) -> bool:
+        """The daemon is shutting down: finish the current request, then close."""
+        return self.manager.draining
 
     def begin_request(self) -> None:
         """The protocol saw the first byte of a request: its deadline starts now."""

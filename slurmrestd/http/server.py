@@ -46,10 +46,9 @@ App = Callable[[Request, Connection], Response]
 
 
 class HttpSession(Protocol):
-    __slots__ = ("conn", "app", "parser", "in_flight", "peer_eof", "eof_fed", "failed")
+    __slots__ = ("app", "parser", "in_flight", "peer_eof", "eof_fed", "failed")
 
     def __init__(self, conn: Connection, app: App, limits: Limits) -> None:
-        self.conn = conn
         self.app = app
         self.parser = RequestParser(limits)
         self.in_flight = False
@@ -129,12 +128,12 @@ class HttpSession(Protocol):
             close = resp.close or not request.keep_alive
             return lambda: self._finish(conn, data, close)
 
-        conn.manager.submit(conn, work)
+        conn.submit(work)
 
     def _finish(self, conn: Connection, data: bytes, close: bool) -> None:
         self.in_flight = False
         conn.write(data)
-        if close or conn.manager.draining:
+        if close or conn.draining:
             conn.close_after_write()
             return
         self.parser.start_next_request()

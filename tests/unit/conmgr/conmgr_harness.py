@@ -111,7 +111,7 @@ class LineProtocol(Protocol):
                 conn.close_after_write()
             elif cmd == "work":
                 self.pending_work += 1
-                conn.manager.submit(conn, lambda: lambda: self._work_done(conn))
+                conn.submit(lambda: lambda: self._work_done(conn))
 
     def _work_done(self, conn: Connection) -> None:
         self._enter("work_done")
