@@ -25,10 +25,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Optional
 
-from slurmrestd.data_parser.constants import VALUES
 from slurmrestd.data_parser.context import data_type_name, with_index
 from slurmrestd.data_parser.model import Bit, TypeDecl
 from slurmrestd.errors import E
+from slurmrestd.slurm.constants import VALUES
 
 _WIDTH = {"uint8_t": 8, "uint16_t": 16, "uint32_t": 32, "uint64_t": 64, "bool": 8}
 

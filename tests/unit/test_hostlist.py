@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slurmrestd.hostlist import (
+from slurmrestd.slurm.hostlist import (
     MAX_PREFIX_CNT,
     MAX_RANGE,
     Hostlist,
