@@ -16,7 +16,10 @@ Two choices differ from the C function on purpose:
 * a text with no leading digits (``"abc"``) is ``ESLURM_INVALID_JOB_ID_NON_NUMERIC``
   (C checks for zero first, so ``strtol`` failing reads as ``..._ZERO``);
 * ``max_array_size=None`` (the default) accepts ``"_[...]"`` without an upper
-  bound on task ids; C refuses the bracket form when it is given ``NO_VAL``.
+  bound on task ids; C refuses the bracket form when it is given ``NO_VAL``;
+* inside ``"_[...]"`` every comma-separated item must start with a number:
+  ``"_[]"``, ``"_[,]"`` and ``"_[1,,2]"`` are refused, where C reads an empty
+  item as task 0 or skips it.
 """
 
 from __future__ import annotations
@@ -77,9 +80,11 @@ def _strtol(s: str, pos: int) -> tuple[int, int]:
 
 def _array_tok(tok: str, out: set, limit: int | None) -> bool:
     """``slurm_parse_array_tok``: ``"[a"``, ``"a-b]"``, ``"a-b:s"`` (optionally ``%n``)."""
-    pos = 1 if tok.startswith("[") else 0
+    start = 1 if tok.startswith("[") else 0
     step = 1
-    first, pos = _strtol(tok, pos)
+    first, pos = _strtol(tok, start)
+    if pos == start:
+        return False  # C reads a missing number as 0; we refuse it (see the module docstring)
     if tok.startswith("]", pos):
         pos += 1
     if first < 0:
@@ -115,7 +120,7 @@ def _array_indexes(expr: str, limit: int | None) -> list[int] | None:
     """``slurm_array_str2bitmap`` over ``"[1-3,7]"``: sorted indexes, or None if invalid/empty."""
     out: set = set()
     for tok in expr.split(","):
-        if tok and not _array_tok(tok, out, limit):
+        if not _array_tok(tok, out, limit):
             return None
     return sorted(out) or None
 

@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from slurmrestd import data_parser
+from slurmrestd.data_parser.registry import DEFAULT_VERSION
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmctld import jobs_dump
@@ -197,7 +198,7 @@ def get_jobs(ctx: OperationContext):
     show_flags = query.get("show_flags") or (defs.SHOW_ALL | defs.SHOW_DETAIL)
     client = ctx.site.ctld(ctx.identity)
     msg = None
-    version = ctx.version or "v0.0.45"
+    version = ctx.version or DEFAULT_VERSION
     ident = ctx.identity
     key = (ident.plugin, ident.user_name, ident.token, ident.uid, version, show_flags) \
         if not update_time else None
@@ -327,7 +328,7 @@ def _job_get(ctx: OperationContext, sel: dict):
                                     "het_job_offset": sel["het_job_offset"]}, show_flags)
     except SlurmError as e:
         ctx.error(_rc(e), "Unable to query JobId=%s" % _fmt(sel), src)
-    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or "v0.0.45")
+    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or DEFAULT_VERSION)
 
 
 def _job_delete(ctx: OperationContext, sel: dict):

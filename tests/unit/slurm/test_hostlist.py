@@ -9,6 +9,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_dir import REFERENCE
 
 from slurmrestd.slurm.hostlist import (
     MAX_PREFIX_CNT,
@@ -20,7 +21,7 @@ from slurmrestd.slurm.hostlist import (
     normalize,
 )
 
-CAPTURES = pathlib.Path("/work/shared/reference/http-examples")
+CAPTURES = pathlib.Path(REFERENCE) / "http-examples"
 
 
 @pytest.mark.parametrize(
