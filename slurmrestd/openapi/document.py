@@ -19,6 +19,7 @@ from typing import Callable, Iterator, Optional, Sequence
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
 from slurmrestd.data_parser.schema import SchemaWriter
 from slurmrestd.openapi.paths import PLUGINS, Method
+from slurmrestd.slurm.release import SLURM_RELEASE
 
 OPENAPI_VERSION = "3.0.3"
 DEFAULT_MIME_TYPES = ("application/json", "application/yaml")
@@ -181,7 +182,7 @@ def _release_parts(release: str) -> dict:
 def build_document(versions: Sequence[str] = VERSIONS,
                    plugins: Sequence[str] = DEFAULT_PLUGINS,
                    registered: Optional[Callable[[str, str], bool]] = None,
-                   slurm_release: str = "26.05.5",
+                   slurm_release: str = SLURM_RELEASE,
                    mime_types: Sequence[str] = DEFAULT_MIME_TYPES) -> dict:
     """The complete OpenAPI document.
 
