@@ -24,7 +24,6 @@ from slurmrestd import data_parser
 from slurmrestd.data_parser.registry import DEFAULT_VERSION
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.rpc import jobs as rpc
 from slurmrestd.slurm import defs
 from slurmrestd.slurm.defs import EXTERNAL_JOB, MAX_HET_JOB_COMPONENTS, MAX_JOB_ID
@@ -218,7 +217,7 @@ def get_jobs(ctx: OperationContext):
         else:
             ctx.error(_rc(e), "Unable to query jobs", "slurm_load_jobs()")
     nerr, nwarn = len(ctx.errors), len(ctx.warnings)
-    doc = jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
+    doc = data_parser.dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
     if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
         cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])))
     return doc
@@ -328,7 +327,7 @@ def _job_get(ctx: OperationContext, sel: dict):
                                     "het_job_offset": sel["het_job_offset"]}, show_flags)
     except SlurmError as e:
         ctx.error(_rc(e), "Unable to query JobId=%s" % _fmt(sel), src)
-    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or DEFAULT_VERSION)
+    return data_parser.dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or DEFAULT_VERSION)
 
 
 def _job_delete(ctx: OperationContext, sel: dict):
