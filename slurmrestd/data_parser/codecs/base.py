@@ -35,21 +35,31 @@ class CodecSet:
     def add_parse(self, name: str, fn: Callable) -> None:
         _add(self.parse, name, fn)
 
+    def add_dumps(self, factory: Callable, table: Mapping[str, tuple]) -> None:
+        """Each type of ``table`` (type name -> arguments) dumps with ``factory(*arguments)``."""
+        for name, args in table.items():
+            self.add_dump(name, factory(*args))
+
     def dumper(self, *names: str):
         """Decorator: ``fn`` dumps the types ``names``."""
-        def deco(fn):
-            for n in names:
-                self.add_dump(n, fn)
-            return fn
-        return deco
+        return _registrar(self.add_dump, names)
 
     def parser(self, *names: str):
         """Decorator: ``fn`` parses the types ``names``."""
-        def deco(fn):
-            for n in names:
-                self.add_parse(n, fn)
-            return fn
-        return deco
+        return _registrar(self.add_parse, names)
+
+    def same_as(self, name: str, other: str) -> None:
+        """Type ``name`` dumps and parses as the type ``other``."""
+        self.add_dump(name, lambda d, t, value: sub(d, other, value))
+        self.add_parse(name, lambda p, t, data, path: p.parse(p.reg[other], data, path))
+
+
+def _registrar(add: Callable, names: tuple):
+    def deco(fn):
+        for n in names:
+            add(n, fn)
+        return fn
+    return deco
 
 
 def _add(table: dict, name: str, fn: Callable) -> None:

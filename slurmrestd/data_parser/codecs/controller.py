@@ -43,14 +43,16 @@ def _mean(sum_member: str, count_member: str):
     return fn
 
 
-for _name, _sum, _cnt in (
-        ("STATS_MSG_CYCLE_MEAN", "schedule_cycle_sum", "schedule_cycle_counter"),
-        ("STATS_MSG_CYCLE_MEAN_DEPTH", "schedule_cycle_depth", "schedule_cycle_counter"),
-        ("STATS_MSG_BF_CYCLE_MEAN", "bf_cycle_sum", "bf_cycle_counter"),
-        ("STATS_MSG_BF_DEPTH_MEAN", "bf_depth_sum", "bf_cycle_counter"),
-        ("STATS_MSG_BF_DEPTH_MEAN_TRY", "bf_depth_try_sum", "bf_cycle_counter"),
-        ("STATS_MSG_BF_QUEUE_LEN_MEAN", "bf_queue_len_sum", "bf_cycle_counter")):
-    CODECS.add_dump(_name, _mean(_sum, _cnt))
+#: mean values of the statistics: type -> (sum member, count member)
+_MEANS = {
+    "STATS_MSG_CYCLE_MEAN": ("schedule_cycle_sum", "schedule_cycle_counter"),
+    "STATS_MSG_CYCLE_MEAN_DEPTH": ("schedule_cycle_depth", "schedule_cycle_counter"),
+    "STATS_MSG_BF_CYCLE_MEAN": ("bf_cycle_sum", "bf_cycle_counter"),
+    "STATS_MSG_BF_DEPTH_MEAN": ("bf_depth_sum", "bf_cycle_counter"),
+    "STATS_MSG_BF_DEPTH_MEAN_TRY": ("bf_depth_try_sum", "bf_cycle_counter"),
+    "STATS_MSG_BF_QUEUE_LEN_MEAN": ("bf_queue_len_sum", "bf_cycle_counter"),
+}
+CODECS.add_dumps(_mean, _MEANS)
 
 
 @CODECS.dumper("STATS_MSG_CYCLE_PER_MIN")
@@ -70,14 +72,7 @@ def _dump_rpc_id(d, t, value):
     return msg_type_name(int(value or 0))
 
 
-@CODECS.dumper("LOG_LEVEL_UINT16")
-def _dump_log_level16(d, t, value):
-    return sub(d, "LOG_LEVEL", value)
-
-
-@CODECS.parser("LOG_LEVEL_UINT16")
-def _parse_log_level16(p, t, data, path):
-    return p.parse(p.reg["LOG_LEVEL"], data, path)
+CODECS.same_as("LOG_LEVEL_UINT16", "LOG_LEVEL")
 
 
 # diag (stats_info_response_msg_t)
@@ -191,9 +186,8 @@ def _script_list(field):
     return fn
 
 
-for _n, _mem in (("SLURM_CONF_EPILOG", "epilog"), ("SLURM_CONF_EPILOG_SLURMCTLD", "epilog_slurmctld"),
-                 ("SLURM_CONF_PROLOG", "prolog"), ("SLURM_CONF_PROLOG_SLURMCTLD", "prolog_slurmctld")):
-    CODECS.add_dump(_n, _script_list(_mem))
+CODECS.add_dumps(_script_list, {"SLURM_CONF_EPILOG": ("epilog",), "SLURM_CONF_EPILOG_SLURMCTLD": ("epilog_slurmctld",),
+                                "SLURM_CONF_PROLOG": ("prolog",), "SLURM_CONF_PROLOG_SLURMCTLD": ("prolog_slurmctld",)})
 
 
 @CODECS.dumper("SLURM_CONF_CONTROLLERS")

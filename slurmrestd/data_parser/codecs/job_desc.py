@@ -296,11 +296,4 @@ def _parse_jd_plane(p, t, data, path):
             "env_size": len(env)}
 
 
-@CODECS.dumper("JOB_DESC_MSG_CRON_ENTRY")
-def _dump_jd_cron(d, t, value):
-    return sub(d, "CRON_ENTRY_PTR", value)
-
-
-@CODECS.parser("JOB_DESC_MSG_CRON_ENTRY")
-def _parse_jd_cron(p, t, data, path):
-    return p.parse(p.reg["CRON_ENTRY_PTR"], data, path)
+CODECS.same_as("JOB_DESC_MSG_CRON_ENTRY", "CRON_ENTRY_PTR")

@@ -38,17 +38,19 @@ def _array_dumper(array_member, item_type):
     return fn
 
 
-for _n, _mem, _it in (("JOB_INFO_MSG", "job_array", "JOB_INFO"),
-                      ("NODES", "node_array", "NODE"),
-                      ("PARTITION_INFO_MSG", "partition_array", "PARTITION_INFO"),
-                      ("RESERVATION_INFO_MSG", "reservation_array", "RESERVATION_INFO"),
-                      ("STEP_INFO_MSG", "job_steps", "STEP_INFO"),
-                      ("JOB_STATE_RESP_MSG", "jobs", "JOB_STATE_RESP_JOB"),
-                      ("KILL_JOBS_RESP_MSG", "job_responses", "KILL_JOBS_RESP_JOB"),
-                      # per node allocation: precomputed JOB_RES_NODE dicts (core bitmaps
-                      # are not decoded here)
-                      ("JOB_RES_NODES", "allocation", "JOB_RES_NODE")):
-    CODECS.add_dump(_n, _array_dumper(_mem, _it))
+#: messages dumped as the list of their records: type -> (array member, record type)
+_ARRAYS = {
+    "JOB_INFO_MSG": ("job_array", "JOB_INFO"),
+    "NODES": ("node_array", "NODE"),
+    "PARTITION_INFO_MSG": ("partition_array", "PARTITION_INFO"),
+    "RESERVATION_INFO_MSG": ("reservation_array", "RESERVATION_INFO"),
+    "STEP_INFO_MSG": ("job_steps", "STEP_INFO"),
+    "JOB_STATE_RESP_MSG": ("jobs", "JOB_STATE_RESP_JOB"),
+    "KILL_JOBS_RESP_MSG": ("job_responses", "KILL_JOBS_RESP_JOB"),
+    # per node allocation: precomputed JOB_RES_NODE dicts (core bitmaps are not decoded here)
+    "JOB_RES_NODES": ("allocation", "JOB_RES_NODE"),
+}
+CODECS.add_dumps(_array_dumper, _ARRAYS)
 
 
 @CODECS.dumper("NODE_SELECT_ALLOC_IDLE_CPUS")

@@ -87,6 +87,7 @@ def _dump_mem_per_node(d, t, value):
 
 
 def _parse_mem(p, data, path, per_cpu):
+    """Memory per CPU (``MEM_PER_CPU`` bit set) or per node: a size string or UINT64_NO_VAL data."""
     if data is None:
         return NO_VAL64
     if isinstance(data, str) and not data.strip().lstrip("-").isdigit():
@@ -106,14 +107,8 @@ def _parse_mem(p, data, path, per_cpu):
     return (MEM_PER_CPU | mem) if per_cpu else mem
 
 
-@CODECS.parser("MEM_PER_CPUS")
-def _parse_mem_per_cpu(p, t, data, path):
-    return _parse_mem(p, data, path, True)
-
-
-@CODECS.parser("MEM_PER_NODE")
-def _parse_mem_per_node(p, t, data, path):
-    return _parse_mem(p, data, path, False)
+CODECS.add_parse("MEM_PER_CPUS", lambda p, t, data, path: _parse_mem(p, data, path, True))
+CODECS.add_parse("MEM_PER_NODE", lambda p, t, data, path: _parse_mem(p, data, path, False))
 
 
 @CODECS.dumper("CPU_FREQ_FLAGS")

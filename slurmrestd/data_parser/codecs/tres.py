@@ -126,14 +126,9 @@ def _parse_tres_str(p, data, path, simple: bool):
     return ",".join(parts)
 
 
-@CODECS.parser("TRES_STR")
-def _parse_tres_str_simple(p, t, data, path):
-    return _parse_tres_str(p, data, path, True)
-
-
-@CODECS.parser("TRES_STR_BY_TYPE")
-def _parse_tres_str_by_type(p, t, data, path):
-    return _parse_tres_str(p, data, path, False)
+#: TRES_STR keys TRES by id, TRES_STR_BY_TYPE by type (and name)
+CODECS.add_parse("TRES_STR", lambda p, t, data, path: _parse_tres_str(p, data, path, True))
+CODECS.add_parse("TRES_STR_BY_TYPE", lambda p, t, data, path: _parse_tres_str(p, data, path, False))
 
 
 def _step_tres(field):
@@ -149,11 +144,10 @@ def _step_tres(field):
     return fn
 
 
-for _n, _mem in (("STEP_TRES_REQ_MAX", "stats.tres_usage_in_max"),
-                 ("STEP_TRES_REQ_MIN", "stats.tres_usage_in_min"),
-                 ("STEP_TRES_USAGE_MAX", "stats.tres_usage_out_max"),
-                 ("STEP_TRES_USAGE_MIN", "stats.tres_usage_out_min")):
-    CODECS.add_dump(_n, _step_tres(_mem))
+CODECS.add_dumps(_step_tres, {"STEP_TRES_REQ_MAX": ("stats.tres_usage_in_max",),
+                              "STEP_TRES_REQ_MIN": ("stats.tres_usage_in_min",),
+                              "STEP_TRES_USAGE_MAX": ("stats.tres_usage_out_max",),
+                              "STEP_TRES_USAGE_MIN": ("stats.tres_usage_out_min",)})
 
 
 # ---------------------------------------------------------------------------

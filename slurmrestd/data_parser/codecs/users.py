@@ -50,52 +50,46 @@ _user_name = _NameCache(lambda uid: pwd.getpwuid(uid).pw_name)
 _group_name = _NameCache(lambda gid: grp.getgrgid(gid).gr_name)
 
 
-def uid_to_name(uid) -> Optional[str]:
-    """``uid_to_string_or_null()``: the user name, or None when unknown."""
-    if uid is None:
+def _id_to_name(value, names: _NameCache) -> Optional[str]:
+    if value is None:
         return None
     try:
-        uid = int(uid)
+        value = int(value)
     except (TypeError, ValueError):
         return None
-    if uid == 0:
+    if value == 0:
         return "root"
-    return _user_name(uid)
+    return names(value)
+
+
+def uid_to_name(uid) -> Optional[str]:
+    """``uid_to_string_or_null()``: the user name, or None when unknown."""
+    return _id_to_name(uid, _user_name)
 
 
 def gid_to_name(gid) -> Optional[str]:
-    if gid is None:
-        return None
+    """``gid_to_string_or_null()``: the group name, or None when unknown."""
+    return _id_to_name(gid, _group_name)
+
+
+def _name_to_id(s: str, lookup) -> Optional[int]:
+    """``uid_from_string()``/``gid_from_string()``: a name, or a numeric id."""
     try:
-        gid = int(gid)
-    except (TypeError, ValueError):
-        return None
-    if gid == 0:
-        return "root"
-    return _group_name(gid)
+        return lookup(s)
+    except KeyError:
+        pass
+    v = to_int(s)
+    if v is not None and 0 <= v < 0xFFFFFFFF:
+        return v
+    return None
 
 
 def _name_to_uid(s: str) -> Optional[int]:
-    """``uid_from_string()``: a user name, or a numeric id."""
-    try:
-        return pwd.getpwnam(s).pw_uid
-    except KeyError:
-        pass
-    v = to_int(s)
-    if v is not None and 0 <= v < 0xFFFFFFFF:
-        return v
-    return None
+    return _name_to_id(s, lambda name: pwd.getpwnam(name).pw_uid)
 
 
 def _name_to_gid(s: str) -> Optional[int]:
-    try:
-        return grp.getgrnam(s).gr_gid
-    except KeyError:
-        pass
-    v = to_int(s)
-    if v is not None and 0 <= v < 0xFFFFFFFF:
-        return v
-    return None
+    return _name_to_id(s, lambda name: grp.getgrnam(name).gr_gid)
 
 
 @CODECS.dumper("USER_ID")
