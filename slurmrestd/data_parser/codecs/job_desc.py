@@ -1,4 +1,9 @@
-"""Job descriptions (``job_desc_msg_t``): the complex fields of job submissions."""
+"""Job descriptions (``job_desc_msg_t``): the complex fields of job submissions.
+
+Parse codecs of complex rows may read and change the struct being built
+(:func:`~slurmrestd.data_parser.codecs.base.current`); they return ``UNSET`` when
+they changed it in place.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,6 @@ from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL16, NO_VAL64
 
 CODECS = CodecSet()
 
-
-# Parse codecs of complex rows may read/modify the struct being built
-# (``p.current``); they return UNSET when they changed it in place.
 
 def _parse_str_array(p, data, path):
     return p.parse(p.reg["STRING_ARRAY"], data, path)

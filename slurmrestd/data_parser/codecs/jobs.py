@@ -1,5 +1,6 @@
-"""Job fields: state reason, signals, nice, hold, exclusive, exit codes, and the
-job id forms of job state, array and kill responses."""
+"""Job fields: state reason, signals, nice, hold, exclusive, exit codes, GRES details,
+priorities by partition, planned start, and the job ids of job state, array and kill
+responses."""
 
 from __future__ import annotations
 
