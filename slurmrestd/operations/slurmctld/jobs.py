@@ -25,7 +25,7 @@ from slurmrestd.data_parser.registry import DEFAULT_VERSION
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmctld import jobs_dump
-from slurmrestd.rpc import jobs as rpc
+from slurmrestd.rpc.ctld import jobs as rpc
 from slurmrestd.slurm import defs
 from slurmrestd.slurm.defs import EXTERNAL_JOB, MAX_HET_JOB_COMPONENTS, MAX_JOB_ID
 from slurmrestd.slurm.sentinels import NO_VAL

@@ -8,14 +8,14 @@ import time
 import pytest
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.conf import ControllerHost, SlurmConfig
 from slurmrestd.rpc.cred import JwtCredential
 from slurmrestd.rpc.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer
 from slurmrestd.rpc.protocol import (SLURM_NO_AUTH_CRED, V24_11, V26_05, decode_message, encode_request,
                                      pack_header)
-from slurmrestd.rpc.transport import Transport, endpoints, pick_port
+from slurmrestd.rpc.ctld.transport import Transport, endpoints, pick_port
 
 CRED = JwtCredential("tok", "alice")
 
