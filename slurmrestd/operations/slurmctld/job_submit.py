@@ -58,14 +58,18 @@ def _send_once(ctx: OperationContext, send: Callable[[Any], Any], failed: str | 
         return None
 
 
+def _request(ctx: OperationContext, type_name: str, src: str) -> dict:
+    """The request body as ``type_name``; a request without one is refused as the reference does."""
+    if ctx.query is None:
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "unexpected empty query for job", src)
+    return ctx.parse(type_name, ctx.query, description="Rejecting request. Failure parsing request.", source=src)
+
+
 # -- POST job/submit ----------------------------------------------------------------------------
 
 def submit(ctx: OperationContext):
     src = "_job_post"
-    if ctx.query is None:
-        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "unexpected empty query for job", src)
-    req = ctx.parse("JOB_SUBMIT_REQ", ctx.query, description="Rejecting request. Failure parsing request.",
-                    source=src)
+    req = _request(ctx, "JOB_SUBMIT_REQ", src)
     job, jobs, script = req.get("job"), req.get("jobs"), req.get("script")
     if not jobs and not script and (not job or (not job.get("script")
                                                 and not job.get("bitflags", 0) & EXTERNAL_JOB)):
@@ -135,10 +139,7 @@ def _check_het_size(components: list, src: str) -> None:
 
 def allocate(ctx: OperationContext):
     src = "op_handler_alloc_job"
-    if ctx.query is None:
-        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "unexpected empty query for job", src)
-    req = ctx.parse("JOB_ALLOC_REQ", ctx.query, description="Rejecting request. Failure parsing request.",
-                    source=src)
+    req = _request(ctx, "JOB_ALLOC_REQ", src)
     job, het = req.get("job"), req.get("hetjob")
     if job and het:
         raise SlurmError(E.ESLURM_REST_INVALID_QUERY,
