@@ -89,7 +89,11 @@ class OperationContext:
     def dbd(self) -> Any:
         """This request's slurmdbd session, carrying the caller's credential."""
         if self._dbd is None:
-            self._dbd = self.site.dbd(self.identity)
+            open_session = getattr(self.site, "dbd", None)
+            if open_session is None:  # a site without a slurmdbd client
+                raise SlurmError(E.ESLURM_DB_CONNECTION, "Failed to open slurmdbd connection",
+                                 "openapi_get_db_conn")
+            self._dbd = open_session(self.identity)
         return self._dbd
 
     def release(self) -> None:

@@ -147,3 +147,10 @@ def test_a_failing_release_is_the_requests_error():
 def test_a_site_without_dbd_still_ends_requests():
     resp, doc, _ = run(lambda ctx: {}, SiteWithoutDbd())
     assert resp.status == 200 and doc["errors"] == []
+
+
+def test_dbd_on_a_site_without_slurmdbd_is_an_error_not_a_crash():
+    resp, doc, _ = run(lambda ctx: (ctx.dbd, {})[1], SiteWithoutDbd())
+    assert resp.status == http_status_for(E.ESLURM_DB_CONNECTION)
+    assert [(e["error_number"], e["source"]) for e in doc["errors"]] == [
+        (int(E.ESLURM_DB_CONNECTION), "openapi_get_db_conn")]
