@@ -399,8 +399,8 @@ def test_planned_dump_equals_generic(cluster, tokens):
     from slurmrestd.data_parser import ParserContext
     from slurmrestd.operations.slurmctld import jobs_dump
     from slurmrestd.operations.slurmctld.jobs import _job_info_resp
-    from slurmrestd.rpc import jobs as rpc
-    from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+    from slurmrestd.rpc.ctld import jobs as rpc
+    from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
     from slurmrestd.rpc.conf import load_slurm_conf
     from slurmrestd.rpc.cred import JwtCredential
     client = SlurmctldClient(load_slurm_conf(cluster[1]["SLURM_CONF"]), JwtCredential(tokens["alice"], "alice"),

@@ -21,7 +21,7 @@ from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
 from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.operations.slurmctld.job_ids import array_resp, check_job_id, job_param, job_text, selected
-from slurmrestd.rpc import jobs as rpc
+from slurmrestd.rpc.ctld import jobs as rpc
 from slurmrestd.slurm import defs
 from slurmrestd.slurm.sentinels import NO_VAL
 
