@@ -19,7 +19,7 @@ from slurmrestd.auth import build_chain
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.http.server import HttpSession
-from slurmrestd.operations import bind_operations, core, slurmctld, util
+from slurmrestd.operations import bind_operations, core, plugins
 from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.router import Router
 from slurmrestd.settings import OPENAPI_PLUGINS, Settings
@@ -48,11 +48,7 @@ SERVED_MIME_TYPES = ("application/json", "application/yaml")
 def build_router(settings: Settings, site: Site,
                  mime_types: tuple[str, ...] = SERVED_MIME_TYPES) -> tuple[Router, core.CachedDocument]:
     router = Router()
-    handlers = {}
-    if "openapi/util" in settings.openapi_plugins:
-        handlers.update(util.HANDLERS)
-    if "openapi/slurmctld" in settings.openapi_plugins:
-        handlers.update(slurmctld.HANDLERS)
+    handlers = plugins.handlers_for(settings.openapi_plugins)
     bind_operations(router, settings.data_parsers, settings.openapi_plugins, handlers)
     document = core.CachedDocument(lambda: build_document(settings, router, site, mime_types))
     core.bind(router, document)

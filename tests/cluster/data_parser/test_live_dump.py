@@ -21,7 +21,7 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture(scope="module")
 def live():
-    from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+    from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
     from slurmrestd.rpc.conf import load_slurm_conf
     from slurmrestd.rpc.cred import JwtCredential
     env = read_env("forky")

@@ -12,7 +12,7 @@ import pytest
 from slurmrestd.data_parser import ParserContext, dump, dump_planned, get_registry
 from slurmrestd.data_parser.plan import Planner
 from slurmrestd.operations.slurmctld.jobs import _job_info_resp
-from slurmrestd.rpc import jobs as rpc
+from slurmrestd.rpc.ctld import jobs as rpc
 from slurmrestd.rpc.protocol import decode_message
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "..", "rpc", "golden", "jobs")

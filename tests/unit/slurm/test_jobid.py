@@ -1,12 +1,12 @@
 """The one job id grammar (slurmrestd.slurm.jobid) and its two callers:
-rpc.jobs (SlurmError, Bitstr) and the data parser (errno in a ValueError, index lists).
+rpc.ctld.jobs (SlurmError, Bitstr) and the data parser (errno in a ValueError, index lists).
 Cases follow unfmt_job_id_string()/fmt_job_id_string() in src/common/slurm_protocol_defs.c."""
 
 import pytest
 
 from slurmrestd.data_parser.codecs import jobids
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc import jobs
+from slurmrestd.rpc.ctld import jobs
 from slurmrestd.rpc.pack import Bitstr
 from slurmrestd.slurm import jobid
 from slurmrestd.slurm.defs import SLURM_BATCH_SCRIPT, SLURM_EXTERN_CONT, SLURM_INTERACTIVE_STEP, SLURM_PENDING_STEP
