@@ -397,7 +397,6 @@ def test_planned_dump_equals_generic(cluster, tokens):
     every version, on the controller's live job list."""
     from slurmrestd import data_parser
     from slurmrestd.data_parser import ParserContext
-    from slurmrestd.operations.slurmctld import jobs_dump
     from slurmrestd.operations.slurmctld.jobs import _job_info_resp
     from slurmrestd.rpc.ctld import jobs as rpc
     from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
@@ -409,7 +408,7 @@ def test_planned_dump_equals_generic(cluster, tokens):
     assert value["jobs"]["job_array"]
     for version in ALL_VERSIONS:
         a, b = ParserContext(version=version), ParserContext(version=version)
-        assert jobs_dump.dump("OPENAPI_JOB_INFO_RESP", value, a, version) == \
+        assert data_parser.dump_planned("OPENAPI_JOB_INFO_RESP", value, a, version) == \
             data_parser.dump("OPENAPI_JOB_INFO_RESP", value, b, version=version)
         assert (a.errors, a.warnings) == (b.errors, b.warnings)
 

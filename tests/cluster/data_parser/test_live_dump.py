@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from slurmrestd.data_parser.context import ParserContext
-from slurmrestd.data_parser.engine import dump
+from slurmrestd.data_parser import dump
 
 from clusters import read_env, token  # noqa: E402
 
