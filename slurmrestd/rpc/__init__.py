@@ -1,11 +1,10 @@
 """Slurm's binary RPC protocol in pure Python (client side).
 
 What both peers (slurmctld and slurmdbd) share, bottom up (each usable
-without the ones above it); sentinels, constants and the job id grammar are
-in ``slurmrestd.slurm``:
+without the ones above it); sentinels, constants, message type numbers and
+the job id grammar are in ``slurmrestd.slurm``:
 
 * ``pack``       – Slurm pack/unpack primitives (``Packer``/``Unpacker``).
-* ``msg_types``  – ``MsgType`` IntEnum of message numbers.
 * ``protocol``   – sans-I/O framing: header, ``encode_request``/``decode_message``,
                    protocol version constants (``V24_11`` … ``V26_05``).
 * ``frames``     – frame I/O on a blocking socket with deadlines; ``Peer`` names

@@ -18,7 +18,7 @@ from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.conf import SlurmConfig
 from slurmrestd.rpc.ctld.layouts import ASSOC_SHARES_OBJECT, LICENSE_INFO, SLURM_CONF, STATS_INFO_RESPONSE
 from slurmrestd.rpc.ctld.transport import Endpoint, Transport
-from slurmrestd.rpc.msg_types import MsgType, msg_type_name
+from slurmrestd.slurm.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import (SUPPORTED_VERSIONS, V24_11, Credential, Message, decode_message,
                                      encode_request, reply_rc, version_release)

@@ -14,7 +14,7 @@ from slurmrestd.rpc.ctld.client import SlurmctldClient
 from slurmrestd.rpc.ctld.jobs.alloc import _AllocListener
 from slurmrestd.rpc.ctld.jobs.layouts import JOB_DESC, RESOURCE_ALLOCATION_RESPONSE
 from slurmrestd.rpc.layouts import pack_step_id
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, V24_11, V26_05, decode_message, encode_request, reply_rc
 from slurmrestd.slurm.jobid import step_id_init

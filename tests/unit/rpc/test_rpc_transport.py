@@ -11,7 +11,7 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.conf import ControllerHost, SlurmConfig
 from slurmrestd.rpc.cred import JwtCredential
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer
 from slurmrestd.rpc.protocol import (SLURM_NO_AUTH_CRED, V24_11, V26_05, decode_message, encode_request,
                                      pack_header)

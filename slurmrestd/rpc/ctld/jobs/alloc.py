@@ -14,7 +14,7 @@ from slurmrestd.rpc.ctld.jobs.layouts import RESOURCE_ALLOCATION_RESPONSE
 from slurmrestd.rpc.ctld.jobs.submit import encode_job_desc, encode_job_desc_list, prepare_submit
 from slurmrestd.rpc.frames import SLURMCTLD, recv_frame
 from slurmrestd.rpc.layouts import fill_step_id, nest, unpack_step_id
-from slurmrestd.rpc.msg_types import MsgType, msg_type_name
+from slurmrestd.slurm.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import V25_11, decode_message, encode_request
 from slurmrestd.slurm.defs import SLURM_AUTH_NOBODY

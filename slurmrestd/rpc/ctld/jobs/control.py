@@ -10,7 +10,7 @@ from slurmrestd.rpc.ctld.jobs.ids import format_job_id
 from slurmrestd.rpc.ctld.jobs.layouts import JOB_REQUEUE, JOB_STEP_KILL, KILL_JOBS, KILL_JOBS_RESP_JOB
 from slurmrestd.rpc.ctld.jobs.submit import encode_job_desc
 from slurmrestd.rpc.layouts import nest
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.slurm.defs import JOB_END, JOB_REQUEUE_HOLD, JOB_SPECIAL_EXIT, KILL_FULL_JOB, SLURM_AUTH_NOBODY
 from slurmrestd.slurm.jobid import step_id_init

@@ -22,7 +22,7 @@ from slurmrestd.rpc.ctld.jobs.layouts import (JOB_ID_MSG, JOB_INFO_COMMON, JOB_I
                                              JOB_INFO_NO_DETAILS, JOB_INFO_PENDING, JOB_RESOURCES,
                                              MULTI_CORE_DATA, NODE_GRES_LAYOUT)
 from slurmrestd.rpc.layouts import fill_step_id, nest, nest_keys
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Bitstr, Packer, Unpacker, UnpackError, bitmap_fmt
 from slurmrestd.rpc.protocol import V25_11, version_release
 from slurmrestd.slurm.defs import (BACKFILL_LAST, BACKFILL_SCHED, JOB_PENDING, JOB_STATE_BASE, MAX_JOB_ID,

@@ -11,7 +11,7 @@ from typing import Sequence
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.ctld.jobs.layouts import JOB_DESC, SUBMIT_RESPONSE
 from slurmrestd.rpc.layouts import fill_step_id, nest
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker
 from slurmrestd.slurm.defs import (MAX_HET_JOB_COMPONENTS, SLURM_AUTH_NOBODY, USE_DEFAULT_ACCT,
                                    USE_DEFAULT_PART, USE_DEFAULT_QOS, USE_DEFAULT_WCKEY)
