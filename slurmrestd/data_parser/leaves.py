@@ -2052,3 +2052,7 @@ def _dump_jd_cron(d, t, value):
 @parser("JOB_DESC_MSG_CRON_ENTRY")
 def _parse_jd_cron(p, t, data, path):
     return p.parse(p.reg["CRON_ENTRY_PTR"], data, path)
+
+
+# slurmdbd record codecs (jobs, steps, associations) live in their own module
+from slurmrestd.data_parser import codecs_dbd_jobs as _codecs_dbd_jobs  # noqa: E402,F401

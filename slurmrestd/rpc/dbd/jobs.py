@@ -4,7 +4,8 @@ and ``slurmdb_stats_t`` in.
 
 Records are dicts keyed by the C member names; a step's statistics are a nested
 ``stats`` dict and its id a nested ``step_id`` dict, as the data parser's ``STEP``
-table reads them (``stats.tres_usage_in_ave``, ``step_id``).
+table reads them (``stats.tres_usage_in_ave``, ``step_id``), and ``job_ptr`` is
+the job the step belongs to.
 
 Layout differences between the protocol versions slurmdbd 26.05 speaks
 (``src/common/slurmdb_pack.c``):
@@ -273,6 +274,8 @@ def unpack_job_rec(u: Unpacker, version: int) -> dict:
             steps.append(unpack_step_rec(u, version))
         except UnpackError as exc:
             raise UnpackError("job %s step %d: %s" % (j.get("jobid"), i, exc)) from None
+    for s in steps:
+        s["job_ptr"] = j  # as the C unpacker links them (stdio patterns read the job)
     j["steps"] = steps
     _JOB_TAIL.decode(u, version, j)
     for k, v in _absent(version).items():

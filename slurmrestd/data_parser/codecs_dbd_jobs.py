@@ -1,0 +1,235 @@
+"""Leaf codecs for the slurmdbd records: accounting jobs and steps, associations.
+
+Imported once at the bottom of :mod:`leaves` (after it registered its own
+codecs), so a name registered here replaces the generic one.  Each function
+mirrors one ``DUMP_FUNC`` of ``src/plugins/data_parser/v0.0.4x/parsers.c``:
+
+* ``STEP_TRES_REQ_MAX`` … ``STEP_TRES_USAGE_MIN``: the per-TRES max/min of a
+  step with the node and task where it happened (``_dump_tres_nct``);
+* ``STEP_STDIN_EXP`` … and ``JOB_STDIN`` …: stdio paths with their ``%``
+  patterns expanded (``slurmdb_expand_step_stdio_fields`` /
+  ``slurmdb_expand_job_stdio_fields``);
+* ``JOB_ASSOC_ID`` and ``ASSOC_ID``: v0.0.43 on dump the job's cluster and
+  association id only; v0.0.42 looks the association up in the association
+  table (the ``ASSOC`` need, loaded with deleted ones) and dumps what it finds;
+* ``CPU_FREQ_FLAGS``: ``cpu_freq_to_string`` (0 is ``"0"``, kHz scaled as
+  ``convert_num_unit2`` does: ``2.40G``);
+* ``INT32``/``INT64``: C signed integers, so an unsigned 64-bit count such as
+  NO_VAL64 in a TRES string dumps as -2, as the reference does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from slurmrestd.data_parser.codecs import DUMP, NO_VAL, dumper, hostlist_expand
+from slurmrestd.data_parser.constants import VALUES
+from slurmrestd.data_parser.leaves import (
+    _m, _resolve_tres, _sub, cpu_freq_to_string as _cpu_freq_named, expand_stdio, tres_list_from_string,
+)
+
+SLURM_BATCH_SCRIPT = VALUES["SLURM_BATCH_SCRIPT"]
+
+# ---------------------------------------------------------------------------
+# signed integers
+# ---------------------------------------------------------------------------
+
+
+def _signed(value: Any, bits: int) -> int:
+    if value is None:
+        return 0
+    v = int(value) & ((1 << bits) - 1)
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+@dumper("INT64")
+def _dump_int64(d, t, value):
+    return _signed(value, 64)
+
+
+@dumper("INT32")
+def _dump_int32(d, t, value):
+    return _signed(value, 32)
+
+
+# ---------------------------------------------------------------------------
+# CPU frequency
+# ---------------------------------------------------------------------------
+
+_UNITS = "\0KMGTP?"
+
+
+def convert_num_unit2(num: float, orig_type: int, divisor: int) -> str:
+    """``convert_num_unit2(num, …, orig_type, NO_VAL, divisor, 0)``: scale while ≥ divisor."""
+    if int(num) == 0:
+        return "0"
+    while num >= divisor:
+        num /= divisor
+        orig_type += 1
+    if orig_type < 0 or orig_type > 5:
+        orig_type = 6
+    unit = _UNITS[orig_type].replace("\0", "")
+    i = int(num)
+    if float(i) == num:
+        return "%d%s" % (i, unit)
+    return "%.2f%s" % (num, unit)
+
+
+def cpu_freq_to_string(v: int) -> str:
+    """``cpu_freq_to_string``: governor names, "Unknown" for ranges, "" for NO_VAL, else kHz."""
+    name = _cpu_freq_named(v)
+    if name or v == NO_VAL:
+        return name
+    return convert_num_unit2(float(v), 1, 1000)  # UNIT_KILO
+
+
+@dumper("CPU_FREQ_FLAGS")
+def _dump_cpu_freq(d, t, value):
+    return cpu_freq_to_string(NO_VAL if value is None else int(value))
+
+
+# ---------------------------------------------------------------------------
+# step TRES with node and task (_dump_tres_nct)
+# ---------------------------------------------------------------------------
+
+
+def _nth_host(nodes: Optional[str], index: int) -> Optional[str]:
+    if not nodes:
+        return None
+    try:
+        hosts = hostlist_expand(nodes)
+    except Exception:  # noqa: BLE001 - an unparsable node list names no host
+        return None
+    return hosts[index] if 0 <= index < len(hosts) else None
+
+
+def dump_tres_nct(d, counts: Optional[str], node_ids: Optional[str], task_ids: Optional[str],
+                  nodes: Optional[str]) -> list:
+    """One entry per TRES of the table (in table order) that has a count, node or task."""
+    table = d.ctx.need("TRES")
+    if table is None or (counts is None and node_ids is None and task_ids is None):
+        return []
+    recs = [{"type": r.get("type"), "name": r.get("name"), "id": r.get("id"), "count": 0, "task": 0,
+             "node": None} for r in table]
+    by_id = {r["id"]: r for r in recs}
+    for text, key in ((counts, "count"), (node_ids, "node"), (task_ids, "task")):
+        for item in tres_list_from_string(text or "", None):
+            rec = by_id.get(item["id"])
+            if rec is None:  # a TRES the table does not know: C gives up on the whole list
+                return []
+            rec[key] = _nth_host(nodes, item["count"]) if key == "node" else item["count"]
+    return [_sub(d, "TRES_NCT", r) for r in recs if r["count"] or r["node"] or r["task"]]
+
+
+def _step_tres_nct(kind: str):
+    prefix = "stats.tres_usage_%s_" % kind
+
+    def fn(d, t, step):
+        return dump_tres_nct(d, _m(step, prefix + t.name[-3:].lower()),
+                             _m(step, prefix + t.name[-3:].lower() + "_nodeid"),
+                             _m(step, prefix + t.name[-3:].lower() + "_taskid"), _m(step, "nodes"))
+    return fn
+
+
+for _name, _kind in (("STEP_TRES_REQ_MAX", "in"), ("STEP_TRES_REQ_MIN", "in"),
+                     ("STEP_TRES_USAGE_MAX", "out"), ("STEP_TRES_USAGE_MIN", "out")):
+    DUMP[_name] = _step_tres_nct(_kind)
+
+
+# ---------------------------------------------------------------------------
+# stdio paths of accounting jobs and steps
+# ---------------------------------------------------------------------------
+
+
+def _first_host(nodes: Optional[str]) -> Optional[str]:
+    return _nth_host(nodes, 0)
+
+
+def db_job_pattern(job) -> dict:
+    """``slurmdb_expand_job_stdio_fields``: the job's fields, step = batch."""
+    return {"array_job_id": _m(job, "array_job_id", 0), "array_task_id": _m(job, "array_task_id", 0),
+            "first_step_node": _first_host(_m(job, "nodes")), "jobname": _m(job, "jobname"),
+            "restart_cnt": _m(job, "restart_cnt", 0), "job_id": _m(job, "jobid", 0),
+            "sluid": _m(job, "db_index", 0), "step_id": SLURM_BATCH_SCRIPT, "user": _m(job, "user"),
+            "work_dir": _m(job, "work_dir")}
+
+
+def db_step_pattern(step) -> dict:
+    """``slurmdb_expand_step_stdio_fields``: array and names from the job, the rest from the step."""
+    job = _m(step, "job_ptr") or {}
+    return {"array_job_id": _m(job, "array_job_id", 0), "array_task_id": _m(job, "array_task_id", 0),
+            "first_step_node": _first_host(_m(step, "nodes")), "jobname": _m(job, "jobname"),
+            "restart_cnt": 0, "job_id": _m(step, "step_id.job_id", 0), "sluid": _m(step, "step_id.sluid", 0),
+            "step_id": _m(step, "step_id.step_id", NO_VAL), "user": _m(job, "user"),
+            "work_dir": _m(step, "cwd")}
+
+
+def _stdio(member: str, pattern):
+    def fn(d, t, obj):
+        path = _m(obj, member)
+        return expand_stdio(path, pattern(obj)) if path else ""
+    return fn
+
+
+for _n, _mem in (("STDIN", "std_in"), ("STDOUT", "std_out"), ("STDERR", "std_err")):
+    DUMP["JOB_%s" % _n] = _stdio(_mem, db_job_pattern)
+    DUMP["STEP_%s_EXP" % _n] = _stdio(_mem, db_step_pattern)
+
+
+# ---------------------------------------------------------------------------
+# associations of jobs
+# ---------------------------------------------------------------------------
+
+
+def _same(a: Optional[str], b: Optional[str]) -> bool:
+    """``_match``: both unset, or equal ignoring case."""
+    if not a and not b:
+        return True
+    if not a or not b:
+        return False
+    return a.lower() == b.lower()
+
+
+def compare_assoc(rec: dict, key: dict) -> bool:
+    """``compare_assoc``: by id (and cluster) when the key has one, else by the four names."""
+    kid = key.get("id") or 0
+    if 0 < kid == rec.get("id"):
+        return _same(rec.get("cluster"), key.get("cluster"))
+    return all(_same(rec.get(k), key.get(k)) for k in ("acct", "cluster", "partition", "user"))
+
+
+def find_assoc(table, key: dict) -> Optional[dict]:
+    for rec in table or ():
+        if compare_assoc(rec, key):
+            return rec
+    return None
+
+
+def _v42(d) -> bool:
+    return getattr(d.reg, "version", "") == "v0.0.42"
+
+
+@dumper("JOB_ASSOC_ID")
+def _dump_job_assoc(d, t, job):
+    cluster, associd = _m(job, "cluster"), int(_m(job, "associd", 0) or 0)
+    if not _v42(d):
+        return _sub(d, "ASSOC_SHORT", {"cluster": cluster, "id": associd})
+    found = None
+    if associd and associd != NO_VAL:
+        found = find_assoc(d.ctx.need("ASSOC"), {"cluster": cluster, "id": associd})
+    if found is None:
+        d.ctx.warn("", "Unknown association with id#%u. Unable to dump association." % associd)
+        return {}
+    return _sub(d, "ASSOC_SHORT", found)
+
+
+@dumper("ASSOC_ID")
+def _dump_assoc_id(d, t, assoc):
+    """v0.0.43+: the id.  v0.0.42: the id of the matching association of an already loaded
+    association table, else 0 (that version never loads the table just for this)."""
+    aid = int(_m(assoc, "id", 0) or 0)
+    if not _v42(d):
+        return aid
+    table = getattr(d.ctx, "assoc", None)
+    match = find_assoc(table, assoc) if aid and aid < NO_VAL and table else None
+    return int(match.get("id") or 0) if match else 0
