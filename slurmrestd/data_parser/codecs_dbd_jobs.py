@@ -20,9 +20,10 @@ mirrors one ``DUMP_FUNC`` of ``src/plugins/data_parser/v0.0.4x/parsers.c``:
 
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
-from slurmrestd.data_parser.codecs import DUMP, NO_VAL, dumper, hostlist_expand
+from slurmrestd.data_parser.codecs import DUMP, NO_VAL, dumper, hostlist_expand, parser
 from slurmrestd.data_parser.constants import VALUES
 from slurmrestd.data_parser.leaves import (
     _m, _resolve_tres, _sub, cpu_freq_to_string as _cpu_freq_named, expand_stdio, tres_list_from_string,
@@ -233,3 +234,54 @@ def _dump_assoc_id(d, t, assoc):
     table = getattr(d.ctx, "assoc", None)
     match = find_assoc(table, assoc) if aid and aid < NO_VAL and table else None
     return int(match.get("id") or 0) if match else 0
+
+
+# ---------------------------------------------------------------------------
+# job cond filters: names become the numeric ids slurmdbd matches on
+# ---------------------------------------------------------------------------
+
+
+@parser("USER_ID_STRING")
+def _parse_user_id_string(p, t, data, path):
+    """A user name or uid, sent to slurmdbd as the uid in decimal."""
+    return "%u" % p.parse(p.reg["USER_ID"], data, path)
+
+
+@parser("GROUP_ID_STRING")
+def _parse_group_id_string(p, t, data, path):
+    return "%u" % p.parse(p.reg["GROUP_ID"], data, path)
+
+
+@parser("JOB_STATE_ID_STRING")
+def _parse_job_state_id_string(p, t, data, path):
+    """A job state name (or its number), sent as the state number in decimal."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        return "%u" % (data & 0xFFFFFFFF)
+    return "%u" % (int(p.parse(p.reg["JOB_STATE"], data, path) or 0) & 0xFFFFFFFF)
+
+
+# ---------------------------------------------------------------------------
+# planned time (sacct's "Planned": how long the job waited, or has been waiting)
+# ---------------------------------------------------------------------------
+
+_INFINITE = 0xFFFFFFFF
+_MASK64 = (1 << 64) - 1
+
+
+@dumper("JOB_PLANNED_TIME")
+def _dump_planned_time(d, t, job):
+    """Start (or end, for a job that never started; or now) minus eligible; 0 when never
+    eligible.  The difference is a C unsigned 64-bit number shown as a signed one, so a
+    job cancelled before its begin time reports a negative wait, as the reference does."""
+    elig, start, end = int(_m(job, "eligible", 0) or 0), _m(job, "start"), int(_m(job, "end", 0) or 0)
+    start = 0 if start is None else int(start)
+    if not elig or elig == _INFINITE:
+        diff = 0
+    elif start == NO_VAL and end:
+        diff = end - elig
+    elif start:
+        diff = start - elig
+    else:
+        diff = int(time.time()) - elig
+    u = diff & _MASK64
+    return _sub(d, "UINT64_NO_VAL", u if u >= (_MASK64 - 1) else _signed(u, 64))

@@ -1,0 +1,182 @@
+"""What the association, instance and job handlers share: the slurmdbd session of
+the request, the lookup tables the data parser needs, ``db_query_list`` and input
+parsing, as the reference's ``api.c`` does them.
+
+* :func:`session` opens the request's slurmdbd session first, so that an
+  unreachable slurmdbd is reported as the reference does (502, error 7000
+  "Failed to open slurmdbd connection", source ``openapi_get_db_conn``).
+* :func:`use_tables` gives the data parser lazy loaders on that same session:
+  TRES (with deleted ones), QOS (with deleted ones) and, for v0.0.42's job
+  associations, the association table (with deleted ones), each fetched at most
+  once per request and only when a dumped field needs it.
+* :func:`query_list` is ``db_query_list()``: an error is recorded as
+  ``"<func> failed"`` from ``caller`` and None returned; an empty result is the
+  warning ``"<func>() found nothing"``.
+* :func:`parse` parses the query (or the JSON body sent instead); any problem
+  ends the request with error 9000 after the parser's own errors, which name the
+  offending parameter (``#/usage_start/``): a 422, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from slurmrestd import data_parser
+from slurmrestd.errors import E, SlurmError
+from slurmrestd.operations.context import OperationContext
+from slurmrestd.rpc.dbd import assoc as rpc_assoc
+from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
+
+#: message types (slurmdbd_defs.h) of the lookup tables
+DBD_GET_TRES, DBD_GOT_TRES = 1486, 1487
+DBD_GET_QOS, DBD_GOT_QOS = 1448, 1449
+PERSIST_RC = 1433
+QOS_COND_FLAG_WITH_DELETED = 1 << 0
+
+
+def session(ctx: OperationContext):
+    """The request's slurmdbd session, connected now."""
+    try:
+        db = ctx.site.dbd(ctx.identity)
+        db.open()
+    except SlurmError as exc:
+        if exc.errno in (E.ESLURM_DB_CONNECTION, E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT):
+            raise SlurmError(E.ESLURM_DB_CONNECTION, "Failed to open slurmdbd connection",
+                             "openapi_get_db_conn") from None
+        raise SlurmError(exc.errno, exc.description, "openapi_get_db_conn") from None
+    return db
+
+
+def body(pack: Callable[[Packer, Any, int], None], cond: Any) -> Callable[[int], bytes]:
+    """A request body packed at the connection's protocol version."""
+    def make(version: int) -> bytes:
+        p = Packer()
+        pack(p, cond, version)
+        return p.getvalue()
+    return make
+
+
+def get_list(db, msg_type: int, payload, got_type: int,
+             decode: Callable[[Unpacker, int], tuple[list | None, int]], null_errno: int | None = None) -> list:
+    """One ``acct_storage_p_get_*`` exchange.
+
+    PERSIST_RC rc 0 → ``[]``, rc ≠ 0 → that error.  A NULL list raises
+    ``null_errno`` (the reply's return_code when None, as for jobs)."""
+    reply = db.request(msg_type, payload)
+    rc = getattr(reply, "rc", None)
+    if rc is not None:
+        if rc.rc:
+            raise SlurmError(rc.rc, rc.comment or None)
+        return []
+    if reply.msg_type != got_type:
+        db.abandon()
+        raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR,
+                         "slurmdbd answered message %d with %d" % (msg_type, reply.msg_type))
+    conn_version = db.version
+    try:
+        items, ret = decode(reply.body, conn_version)
+        reply.body.expect_end("message %d" % got_type)
+    except UnpackError as exc:
+        db.abandon()
+        raise SlurmError(E.ESLURM_PROTOCOL_INCOMPLETE_PACKET,
+                         "cannot decode message %d from slurmdbd: %s" % (got_type, exc)) from None
+    if items is None:
+        errno = ret if null_errno is None else null_errno
+        raise SlurmError(errno or E.ESLURM_REST_INVALID_QUERY)
+    return items
+
+
+def query_list(ctx: OperationContext, func_name: str, caller: str, fetch: Callable[[], list],
+               ignore_empty: bool = False) -> list | None:
+    """``db_query_list()``: the records, or None after recording an error (or when empty)."""
+    try:
+        items = fetch()
+    except SlurmError as exc:
+        rc = exc.errno
+        if rc == E.SLURM_NO_CHANGE_IN_DATA and ignore_empty:
+            ctx.warn("%s() reports nothing changed" % func_name, caller)
+            return None
+        ctx.error(rc, "%s failed" % func_name, caller)
+        return None
+    if not items:
+        if not ignore_empty:
+            ctx.warn("%s() found nothing" % func_name, caller)
+        return None
+    return items
+
+
+def parse(ctx: OperationContext, type_name: str, data: Any, source: str,
+          description: str = "Rejecting request. Failure parsing query.") -> Any:
+    """Parse request input; on any error end the request with 9000 (a 422)."""
+    before = len(ctx.errors)
+    value = data_parser.parse(type_name, data if data is not None else {}, ctx.diag, version=ctx.version)
+    if len(ctx.errors) > before:
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, description, source)
+    return value
+
+
+# -- lookup tables for the data parser -----------------------------------------------------
+
+
+def _pack_tres_cond(p: Packer, cond: Any, version: int) -> None:
+    """``slurmdb_pack_tres_cond``: u64 count, 4 string lists, u16 with_deleted."""
+    p.u64(0).str_list(None).str_list(None).str_list(None).str_list(None).u16(1)
+
+
+def _pack_qos_cond(p: Packer, cond: Any, version: int) -> None:
+    """``slurmdb_pack_qos_cond`` with only ``flags = QOS_COND_FLAG_WITH_DELETED``."""
+    p.bool(True).str_list(None).u16(QOS_COND_FLAG_WITH_DELETED).str_list(None).str_list(None)
+    p.str_list(None).u16(0)
+
+
+def _unpack_qos_ids(u: Unpacker, version: int) -> dict:
+    """The id and name of a ``slurmdb_qos_rec_t`` (the rest is read and dropped)."""
+    description = u.str()
+    qid = u.u32()
+    u.u32(), u.u32()
+    for _ in range(3):
+        u.str()
+    for _ in range(4):
+        u.u32()
+    for _ in range(7):
+        u.str()
+    for _ in range(8):
+        u.u32()
+    u.str()
+    name = u.str()
+    u.bitstr()
+    u.str_list()
+    u.u16(), u.u32(), u.u32(), u.double(), u.double(), u.double()
+    return {"id": qid, "name": name, "description": description}
+
+
+def _list_decoder(item):
+    def decode(u: Unpacker, version: int):
+        return rpc_assoc.unpack_list_msg(u, item, version)
+    return decode
+
+
+def tres_table(db) -> list:
+    return get_list(db, DBD_GET_TRES, body(_pack_tres_cond, None), DBD_GOT_TRES,
+                    _list_decoder(rpc_assoc.unpack_tres_rec), null_errno=0)
+
+
+def qos_table(db) -> list:
+    return get_list(db, DBD_GET_QOS, body(_pack_qos_cond, None), DBD_GOT_QOS, _list_decoder(_unpack_qos_ids),
+                    null_errno=0)
+
+
+def assoc_table(db) -> list:
+    cond = {"flags": rpc_assoc.ASSOC_COND_FLAG_WITH_DELETED}
+    return get_list(db, rpc_assoc.DBD_GET_ASSOCS, body(rpc_assoc.pack_assoc_cond, cond),
+                    rpc_assoc.DBD_GOT_ASSOCS, rpc_assoc.decode_got_assocs, null_errno=0)
+
+
+def use_tables(ctx: OperationContext, db) -> None:
+    """Let the data parser load TRES, QOS and associations from this session, lazily."""
+    ctx.diag.loaders.update({"TRES": lambda: tres_table(db), "QOS": lambda: qos_table(db),
+                             "ASSOC": lambda: assoc_table(db)})
+
+
+__all__ = ["session", "body", "get_list", "query_list", "parse", "use_tables", "tres_table", "qos_table",
+           "assoc_table", "NO_VAL"]
