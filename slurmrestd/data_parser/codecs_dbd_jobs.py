@@ -26,7 +26,7 @@ from typing import Any, Optional
 from slurmrestd.data_parser.codecs import DUMP, NO_VAL, dumper, hostlist_expand, parser
 from slurmrestd.data_parser.constants import VALUES
 from slurmrestd.data_parser.leaves import (
-    _m, _resolve_tres, _sub, cpu_freq_to_string as _cpu_freq_named, expand_stdio, tres_list_from_string,
+    _FREQ_NAMES, _m, _sub, expand_stdio, tres_list_from_string,
 )
 
 SLURM_BATCH_SCRIPT = VALUES["SLURM_BATCH_SCRIPT"]
@@ -77,10 +77,13 @@ def convert_num_unit2(num: float, orig_type: int, divisor: int) -> str:
 
 
 def cpu_freq_to_string(v: int) -> str:
-    """``cpu_freq_to_string``: governor names, "Unknown" for ranges, "" for NO_VAL, else kHz."""
-    name = _cpu_freq_named(v)
-    if name or v == NO_VAL:
-        return name
+    """``cpu_freq_to_string``: governor names, "Unknown" for other range values (NO_VAL
+    among them), else the frequency in kHz scaled (``0``, ``1M``, ``2.40G``)."""
+    for sym, name in _FREQ_NAMES:
+        if v == VALUES[sym]:
+            return name
+    if v & VALUES["CPU_FREQ_RANGE_FLAG"]:
+        return "Unknown"
     return convert_num_unit2(float(v), 1, 1000)  # UNIT_KILO
 
 

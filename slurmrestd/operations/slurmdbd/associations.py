@@ -53,8 +53,7 @@ def _handle(ctx: OperationContext, source: str, only_one: bool) -> dict:
     cond = dict(cond or {})
     if not only_one:
         fix_usage_window(cond)
-    db = dbquery.session(ctx)
-    with db:
+    with dbquery.session(ctx) as db:
         dbquery.use_tables(ctx, db)
         return _dump(ctx, db, cond, only_one)
 

@@ -19,7 +19,8 @@ parsing, as the reference's ``api.c`` does them.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
@@ -34,17 +35,26 @@ PERSIST_RC = 1433
 QOS_COND_FLAG_WITH_DELETED = 1 << 0
 
 
-def session(ctx: OperationContext):
-    """The request's slurmdbd session, connected now."""
+@contextmanager
+def session(ctx: OperationContext) -> Iterator[Any]:
+    """The request's slurmdbd session, connected now.
+
+    When the request context owns the session (``ctx.dbd``), the pipeline ends
+    it; otherwise it is released (rolled back: these are reads) on leaving."""
+    owned = not hasattr(type(ctx), "dbd")
     try:
-        db = ctx.site.dbd(ctx.identity)
+        db = ctx.site.dbd(ctx.identity) if owned else ctx.dbd
         db.open()
     except SlurmError as exc:
         if exc.errno in (E.ESLURM_DB_CONNECTION, E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT):
             raise SlurmError(E.ESLURM_DB_CONNECTION, "Failed to open slurmdbd connection",
                              "openapi_get_db_conn") from None
         raise SlurmError(exc.errno, exc.description, "openapi_get_db_conn") from None
-    return db
+    try:
+        yield db
+    finally:
+        if owned:
+            db.release(commit=False)
 
 
 def body(pack: Callable[[Packer, Any, int], None], cond: Any) -> Callable[[int], bytes]:

@@ -22,8 +22,7 @@ def instances_get(db, cond: dict | None) -> list:
 
 def _handle(ctx: OperationContext, source: str, only_one: bool) -> dict:
     cond = dict(dbquery.parse(ctx, "INSTANCE_CONDITION_PTR", ctx.query, source) or {})
-    db = dbquery.session(ctx)
-    with db:
+    with dbquery.session(ctx) as db:
         recs = dbquery.query_list(ctx, FUNC, "_dump_instance_cond", lambda: instances_get(db, cond))
         if recs is None:
             return {}

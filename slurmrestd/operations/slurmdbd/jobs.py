@@ -53,8 +53,7 @@ def with_cluster(cond: dict, cluster_name: str) -> dict:
 
 
 def _dump_jobs(ctx: OperationContext, cond: dict | None) -> dict:
-    db = dbquery.session(ctx)
-    with db:
+    with dbquery.session(ctx) as db:
         dbquery.use_tables(ctx, db)
         recs = dbquery.query_list(ctx, FUNC, "_dump_jobs", lambda: jobs_get(db, cond))
         if recs is None and ctx.errors:
