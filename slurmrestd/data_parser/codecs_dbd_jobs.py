@@ -23,7 +23,8 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from slurmrestd.data_parser.codecs import DUMP, NO_VAL, dumper, hostlist_expand, parser
+from slurmrestd.data_parser.codecs import DUMP, NO_VAL, compact, dumper, hostlist_expand, parser, to_int
+from slurmrestd.errors import E
 from slurmrestd.data_parser.constants import VALUES
 from slurmrestd.data_parser.leaves import (
     _FREQ_NAMES, _m, _sub, expand_stdio, tres_list_from_string,
@@ -288,3 +289,26 @@ def _dump_planned_time(d, t, job):
         diff = int(time.time()) - elig
     u = diff & _MASK64
     return _sub(d, "UINT64_NO_VAL", u if u >= (_MASK64 - 1) else _signed(u, 64))
+
+
+# ---------------------------------------------------------------------------
+# association ids in a cond
+# ---------------------------------------------------------------------------
+
+
+@parser("ASSOC_ID_STRING_CSV_LIST")
+def _parse_assoc_id_csv(p, t, data, path):
+    """A list (or comma separated string) of association ids.  The C parser gives up
+    silently on a non-numeric id; we name it (slurmdbd would refuse it anyway)."""
+    items = data if isinstance(data, list) else ([] if data is None else str(data).split(","))
+    out = []
+    for x in items:
+        if isinstance(x, dict):
+            x = x.get("id")
+        if x is None or x == "":
+            continue
+        n = to_int(x)
+        if n is None or n < 0:
+            p.error(E.ESLURM_DATA_CONV_FAILED, path, "Expected integer but got %s" % compact(x))
+        out.append(str(n))
+    return out

@@ -49,12 +49,11 @@ def _dump(ctx: OperationContext, db, cond: dict, only_one: bool) -> dict:
 
 
 def _handle(ctx: OperationContext, source: str, only_one: bool) -> dict:
-    cond = dbquery.parse(ctx, "ASSOC_CONDITION_PTR", ctx.query, source)
-    cond = dict(cond or {})
-    if not only_one:
-        fix_usage_window(cond)
     with dbquery.session(ctx) as db:
-        dbquery.use_tables(ctx, db)
+        dbquery.use_tables(ctx, db)  # QOS names in the query resolve against the same tables
+        cond = dict(dbquery.parse(ctx, "ASSOC_CONDITION_PTR", ctx.query, source) or {})
+        if not only_one:
+            fix_usage_window(cond)
         return _dump(ctx, db, cond, only_one)
 
 

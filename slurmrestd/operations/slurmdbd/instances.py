@@ -21,8 +21,8 @@ def instances_get(db, cond: dict | None) -> list:
 
 
 def _handle(ctx: OperationContext, source: str, only_one: bool) -> dict:
-    cond = dict(dbquery.parse(ctx, "INSTANCE_CONDITION_PTR", ctx.query, source) or {})
     with dbquery.session(ctx) as db:
+        cond = dict(dbquery.parse(ctx, "INSTANCE_CONDITION_PTR", ctx.query, source) or {})
         recs = dbquery.query_list(ctx, FUNC, "_dump_instance_cond", lambda: instances_get(db, cond))
         if recs is None:
             return {}

@@ -8,6 +8,9 @@ the reference's defaults: report duplicates and untruncated times unless flags
 are given, scheduler flags "not set", sacct's default usage window
 (:func:`rpc.job_cond_def_start_end`) and this cluster when no cluster is named.
 
+QOS names among the filters are turned into ids (slurmdbd matches ids only; the
+reference sends the names and gets an error back).
+
 ``job/{job_id}`` accepts what ``unfmt_job_id_string`` does ("123", "123_4",
 "123+1", "123.batch", a SLUID) and asks for that job (with all its steps) on
 this cluster.
@@ -52,34 +55,56 @@ def with_cluster(cond: dict, cluster_name: str) -> dict:
     return cond
 
 
-def _dump_jobs(ctx: OperationContext, cond: dict | None) -> dict:
-    with dbquery.session(ctx) as db:
-        dbquery.use_tables(ctx, db)
-        recs = dbquery.query_list(ctx, FUNC, "_dump_jobs", lambda: jobs_get(db, cond))
-        if recs is None and ctx.errors:
-            return {}
-        return jobs_dump.dump("OPENAPI_SLURMDBD_JOBS_RESP", {"response": recs or []}, ctx.diag, ctx.version)
+def qos_ids(ctx: OperationContext, names: list) -> list:
+    """QOS names in a job cond become the ids slurmdbd matches on, as sacct does for
+    ``--qos`` (the reference passes names through and slurmdbd refuses them)."""
+    table = ctx.diag.need("QOS") or []
+    out = []
+    for i, name in enumerate(names):
+        text = str(name)
+        if text.isdigit():
+            out.append(text)
+            continue
+        q = next((q for q in table if (q.get("name") or "").lower() == text.lower()), None)
+        if q is None:
+            ctx.error(E.ESLURM_INVALID_QOS, "Unable to resolve QOS: %s" % text, "#/qos[%d]/" % i)
+            raise SlurmError(E.ESLURM_REST_INVALID_QUERY, REJECT, "op_handler_jobs")
+        out.append(str(q["id"]))
+    return out
+
+
+def _dump_jobs(ctx: OperationContext, db, cond: dict | None) -> dict:
+    recs = dbquery.query_list(ctx, FUNC, "_dump_jobs", lambda: jobs_get(db, cond))
+    if recs is None and ctx.errors:
+        return {}
+    return jobs_dump.dump("OPENAPI_SLURMDBD_JOBS_RESP", {"response": recs or []}, ctx.diag, ctx.version)
 
 
 def get_jobs(ctx: OperationContext) -> dict:
     query = ctx.query
     if isinstance(query, dict) and not query:
         query = None
-    cond = None
-    if query is not None:
-        cond = dict(dbquery.parse(ctx, "JOB_CONDITION_PTR", query, "op_handler_jobs", REJECT) or {})
-        with_defaults(cond, ctx.site.cluster_name)
-    return _dump_jobs(ctx, cond)
+    with dbquery.session(ctx) as db:
+        dbquery.use_tables(ctx, db)
+        cond = None
+        if query is not None:
+            cond = dict(dbquery.parse(ctx, "JOB_CONDITION_PTR", query, "op_handler_jobs", REJECT) or {})
+            if cond.get("qos_list"):
+                cond["qos_list"] = qos_ids(ctx, cond["qos_list"])
+            with_defaults(cond, ctx.site.cluster_name)
+        return _dump_jobs(ctx, db, cond)
 
 
 def get_job(ctx: OperationContext) -> dict:
-    params = dbquery.parse(ctx, "OPENAPI_SLURMDBD_JOB_PARAM", dict(ctx.params), "op_handler_job", REJECT)
-    step = params.get("id") if isinstance(params, dict) else None
-    if not step:
-        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, REJECT, "op_handler_job")
-    cond = {"flags": rpc.JOBCOND_FLAG_DUP | rpc.JOBCOND_FLAG_NO_TRUNC, "db_flags": rpc.SLURMDB_JOB_FLAG_NOTSET,
-            "step_list": [step]}
-    return _dump_jobs(ctx, with_cluster(cond, ctx.site.cluster_name))
+    with dbquery.session(ctx) as db:
+        dbquery.use_tables(ctx, db)
+        params = dbquery.parse(ctx, "OPENAPI_SLURMDBD_JOB_PARAM", dict(ctx.params), "op_handler_job", REJECT)
+        step = params.get("id") if isinstance(params, dict) else None
+        if not step:
+            raise SlurmError(E.ESLURM_REST_INVALID_QUERY, REJECT, "op_handler_job")
+        cond = {"flags": rpc.JOBCOND_FLAG_DUP | rpc.JOBCOND_FLAG_NO_TRUNC,
+                "db_flags": rpc.SLURMDB_JOB_FLAG_NOTSET, "step_list": [step]}
+        return _dump_jobs(ctx, db, with_cluster(cond, ctx.site.cluster_name))
 
 
 HANDLERS = {

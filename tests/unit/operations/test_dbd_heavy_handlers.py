@@ -367,3 +367,28 @@ def test_planned_dump_equals_generic_walker(version, dp):
         outs.append((fn("OPENAPI_SLURMDBD_JOBS_RESP", {"response": recs}, ctx), ctx.errors, ctx.warnings))
     assert outs[0] == outs[1]
     assert outs[0][1] == []
+
+
+def test_jobs_qos_names_become_ids():
+    s = FakeSession(V26_05)
+    out, ctx = run(jobs.get_jobs, s, {"qos": ["normal", "1"]})
+    cond = sent_cond(s, rpc_jobs.DBD_GET_JOBS_COND, rpc_jobs.unpack_job_cond)
+    assert cond["qos_list"] == ["1", "1"] and ctx.errors == []
+    s = FakeSession(V26_05)
+    out, ctx = run(jobs.get_jobs, s, {"qos": "nosuch"})
+    assert out is None and rpc_jobs.DBD_GET_JOBS_COND not in s.sent_types()
+    assert [(e["error_number"], e["source"]) for e in ctx.errors] == [
+        (E.ESLURM_INVALID_QOS, "#/qos[0]/"), (E.ESLURM_REST_INVALID_QUERY, "op_handler_jobs")]
+
+
+def test_associations_qos_names_resolve():
+    s = FakeSession(V26_05)
+    run(associations.get_associations, s, {"qos": "normal", "default_qos": "normal"})
+    cond = sent_cond(s, rpc_assoc.DBD_GET_ASSOCS, rpc_assoc.unpack_assoc_cond)
+    assert cond["qos_list"] == ["1"] and cond["def_qos_id_list"] == ["1"]
+
+
+def test_association_ids_must_be_numbers():
+    s = FakeSession(V26_05)
+    out, ctx = run(associations.get_associations, s, {"id": "1,x"})
+    assert out is None and ctx.errors[0]["source"] == "#/id/"
