@@ -312,3 +312,23 @@ def _parse_assoc_id_csv(p, t, data, path):
             p.error(E.ESLURM_DATA_CONV_FAILED, path, "Expected integer but got %s" % compact(x))
         out.append(str(n))
     return out
+
+
+# ---------------------------------------------------------------------------
+# job cond submit time
+# ---------------------------------------------------------------------------
+
+_JOBCOND_FLAG_NO_DEFAULT_USAGE = 1 << 7
+
+
+@parser("JOB_CONDITION_SUBMIT_TIME")
+def _parse_jc_submit_time(p, t, data, path):
+    """``submit_time``: the usage start, and the window no longer defaults (the
+    ``usage_time_as_submit_time`` flag is set with it)."""
+    if data is None:
+        return {}
+    v = p.parse(p.reg["TIMESTAMP_NO_VAL"], data, path)
+    if v is None or v == 0xFFFFFFFFFFFFFFFE:
+        return {}
+    flags = int((getattr(p, "current", None) or {}).get("flags") or 0)
+    return {"usage_start": v, "flags": flags | _JOBCOND_FLAG_NO_DEFAULT_USAGE}

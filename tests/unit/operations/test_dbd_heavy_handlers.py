@@ -392,3 +392,19 @@ def test_association_ids_must_be_numbers():
     s = FakeSession(V26_05)
     out, ctx = run(associations.get_associations, s, {"id": "1,x"})
     assert out is None and ctx.errors[0]["source"] == "#/id/"
+
+
+def test_associations_unknown_qos_is_refused():
+    s = FakeSession(V26_05)
+    out, ctx = run(associations.get_associations, s, {"qos": "nosuch"})
+    assert out is None and rpc_assoc.DBD_GET_ASSOCS not in s.sent_types()
+    assert [(e["error_number"], e["source"]) for e in ctx.errors] == [
+        (E.ESLURM_INVALID_QOS, "#/qos[0]/"), (E.ESLURM_REST_INVALID_QUERY, "op_handler_associations")]
+
+
+def test_jobs_submit_time_stops_the_default_window():
+    s = FakeSession(V26_05)
+    run(jobs.get_jobs, s, {"submit_time": "1000", "skip_steps": True})
+    cond = sent_cond(s, rpc_jobs.DBD_GET_JOBS_COND, rpc_jobs.unpack_job_cond)
+    assert cond["usage_start"] == 1000 and cond["usage_end"] == 0
+    assert cond["flags"] == rpc_jobs.JOBCOND_FLAG_NO_STEP | rpc_jobs.JOBCOND_FLAG_NO_DEFAULT_USAGE
