@@ -68,12 +68,17 @@ def pack_assoc_cond(p: Packer, cond: Mapping[str, Any] | None, version: int) -> 
     p.str_list(_strs(cond.get("user_list")))
 
 
-def encode_get_assocs(cond: Mapping[str, Any] | None, version: int) -> bytes:
-    """The ``DBD_GET_ASSOCS`` payload: ``u16 msg_type`` + the cond message."""
+def encode_cond_msg(msg_type: int, pack: Callable[[Packer, Any, int], None], cond: Any, version: int) -> bytes:
+    """A whole cond request: ``u16 msg_type`` + ``pack(cond)``."""
     p = Packer()
-    p.u16(DBD_GET_ASSOCS)
-    pack_assoc_cond(p, cond, version)
+    p.u16(msg_type)
+    pack(p, cond, version)
     return p.getvalue()
+
+
+def encode_get_assocs(cond: Mapping[str, Any] | None, version: int) -> bytes:
+    """The ``DBD_GET_ASSOCS`` payload."""
+    return encode_cond_msg(DBD_GET_ASSOCS, pack_assoc_cond, cond, version)
 
 
 def unpack_assoc_cond(u: Unpacker, version: int) -> dict | None:
@@ -171,7 +176,7 @@ def decode_got_assocs(u: Unpacker, version: int) -> tuple[list | None, int]:
 
 
 __all__ = [
-    "DBD_GET_ASSOCS", "DBD_GOT_ASSOCS", "pack_assoc_cond", "encode_get_assocs", "unpack_assoc_cond",
+    "DBD_GET_ASSOCS", "DBD_GOT_ASSOCS", "pack_assoc_cond", "encode_cond_msg", "encode_get_assocs", "unpack_assoc_cond",
     "unpack_tres_rec", "unpack_accounting_rec", "unpack_assoc_rec", "unpack_list_msg",
     "decode_got_assocs", "check_version",
 ] + [n for n in dir() if n.startswith("ASSOC_COND_FLAG_")]

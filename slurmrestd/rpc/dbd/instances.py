@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from slurmrestd.rpc.dbd.assoc import _strs, check_version, unpack_list_msg
+from slurmrestd.rpc.dbd.assoc import _strs, check_version, encode_cond_msg, unpack_list_msg
 from slurmrestd.rpc.pack import Packer, Unpacker
 
 DBD_GET_INSTANCES = 1503
@@ -31,10 +31,7 @@ def pack_instance_cond(p: Packer, cond: Mapping[str, Any] | None, version: int) 
 
 
 def encode_get_instances(cond: Mapping[str, Any] | None, version: int) -> bytes:
-    p = Packer()
-    p.u16(DBD_GET_INSTANCES)
-    pack_instance_cond(p, cond, version)
-    return p.getvalue()
+    return encode_cond_msg(DBD_GET_INSTANCES, pack_instance_cond, cond, version)
 
 
 def unpack_instance_cond(u: Unpacker, version: int) -> dict:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import time as _time
 from typing import Any, Mapping
 
-from slurmrestd.rpc.dbd.assoc import _strs, check_version, unpack_list_msg
+from slurmrestd.rpc.dbd.assoc import _strs, check_version, encode_cond_msg, unpack_list_msg
 from slurmrestd.rpc.job_layouts import pack_step_id
 from slurmrestd.rpc.layouts import F, Layout
 from slurmrestd.rpc.pack import NO_VAL, Bitstr, Packer, Unpacker, UnpackError
@@ -123,10 +123,7 @@ def pack_job_cond(p: Packer, cond: Mapping[str, Any] | None, version: int) -> No
 
 def encode_get_jobs_cond(cond: Mapping[str, Any] | None, version: int) -> bytes:
     """The ``DBD_GET_JOBS_COND`` payload: ``u16 msg_type`` + the cond message."""
-    p = Packer()
-    p.u16(DBD_GET_JOBS_COND)
-    pack_job_cond(p, cond, version)
-    return p.getvalue()
+    return encode_cond_msg(DBD_GET_JOBS_COND, pack_job_cond, cond, version)
 
 
 def unpack_job_cond(u: Unpacker, version: int) -> dict:
