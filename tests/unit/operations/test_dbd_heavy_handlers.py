@@ -408,3 +408,11 @@ def test_jobs_submit_time_stops_the_default_window():
     cond = sent_cond(s, rpc_jobs.DBD_GET_JOBS_COND, rpc_jobs.unpack_job_cond)
     assert cond["usage_start"] == 1000 and cond["usage_end"] == 0
     assert cond["flags"] == rpc_jobs.JOBCOND_FLAG_NO_STEP | rpc_jobs.JOBCOND_FLAG_NO_DEFAULT_USAGE
+
+
+def test_empty_list_parameter_is_one_empty_entry():
+    """``users=`` (null) is user "" (nobody) as for the C parser, not "every user"."""
+    s = FakeSession(V26_05)
+    run(jobs.get_jobs, s, {"users": None, "job_name": None})
+    cond = sent_cond(s, rpc_jobs.DBD_GET_JOBS_COND, rpc_jobs.unpack_job_cond)
+    assert cond["userid_list"] == ["99"] and cond["jobname_list"] == []
