@@ -25,13 +25,10 @@ from typing import Any, Callable, Iterator
 from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.rpc.dbd import assoc as rpc_assoc
+from slurmrestd.rpc.dbd import assoc as rpc_assoc, messages
 from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
 
-#: message types (slurmdbd_defs.h) of the lookup tables
-DBD_GET_TRES, DBD_GOT_TRES = 1486, 1487
-DBD_GET_QOS, DBD_GOT_QOS = 1448, 1449
-PERSIST_RC = 1433
+#: slurmdb.h: QOS_COND_FLAG_WITH_DELETED
 QOS_COND_FLAG_WITH_DELETED = 1 << 0
 
 
@@ -145,52 +142,14 @@ def parse(ctx: OperationContext, type_name: str, data: Any, source: str,
 # -- lookup tables for the data parser -----------------------------------------------------
 
 
-def _pack_tres_cond(p: Packer, cond: Any, version: int) -> None:
-    """``slurmdb_pack_tres_cond``: u64 count, 4 string lists, u16 with_deleted."""
-    p.u64(0).str_list(None).str_list(None).str_list(None).str_list(None).u16(1)
-
-
-def _pack_qos_cond(p: Packer, cond: Any, version: int) -> None:
-    """``slurmdb_pack_qos_cond`` with only ``flags = QOS_COND_FLAG_WITH_DELETED``."""
-    p.bool(True).str_list(None).u16(QOS_COND_FLAG_WITH_DELETED).str_list(None).str_list(None)
-    p.str_list(None).u16(0)
-
-
-def _unpack_qos_ids(u: Unpacker, version: int) -> dict:
-    """The id and name of a ``slurmdb_qos_rec_t`` (the rest is read and dropped)."""
-    description = u.str()
-    qid = u.u32()
-    u.u32(), u.u32()
-    for _ in range(3):
-        u.str()
-    for _ in range(4):
-        u.u32()
-    for _ in range(7):
-        u.str()
-    for _ in range(8):
-        u.u32()
-    u.str()
-    name = u.str()
-    u.bitstr()
-    u.str_list()
-    u.u16(), u.u32(), u.u32(), u.double(), u.double(), u.double()
-    return {"id": qid, "name": name, "description": description}
-
-
-def _list_decoder(item):
-    def decode(u: Unpacker, version: int):
-        return rpc_assoc.unpack_list_msg(u, item, version)
-    return decode
-
-
 def tres_table(db) -> list:
-    return get_list(db, DBD_GET_TRES, body(_pack_tres_cond, None), DBD_GOT_TRES,
-                    _list_decoder(rpc_assoc.unpack_tres_rec), null_errno=0)
+    """``load_prereqs``: every TRES, deleted ones included."""
+    return messages.tres_get(db, {"with_deleted": 1, "count": 0})
 
 
 def qos_table(db) -> list:
-    return get_list(db, DBD_GET_QOS, body(_pack_qos_cond, None), DBD_GOT_QOS, _list_decoder(_unpack_qos_ids),
-                    null_errno=0)
+    """``load_prereqs``: every QOS, deleted ones included."""
+    return messages.qos_get(db, {"flags": QOS_COND_FLAG_WITH_DELETED})
 
 
 def assoc_table(db) -> list:

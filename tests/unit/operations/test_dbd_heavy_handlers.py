@@ -15,8 +15,9 @@ from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmctld import jobs_dump
-from slurmrestd.operations.slurmdbd import associations, dbquery, instances, jobs
-from slurmrestd.rpc.dbd import assoc as rpc_assoc, instances as rpc_inst, jobs as rpc_jobs
+from slurmrestd.operations.slurmdbd import associations, instances, jobs
+from slurmrestd.rpc.dbd import assoc as rpc_assoc, instances as rpc_inst, jobs as rpc_jobs, records
+from slurmrestd.rpc.dbd.session import DbdSession
 from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker
 from slurmrestd.rpc.protocol import V24_11, V26_05
 
@@ -68,6 +69,16 @@ class FakeSession:
         return Reply(raw)
 
     def abandon(self):
+        self.abandoned = True
+
+    # the session's own list exchange, as the lookup tables use it
+    get_list = DbdSession.get_list
+
+    @property
+    def _conn(self):
+        return self
+
+    def _poison(self, conn):
         self.abandoned = True
 
     def release(self, commit=False):
@@ -349,8 +360,7 @@ def test_job_not_found():
 def _tables(version):
     tres, _ = rpc_assoc.unpack_list_msg(Reply(fixture(version, "GET_TRES")).body, rpc_assoc.unpack_tres_rec,
                                         version)
-    qos, _ = rpc_assoc.unpack_list_msg(Reply(fixture(version, "GET_QOS")).body, dbquery._unpack_qos_ids,
-                                       version)
+    qos, _ = rpc_assoc.unpack_list_msg(Reply(fixture(version, "GET_QOS")).body, records.unpack_qos_rec, version)
     assocs, _ = rpc_assoc.decode_got_assocs(Reply(fixture(version, "GET_ASSOCS")).body, version)
     return tres, qos, assocs
 
