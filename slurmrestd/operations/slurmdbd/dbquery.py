@@ -26,7 +26,8 @@ from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.rpc.dbd import assoc as rpc_assoc, messages
-from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
+from slurmrestd.rpc.dbd.session import pack_cond
+from slurmrestd.rpc.pack import NO_VAL, Unpacker, UnpackError
 
 #: slurmdb.h: QOS_COND_FLAG_WITH_DELETED
 QOS_COND_FLAG_WITH_DELETED = 1 << 0
@@ -54,13 +55,8 @@ def session(ctx: OperationContext) -> Iterator[Any]:
             db.release(commit=False)
 
 
-def body(pack: Callable[[Packer, Any, int], None], cond: Any) -> Callable[[int], bytes]:
-    """A request body packed at the connection's protocol version."""
-    def make(version: int) -> bytes:
-        p = Packer()
-        pack(p, cond, version)
-        return p.getvalue()
-    return make
+#: a request body packed at the connection's protocol version: ``body(pack, cond)``
+body = pack_cond
 
 
 def get_list(db, msg_type: int, payload, got_type: int,

@@ -5,16 +5,19 @@ by the C member names (what the data parser's ``ASSOC`` table reads).  Both
 layouts have had one shape since 24.11 (``src/common/slurmdb_pack.c``), so the
 protocol version is only checked against the supported range.
 
-Also here: the two pieces every ``DBD_GOT_*`` list reply shares, the
-``slurmdb_tres_rec_t`` and ``slurmdb_accounting_rec_t`` records, and the list
-envelope (``u32 count`` + records + ``u32 return_code``).
+The cond encoder and the record decoder are the shared ones of ``conds`` and
+``records`` (accounts, users and clusters carry associations too); this module
+adds the request and reply messages and the list envelope with error context
+(``u32 count`` + records + ``u32 return_code``) that the instance and job
+replies use as well.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
+from slurmrestd.rpc.dbd import conds, records, session
+from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 
 #: slurmdbd_defs.h message numbers used here
@@ -51,25 +54,14 @@ def _strs(values) -> list[str] | None:
 # -- conditions ---------------------------------------------------------------------------
 
 
-def pack_assoc_cond(p: Packer, cond: Mapping[str, Any] | None, version: int) -> None:
-    """``slurmdb_pack_assoc_cond``: ``bool present``, then 12 members (none when NULL)."""
-    check_version(version)
-    if cond is None:
-        p.bool(False)
-        return
-    p.bool(True)
-    for name in _COND_LISTS_1:
-        p.str_list(_strs(cond.get(name)))
-    p.u32(int(cond.get("flags") or 0))
-    for name in _COND_LISTS_2:
-        p.str_list(_strs(cond.get(name)))
-    p.time(int(cond.get("usage_end") or 0))
-    p.time(int(cond.get("usage_start") or 0))
-    p.str_list(_strs(cond.get("user_list")))
+#: ``slurmdb_pack_assoc_cond``: ``bool present``, then 12 members (none when NULL); the
+#: account and user conds nest it, so it lives with the other conds
+pack_assoc_cond = conds.pack_assoc_cond
 
 
 def encode_cond_msg(msg_type: int, pack: Callable[[Packer, Any, int], None], cond: Any, version: int) -> bytes:
-    """A whole cond request: ``u16 msg_type`` + ``pack(cond)``."""
+    """A whole cond request: ``u16 msg_type`` + ``pack(cond)``, for a supported version."""
+    check_version(version)
     p = Packer()
     p.u16(msg_type)
     pack(p, cond, version)
@@ -100,73 +92,28 @@ def unpack_assoc_cond(u: Unpacker, version: int) -> dict | None:
 
 # -- records ------------------------------------------------------------------------------
 
-
-def unpack_tres_rec(u: Unpacker, version: int | None = None) -> dict:
-    """``slurmdb_unpack_tres_rec``: u64 alloc_secs, u64 count, u32 id, str name, str type."""
-    return {"alloc_secs": u.u64(), "count": u.u64(), "id": u.u32(), "name": u.str(), "type": u.str()}
-
-
-def unpack_accounting_rec(u: Unpacker, version: int | None = None) -> dict:
-    """``slurmdb_unpack_accounting_rec``: usage of one TRES over one period."""
-    return {"alloc_secs": u.u64(), "tres_rec": unpack_tres_rec(u), "id": u.u32(), "id_alt": u.u32(),
-            "period_start": u.time()}
-
-
-def unpack_assoc_rec(u: Unpacker, version: int) -> dict:
-    """``slurmdb_unpack_assoc_rec_members`` (33 members; the slurmctld-only usage is not sent)."""
-    a: dict = {"accounting_list": u.list(unpack_accounting_rec)}
-    a["acct"] = u.str()
-    a["cluster"] = u.str()
-    a["comment"] = u.str()
-    a["def_qos_id"] = u.u32()
-    a["flags"] = u.u32()
-    a["shares_raw"] = u.u32()
-    a["grp_tres_mins"] = u.str()
-    a["grp_tres_run_mins"] = u.str()
-    a["grp_tres"] = u.str()
-    a["grp_jobs"] = u.u32()
-    a["grp_jobs_accrue"] = u.u32()
-    a["grp_submit_jobs"] = u.u32()
-    a["grp_wall"] = u.u32()
-    a["id"] = u.u32()
-    a["is_def"] = u.u16()
-    a["lineage"] = u.str()
-    a["max_tres_mins_pj"] = u.str()
-    a["max_tres_run_mins"] = u.str()
-    a["max_tres_pj"] = u.str()
-    a["max_tres_pn"] = u.str()
-    a["max_jobs"] = u.u32()
-    a["max_jobs_accrue"] = u.u32()
-    a["min_prio_thresh"] = u.u32()
-    a["max_submit_jobs"] = u.u32()
-    a["max_wall_pj"] = u.u32()
-    a["parent_acct"] = u.str()
-    a["parent_id"] = u.u32()
-    a["partition"] = u.str()
-    a["priority"] = u.u32()
-    a["qos_list"] = u.str_list()
-    a["uid"] = u.u32()
-    a["user"] = u.str()
-    return a
+#: ``slurmdb_unpack_assoc_rec_members`` (33 members; the slurmctld-only usage is not sent),
+#: shared with the account, user and cluster records that carry associations
+unpack_assoc_rec = records.unpack_assoc_rec
+unpack_tres_rec = records.unpack_tres_rec
+unpack_accounting_rec = records.unpack_accounting_rec
 
 
 def unpack_list_msg(u: Unpacker, unpack_item: Callable[[Unpacker, int], Any], version: int,
                     what: str = "list") -> tuple[list | None, int]:
-    """``slurmdbd_unpack_list_msg``: (records or None for a NULL list, return_code)."""
-    n = u.u32()
-    if n == NO_VAL:
-        items = None
-    elif n > NO_VAL:
-        raise UnpackError("%s: record count %#x" % (what, n))
-    else:
-        items = []
-        for i in range(n):
-            try:
-                items.append(unpack_item(u, version))
-            except UnpackError as exc:
-                raise UnpackError("%s record %d: %s" % (what, i, exc)) from None
-    rc = u.i32()
-    return items, rc
+    """``slurmdbd_unpack_list_msg``: (records or None for a NULL list, return_code); a
+    record that does not decode names its type and index."""
+    index = [0]
+
+    def item(u: Unpacker, version: int) -> Any:
+        try:
+            return unpack_item(u, version)
+        except UnpackError as exc:
+            raise UnpackError("%s record %d: %s" % (what, index[0], exc)) from None
+        finally:
+            index[0] += 1
+
+    return session.unpack_list_msg(u, version, item)
 
 
 def decode_got_assocs(u: Unpacker, version: int) -> tuple[list | None, int]:
