@@ -19,7 +19,7 @@ from slurmrestd.auth import build_chain
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.http.server import HttpSession
-from slurmrestd.operations import bind_operations, core, slurmctld, util
+from slurmrestd.operations import bind_operations, core, slurmctld, slurmdbd, util
 from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.router import Router
 from slurmrestd.settings import OPENAPI_PLUGINS, Settings
@@ -53,6 +53,8 @@ def build_router(settings: Settings, site: Site,
         handlers.update(util.HANDLERS)
     if "openapi/slurmctld" in settings.openapi_plugins:
         handlers.update(slurmctld.HANDLERS)
+    if "openapi/slurmdbd" in settings.openapi_plugins:
+        handlers.update(slurmdbd.HANDLERS)
     bind_operations(router, settings.data_parsers, settings.openapi_plugins, handlers)
     document = core.CachedDocument(lambda: build_document(settings, router, site, mime_types))
     core.bind(router, document)
