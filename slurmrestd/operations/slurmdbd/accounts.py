@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmdbd.common import (ACCT_FLAG_DELETED, ACCT_FLAG_WASSOC, ACCT_FLAG_WCOORD, parse,
-                                                   query_data, query_list, response, session)
+                                                   path_param, query_data, query_list, response, session)
 from slurmrestd.rpc.dbd import messages
 
 
@@ -30,7 +30,7 @@ def get_account(ctx: OperationContext):
             flags |= ACCT_FLAG_WCOORD
         if query.get("with_deleted"):
             flags |= ACCT_FLAG_DELETED
-        cond = {"assoc_cond": {"acct_list": [ctx.params.get("account_name")]}, "flags": flags}
+        cond = {"assoc_cond": {"acct_list": [path_param(ctx, "account_name")]}, "flags": flags}
         return _dump(ctx, db, cond)
 
 

@@ -10,7 +10,7 @@ query, so without one both answer the same.
 from __future__ import annotations
 
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import parse, query_data, query_list, response, session
+from slurmrestd.operations.slurmdbd.common import path_param, parse, query_data, query_list, response, session
 from slurmrestd.rpc.dbd import messages
 from slurmrestd.rpc.pack import NO_VAL
 
@@ -29,7 +29,7 @@ def get_clusters(ctx: OperationContext):
 def get_cluster(ctx: OperationContext):
     with session(ctx) as db:
         cond = dict(parse(ctx, "CLUSTER_CONDITION", query_data(ctx))) if ctx.query else {"flags": NO_VAL}
-        cond["cluster_list"] = [ctx.params.get("cluster_name")]
+        cond["cluster_list"] = [path_param(ctx, "cluster_name")]
         return _dump(ctx, db, cond)
 
 

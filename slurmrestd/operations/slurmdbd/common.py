@@ -21,6 +21,7 @@ import contextlib
 import logging
 from typing import Any, Callable, Iterator
 
+from slurmrestd.data_parser.context import format_path, with_index
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.rpc.dbd import messages
@@ -92,9 +93,47 @@ def query_list(ctx: OperationContext, fn: Callable, db, cond, caller: str,
     return items
 
 
+def _nul_path(data: Any, parts: list) -> list | None:
+    """JSON path of the first string (key or value) holding a NUL byte, else None."""
+    if isinstance(data, str):
+        return parts if "\x00" in data else None
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(k, str) and "\x00" in k:
+                return parts + [k]
+            found = _nul_path(v, parts + [str(k)])
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            found = _nul_path(v, with_index(parts, i))
+            if found is not None:
+                return found
+    return None
+
+
+def reject_nul(ctx: OperationContext, data: Any, what: str = "query") -> None:
+    """Slurm strings cannot hold NUL bytes: refuse them (naming where) before they
+    reach the wire."""
+    parts = _nul_path(data, [])
+    if parts is not None:
+        ctx.error(E.ESLURM_DATA_PARSE_BAD_INPUT, "String contains a NUL byte", format_path(parts))
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Rejecting request. Failure parsing %s." % what,
+                         ctx.operation_source)
+
+
 def parse(ctx: OperationContext, type_name: str, data: Any, what: str = "query") -> Any:
     """Parse request input; a bad value ends the request with a 4xx naming it."""
-    return ctx.parse(type_name, data if data is not None else {}, what)
+    data = data if data is not None else {}
+    reject_nul(ctx, data, what)
+    return ctx.parse(type_name, data, what)
+
+
+def path_param(ctx: OperationContext, name: str) -> str | None:
+    """A path parameter, refused (4xx naming it) if it cannot be sent to slurmdbd."""
+    value = ctx.params.get(name)
+    reject_nul(ctx, {name: value}, "parameters")
+    return value
 
 
 def query_data(ctx: OperationContext) -> Any:
@@ -107,7 +146,8 @@ def response(ctx: OperationContext, type_name: str, value: Any) -> dict:
     return ctx.dump(type_name, {"response": value})
 
 
-__all__ = ["session", "query_list", "parse", "query_data", "response", "install_prereqs",
+__all__ = ["session", "query_list", "parse", "path_param", "reject_nul", "query_data", "response",
+           "install_prereqs",
            "QOS_COND_FLAG_WITH_DELETED", "ACCT_FLAG_DELETED", "ACCT_FLAG_WASSOC", "ACCT_FLAG_WCOORD",
            "ASSOC_COND_FLAG_WITH_DELETED", "ASSOC_COND_FLAG_WITH_USAGE", "ASSOC_COND_FLAG_RAW_QOS",
            "ASSOC_COND_FLAG_SUB_ACCTS", "DB_CONN_SOURCE", "DB_CONN_TEXT"]

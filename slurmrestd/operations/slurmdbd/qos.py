@@ -9,8 +9,8 @@ ignores them (every QOS comes back); without a query both answer the same.
 from __future__ import annotations
 
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import (QOS_COND_FLAG_WITH_DELETED, parse, query_data, query_list,
-                                                   response, session)
+from slurmrestd.operations.slurmdbd.common import (QOS_COND_FLAG_WITH_DELETED, parse, path_param, query_data,
+                                                   query_list, response, session)
 from slurmrestd.rpc.dbd import messages
 
 
@@ -28,7 +28,7 @@ def get_qos_list(ctx: OperationContext):
 def get_single_qos(ctx: OperationContext):
     with session(ctx) as db:
         query = parse(ctx, "OPENAPI_SLURMDBD_QOS_QUERY", query_data(ctx))
-        cond = {"name_list": [ctx.params.get("qos") or ""], "flags": 0}
+        cond = {"name_list": [path_param(ctx, "qos") or ""], "flags": 0}
         if query.get("with_deleted"):
             cond["flags"] |= QOS_COND_FLAG_WITH_DELETED
         return _dump(ctx, db, cond)

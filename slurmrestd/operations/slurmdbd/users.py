@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import parse, query_data, query_list, response, session
+from slurmrestd.operations.slurmdbd.common import path_param, parse, query_data, query_list, response, session
 from slurmrestd.rpc.dbd import messages
 
 
@@ -23,7 +23,7 @@ def get_users(ctx: OperationContext):
 
 def get_user(ctx: OperationContext):
     with session(ctx) as db:
-        name = ctx.params.get("name")
+        name = path_param(ctx, "name")
         if not name:
             raise SlurmError(E.ESLURM_USER_ID_MISSING, "User name must be provided for singular query",
                              "op_handler_user")

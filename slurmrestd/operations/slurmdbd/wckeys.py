@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import parse, query_data, query_list, response, session
+from slurmrestd.operations.slurmdbd.common import path_param, parse, query_data, query_list, response, session
 from slurmrestd.rpc.dbd import messages
 
 
@@ -27,7 +27,7 @@ def get_wckeys(ctx: OperationContext):
 
 def get_wckey(ctx: OperationContext):
     with session(ctx) as db:
-        name = ctx.params.get("id")
+        name = path_param(ctx, "id")
         if not name:
             raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "wckey required for singular query", "op_handler_wckey")
         return _dump(ctx, db, {"name_list": [name]})

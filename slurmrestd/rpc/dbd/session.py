@@ -194,10 +194,17 @@ def unpack_list_msg(u: Unpacker, version: int, decode_item: Callable[[Unpacker, 
 
 
 def pack_cond(pack: Callable[[Packer, Any, int], None], cond: Any) -> Callable[[int], bytes]:
-    """A request body for ``DbdSession.request``: ``pack(packer, cond, version)``."""
+    """A request body for ``DbdSession.request``: ``pack(packer, cond, version)``.
+
+    A value that cannot be packed (a string with a NUL byte, a number out of
+    range) is the caller's input: ``SlurmError(ESLURM_REST_INVALID_QUERY)``."""
     def body(version: int) -> bytes:
         p = Packer()
-        pack(p, cond, version)
+        try:
+            pack(p, cond, version)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Rejecting request: cannot send filter to slurmdbd (%s)"
+                             % exc) from None
         return p.getvalue()
     return body
 
