@@ -71,10 +71,9 @@ class TcpProxy:
                 self._pairs.append((client, upstream))
                 self.accepted += 1
             for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+                threading.Thread(target=self._pump, args=(src, dst, (client, upstream)), daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket, pair) -> None:
         try:
             while True:
                 data = src.recv(65536)
@@ -88,3 +87,6 @@ class TcpProxy:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        with self._lock:
+            if pair in self._pairs:
+                self._pairs.remove(pair)

@@ -165,9 +165,11 @@ def test_bad_token(cluster, ours):
         st, doc = call(base, "GET", path, "not.a.jwt")
         st_ref, ref = call(env["REF_URL"], "GET", path, "not.a.jwt")
         assert st == st_ref == 502, (path, doc)
-        assert [(e["error_number"], e["source"], e["description"]) for e in doc["errors"]] == \
-            [(e["error_number"], e["source"], e["description"]) for e in ref["errors"]] == \
-            [(7000, "openapi_get_db_conn", "Failed to open slurmdbd connection")]
+        want = [(7000, "openapi_get_db_conn", "Failed to open slurmdbd connection")]
+        assert [(e["error_number"], e["source"], e["description"]) for e in doc["errors"]] == want
+        # the 24.11 reference still added ", authentication error" (26.05 no longer does)
+        assert [(e["error_number"], e["source"], e["description"].replace(", authentication error", ""))
+                for e in ref["errors"]] == want
 
 
 #: query → the parameter the error must name; the reference answers some of these with a
