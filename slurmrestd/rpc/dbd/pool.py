@@ -222,26 +222,29 @@ class DbdPool:
         ``SlurmError`` (after the connection was closed); a failed rollback only
         closes it."""
         error: SlurmError | None = None
-        if conn.usable and conn.dirty:
-            try:
-                conn.fini(commit)
-                self._count("commits" if commit else "rollbacks")
-            except SlurmError as exc:
-                self._count("fini_failed")
-                log.warning("slurmdbd %s: DBD_FINI(%s) failed: %s", conn.endpoint,
-                            "commit" if commit else "rollback", exc.description)
-                if commit:
-                    error = exc
-        with self._cond:
-            self._in_use -= 1
-            self._unbusy_locked(conn.key)
-            if self._closed or not conn.usable:
-                self._discard_locked(conn, "broken" if not conn.usable else "shutdown")
-            else:
-                conn.last_used = self.clock()  # idle from now on
-                self._idle.setdefault(conn.key if conn.key is not None else (), []).append(conn)
-                self._cond.notify_all()
-            self._reap_locked()
+        try:
+            if conn.usable and conn.dirty:
+                try:
+                    conn.fini(commit)
+                    self.count_event("commits" if commit else "rollbacks")
+                except SlurmError as exc:
+                    self.count_event("fini_failed")
+                    log.warning("slurmdbd %s: DBD_FINI(%s) failed: %s", conn.endpoint,
+                                "commit" if commit else "rollback", exc.description)
+                    if commit:
+                        error = exc
+        finally:
+            with self._cond:
+                self._in_use -= 1
+                self._unbusy_locked(conn.key)
+                if self._closed or not conn.usable or conn.dirty:
+                    # a connection whose transaction could not be ended is never reused
+                    self._discard_locked(conn, "broken" if not conn.usable or conn.dirty else "shutdown")
+                else:
+                    conn.last_used = self.clock()  # idle from now on
+                    self._idle.setdefault(conn.key if conn.key is not None else (), []).append(conn)
+                    self._cond.notify_all()
+                self._reap_locked()
         if error is not None:
             raise error
 
@@ -261,7 +264,8 @@ class DbdPool:
         with self._cond:
             self._reap_locked()
 
-    def _count(self, name: str) -> None:
+    def count_event(self, name: str) -> None:
+        """Add one to a counter of ``stats()``."""
         with self._cond:
             self._counts[name] += 1
 

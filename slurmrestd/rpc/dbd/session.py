@@ -88,7 +88,7 @@ class DbdSession:
         if not conn.usable:
             raise SlurmError(E.ESLURM_DB_CONNECTION, "slurmdbd connection lost before commit")
         conn.fini(True)
-        self.pool._count("commits")
+        self.pool.count_event("commits")
 
     def release(self, commit: bool = False) -> None:
         """End the request: commit or roll back, and return the connection to the pool."""
