@@ -9,9 +9,9 @@ mirrors one ``DUMP_FUNC`` of ``src/plugins/data_parser/v0.0.4x/parsers.c``:
 * ``STEP_STDIN_EXP`` … and ``JOB_STDIN`` …: stdio paths with their ``%``
   patterns expanded (``slurmdb_expand_step_stdio_fields`` /
   ``slurmdb_expand_job_stdio_fields``);
-* ``JOB_ASSOC_ID`` and ``ASSOC_ID``: v0.0.43 on dump the job's cluster and
-  association id only; v0.0.42 looks the association up in the association
-  table (the ``ASSOC`` need, loaded with deleted ones) and dumps what it finds;
+* ``JOB_ASSOC_ID``: v0.0.43 on dump the job's cluster and association id only;
+  v0.0.42 looks the association up in the association table (the ``ASSOC``
+  need, loaded with deleted ones) and dumps what it finds;
 * ``CPU_FREQ_FLAGS``: ``cpu_freq_to_string`` (0 is ``"0"``, kHz scaled as
   ``convert_num_unit2`` does: ``2.40G``);
 * ``INT32``/``INT64``: C signed integers, so an unsigned 64-bit count such as
@@ -226,18 +226,6 @@ def _dump_job_assoc(d, t, job):
         d.ctx.warn("", "Unknown association with id#%u. Unable to dump association." % associd)
         return {}
     return _sub(d, "ASSOC_SHORT", found)
-
-
-@dumper("ASSOC_ID")
-def _dump_assoc_id(d, t, assoc):
-    """v0.0.43+: the id.  v0.0.42: the id of the matching association of an already loaded
-    association table, else 0 (that version never loads the table just for this)."""
-    aid = int(_m(assoc, "id", 0) or 0)
-    if not _v42(d):
-        return aid
-    table = getattr(d.ctx, "assoc", None)
-    match = find_assoc(table, assoc) if aid and aid < NO_VAL and table else None
-    return int(match.get("id") or 0) if match else 0
 
 
 # ---------------------------------------------------------------------------

@@ -2054,5 +2054,6 @@ def _parse_jd_cron(p, t, data, path):
     return p.parse(p.reg["CRON_ENTRY_PTR"], data, path)
 
 
-# slurmdbd record codecs (jobs, steps, associations) live in their own module
+# slurmdb leaf overrides, then the slurmdbd job/step/association codecs (each in its own module)
+from slurmrestd.data_parser import codecs_dbd as _codecs_dbd  # noqa: E402,F401  (slurmdb leaf overrides)
 from slurmrestd.data_parser import codecs_dbd_jobs as _codecs_dbd_jobs  # noqa: E402,F401

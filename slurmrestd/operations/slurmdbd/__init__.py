@@ -1,5 +1,8 @@
 """openapi/slurmdbd handlers, one module per family."""
 
-from slurmrestd.operations.slurmdbd import associations, instances, jobs
+from slurmrestd.operations.slurmdbd import (accounts, associations, clusters, config, diag, instances, jobs, qos,
+                                            tres, users, wckeys)
 
-HANDLERS = {**associations.HANDLERS, **instances.HANDLERS, **jobs.HANDLERS}
+HANDLERS = {**diag.HANDLERS, **tres.HANDLERS, **qos.HANDLERS, **accounts.HANDLERS, **users.HANDLERS,
+            **clusters.HANDLERS, **wckeys.HANDLERS, **config.HANDLERS, **associations.HANDLERS,
+            **instances.HANDLERS, **jobs.HANDLERS}

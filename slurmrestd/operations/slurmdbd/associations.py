@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from slurmrestd.errors import E, SlurmError
+from slurmrestd.errors import E
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmdbd import dbquery
 from slurmrestd.rpc.dbd import assoc as rpc
@@ -38,17 +38,6 @@ def fix_usage_window(cond: dict, now: int | None = None) -> dict:
     return cond
 
 
-def check_qos(cond: dict, source: str) -> None:
-    """QOS in the cond must have resolved to ids: a name no QOS has is refused here (422)
-    rather than by slurmdbd (a bare error -1), and rather than silently (the reference
-    answers an empty document without a word)."""
-    for member, key in (("qos_list", "qos"), ("def_qos_id_list", "default_qos")):
-        for i, value in enumerate(cond.get(member) or ()):
-            if not str(value).isdigit():
-                raise SlurmError(E.ESLURM_INVALID_QOS, "Unable to resolve QOS: %s" % value,
-                                 "#/%s[%d]/" % (key, i))
-
-
 def _dump(ctx: OperationContext, db, cond: dict, only_one: bool) -> dict:
     """``_dump_assoc_cond``: the list is dumped even after an error (then empty)."""
     recs = dbquery.query_list(ctx, FUNC, "_dump_assoc_cond", lambda: associations_get(db, cond))
@@ -61,14 +50,7 @@ def _dump(ctx: OperationContext, db, cond: dict, only_one: bool) -> dict:
 
 def _handle(ctx: OperationContext, source: str, only_one: bool) -> dict:
     with dbquery.session(ctx) as db:
-        dbquery.use_tables(ctx, db)  # QOS names in the query resolve against the same tables
         cond = dict(dbquery.parse(ctx, "ASSOC_CONDITION_PTR", ctx.query, source) or {})
-        try:
-            check_qos(cond, source)
-        except SlurmError as exc:
-            ctx.error(exc.errno, exc.description, exc.source)
-            raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Rejecting request. Failure parsing query.",
-                             source) from None
         if not only_one:
             fix_usage_window(cond)
         return _dump(ctx, db, cond, only_one)

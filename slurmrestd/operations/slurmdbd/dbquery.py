@@ -1,14 +1,13 @@
-"""What the association, instance and job handlers share: the slurmdbd session of
-the request, the lookup tables the data parser needs, ``db_query_list`` and input
-parsing, as the reference's ``api.c`` does them.
+"""What the association, instance and job handlers add to :mod:`common`: the
+association table as a lookup table, lists whose NULL form carries an error, a
+``db_query_list`` over any fetch, and input parsing with the reference's texts.
 
-* :func:`session` opens the request's slurmdbd session first, so that an
-  unreachable slurmdbd is reported as the reference does (502, error 7000
-  "Failed to open slurmdbd connection", source ``openapi_get_db_conn``).
-* :func:`use_tables` gives the data parser lazy loaders on that same session:
-  TRES (with deleted ones), QOS (with deleted ones) and, for v0.0.42's job
-  associations, the association table (with deleted ones), each fetched at most
-  once per request and only when a dumped field needs it.
+* :func:`session` is :func:`common.session` (opened first, TRES and QOS tables
+  for the data parser) plus, for v0.0.42's job associations, the association
+  table (deleted ones included), fetched at most once and only when needed.
+* :func:`get_list` is one ``acct_storage_p_get_*`` exchange whose decoder returns
+  ``(records, return_code)``: a NULL list raises that code (how slurmdbd refuses
+  a job query that is too wide or too large).
 * :func:`query_list` is ``db_query_list()``: an error is recorded as
   ``"<func> failed"`` from ``caller`` and None returned; an empty result is the
   warning ``"<func>() found nothing"``.
@@ -25,34 +24,18 @@ from typing import Any, Callable, Iterator
 from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.rpc.dbd import assoc as rpc_assoc, messages
+from slurmrestd.operations.slurmdbd import common
+from slurmrestd.rpc.dbd import assoc as rpc_assoc
 from slurmrestd.rpc.dbd.session import pack_cond
 from slurmrestd.rpc.pack import NO_VAL, Unpacker, UnpackError
-
-#: slurmdb.h: QOS_COND_FLAG_WITH_DELETED
-QOS_COND_FLAG_WITH_DELETED = 1 << 0
 
 
 @contextmanager
 def session(ctx: OperationContext) -> Iterator[Any]:
-    """The request's slurmdbd session, connected now.
-
-    When the request context owns the session (``ctx.dbd``), the pipeline ends
-    it; otherwise it is released (rolled back: these are reads) on leaving."""
-    owned = not hasattr(type(ctx), "dbd")
-    try:
-        db = ctx.site.dbd(ctx.identity) if owned else ctx.dbd
-        db.open()
-    except SlurmError as exc:
-        if exc.errno in (E.ESLURM_DB_CONNECTION, E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT):
-            raise SlurmError(E.ESLURM_DB_CONNECTION, "Failed to open slurmdbd connection",
-                             "openapi_get_db_conn") from None
-        raise SlurmError(exc.errno, exc.description, "openapi_get_db_conn") from None
-    try:
+    """The request's slurmdbd session (see the module text)."""
+    with common.session(ctx) as db:
+        ctx.diag.loaders.setdefault("ASSOC", lambda: assoc_table(db))
         yield db
-    finally:
-        if owned:
-            db.release(commit=False)
 
 
 #: a request body packed at the connection's protocol version: ``body(pack, cond)``
@@ -127,6 +110,7 @@ def _nulls_as_empty_strings(type_name: str, data: Any, version: str) -> Any:
 def parse(ctx: OperationContext, type_name: str, data: Any, source: str,
           description: str = "Rejecting request. Failure parsing query.") -> Any:
     """Parse request input; on any error end the request with 9000 (a 422)."""
+    common.reject_nul(ctx, data if data is not None else {})
     before = len(ctx.errors)
     data = _nulls_as_empty_strings(type_name, data if data is not None else {}, ctx.version or "v0.0.45")
     value = data_parser.parse(type_name, data, ctx.diag, version=ctx.version)
@@ -135,17 +119,7 @@ def parse(ctx: OperationContext, type_name: str, data: Any, source: str,
     return value
 
 
-# -- lookup tables for the data parser -----------------------------------------------------
-
-
-def tres_table(db) -> list:
-    """``load_prereqs``: every TRES, deleted ones included."""
-    return messages.tres_get(db, {"with_deleted": 1, "count": 0})
-
-
-def qos_table(db) -> list:
-    """``load_prereqs``: every QOS, deleted ones included."""
-    return messages.qos_get(db, {"flags": QOS_COND_FLAG_WITH_DELETED})
+# -- the association table (v0.0.42 job associations) --------------------------------------
 
 
 def assoc_table(db) -> list:
@@ -154,11 +128,4 @@ def assoc_table(db) -> list:
                     rpc_assoc.DBD_GOT_ASSOCS, rpc_assoc.decode_got_assocs, null_errno=0)
 
 
-def use_tables(ctx: OperationContext, db) -> None:
-    """Let the data parser load TRES, QOS and associations from this session, lazily."""
-    ctx.diag.loaders.update({"TRES": lambda: tres_table(db), "QOS": lambda: qos_table(db),
-                             "ASSOC": lambda: assoc_table(db)})
-
-
-__all__ = ["session", "body", "get_list", "query_list", "parse", "use_tables", "tres_table", "qos_table",
-           "assoc_table", "NO_VAL"]
+__all__ = ["session", "body", "get_list", "query_list", "parse", "assoc_table", "NO_VAL"]

@@ -85,7 +85,6 @@ def get_jobs(ctx: OperationContext) -> dict:
     if isinstance(query, dict) and not query:
         query = None
     with dbquery.session(ctx) as db:
-        dbquery.use_tables(ctx, db)
         cond = None
         if query is not None:
             cond = dict(dbquery.parse(ctx, "JOB_CONDITION_PTR", query, "op_handler_jobs", REJECT) or {})
@@ -97,7 +96,6 @@ def get_jobs(ctx: OperationContext) -> dict:
 
 def get_job(ctx: OperationContext) -> dict:
     with dbquery.session(ctx) as db:
-        dbquery.use_tables(ctx, db)
         params = dbquery.parse(ctx, "OPENAPI_SLURMDBD_JOB_PARAM", dict(ctx.params), "op_handler_job", REJECT)
         step = params.get("id") if isinstance(params, dict) else None
         if not step:

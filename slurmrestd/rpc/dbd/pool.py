@@ -16,8 +16,9 @@ them open and reuse them:
   never sees a stale REPEATABLE-READ snapshot nor uncommitted writes.  A
   connection whose FINI fails, or that is broken, is closed, never reused.
 * at most ``max_connections`` are open at once (idle + in use).  When all are
-  taken, an idle connection of another credential is closed to make room;
-  otherwise ``acquire`` waits up to ``acquire_timeout`` for one to be released.
+  taken, a caller that already has a connection in use waits for one of its
+  own to come back; another caller gets the room of the least recently used
+  idle connection; otherwise ``acquire`` waits up to ``acquire_timeout``.
 * idle connections are closed after ``idle_timeout``, and every connection
   after ``max_lifetime`` (so a restarted or failed-over slurmdbd is picked up).
   ``reap()`` does that; it runs on every acquire/release and, with
@@ -85,6 +86,8 @@ class DbdPool:
         #: connections open (idle + in use) plus slots reserved by opens in progress
         self._total = 0
         self._in_use = 0
+        #: key -> connections of that key checked out (or being opened)
+        self._busy: Counter = Counter()
         #: wall-clock expiry per connection (JWT ``exp``)
         self._expiry: dict[int, float] = {}
         self._counts: Counter = Counter()
@@ -169,14 +172,18 @@ class DbdPool:
                     if not conns:
                         del self._idle[key]
                     self._in_use += 1
+                    self._busy[key] += 1
                     self._counts["reused"] += 1
                     conn.reuses += 1
                     return conn
                 if self._total < self.max_connections:
                     self._total += 1  # reserve a slot; the open happens unlocked
                     self._in_use += 1
+                    self._busy[key] += 1
                     break
-                if self._evict_one_locked():
+                # Full.  If this caller has a connection in use, wait for it rather than
+                # closing another caller's idle one (that would only churn connections).
+                if not self._busy[key] and self._evict_one_locked():
                     continue
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -196,6 +203,7 @@ class DbdPool:
             with self._cond:
                 self._total -= 1
                 self._in_use -= 1
+                self._unbusy_locked(key)
                 self._counts["open_failed"] += 1
                 self._cond.notify_all()
             raise
@@ -214,39 +222,50 @@ class DbdPool:
         ``SlurmError`` (after the connection was closed); a failed rollback only
         closes it."""
         error: SlurmError | None = None
-        if conn.usable and conn.dirty:
-            try:
-                conn.fini(commit)
-                self._count("commits" if commit else "rollbacks")
-            except SlurmError as exc:
-                self._count("fini_failed")
-                log.warning("slurmdbd %s: DBD_FINI(%s) failed: %s", conn.endpoint,
-                            "commit" if commit else "rollback", exc.description)
-                if commit:
-                    error = exc
-        with self._cond:
-            self._in_use -= 1
-            if self._closed or not conn.usable:
-                self._discard_locked(conn, "broken" if not conn.usable else "shutdown")
-            else:
-                conn.last_used = self.clock()  # idle from now on
-                self._idle.setdefault(conn.key if conn.key is not None else (), []).append(conn)
-                self._cond.notify_all()
-            self._reap_locked()
+        try:
+            if conn.usable and conn.dirty:
+                try:
+                    conn.fini(commit)
+                    self.count_event("commits" if commit else "rollbacks")
+                except SlurmError as exc:
+                    self.count_event("fini_failed")
+                    log.warning("slurmdbd %s: DBD_FINI(%s) failed: %s", conn.endpoint,
+                                "commit" if commit else "rollback", exc.description)
+                    if commit:
+                        error = exc
+        finally:
+            with self._cond:
+                self._in_use -= 1
+                self._unbusy_locked(conn.key)
+                if self._closed or not conn.usable or conn.dirty:
+                    # a connection whose transaction could not be ended is never reused
+                    self._discard_locked(conn, "broken" if not conn.usable or conn.dirty else "shutdown")
+                else:
+                    conn.last_used = self.clock()  # idle from now on
+                    self._idle.setdefault(conn.key if conn.key is not None else (), []).append(conn)
+                    self._cond.notify_all()
+                self._reap_locked()
         if error is not None:
             raise error
+
+    def _unbusy_locked(self, key) -> None:
+        self._busy[key] -= 1
+        if self._busy[key] <= 0:
+            del self._busy[key]
 
     def discard(self, conn: DbdConnection) -> None:
         """Close a checked-out connection instead of returning it."""
         with self._cond:
             self._in_use -= 1
+            self._unbusy_locked(conn.key)
             self._discard_locked(conn, "broken" if not conn.usable else "discarded")
 
     def reap(self) -> None:
         with self._cond:
             self._reap_locked()
 
-    def _count(self, name: str) -> None:
+    def count_event(self, name: str) -> None:
+        """Add one to a counter of ``stats()``."""
         with self._cond:
             self._counts[name] += 1
 

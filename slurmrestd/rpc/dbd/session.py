@@ -36,7 +36,7 @@ from typing import Any, Callable
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.dbd.connection import DbdConnection
 from slurmrestd.rpc.dbd.frames import Reply
-from slurmrestd.rpc.dbd.msg_types import PERSIST_RC, dbd_msg_type_name
+from slurmrestd.rpc.dbd.msg_types import dbd_msg_type_name
 from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class DbdSession:
         if not conn.usable:
             raise SlurmError(E.ESLURM_DB_CONNECTION, "slurmdbd connection lost before commit")
         conn.fini(True)
-        self.pool._count("commits")
+        self.pool.count_event("commits")
 
     def release(self, commit: bool = False) -> None:
         """End the request: commit or roll back, and return the connection to the pool."""
@@ -194,10 +194,17 @@ def unpack_list_msg(u: Unpacker, version: int, decode_item: Callable[[Unpacker, 
 
 
 def pack_cond(pack: Callable[[Packer, Any, int], None], cond: Any) -> Callable[[int], bytes]:
-    """A request body for ``DbdSession.request``: ``pack(packer, cond, version)``."""
+    """A request body for ``DbdSession.request``: ``pack(packer, cond, version)``.
+
+    A value that cannot be packed (a string with a NUL byte, a number out of
+    range) is the caller's input: ``SlurmError(ESLURM_REST_INVALID_QUERY)``."""
     def body(version: int) -> bytes:
         p = Packer()
-        pack(p, cond, version)
+        try:
+            pack(p, cond, version)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Rejecting request: cannot send filter to slurmdbd (%s)"
+                             % exc) from None
         return p.getvalue()
     return body
 

@@ -409,7 +409,7 @@ def test_associations_unknown_qos_is_refused():
     out, ctx = run(associations.get_associations, s, {"qos": "nosuch"})
     assert out is None and rpc_assoc.DBD_GET_ASSOCS not in s.sent_types()
     assert [(e["error_number"], e["source"]) for e in ctx.errors] == [
-        (E.ESLURM_INVALID_QOS, "#/qos[0]/"), (E.ESLURM_REST_INVALID_QUERY, "op_handler_associations")]
+        (E.ESLURM_DATA_CONV_FAILED, "#/qos/"), (E.ESLURM_REST_INVALID_QUERY, "op_handler_associations")]
 
 
 def test_jobs_submit_time_stops_the_default_window():
