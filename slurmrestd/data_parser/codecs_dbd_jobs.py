@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 from slurmrestd.data_parser.codecs import DUMP, NO_VAL, compact, dumper, hostlist_expand, parser, to_int
 from slurmrestd.errors import E
-from slurmrestd.data_parser.constants import VALUES
+from slurmrestd.slurm.constants import VALUES
 from slurmrestd.data_parser.leaves import (
     _FREQ_NAMES, _m, _sub, expand_stdio, tres_list_from_string,
 )

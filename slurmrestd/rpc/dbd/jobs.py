@@ -31,6 +31,7 @@ from slurmrestd.rpc.job_layouts import pack_step_id
 from slurmrestd.rpc.layouts import F, Layout
 from slurmrestd.rpc.pack import NO_VAL, Bitstr, Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import V25_05, V26_05
+from slurmrestd.slurm.jobid import selected_step_init
 
 DBD_GET_JOBS_COND = 1444
 DBD_GOT_JOBS = 1421
@@ -69,12 +70,6 @@ _COND = (
 #: db_flags is NOTSET).
 NULL_JOB_COND: dict = {name: (None if kind in ("strs", "steps", "str") else 0) for name, kind in _COND}
 NULL_JOB_COND["db_flags"] = SLURMDB_JOB_FLAG_NOTSET
-
-
-def selected_step_init() -> dict:
-    """``slurm_selected_step_t`` as ``unfmt_job_id_string`` starts it."""
-    return {"step_id": {"sluid": 0, "job_id": NO_VAL, "step_id": NO_VAL, "step_het_comp": NO_VAL},
-            "array_task_id": NO_VAL, "het_job_offset": NO_VAL, "array_bitmap": None}
 
 
 def _bitmap(value) -> Bitstr | None:

@@ -106,6 +106,7 @@ def run(handler, session, query=None, params=None, version="v0.0.45"):
         if not any(e["error_number"] == exc.errno for e in ctx.errors):
             ctx.error(exc.errno, exc.description, exc.source)
         out = None
+    ctx.release()  # as the pipeline ends every request
     return out, ctx
 
 
