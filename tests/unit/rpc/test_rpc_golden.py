@@ -9,7 +9,7 @@ import os
 from shared_dir import REFERENCE
 import pytest
 
-from slurmrestd.rpc.client import SlurmctldClient
+from slurmrestd.rpc.ctld.client import SlurmctldClient
 from slurmrestd.rpc.conf import SlurmConfig
 from slurmrestd.rpc.msg_types import MsgType
 from slurmrestd.rpc.pack import Unpacker
