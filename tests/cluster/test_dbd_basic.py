@@ -246,7 +246,7 @@ def test_every_version_against_this_slurmdbd(cluster, ours, root_token):
             names[version] = [(r.get("name"), r.get("account"), r.get("id")) for r in doc[key]]
         first = names["v0.0.42"]
         for version, got in names.items():
-            # v0.0.42 dumps association ids as 0 (see data_parser/codecs_dbd.py)
+            # v0.0.42 dumps association ids as 0 (see data_parser/codecs/dbd.py)
             if key == "associations":
                 got, first = [g[:2] for g in got], [f[:2] for f in first]
             assert got == first, (ep, version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slurmrestd.data_parser.codecs.base import CodecSet, sub
 from slurmrestd.data_parser.members import member
-from slurmrestd.rpc.msg_types import msg_type_name
+from slurmrestd.slurm.msg_types import msg_type_name
 from slurmrestd.slurm.sentinels import NO_VAL64
 
 CODECS = CodecSet()

@@ -17,14 +17,14 @@ this cluster.
 
 Records come with their steps; the data parser derives state names, exit codes,
 TRES lists, QOS names and expanded stdio paths from them.  Job lists are dumped
-with the precompiled struct plans (:mod:`slurmctld.jobs_dump`).
+with the registry's compiled plans (``data_parser.dump_planned``).
 """
 
 from __future__ import annotations
 
+from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.operations.slurmdbd import dbquery
 from slurmrestd.rpc.dbd import jobs as rpc
 
@@ -77,7 +77,7 @@ def _dump_jobs(ctx: OperationContext, db, cond: dict | None) -> dict:
     recs = dbquery.query_list(ctx, FUNC, "_dump_jobs", lambda: jobs_get(db, cond))
     if recs is None and ctx.errors:
         return {}
-    return jobs_dump.dump("OPENAPI_SLURMDBD_JOBS_RESP", {"response": recs or []}, ctx.diag, ctx.version)
+    return data_parser.dump_planned("OPENAPI_SLURMDBD_JOBS_RESP", {"response": recs or []}, ctx.diag, ctx.version)
 
 
 def get_jobs(ctx: OperationContext) -> dict:

@@ -2,8 +2,9 @@
 
 Layers, bottom up (each usable without the ones above it):
 
-* ``msg_types``  – ``DbdMsgType`` (``DBD_GET_QOS`` …) and the names slurmdbd
-                   reports in its statistics.
+* ``slurm.dbd_msg_types`` (a Slurm fact, outside ``rpc/``) – ``DbdMsgType``
+                   (``DBD_GET_QOS`` …) and the names slurmdbd reports in its
+                   statistics.
 * ``frames``     – sans-I/O framing: the ``REQUEST_PERSIST_INIT`` frame, later
                    ``u16 type + body`` frames, ``PERSIST_RC``, ``DBD_FINI``.
 * ``connection`` – ``DbdConnector.open(credential)`` → ``DbdConnection``: TCP,
@@ -28,7 +29,7 @@ Other record families (jobs, associations, instances) build on
 """
 
 from slurmrestd.rpc.dbd.connection import DbdConnection, DbdConnector, DbdEndpoint
-from slurmrestd.rpc.dbd.msg_types import DbdMsgType, dbd_msg_type_name
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType, dbd_msg_type_name
 from slurmrestd.rpc.dbd.pool import DbdPool, credential_key
 from slurmrestd.rpc.dbd.session import DbdSession, pack_cond
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from slurmrestd.rpc.dbd import conds, records, session
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 
-#: slurmdbd_defs.h message numbers used here
-DBD_GET_ASSOCS = 1410
-DBD_GOT_ASSOCS = 1417
+DBD_GET_ASSOCS = DbdMsgType.DBD_GET_ASSOCS
+DBD_GOT_ASSOCS = DbdMsgType.DBD_GOT_ASSOCS
 
 # slurmdb.h: ASSOC_COND_FLAG_*
 ASSOC_COND_FLAG_WITH_DELETED = 1 << 0
@@ -33,11 +33,6 @@ ASSOC_COND_FLAG_SUB_ACCTS = 1 << 4
 ASSOC_COND_FLAG_WOPI = 1 << 5
 ASSOC_COND_FLAG_WOPL = 1 << 6
 ASSOC_COND_FLAG_QOS_USAGE = 1 << 7
-
-#: slurmdb_assoc_cond_t string lists, in wire order around the scalars
-_COND_LISTS_1 = ("acct_list", "cluster_list", "def_qos_id_list")
-_COND_LISTS_2 = ("format_list", "id_list", "partition_list", "parent_acct_list", "qos_list")
-
 
 def check_version(version: int) -> None:
     if not MIN_PROTOCOL_VERSION <= version <= PROTOCOL_VERSION:
@@ -76,18 +71,7 @@ def encode_get_assocs(cond: Mapping[str, Any] | None, version: int) -> bytes:
 def unpack_assoc_cond(u: Unpacker, version: int) -> dict | None:
     """Inverse of :func:`pack_assoc_cond` (for tests and tools)."""
     check_version(version)
-    if not u.bool():
-        return None
-    cond: dict = {}
-    for name in _COND_LISTS_1:
-        cond[name] = u.str_list()
-    cond["flags"] = u.u32()
-    for name in _COND_LISTS_2:
-        cond[name] = u.str_list()
-    cond["usage_end"] = u.time()
-    cond["usage_start"] = u.time()
-    cond["user_list"] = u.str_list()
-    return cond
+    return conds.unpack_assoc_cond(u, version)
 
 
 # -- records ------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from slurmrestd.rpc.pack import NO_VAL, Packer
+from slurmrestd.rpc.layouts import F, Layout
+from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker
 
 Cond = Mapping[str, Any] | None
 
@@ -48,24 +49,41 @@ def _time(c: Mapping, name: str) -> int:
     return 0 if v is None else int(v)
 
 
+#: ``slurmdb_assoc_cond_t`` after its ``bool present``: 9 string lists, flags, 2 times
+ASSOC_COND = Layout("slurmdb_assoc_cond_t", (
+    F("acct_list", "str_list"), F("cluster_list", "str_list"), F("def_qos_id_list", "str_list"),
+    F("flags", "u32"), F("format_list", "str_list"), F("id_list", "str_list"), F("partition_list", "str_list"),
+    F("parent_acct_list", "str_list"), F("qos_list", "str_list"), F("usage_end", "time"),
+    F("usage_start", "time"), F("user_list", "str_list"),
+))
+
+
+def _members(layout: Layout, cond: Mapping[str, Any]) -> dict:
+    """``cond`` as ``layout.encode`` takes it: absent numbers are 0, list items text."""
+    out: dict = {}
+    for f in layout.fields:
+        v = cond.get(f.name)
+        if f.kind == "str_list":
+            out[f.name] = None if v is None else [None if s is None else str(s) for s in v]
+        else:
+            out[f.name] = 0 if v is None else int(v)
+    return out
+
+
 def pack_assoc_cond(p: Packer, cond: Cond, version: int = 0) -> None:
-    """``slurmdb_pack_assoc_cond``: bool present + 9 string lists, flags, 2 times."""
+    """``slurmdb_pack_assoc_cond``: bool present, then :data:`ASSOC_COND` (none when NULL)."""
     if cond is None:
         p.bool(False)
         return
     p.bool(True)
-    _strlist(p, cond.get("acct_list"))
-    _strlist(p, cond.get("cluster_list"))
-    _strlist(p, cond.get("def_qos_id_list"))
-    p.u32(_u32(cond, "flags"))
-    _strlist(p, cond.get("format_list"))
-    _strlist(p, cond.get("id_list"))
-    _strlist(p, cond.get("partition_list"))
-    _strlist(p, cond.get("parent_acct_list"))
-    _strlist(p, cond.get("qos_list"))
-    p.time(_time(cond, "usage_end"))
-    p.time(_time(cond, "usage_start"))
-    _strlist(p, cond.get("user_list"))
+    ASSOC_COND.encode(p, _members(ASSOC_COND, cond), version)
+
+
+def unpack_assoc_cond(u: Unpacker, version: int = 0) -> dict | None:
+    """Inverse of :func:`pack_assoc_cond` (for tests and tools)."""
+    if not u.bool():
+        return None
+    return ASSOC_COND.decode(u, version)
 
 
 def pack_account_cond(p: Packer, cond: Cond, version: int = 0) -> None:
@@ -190,6 +208,6 @@ def pack_config_request(p: Packer, cond: Cond, version: int) -> None:
 
 
 __all__ = [
-    "pack_assoc_cond", "pack_account_cond", "pack_user_cond", "pack_cluster_cond", "pack_tres_cond",
+    "ASSOC_COND", "pack_assoc_cond", "unpack_assoc_cond", "pack_account_cond", "pack_user_cond", "pack_cluster_cond", "pack_tres_cond",
     "pack_qos_cond", "pack_wckey_cond", "pack_config_request",
 ]

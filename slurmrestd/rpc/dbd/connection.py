@@ -40,8 +40,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from slurmrestd.errors import E, SlurmError, strerror
-from slurmrestd.rpc.dbd.frames import Reply, check_length, decode_reply, encode_fini, encode_init, encode_msg
-from slurmrestd.rpc.dbd.msg_types import PERSIST_RC, dbd_msg_type_name
+from slurmrestd.rpc import frames
+from slurmrestd.rpc.dbd.frames import Reply, decode_reply, encode_fini, encode_init, encode_msg
+from slurmrestd.slurm.dbd_msg_types import PERSIST_RC, dbd_msg_type_name
+from slurmrestd.rpc.frames import SLURMDBD
 from slurmrestd.rpc.pack import MAX_MSG_SIZE
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, Credential, version_release
 
@@ -80,45 +82,11 @@ class _Unreachable(Exception):
     """Nothing accepted the TCP connection (try the next endpoint)."""
 
 
-def _recv_exact(sock: socket.socket, n: int, deadline: float, clock: Callable[[], float], what: str) -> bytes:
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
-        left = deadline - clock()
-        if left <= 0:
-            raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT,
-                             "timed out waiting for slurmdbd %s (%d of %d bytes)" % (what, got, n))
-        sock.settimeout(left)
-        try:
-            k = sock.recv_into(view[got:], n - got)
-        except socket.timeout:
-            raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT,
-                             "timed out waiting for slurmdbd %s (%d of %d bytes)" % (what, got, n)) from None
-        except OSError as exc:
-            raise SlurmError(E.ESLURM_DB_CONNECTION,
-                             "error reading slurmdbd %s: %s" % (what, exc.strerror or exc)) from None
-        if not k:
-            raise SlurmError(E.ESLURM_DB_CONNECTION,
-                             "slurmdbd closed the connection (%s, %d of %d bytes)" % (what, got, n))
-        got += k
-    return bytes(buf)
-
-
 def _exchange(sock: socket.socket, data: bytes, timeout: float, clock: Callable[[], float],
               max_reply: int, what: str) -> Reply:
-    """Send one frame, read one reply frame."""
-    deadline = clock() + timeout
-    try:
-        sock.settimeout(timeout)
-        sock.sendall(data)
-    except socket.timeout:
-        raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT, "timed out sending %s to slurmdbd" % what) from None
-    except OSError as exc:
-        raise SlurmError(E.ESLURM_DB_CONNECTION,
-                         "error sending %s to slurmdbd: %s" % (what, exc.strerror or exc)) from None
-    n = check_length(_recv_exact(sock, 4, deadline, clock, what), max_reply)
-    return decode_reply(_recv_exact(sock, n, deadline, clock, what))
+    """Send one frame, read and decode one reply frame (``rpc.frames``)."""
+    return decode_reply(frames.exchange(sock, data, timeout, SLURMDBD, clock=clock, max_len=max_reply,
+                                        request=what, what=what))
 
 
 class DbdConnection:
@@ -263,24 +231,11 @@ class DbdConnector:
         return list(self.versions)
 
     def _connect(self, ep: DbdEndpoint) -> socket.socket:
-        last: OSError | None = None
         try:
-            infos = socket.getaddrinfo(ep.host, ep.port, 0, socket.SOCK_STREAM)
+            return frames.connect(ep.host, ep.port, self.connect_timeout, keepalive=True)
         except OSError as exc:
-            raise _Unreachable("%s: %s" % (ep, exc.strerror or exc)) from None
-        for fam, stype, proto, _, addr in infos:
-            s = socket.socket(fam, stype, proto)
-            try:
-                s.settimeout(self.connect_timeout)
-                s.connect(addr)
-                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-                return s
-            except OSError as exc:
-                s.close()
-                last = exc
-        reason = "timed out" if isinstance(last, socket.timeout) else (getattr(last, "strerror", None) or last)
-        raise _Unreachable("%s: %s" % (ep, reason))
+            reason = "timed out" if isinstance(exc, socket.timeout) else (exc.strerror or exc)
+            raise _Unreachable("%s: %s" % (ep, reason)) from None
 
     def _init(self, ep: DbdEndpoint, credential: Credential, version: int, key) -> DbdConnection | None:
         """One init attempt on a new socket: a connection, or None when this

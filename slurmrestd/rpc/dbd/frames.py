@@ -24,7 +24,7 @@ import struct
 from dataclasses import dataclass
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.dbd.msg_types import DBD_FINI, PERSIST_INIT, PERSIST_RC
+from slurmrestd.slurm.dbd_msg_types import DBD_FINI, PERSIST_INIT, PERSIST_RC
 from slurmrestd.rpc.pack import MAX_MSG_SIZE, Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import SLURM_GLOBAL_AUTH_KEY, SLURMDBD_CONNECTION, Credential, encode_request
 
@@ -85,18 +85,13 @@ def encode_fini(commit: bool) -> bytes:
     return encode_msg(DBD_FINI, fini_body(commit))
 
 
-def check_length(prefix: bytes, limit: int = MAX_MSG_SIZE) -> int:
-    """Validate a reply's length prefix: at least the 2 type bytes, at most ``limit``."""
-    (n,) = _LEN.unpack(prefix)
-    if n < 2 or n > limit:
-        raise SlurmError(E.SLURM_PROTOCOL_INSANE_MSG_LENGTH,
-                         "slurmdbd reply length %d outside 2..%d" % (n, limit))
-    return n
-
-
 def decode_reply(payload: bytes | bytearray | memoryview) -> Reply:
-    """Split a reply payload (after the length prefix) into type and body;
-    a PERSIST_RC is decoded into ``Reply.rc``."""
+    """Split a reply payload (after the length prefix, which ``rpc.frames`` checked
+    against the size limit) into type and body; a PERSIST_RC is decoded into
+    ``Reply.rc``.  A payload too short for the type is refused."""
+    if len(payload) < 2:
+        raise SlurmError(E.SLURM_PROTOCOL_INSANE_MSG_LENGTH,
+                         "slurmdbd reply of %d bytes has no message type" % len(payload))
     u = Unpacker(payload)
     reply = Reply(u.u16(), u)
     if reply.msg_type == PERSIST_RC:
@@ -119,5 +114,5 @@ def unpack_persist_rc(u: Unpacker) -> PersistRc:
 
 __all__ = [
     "PERSIST_TYPE_DBD", "INIT_FLAGS", "PersistRc", "Reply", "init_body", "encode_init", "encode_msg",
-    "fini_body", "encode_fini", "check_length", "decode_reply", "unpack_persist_rc",
+    "fini_body", "encode_fini", "decode_reply", "unpack_persist_rc",
 ]

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from slurmrestd.rpc.dbd.assoc import _strs, check_version, encode_cond_msg, unpack_list_msg
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType
 from slurmrestd.rpc.pack import Packer, Unpacker
 
-DBD_GET_INSTANCES = 1503
-DBD_GOT_INSTANCES = 1504
+DBD_GET_INSTANCES = DbdMsgType.DBD_GET_INSTANCES
+DBD_GOT_INSTANCES = DbdMsgType.DBD_GOT_INSTANCES
 
 _LISTS = ("cluster_list", "extra_list", "format_list", "instance_id_list", "instance_type_list")
 

@@ -27,14 +27,14 @@ import time as _time
 from typing import Any, Mapping
 
 from slurmrestd.rpc.dbd.assoc import _strs, check_version, encode_cond_msg, unpack_list_msg
-from slurmrestd.rpc.job_layouts import pack_step_id
-from slurmrestd.rpc.layouts import F, Layout
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType
+from slurmrestd.rpc.layouts import F, Layout, pack_step_id, unpack_step_id
 from slurmrestd.rpc.pack import NO_VAL, Bitstr, Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import V25_05, V26_05
 from slurmrestd.slurm.jobid import selected_step_init
 
-DBD_GET_JOBS_COND = 1444
-DBD_GOT_JOBS = 1421
+DBD_GET_JOBS_COND = DbdMsgType.DBD_GET_JOBS_COND
+DBD_GOT_JOBS = DbdMsgType.DBD_GOT_JOBS
 
 # slurmdb.h: SLURMDB_JOB_FLAG_* (job_cond.db_flags) and JOBCOND_FLAG_* (job_cond.flags)
 SLURMDB_JOB_FLAG_NOTSET = 1 << 0
@@ -94,7 +94,7 @@ def pack_selected_step(p: Packer, step: Mapping[str, Any], version: int | None =
 
 
 def unpack_selected_step(u: Unpacker, version: int | None = None) -> dict:
-    sid = {"sluid": u.u64(), "job_id": u.u32(), "step_id": u.u32(), "step_het_comp": u.u32()}
+    sid = unpack_step_id(u)
     return {"step_id": sid, "array_task_id": u.u32(), "het_job_offset": u.u32(), "array_bitmap": u.bitstr()}
 
 
@@ -206,7 +206,7 @@ def unpack_step_rec(u: Unpacker, version: int) -> dict:
     except UnpackError as exc:
         raise UnpackError("slurmdb_step_rec_t.stats: %s" % exc) from None
     _STEP_MID.decode(u, version, s)
-    s["step_id"] = {"sluid": u.u64(), "job_id": u.u32(), "step_id": u.u32(), "step_het_comp": u.u32()}
+    s["step_id"] = unpack_step_id(u)
     _STEP_TAIL.decode(u, version, s)
     if version < V25_05:
         s.update(cwd=None, std_err=None, std_in=None, std_out=None, timelimit=0)

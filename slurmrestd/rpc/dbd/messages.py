@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.dbd import conds, records
-from slurmrestd.rpc.dbd.msg_types import DbdMsgType as T
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType as T
 from slurmrestd.rpc.dbd.session import DbdSession, pack_cond
 
 #: Our function → the libslurmdb function it mirrors.

@@ -1,4 +1,4 @@
-"""The slurmdb leaf overrides (data_parser/codecs_dbd.py)."""
+"""The slurmdb leaf overrides (data_parser/codecs/dbd.py)."""
 
 from slurmrestd import data_parser
 from slurmrestd.data_parser import ParserContext

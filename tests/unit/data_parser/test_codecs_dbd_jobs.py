@@ -1,4 +1,4 @@
-"""Leaf codecs of the slurmdbd records (data_parser/codecs_dbd_jobs.py)."""
+"""Leaf codecs of the slurmdbd records (data_parser/codecs/dbd_jobs.py)."""
 
 import time
 
@@ -6,7 +6,7 @@ import pytest
 
 from slurmrestd import data_parser
 from slurmrestd.data_parser import ParserContext
-from slurmrestd.data_parser.codecs_dbd_jobs import compare_assoc, convert_num_unit2, cpu_freq_to_string
+from slurmrestd.data_parser.codecs.dbd_jobs import compare_assoc, convert_num_unit2, cpu_freq_to_string
 from slurmrestd.rpc.pack import NO_VAL
 
 TRES = [{"id": 1, "type": "cpu", "name": None}, {"id": 2, "type": "mem", "name": None},

@@ -14,7 +14,6 @@ from shared_dir import REFERENCE
 from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.operations.slurmdbd import associations, instances, jobs
 from slurmrestd.rpc.dbd import assoc as rpc_assoc, instances as rpc_inst, jobs as rpc_jobs, records
 from slurmrestd.rpc.dbd.session import DbdSession
@@ -373,7 +372,7 @@ def test_planned_dump_equals_generic_walker(version, dp):
     recs, _ = rpc_jobs.decode_got_jobs(Reply(fixture(version, "GET_JOBS_COND")).body, version)
     outs = []
     for fn in (lambda t, v, c: data_parser.dump(t, v, c, version=dp),
-               lambda t, v, c: jobs_dump.dump(t, v, c, dp)):
+               lambda t, v, c: data_parser.dump_planned(t, v, c, dp)):
         ctx = data_parser.ParserContext(version=dp, tres=list(tres), qos=list(qos), loaders={"ASSOC": lambda: assocs})
         outs.append((fn("OPENAPI_SLURMDBD_JOBS_RESP", {"response": recs}, ctx), ctx.errors, ctx.warnings))
     assert outs[0] == outs[1]

@@ -8,7 +8,7 @@ from shared_dir import REFERENCE
 
 from slurmrestd.rpc.dbd import conds, records
 from slurmrestd.rpc.dbd.frames import decode_reply, encode_fini, encode_msg, init_body
-from slurmrestd.rpc.dbd.msg_types import DbdMsgType as T, dbd_msg_type_name
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType as T, dbd_msg_type_name
 from slurmrestd.rpc.dbd.session import pack_cond, unpack_list_msg
 from slurmrestd.rpc.pack import NO_VAL, Unpacker
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05

@@ -1,4 +1,4 @@
-"""Leaf codecs of the slurmdb types that differ from the generic ones in ``leaves``.
+"""slurmdb leaf codecs: RPC names, association ids and QOS filters as slurmdbd reads them.
 
 * ``SLURMDB_RPC_ID``: a slurmdbd message type by the name slurmdbd itself
   gives it (``slurmdbd_msg_type_2_str(type, 1)``: ``DBD_GET_QOS``,
@@ -15,10 +15,16 @@
 
 from __future__ import annotations
 
-from slurmrestd.data_parser.codecs import INFINITE, NO_VAL, dumper, parser, to_int
-from slurmrestd.data_parser.context import data_type_name
+from slurmrestd.data_parser.codecs.base import CodecSet
+from slurmrestd.data_parser.context import data_type_name, with_index
+from slurmrestd.data_parser.members import get_member
+from slurmrestd.data_parser.plain import to_int
 from slurmrestd.errors import E
-from slurmrestd.rpc.dbd.msg_types import dbd_msg_type_name
+from slurmrestd.slurm.dbd_msg_types import dbd_msg_type_name
+from slurmrestd.slurm.sentinels import INFINITE, NO_VAL
+
+CODECS = CodecSet()
+dumper, parser = CODECS.dumper, CODECS.parser
 
 
 @dumper("SLURMDB_RPC_ID")
@@ -34,8 +40,6 @@ def _assoc_matches(a: dict, b: dict) -> bool:
 
 @dumper("ASSOC_ID")
 def _dump_assoc_id(d, t, assoc):
-    from slurmrestd.data_parser.engine import get_member
-
     ident = get_member(assoc, "id") or 0
     if d.ctx.version != "v0.0.42":
         return int(ident)
@@ -54,8 +58,6 @@ def _parse_qos_id_string_csv(p, t, data, path):
     """CSV (or list) of QOS names or ids → ids as strings (``QOS_ID_STRING``):
     a known QOS by name or id gives its id; an unknown number is passed on as
     is (it may name a QOS created in the same request); anything else is an error."""
-    from slurmrestd.data_parser.context import with_index
-
     if data is None:
         return []
     if isinstance(data, list):

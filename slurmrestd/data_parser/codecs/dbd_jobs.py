@@ -1,8 +1,7 @@
 """Leaf codecs for the slurmdbd records: accounting jobs and steps, associations.
 
-Imported once at the bottom of :mod:`leaves` (after it registered its own
-codecs), so a name registered here replaces the generic one.  Each function
-mirrors one ``DUMP_FUNC`` of ``src/plugins/data_parser/v0.0.4x/parsers.c``:
+The only codecs of these names (the slurmctld job codecs use other type names).
+Each function mirrors one ``DUMP_FUNC`` of ``src/plugins/data_parser/v0.0.4x/parsers.c``:
 
 * ``STEP_TRES_REQ_MAX`` … ``STEP_TRES_USAGE_MIN``: the per-TRES max/min of a
   step with the node and task where it happened (``_dump_tres_nct``);
@@ -23,14 +22,20 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from slurmrestd.data_parser.codecs import DUMP, NO_VAL, compact, dumper, hostlist_expand, parser, to_int
+from slurmrestd.data_parser.codecs.base import CodecSet, sub
+from slurmrestd.data_parser.codecs.hostlists import hostlist_expand
+from slurmrestd.data_parser.codecs.resources import cpu_freq_to_string as governor_name
+from slurmrestd.data_parser.codecs.stdio import stdio_dumper
+from slurmrestd.data_parser.codecs.tres import tres_list_from_string
+from slurmrestd.data_parser.members import member
+from slurmrestd.data_parser.plain import compact, to_int
 from slurmrestd.errors import E
 from slurmrestd.slurm.constants import VALUES
-from slurmrestd.data_parser.leaves import (
-    _FREQ_NAMES, _m, _sub, expand_stdio, tres_list_from_string,
-)
+from slurmrestd.slurm.defs import SLURM_BATCH_SCRIPT
+from slurmrestd.slurm.sentinels import NO_VAL
 
-SLURM_BATCH_SCRIPT = VALUES["SLURM_BATCH_SCRIPT"]
+CODECS = CodecSet()
+dumper, parser = CODECS.dumper, CODECS.parser
 
 # ---------------------------------------------------------------------------
 # signed integers
@@ -80,11 +85,8 @@ def convert_num_unit2(num: float, orig_type: int, divisor: int) -> str:
 def cpu_freq_to_string(v: int) -> str:
     """``cpu_freq_to_string``: governor names, "Unknown" for other range values (NO_VAL
     among them), else the frequency in kHz scaled (``0``, ``1M``, ``2.40G``)."""
-    for sym, name in _FREQ_NAMES:
-        if v == VALUES[sym]:
-            return name
     if v & VALUES["CPU_FREQ_RANGE_FLAG"]:
-        return "Unknown"
+        return governor_name(v)
     return convert_num_unit2(float(v), 1, 1000)  # UNIT_KILO
 
 
@@ -123,22 +125,22 @@ def dump_tres_nct(d, counts: Optional[str], node_ids: Optional[str], task_ids: O
             if rec is None:  # a TRES the table does not know: C gives up on the whole list
                 return []
             rec[key] = _nth_host(nodes, item["count"]) if key == "node" else item["count"]
-    return [_sub(d, "TRES_NCT", r) for r in recs if r["count"] or r["node"] or r["task"]]
+    return [sub(d, "TRES_NCT", r) for r in recs if r["count"] or r["node"] or r["task"]]
 
 
 def _step_tres_nct(kind: str):
     prefix = "stats.tres_usage_%s_" % kind
 
     def fn(d, t, step):
-        return dump_tres_nct(d, _m(step, prefix + t.name[-3:].lower()),
-                             _m(step, prefix + t.name[-3:].lower() + "_nodeid"),
-                             _m(step, prefix + t.name[-3:].lower() + "_taskid"), _m(step, "nodes"))
+        return dump_tres_nct(d, member(step, prefix + t.name[-3:].lower()),
+                             member(step, prefix + t.name[-3:].lower() + "_nodeid"),
+                             member(step, prefix + t.name[-3:].lower() + "_taskid"), member(step, "nodes"))
     return fn
 
 
 for _name, _kind in (("STEP_TRES_REQ_MAX", "in"), ("STEP_TRES_REQ_MIN", "in"),
                      ("STEP_TRES_USAGE_MAX", "out"), ("STEP_TRES_USAGE_MIN", "out")):
-    DUMP[_name] = _step_tres_nct(_kind)
+    CODECS.add_dump(_name, _step_tres_nct(_kind))
 
 
 # ---------------------------------------------------------------------------
@@ -152,33 +154,26 @@ def _first_host(nodes: Optional[str]) -> Optional[str]:
 
 def db_job_pattern(job) -> dict:
     """``slurmdb_expand_job_stdio_fields``: the job's fields, step = batch."""
-    return {"array_job_id": _m(job, "array_job_id", 0), "array_task_id": _m(job, "array_task_id", 0),
-            "first_step_node": _first_host(_m(job, "nodes")), "jobname": _m(job, "jobname"),
-            "restart_cnt": _m(job, "restart_cnt", 0), "job_id": _m(job, "jobid", 0),
-            "sluid": _m(job, "db_index", 0), "step_id": SLURM_BATCH_SCRIPT, "user": _m(job, "user"),
-            "work_dir": _m(job, "work_dir")}
+    return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
+            "first_step_node": _first_host(member(job, "nodes")), "jobname": member(job, "jobname"),
+            "restart_cnt": member(job, "restart_cnt", 0), "job_id": member(job, "jobid", 0),
+            "sluid": member(job, "db_index", 0), "step_id": SLURM_BATCH_SCRIPT, "user": member(job, "user"),
+            "work_dir": member(job, "work_dir")}
 
 
 def db_step_pattern(step) -> dict:
     """``slurmdb_expand_step_stdio_fields``: array and names from the job, the rest from the step."""
-    job = _m(step, "job_ptr") or {}
-    return {"array_job_id": _m(job, "array_job_id", 0), "array_task_id": _m(job, "array_task_id", 0),
-            "first_step_node": _first_host(_m(step, "nodes")), "jobname": _m(job, "jobname"),
-            "restart_cnt": 0, "job_id": _m(step, "step_id.job_id", 0), "sluid": _m(step, "step_id.sluid", 0),
-            "step_id": _m(step, "step_id.step_id", NO_VAL), "user": _m(job, "user"),
-            "work_dir": _m(step, "cwd")}
-
-
-def _stdio(member: str, pattern):
-    def fn(d, t, obj):
-        path = _m(obj, member)
-        return expand_stdio(path, pattern(obj)) if path else ""
-    return fn
+    job = member(step, "job_ptr") or {}
+    return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
+            "first_step_node": _first_host(member(step, "nodes")), "jobname": member(job, "jobname"),
+            "restart_cnt": 0, "job_id": member(step, "step_id.job_id", 0), "sluid": member(step, "step_id.sluid", 0),
+            "step_id": member(step, "step_id.step_id", NO_VAL), "user": member(job, "user"),
+            "work_dir": member(step, "cwd")}
 
 
 for _n, _mem in (("STDIN", "std_in"), ("STDOUT", "std_out"), ("STDERR", "std_err")):
-    DUMP["JOB_%s" % _n] = _stdio(_mem, db_job_pattern)
-    DUMP["STEP_%s_EXP" % _n] = _stdio(_mem, db_step_pattern)
+    CODECS.add_dump("JOB_%s" % _n, stdio_dumper(_mem, db_job_pattern))
+    CODECS.add_dump("STEP_%s_EXP" % _n, stdio_dumper(_mem, db_step_pattern))
 
 
 # ---------------------------------------------------------------------------
@@ -216,16 +211,16 @@ def _v42(d) -> bool:
 
 @dumper("JOB_ASSOC_ID")
 def _dump_job_assoc(d, t, job):
-    cluster, associd = _m(job, "cluster"), int(_m(job, "associd", 0) or 0)
+    cluster, associd = member(job, "cluster"), int(member(job, "associd", 0) or 0)
     if not _v42(d):
-        return _sub(d, "ASSOC_SHORT", {"cluster": cluster, "id": associd})
+        return sub(d, "ASSOC_SHORT", {"cluster": cluster, "id": associd})
     found = None
     if associd and associd != NO_VAL:
         found = find_assoc(d.ctx.need("ASSOC"), {"cluster": cluster, "id": associd})
     if found is None:
         d.ctx.warn("", "Unknown association with id#%u. Unable to dump association." % associd)
         return {}
-    return _sub(d, "ASSOC_SHORT", found)
+    return sub(d, "ASSOC_SHORT", found)
 
 
 # ---------------------------------------------------------------------------
@@ -265,7 +260,7 @@ def _dump_planned_time(d, t, job):
     """Start (or end, for a job that never started; or now) minus eligible; 0 when never
     eligible.  The difference is a C unsigned 64-bit number shown as a signed one, so a
     job cancelled before its begin time reports a negative wait, as the reference does."""
-    elig, start, end = int(_m(job, "eligible", 0) or 0), _m(job, "start"), int(_m(job, "end", 0) or 0)
+    elig, start, end = int(member(job, "eligible", 0) or 0), member(job, "start"), int(member(job, "end", 0) or 0)
     start = 0 if start is None else int(start)
     if not elig or elig == _INFINITE:
         diff = 0
@@ -276,7 +271,7 @@ def _dump_planned_time(d, t, job):
     else:
         diff = int(time.time()) - elig
     u = diff & _MASK64
-    return _sub(d, "UINT64_NO_VAL", u if u >= (_MASK64 - 1) else _signed(u, 64))
+    return sub(d, "UINT64_NO_VAL", u if u >= (_MASK64 - 1) else _signed(u, 64))
 
 
 # ---------------------------------------------------------------------------
