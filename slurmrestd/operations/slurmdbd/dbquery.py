@@ -91,29 +91,12 @@ def query_list(ctx: OperationContext, func_name: str, caller: str, fetch: Callab
     return items
 
 
-def _nulls_as_empty_strings(type_name: str, data: Any, version: str) -> Any:
-    """A ``key=`` without value (null) given to a list field is one empty string for the C
-    parser (a list takes a scalar as its one entry, and null converts to ""): ``users=``
-    asks for the jobs of user "" (nobody), not for every user."""
-    if not isinstance(data, dict) or None not in data.values():
-        return data
-    reg = data_parser.get_registry(version)
-    t = reg.get(type_name)
-    while t is not None and t.model == "ptr":
-        t = reg.get(t.pointer_to)
-    if t is None or t.model != "struct":
-        return data
-    lists = {f.key for f in t.fields if f.key and f.type in reg and reg[f.type].model == "list"}
-    return {k: ("" if v is None and k in lists else v) for k, v in data.items()}
-
-
 def parse(ctx: OperationContext, type_name: str, data: Any, source: str,
           description: str = "Rejecting request. Failure parsing query.") -> Any:
     """Parse request input; on any error end the request with 9000 (a 422)."""
     common.reject_nul(ctx, data if data is not None else {})
     before = len(ctx.errors)
-    data = _nulls_as_empty_strings(type_name, data if data is not None else {}, ctx.version or "v0.0.45")
-    value = data_parser.parse(type_name, data, ctx.diag, version=ctx.version)
+    value = data_parser.parse(type_name, data if data is not None else {}, ctx.diag, version=ctx.version)
     if len(ctx.errors) > before:
         raise SlurmError(E.ESLURM_REST_INVALID_QUERY, description, source)
     return value
