@@ -19,7 +19,7 @@ from slurmrestd.auth import build_chain
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.http.server import HttpSession
-from slurmrestd.operations import bind_operations, core, slurmctld, slurmdbd, util
+from slurmrestd.operations import bind_operations, core, plugins
 from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.router import Router
 from slurmrestd.settings import OPENAPI_PLUGINS, Settings
@@ -48,13 +48,7 @@ SERVED_MIME_TYPES = ("application/json", "application/yaml")
 def build_router(settings: Settings, site: Site,
                  mime_types: tuple[str, ...] = SERVED_MIME_TYPES) -> tuple[Router, core.CachedDocument]:
     router = Router()
-    handlers = {}
-    if "openapi/util" in settings.openapi_plugins:
-        handlers.update(util.HANDLERS)
-    if "openapi/slurmctld" in settings.openapi_plugins:
-        handlers.update(slurmctld.HANDLERS)
-    if "openapi/slurmdbd" in settings.openapi_plugins:
-        handlers.update(slurmdbd.HANDLERS)
+    handlers = plugins.handlers_for(settings.openapi_plugins)
     bind_operations(router, settings.data_parsers, settings.openapi_plugins, handlers)
     document = core.CachedDocument(lambda: build_document(settings, router, site, mime_types))
     core.bind(router, document)
@@ -72,12 +66,8 @@ def load_slurm_conf(settings: Settings):
     """Read slurm.conf when a plugin needs the controller; None when not needed."""
     plugins = settings.openapi_plugins if settings.openapi_plugins is not None else OPENAPI_PLUGINS
     needs = {"openapi/slurmctld", "openapi/slurmdbd"} & set(plugins)
-    try:
-        from slurmrestd.rpc.conf import SlurmConfigError, load_slurm_conf
-    except ImportError:
-        if needs:
-            raise StartupError("the Slurm RPC client is not available in this build") from None
-        return None
+    from slurmrestd.rpc.conf import SlurmConfigError, load_slurm_conf
+
     try:
         return load_slurm_conf(settings.slurm_conf)
     except SlurmConfigError as e:

@@ -21,9 +21,7 @@ from slurmrestd.rpc.dbd.connection import DbdConnector
 from slurmrestd.rpc.dbd.pool import DbdPool
 from slurmrestd.rpc.dbd.session import DbdSession
 from slurmrestd.settings import Settings
-
-#: Slurm release whose REST interface we serve (reported in meta and info).
-SLURM_RELEASE = "26.05.5"
+from slurmrestd.slurm.release import SLURM_RELEASE
 
 PLUGIN_NAMES = {
     "openapi/slurmctld": "Slurm OpenAPI slurmctld",

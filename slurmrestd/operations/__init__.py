@@ -1,4 +1,10 @@
-"""Operations: the request pipeline, the router, and one module of handlers per plugin.
+"""Operations: the request pipeline, the router, and the handlers of each plugin.
+
+The pipeline (``app``, ``context``, ``router``) and the unversioned core paths
+(``core``: the OpenAPI document and the health probes) live here; the handlers
+live in one package per plugin (``slurmctld/``, ``slurmdbd/``, ``util/``, joined
+in ``plugins``).  Every handler module exports its own ``HANDLERS`` table and
+its package's ``MODULES`` lists them all.
 
 Handlers are looked up by the operation's path template and method as the
 OpenAPI table declares them, so what is served and what the document lists
@@ -7,12 +13,27 @@ always agree: an operation appears in ``/openapi/v3`` exactly when it is bound.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Callable, Iterable
 
 from slurmrestd.operations.router import Binding, Router
 
-#: (path template with {data_parser}, lower-case method) → handler
+#: (path template with {data_parser} as ``openapi/paths`` declares it, lower-case method) → handler
 HandlerTable = dict[tuple[str, str], Callable]
+
+
+def collect(modules: Iterable[ModuleType]) -> HandlerTable:
+    """One table from the ``HANDLERS`` of every module; a key claimed twice is a bug, refused."""
+    table: HandlerTable = {}
+    owner: dict[tuple[str, str], str] = {}
+    for module in modules:
+        for key, fn in module.HANDLERS.items():
+            if key in owner:
+                raise ValueError("%s %s is bound by both %s and %s"
+                                 % (key[1].upper(), key[0], owner[key], module.__name__))
+            owner[key] = module.__name__
+            table[key] = fn
+    return table
 
 
 def bind_operations(router: Router, versions: Iterable[str], plugins: Iterable[str],

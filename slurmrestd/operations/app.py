@@ -88,17 +88,7 @@ class RestApp:
 
         ctx = OperationContext(request.method, request.path, params, query, identity,
                                binding.version, self.site, binding.operation)
-        try:
-            result = binding.handler(ctx)
-        except SlurmError as e:
-            if not any(err["error_number"] == e.errno for err in ctx.errors):
-                ctx.error(e.errno, e.description, e.source)
-            result = None
-        except Exception:
-            log.exception("[%s] handler for %s %s failed", conn.name, request.method, request.path)
-            ctx.error(E.SLURM_ERROR, "Internal error while processing the request", binding.template)
-            result = None
-
+        result = self._handle(binding, ctx, conn)
         if not binding.envelope:
             return self._raw(result, ctx, write_type)
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
@@ -108,6 +98,26 @@ class RestApp:
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
+
+    def _handle(self, binding, ctx: OperationContext, conn) -> Any:
+        """Run the handler: a raised ``SlurmError`` becomes the request's error; then release
+        what the request opened (committing its slurmdbd session only when nothing failed)."""
+        result = None
+        try:
+            result = binding.handler(ctx)
+        except SlurmError as e:
+            ctx.record(e)
+        except Exception:
+            log.exception("[%s] handler for %s %s failed", conn.name, ctx.method, ctx.path)
+            ctx.error(E.SLURM_ERROR, "Internal error while processing the request", binding.template)
+        try:
+            ctx.release()
+        except SlurmError as e:
+            ctx.record(e)
+        except Exception:
+            log.exception("[%s] ending %s %s failed", conn.name, ctx.method, ctx.path)
+            ctx.error(E.SLURM_ERROR, "Internal error while ending the request", binding.template)
+        return result
 
     def _raw(self, result: Any, ctx: OperationContext, write_type: str) -> Response:
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT or result is None and not ctx.rc:

@@ -1,5 +1,20 @@
-"""openapi/slurmctld handlers, one module per family."""
+"""openapi/slurmctld handlers (through ``ctx.ctld``), one module per family."""
 
-from slurmrestd.operations.slurmctld import diag, jobs
+from slurmrestd.operations import collect
+from slurmrestd.operations.slurmctld import (config, diag, job_requeue, job_submit, jobs, licenses, ping,
+                                             resources, shares)
 
-HANDLERS = {**diag.HANDLERS, **jobs.HANDLERS}
+#: Every handler module of the plugin: a new family is a module and a line here.
+MODULES = (
+    ping,
+    diag,
+    licenses,
+    shares,
+    config,
+    jobs,
+    job_submit,
+    job_requeue,
+    resources,
+)
+
+HANDLERS = collect(MODULES)

@@ -1,6 +1,9 @@
-"""openapi/slurmdbd handlers, one module per family."""
+"""openapi/slurmdbd handlers (through ``ctx.dbd``), one module per family."""
 
+from slurmrestd.operations import collect
 from slurmrestd.operations.slurmdbd import accounts, clusters, config, diag, qos, tres, users, wckeys
 
-HANDLERS = {**diag.HANDLERS, **tres.HANDLERS, **qos.HANDLERS, **accounts.HANDLERS, **users.HANDLERS,
-            **clusters.HANDLERS, **wckeys.HANDLERS, **config.HANDLERS}
+#: Every handler module of the plugin: a new family is a module and a line here.
+MODULES = (diag, tres, qos, accounts, users, clusters, wckeys, config)
+
+HANDLERS = collect(MODULES)

@@ -1,4 +1,4 @@
-"""openapi/util: hostlist expressions ↔ host name lists (no controller involved)."""
+"""Hostlist expressions ↔ host name lists (openapi/util, no controller involved)."""
 
 from __future__ import annotations
 
