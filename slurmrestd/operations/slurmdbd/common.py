@@ -4,10 +4,10 @@
   reference opens its connection before any handler runs).  An unreachable or
   refusing slurmdbd ends the request with ``ESLURM_DB_CONNECTION`` (502),
   "Failed to open slurmdbd connection", source ``openapi_get_db_conn``, plus
-  a warning saying why.  The session is released (rolled back) when the block
-  ends, unless the request context owns it (``ctx.dbd``), in which case the
-  request pipeline releases it.  It also gives the data parser its lazy
-  TRES/QOS tables, loaded over the same connection (the C ``load_prereqs``).
+  a warning saying why.  The session is ``ctx.dbd``: the request pipeline
+  releases it (committing only when no error was recorded).  It also gives the
+  data parser its lazy TRES/QOS tables, loaded over the same connection (the C
+  ``load_prereqs``).
 * ``query_list(...)``: ``db_query_list()``: a slurmdb query whose failure is
   recorded as ``"<func> failed"`` and whose empty answer is warned about as
   ``"<func>() found nothing"`` (both with the C caller as source).
@@ -53,25 +53,19 @@ def install_prereqs(ctx: OperationContext, db) -> None:
 
 @contextlib.contextmanager
 def session(ctx: OperationContext) -> Iterator[Any]:
-    """The request's ``DbdSession``, connected; see the module docstring."""
-    owned = getattr(ctx, "dbd", None)
-    db = owned if owned is not None else None
+    """The request's ``DbdSession`` (``ctx.dbd``), connected; see the module docstring.
+
+    The request pipeline releases it when the request ends (``ctx.release``)."""
     try:
-        if db is None:
-            db = ctx.site.dbd(ctx.identity)
+        db = ctx.dbd
         db.open()
     except SlurmError as e:
-        if db is not None and owned is None:
-            db.release(commit=False)
         log.info("slurmdbd connection failed: %s", e.description)
-        ctx.warn("%s: %s" % (DB_CONN_TEXT, e.description), DB_CONN_SOURCE)
+        if e.description != DB_CONN_TEXT:
+            ctx.warn("%s: %s" % (DB_CONN_TEXT, e.description), DB_CONN_SOURCE)
         raise SlurmError(E.ESLURM_DB_CONNECTION, DB_CONN_TEXT, DB_CONN_SOURCE) from None
     install_prereqs(ctx, db)
-    try:
-        yield db
-    finally:
-        if owned is None:
-            db.release(commit=False)
+    yield db
 
 
 def query_list(ctx: OperationContext, fn: Callable, db, cond, caller: str,
