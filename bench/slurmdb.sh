@@ -3,8 +3,8 @@
 #
 #   bench/slurmdb.sh [forky|trixie] [duration-seconds] [connections]
 #
-# wrk on loopback against GET /slurmdb/<v>/accounts/ (and any other path given in
-# SLURMDB_BENCH_PATHS, space separated, e.g. "jobs/").  The reference opens a new slurmdbd
+# wrk on loopback against GET /slurmdb/<v>/accounts/ and jobs/ (or the paths given in
+# SLURMDB_BENCH_PATHS, space separated).  The reference opens a new slurmdbd
 # connection for every request; ours reuses its pool.  Also reports how many persistent
 # connections each daemon held to slurmdbd at the end of the run (ss).  Appends to
 # bench/results.md (BENCH_OUT).
@@ -16,7 +16,7 @@ CONNS=${3:-16}
 PY=${PY:-.venv/bin/python}
 ROOT_DIR=${SLURMRESTD_CLUSTER_ROOT:-/var/lib/slurmrestd-cluster}
 OUT=${BENCH_OUT:-bench/results.md}
-PATHS=${SLURMDB_BENCH_PATHS:-accounts/}
+PATHS=${SLURMDB_BENCH_PATHS:-accounts/ jobs/}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 [ -f "$ROOT_DIR/$SUITE/env" ] || { echo "cluster $SUITE is not set up" >&2; exit 1; }
