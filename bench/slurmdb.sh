@@ -41,7 +41,8 @@ held() { # pid: established connections to slurmdbd
 }
 
 {
-echo "## slurmdb reads — $SUITE ($SLURM_VERSION), $API_VERSION, $(date -u +%Y-%m-%dT%H:%MZ), ${DUR}s, $CONNS connections, $(nproc) cores"
+echo
+echo "## slurmdb reads — $SUITE ($SLURM_VERSION), $API_VERSION, $(date -u +%Y-%m-%dT%H:%MZ), ${DUR}s, $CONNS connections, $(nproc) cores, load $(cut -d" " -f1 /proc/loadavg) at start"
 echo
 echo "| GET | ours requests/s | reference requests/s | ours/reference |"
 echo "|---|---|---|---|"
