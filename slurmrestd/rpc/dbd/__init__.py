@@ -29,9 +29,9 @@ Other record families (jobs, associations, instances) build on
 """
 
 from slurmrestd.rpc.dbd.connection import DbdConnection, DbdConnector, DbdEndpoint
-from slurmrestd.slurm.dbd_msg_types import DbdMsgType, dbd_msg_type_name
 from slurmrestd.rpc.dbd.pool import DbdPool, credential_key
 from slurmrestd.rpc.dbd.session import DbdSession, pack_cond
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType, dbd_msg_type_name
 
 __all__ = ["DbdConnection", "DbdConnector", "DbdEndpoint", "DbdMsgType", "dbd_msg_type_name", "DbdPool",
            "credential_key", "DbdSession", "pack_cond"]

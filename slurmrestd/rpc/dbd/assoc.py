@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from slurmrestd.rpc.dbd import conds, records, session
-from slurmrestd.slurm.dbd_msg_types import DbdMsgType
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType
 
 DBD_GET_ASSOCS = DbdMsgType.DBD_GET_ASSOCS
 DBD_GOT_ASSOCS = DbdMsgType.DBD_GOT_ASSOCS

@@ -42,10 +42,10 @@ from typing import Callable, Iterable
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc import frames
 from slurmrestd.rpc.dbd.frames import Reply, decode_reply, encode_fini, encode_init, encode_msg
-from slurmrestd.slurm.dbd_msg_types import PERSIST_RC, dbd_msg_type_name
 from slurmrestd.rpc.frames import SLURMDBD
 from slurmrestd.rpc.pack import MAX_MSG_SIZE
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, Credential, version_release
+from slurmrestd.slurm.dbd_msg_types import PERSIST_RC, dbd_msg_type_name
 
 log = logging.getLogger(__name__)
 

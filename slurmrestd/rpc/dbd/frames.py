@@ -24,9 +24,9 @@ import struct
 from dataclasses import dataclass
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.slurm.dbd_msg_types import DBD_FINI, PERSIST_INIT, PERSIST_RC
 from slurmrestd.rpc.pack import MAX_MSG_SIZE, Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import SLURM_GLOBAL_AUTH_KEY, SLURMDBD_CONNECTION, Credential, encode_request
+from slurmrestd.slurm.dbd_msg_types import DBD_FINI, PERSIST_INIT, PERSIST_RC
 
 #: ``persist_type`` of a slurmdbd connection (``PERSIST_TYPE_DBD``).
 PERSIST_TYPE_DBD = 1

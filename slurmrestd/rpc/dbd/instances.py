@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from slurmrestd.rpc.dbd.assoc import _strs, check_version, encode_cond_msg, unpack_list_msg
-from slurmrestd.slurm.dbd_msg_types import DbdMsgType
 from slurmrestd.rpc.pack import Packer, Unpacker
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType
 
 DBD_GET_INSTANCES = DbdMsgType.DBD_GET_INSTANCES
 DBD_GOT_INSTANCES = DbdMsgType.DBD_GOT_INSTANCES

@@ -27,10 +27,10 @@ import time as _time
 from typing import Any, Mapping
 
 from slurmrestd.rpc.dbd.assoc import _strs, check_version, encode_cond_msg, unpack_list_msg
-from slurmrestd.slurm.dbd_msg_types import DbdMsgType
 from slurmrestd.rpc.layouts import F, Layout, pack_step_id, unpack_step_id
 from slurmrestd.rpc.pack import NO_VAL, Bitstr, Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import V25_05, V26_05
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType
 from slurmrestd.slurm.jobid import selected_step_init
 
 DBD_GET_JOBS_COND = DbdMsgType.DBD_GET_JOBS_COND

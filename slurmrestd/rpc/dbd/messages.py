@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.dbd import conds, records
-from slurmrestd.slurm.dbd_msg_types import DbdMsgType as T
 from slurmrestd.rpc.dbd.session import DbdSession, pack_cond
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType as T
 
 #: Our function → the libslurmdb function it mirrors.
 FUNC_NAMES = {

@@ -36,8 +36,8 @@ from typing import Any, Callable
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.dbd.connection import DbdConnection
 from slurmrestd.rpc.dbd.frames import Reply
-from slurmrestd.slurm.dbd_msg_types import dbd_msg_type_name
 from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
+from slurmrestd.slurm.dbd_msg_types import dbd_msg_type_name
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,13 @@ import os
 import pytest
 from shared_dir import REFERENCE
 
+from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.dbd import conds, records
 from slurmrestd.rpc.dbd.frames import decode_reply, encode_fini, encode_msg, init_body
-from slurmrestd.slurm.dbd_msg_types import DbdMsgType as T, dbd_msg_type_name
 from slurmrestd.rpc.dbd.session import pack_cond, unpack_list_msg
 from slurmrestd.rpc.pack import NO_VAL, Unpacker
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType as T, dbd_msg_type_name
 
 FIXTURES = os.path.join(REFERENCE, "dbd-fixtures")
 VERSIONS = {"2a00": V24_11, "2b00": V25_05, "2c00": V25_11, "2d00": V26_05}
@@ -49,6 +50,13 @@ def test_persist_rc_decoded():
     assert (r.rc.comment, r.rc.flags, r.rc.rc, r.rc.ret_info) == (None, 0, 0, V26_05)
     r = decode_reply(bytes.fromhex("0599") + bytes.fromhex("00000004") + b"bad\0" + bytes.fromhex("0000ffffffff0591"))
     assert (r.rc.comment, r.rc.rc, r.rc.ret_info) == ("bad", -1, 1425)
+
+
+@pytest.mark.parametrize("payload", [b"", b"\x05"])
+def test_reply_without_a_message_type_is_refused(payload):
+    with pytest.raises(SlurmError) as ei:
+        decode_reply(payload)
+    assert ei.value.errno == E.SLURM_PROTOCOL_INSANE_MSG_LENGTH
 
 
 # -- conds: the probe's requests, byte for byte ------------------------------------------------
