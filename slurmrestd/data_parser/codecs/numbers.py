@@ -18,7 +18,7 @@ from slurmrestd.slurm.sentinels import INFINITE, INFINITE16, INFINITE64, NO_VAL,
 CODECS = CodecSet()
 
 
-@CODECS.dumper("UINT16", "INT32", "INT64", "OVERSUBSCRIBE_JOBS")
+@CODECS.dumper("UINT16", "OVERSUBSCRIBE_JOBS")
 def _dump_int(d, t, value):
     return 0 if value is None else int(value)
 
