@@ -123,6 +123,18 @@ def _count(text: str, what: str) -> int:
     return value
 
 
+_SWITCH_WORDS = {"1": True, "yes": True, "on": True, "true": True,
+                 "0": False, "no": False, "off": False, "false": False}
+
+
+def _switch(text: str, what: str) -> bool:
+    try:
+        return _SWITCH_WORDS[text.strip().lower()]
+    except KeyError:
+        raise UsageError("invalid %s %r: must be one of yes, no, on, off, true, false, 1, 0"
+                         % (what, text)) from None
+
+
 def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | None]:
     """Return the settings and the base log level name (None: default)."""
     kw: dict = {}
@@ -168,6 +180,8 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
     if environ.get("SLURMRESTD_JOB_LIST_CACHE"):
         limits = replace(limits, job_list_cache_entries=_count(environ["SLURMRESTD_JOB_LIST_CACHE"],
                                                                "SLURMRESTD_JOB_LIST_CACHE"))
+    if environ.get("SLURMRESTD_COALESCE"):
+        kw["coalesce"] = _switch(environ["SLURMRESTD_COALESCE"], "SLURMRESTD_COALESCE")
 
     # -- then the command line ------------------------------------------
     try:

@@ -62,6 +62,9 @@ class Limits:
     #: Dumped job lists kept (per caller, token, version and flags) and reused while the
     #: controller, asked with that caller's credential, reports no change.  0 disables it.
     job_list_cache_entries: int = 4
+    #: Longest a request waits, in total, for an identical execution to share (coalescing):
+    #: the one running when it arrived, then the one it joins.  It then answers 504.
+    coalesce_wait_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ class Settings:
     verbosity: int = 0
     security: frozenset[str] = frozenset()
     generate_openapi_spec: bool = False
+    #: Request coalescing (SLURMRESTD_COALESCE): identical concurrent read-only GETs of
+    #: openapi/slurmctld and openapi/slurmdbd (same credential, method, path, query, body,
+    #: version and media types) share one execution that started after each of them
+    #: arrived (``operations/coalesce``).  False runs every request on its own.
+    coalesce: bool = True
     limits: Limits = field(default_factory=Limits)
 
     @property
