@@ -130,6 +130,17 @@ class SingleFlight:
             self.executions += 1
         return self._lead(key, flight, execute)
 
+    def waiting(self, key: Hashable) -> int:
+        """Requests with this key waiting for their shared execution to start."""
+        with self._lock:
+            slot = self._slots.get(key)
+            return slot.next.waiters if slot is not None and slot.next is not None else 0
+
+    def in_flight(self) -> int:
+        """Keys with an execution running now."""
+        with self._lock:
+            return len(self._slots)
+
     # -- internals (the lock is held where said) ---------------------------
 
     def _wait(self, flight: _Flight, arrived: float) -> bool:
