@@ -123,6 +123,18 @@ def _count(text: str, what: str) -> int:
     return value
 
 
+_SWITCH_WORDS = {"1": True, "yes": True, "on": True, "true": True,
+                 "0": False, "no": False, "off": False, "false": False}
+
+
+def _switch(text: str, what: str) -> bool:
+    try:
+        return _SWITCH_WORDS[text.strip().lower()]
+    except KeyError:
+        raise UsageError("invalid %s %r: must be one of yes, no, on, off, true, false, 1, 0"
+                         % (what, text)) from None
+
+
 def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | None]:
     """Return the settings and the base log level name (None: default)."""
     kw: dict = {}
@@ -177,6 +189,8 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
                      ("SLURMRESTD_DBD_REQUEST_TIMEOUT", "dbd_request_timeout_s")):
         if environ.get(var):
             limits = replace(limits, **{fld: _seconds(environ[var], var)})
+    if environ.get("SLURMRESTD_COALESCE"):
+        kw["coalesce"] = _switch(environ["SLURMRESTD_COALESCE"], "SLURMRESTD_COALESCE")
 
     # -- then the command line ------------------------------------------
     try:

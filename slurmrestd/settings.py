@@ -77,6 +77,9 @@ class Limits:
     #: Longest wait for one slurmdbd reply; the C client's SLURMDBD_TIMEOUT
     #: (SLURMRESTD_DBD_REQUEST_TIMEOUT).
     dbd_request_timeout_s: float = 900.0
+    #: Longest a request waits, in total, for an identical execution to share (coalescing):
+    #: the one running when it arrived, then the one it joins.  It then answers 504.
+    coalesce_wait_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,11 @@ class Settings:
     verbosity: int = 0
     security: frozenset[str] = frozenset()
     generate_openapi_spec: bool = False
+    #: Request coalescing (SLURMRESTD_COALESCE): identical concurrent read-only GETs of
+    #: openapi/slurmctld and openapi/slurmdbd (same credential, method, path, query, body,
+    #: version and media types) share one execution that started after each of them
+    #: arrived (``operations/coalesce``).  False runs every request on its own.
+    coalesce: bool = True
     limits: Limits = field(default_factory=Limits)
 
     @property

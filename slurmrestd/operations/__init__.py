@@ -16,6 +16,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Callable, Iterable
 
+from slurmrestd.operations.coalesce import coalescable
 from slurmrestd.operations.router import Binding, Router
 
 #: (path template with {data_parser} as ``openapi/paths`` declares it, lower-case method) → handler
@@ -47,7 +48,8 @@ def bind_operations(router: Router, versions: Iterable[str], plugins: Iterable[s
         fn = handlers.get((op.template, op.method))
         if fn is None:
             continue
-        router.add(Binding(op.path, op.method.upper(), fn, "openapi/" + op.plugin, op.version,
-                           operation=op))
+        plugin = "openapi/" + op.plugin
+        router.add(Binding(op.path, op.method.upper(), fn, plugin, op.version, operation=op,
+                           coalesce=coalescable(plugin, op.method, op.template)))
         count += 1
     return count

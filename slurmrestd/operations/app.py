@@ -4,6 +4,10 @@ authenticate → find the path → pick input and output formats → decode the
 input → run the handler → wrap the result in the meta/errors/warnings envelope
 → serialize.  Failures before the handler runs answer ``text/plain`` (as the
 reference does); once a handler runs, the answer is always the envelope.
+
+Read-only GETs (``Binding.coalesce``) run the handler through the app's
+``SingleFlight``: identical concurrent requests share one handler run that
+started after each of them arrived (``operations/coalesce``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from slurmrestd.auth import AuthError, authenticate
 from slurmrestd.errors import E, SlurmError, http_status_for
 from slurmrestd.http import mime
 from slurmrestd.http.server import Response
+from slurmrestd.operations.coalesce import CoalesceTimeout, SingleFlight
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.router import Router
 
@@ -46,10 +51,14 @@ def status_for(ctx: OperationContext) -> int:
 class RestApp:
     """Callable given to ``HttpSession``: one request in, one response out."""
 
-    def __init__(self, router: Router, auth_chain: list, site: Any) -> None:
+    def __init__(self, router: Router, auth_chain: list, site: Any,
+                 single_flight: SingleFlight | None = None) -> None:
         self.router = router
         self.auth_chain = auth_chain
         self.site = site
+        #: Shares handler runs between identical concurrent read-only requests.
+        self.single_flight = (single_flight if single_flight is not None
+                              else SingleFlight.from_settings(getattr(site, "settings", None)))
 
     def __call__(self, request, conn) -> Response:
         log.info("operations_router: [%s] %s %s", conn.name, request.method, request.path)
@@ -86,18 +95,49 @@ class RestApp:
         except SlurmError as e:
             return _text(http_status_for(e.errno), e.description)
 
-        ctx = OperationContext(request.method, request.path, params, query, identity,
-                               binding.version, self.site, binding.operation)
-        result = self._handle(binding, ctx, conn)
+        def execute() -> tuple[Any, OperationContext]:
+            ctx = OperationContext(request.method, request.path, params, query, identity,
+                                   binding.version, self.site, binding.operation)
+            return self._handle(binding, ctx, conn), ctx
+
+        if binding.coalesce:
+            result, ctx = self._shared(binding, request, identity, read_type, write_type, execute, conn)
+        else:
+            result, ctx = execute()
         if not binding.envelope:
             return self._raw(result, ctx, write_type)
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
             return Response(204)
+        # What an identical request shares is the handler's result, errors, warnings and status
+        # (``ctx``, read-only from here on).  The envelope is built and serialized per request:
+        # meta carries this client's own address (meta.client.source).  Sharing the serialized
+        # bytes too would need meta spliced in per client; not done yet.
         doc: dict = dict(result) if isinstance(result, dict) else {}
         doc["meta"] = self.site.meta(binding, conn, identity)
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
+
+    def _shared(self, binding, request, identity, read_type: str, write_type: str,
+                execute, conn) -> tuple[Any, OperationContext]:
+        """``execute()`` through the single flight, keyed on everything the answer depends on:
+        the exact credential, method, raw path, raw query, body bytes, version and media types."""
+        key = (identity.plugin, identity.user_name, identity.token, identity.uid, identity.gid,
+               request.method, request.path, request.query, request.body, binding.version,
+               read_type, write_type)
+        try:
+            return self.single_flight.run(key, execute)
+        except Exception as e:
+            ctx = OperationContext(request.method, request.path, {}, None, identity,
+                                   binding.version, self.site, binding.operation)
+            if isinstance(e, CoalesceTimeout):
+                log.warning("[%s] %s %s: %s", conn.name, request.method, request.path, e.description)
+                ctx.record(e)
+            else:  # the shared run failed outside the handler: everyone joined gets this answer
+                log.error("[%s] shared run of %s %s failed: %r", conn.name, request.method,
+                          request.path, e)
+                ctx.error(E.SLURM_ERROR, "Internal error while processing the request", binding.template)
+            return None, ctx
 
     def _handle(self, binding, ctx: OperationContext, conn) -> Any:
         """Run the handler: a raised ``SlurmError`` becomes the request's error; then release

@@ -28,6 +28,8 @@ class Binding:
     envelope: bool = True
     #: The operation's OpenAPI declaration, when it has one.
     operation: Any = None
+    #: Identical concurrent requests may share one execution (``operations/coalesce``).
+    coalesce: bool = False
 
 
 @dataclass
