@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import (ACCT_FLAG_DELETED, ACCT_FLAG_WASSOC, ACCT_FLAG_WCOORD, parse,
-                                                   path_param, query_data, query_list, response, session)
+from slurmrestd.operations.slurmdbd.common import (ACCT_FLAG_DELETED, ACCT_FLAG_WASSOC, ACCT_FLAG_WCOORD, dump_list,
+                                                   parse, path_param, query_data, session)
 from slurmrestd.rpc.dbd import messages
 
 
 def _dump(ctx: OperationContext, db, cond):
     # the reference dumps the (possibly empty) list even after an error
-    items = query_list(ctx, messages.accounts_get, db, cond, "_dump_accounts")
-    return response(ctx, "OPENAPI_ACCOUNTS_RESP", items)
+    return dump_list(ctx, "OPENAPI_ACCOUNTS_RESP", messages.accounts_get, db, cond, "_dump_accounts")
 
 
 def get_accounts(ctx: OperationContext):

@@ -8,16 +8,16 @@ answers one association: more than one match is an error (and none dumped).
 
 Association records come back from slurmdbd flat; their QOS ids, TRES strings
 and parent links are resolved by the data parser against the tables of the same
-request (see :mod:`dbquery`).
+request (see :mod:`common`).
 """
 
 from __future__ import annotations
 
 import time
 
-from slurmrestd.errors import E
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmdbd import dbquery
+from slurmrestd.operations.slurmdbd.common import dump_list, parse, session
 from slurmrestd.rpc.dbd import assoc as rpc
 
 FUNC = "slurmdb_associations_get"
@@ -40,17 +40,13 @@ def fix_usage_window(cond: dict, now: int | None = None) -> dict:
 
 def _dump(ctx: OperationContext, db, cond: dict, only_one: bool) -> dict:
     """``_dump_assoc_cond``: the list is dumped even after an error (then empty)."""
-    recs = dbquery.query_list(ctx, FUNC, "_dump_assoc_cond", lambda: associations_get(db, cond))
-    if only_one and recs and len(recs) > 1:
-        ctx.error(E.ESLURM_DATA_AMBIGUOUS_QUERY,
-                  "Ambiguous request: More than 1 association would have been dumped.", "_dump_assoc_cond")
-        recs = None
-    return ctx.dump("OPENAPI_ASSOCS_RESP", {"response": recs or []})
+    return dump_list(ctx, "OPENAPI_ASSOCS_RESP", associations_get, db, cond, "_dump_assoc_cond", func_name=FUNC,
+                     none_if_empty=True, single="association" if only_one else None)
 
 
 def _handle(ctx: OperationContext, source: str, only_one: bool) -> dict:
-    with dbquery.session(ctx) as db:
-        cond = dict(dbquery.parse(ctx, "ASSOC_CONDITION_PTR", ctx.query, source) or {})
+    with session(ctx) as db:
+        cond = dict(parse(ctx, "ASSOC_CONDITION_PTR", ctx.query, source=source) or {})
         if not only_one:
             fix_usage_window(cond)
         return _dump(ctx, db, cond, only_one)

@@ -10,14 +10,13 @@ query, so without one both answer the same.
 from __future__ import annotations
 
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import path_param, parse, query_data, query_list, response, session
+from slurmrestd.operations.slurmdbd.common import dump_list, parse, path_param, query_data, session
 from slurmrestd.rpc.dbd import messages
 from slurmrestd.rpc.pack import NO_VAL
 
 
 def _dump(ctx: OperationContext, db, cond):
-    items = query_list(ctx, messages.clusters_get, db, cond, "_dump_clusters")
-    return response(ctx, "OPENAPI_CLUSTERS_RESP", items)
+    return dump_list(ctx, "OPENAPI_CLUSTERS_RESP", messages.clusters_get, db, cond, "_dump_clusters")
 
 
 def get_clusters(ctx: OperationContext):

@@ -48,27 +48,29 @@ def ping(ctx: OperationContext):
     return response(ctx, "OPENAPI_SLURMDBD_PING_RESP", pings)
 
 
+def _dump_one(ctx: OperationContext, type_name: str, fetch, failed: str, source: str):
+    """One slurmdbd record dumped as ``type_name``; on refusal the error
+    (``failed`` from ``source``) next to an empty response."""
+    with session(ctx) as db:
+        value = None
+        try:
+            value = fetch(db)
+        except SlurmError as e:
+            ctx.error(e.errno, failed, source)
+        return response(ctx, type_name, value)
+
+
 def diag(ctx: OperationContext):
     """``DBD_GET_STATS`` (SuperUser only).  On refusal the reference still dumps
     an empty ``statistics`` object next to the error."""
-    with session(ctx) as db:
-        stats = None
-        try:
-            stats = messages.get_stats(db)
-        except SlurmError as e:
-            ctx.error(e.errno, "stats query failed", "slurmdb_get_stats")
-        return response(ctx, "OPENAPI_SLURMDBD_STATS_RESP", stats)
+    return _dump_one(ctx, "OPENAPI_SLURMDBD_STATS_RESP", messages.get_stats, "stats query failed",
+                     "slurmdb_get_stats")
 
 
 def conf(ctx: OperationContext):
     """``slurmdb_config_get()`` → slurmdbd.conf as slurmdbd reports it (v0.0.45)."""
-    with session(ctx) as db:
-        cfg = None
-        try:
-            cfg = messages.config_get(db)
-        except SlurmError as e:
-            ctx.error(e.errno, "slurmdb_config_get() failed", "_dump_conf")
-        return response(ctx, "OPENAPI_SLURMDBD_CONF_RESP", cfg)
+    return _dump_one(ctx, "OPENAPI_SLURMDBD_CONF_RESP", messages.config_get, "slurmdb_config_get() failed",
+                     "_dump_conf")
 
 
 HANDLERS = {

@@ -7,9 +7,9 @@ key at all, and ``instance/`` refuses to answer for more than one match.
 
 from __future__ import annotations
 
-from slurmrestd.errors import E
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmdbd import dbquery
+from slurmrestd.operations.slurmdbd.common import dump_list, parse, session
 from slurmrestd.rpc.dbd import instances as rpc
 
 FUNC = "slurmdb_instances_get"
@@ -21,16 +21,11 @@ def instances_get(db, cond: dict | None) -> list:
 
 
 def _handle(ctx: OperationContext, source: str, only_one: bool) -> dict:
-    with dbquery.session(ctx) as db:
-        cond = dict(dbquery.parse(ctx, "INSTANCE_CONDITION_PTR", ctx.query, source) or {})
-        recs = dbquery.query_list(ctx, FUNC, "_dump_instance_cond", lambda: instances_get(db, cond))
-        if recs is None:
-            return {}
-        if only_one and len(recs) > 1:
-            ctx.error(E.ESLURM_DATA_AMBIGUOUS_QUERY,
-                      "Ambiguous request: More than 1 instance would have been dumped.", "_dump_instance_cond")
-            return {}
-        return ctx.dump("OPENAPI_INSTANCES_RESP", {"response": recs})
+    with session(ctx) as db:
+        cond = dict(parse(ctx, "INSTANCE_CONDITION_PTR", ctx.query, source=source) or {})
+        return dump_list(ctx, "OPENAPI_INSTANCES_RESP", instances_get, db, cond, "_dump_instance_cond",
+                         func_name=FUNC, none_if_empty=True, failed={},
+                         single="instance" if only_one else None)
 
 
 def get_instances(ctx: OperationContext) -> dict:

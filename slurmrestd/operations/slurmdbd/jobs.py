@@ -22,10 +22,10 @@ with the registry's compiled plans (``data_parser.dump_planned``).
 
 from __future__ import annotations
 
-from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmdbd import dbquery
+from slurmrestd.operations.slurmdbd.common import dump_list, parse, session
 from slurmrestd.rpc.dbd import jobs as rpc
 
 FUNC = "slurmdb_jobs_get"
@@ -74,20 +74,18 @@ def qos_ids(ctx: OperationContext, names: list) -> list:
 
 
 def _dump_jobs(ctx: OperationContext, db, cond: dict | None) -> dict:
-    recs = dbquery.query_list(ctx, FUNC, "_dump_jobs", lambda: jobs_get(db, cond))
-    if recs is None and ctx.errors:
-        return {}
-    return data_parser.dump_planned("OPENAPI_SLURMDBD_JOBS_RESP", {"response": recs or []}, ctx.diag, ctx.version)
+    return dump_list(ctx, "OPENAPI_SLURMDBD_JOBS_RESP", jobs_get, db, cond, "_dump_jobs", func_name=FUNC,
+                     failed={}, planned=True)
 
 
 def get_jobs(ctx: OperationContext) -> dict:
     query = ctx.query
     if isinstance(query, dict) and not query:
         query = None
-    with dbquery.session(ctx) as db:
+    with session(ctx) as db:
         cond = None
         if query is not None:
-            cond = dict(dbquery.parse(ctx, "JOB_CONDITION_PTR", query, "op_handler_jobs", REJECT) or {})
+            cond = dict(parse(ctx, "JOB_CONDITION_PTR", query, source="op_handler_jobs", description=REJECT) or {})
             if cond.get("qos_list"):
                 cond["qos_list"] = qos_ids(ctx, cond["qos_list"])
             with_defaults(cond, ctx.site.cluster_name)
@@ -95,8 +93,9 @@ def get_jobs(ctx: OperationContext) -> dict:
 
 
 def get_job(ctx: OperationContext) -> dict:
-    with dbquery.session(ctx) as db:
-        params = dbquery.parse(ctx, "OPENAPI_SLURMDBD_JOB_PARAM", dict(ctx.params), "op_handler_job", REJECT)
+    with session(ctx) as db:
+        params = parse(ctx, "OPENAPI_SLURMDBD_JOB_PARAM", dict(ctx.params), source="op_handler_job",
+                       description=REJECT)
         step = params.get("id") if isinstance(params, dict) else None
         if not step:
             raise SlurmError(E.ESLURM_REST_INVALID_QUERY, REJECT, "op_handler_job")

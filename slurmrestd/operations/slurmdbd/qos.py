@@ -9,14 +9,13 @@ ignores them (every QOS comes back); without a query both answer the same.
 from __future__ import annotations
 
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import (QOS_COND_FLAG_WITH_DELETED, parse, path_param, query_data,
-                                                   query_list, response, session)
+from slurmrestd.operations.slurmdbd.common import (QOS_COND_FLAG_WITH_DELETED, dump_list, parse, path_param,
+                                                   query_data, session)
 from slurmrestd.rpc.dbd import messages
 
 
 def _dump(ctx: OperationContext, db, cond):
-    items = query_list(ctx, messages.qos_get, db, cond, "_op_handler_qos")
-    return response(ctx, "OPENAPI_SLURMDBD_QOS_RESP", items)
+    return dump_list(ctx, "OPENAPI_SLURMDBD_QOS_RESP", messages.qos_get, db, cond, "_op_handler_qos")
 
 
 def get_qos_list(ctx: OperationContext):

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import path_param, parse, query_data, query_list, response, session
+from slurmrestd.operations.slurmdbd.common import dump_list, parse, path_param, query_data, session
 from slurmrestd.rpc.dbd import messages
 
 
 def _dump(ctx: OperationContext, db, cond):
-    items = query_list(ctx, messages.users_get, db, cond, "_dump_users")
-    if items is None:  # the reference dumps nothing after an error
-        return None
-    return response(ctx, "OPENAPI_USERS_RESP", items)
+    # the reference dumps nothing after an error
+    return dump_list(ctx, "OPENAPI_USERS_RESP", messages.users_get, db, cond, "_dump_users", failed=None)
 
 
 def get_users(ctx: OperationContext):

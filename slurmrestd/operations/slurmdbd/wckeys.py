@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import path_param, parse, query_data, query_list, response, session
+from slurmrestd.operations.slurmdbd.common import dump_list, parse, path_param, query_data, session
 from slurmrestd.rpc.dbd import messages
 
 
 def _dump(ctx: OperationContext, db, cond):
-    items = query_list(ctx, messages.wckeys_get, db, cond, "_dump_wckeys")
-    if items is None:
-        return None
-    return response(ctx, "OPENAPI_WCKEY_RESP", items)
+    return dump_list(ctx, "OPENAPI_WCKEY_RESP", messages.wckeys_get, db, cond, "_dump_wckeys", failed=None)
 
 
 def get_wckeys(ctx: OperationContext):

@@ -28,38 +28,26 @@ FUNC_NAMES = {
 }
 
 
-def tres_get(db: DbdSession, cond) -> list[dict]:
-    return db.get_list(T.DBD_GET_TRES, pack_cond(conds.pack_tres_cond, cond), T.DBD_GOT_TRES,
-                       records.unpack_tres_rec)
+def _list_query(name: str, get_type: int, pack_cond_fn, got_type: int, unpack_rec):
+    """A ``slurmdb_*_get(db, cond)``: one ``get_type`` cond, a ``got_type`` list of records."""
+    def query(db: DbdSession, cond) -> list[dict]:
+        return db.get_list(get_type, pack_cond(pack_cond_fn, cond), got_type, unpack_rec)
+    query.__name__ = query.__qualname__ = name
+    return query
 
 
-def qos_get(db: DbdSession, cond) -> list[dict]:
-    return db.get_list(T.DBD_GET_QOS, pack_cond(conds.pack_qos_cond, cond), T.DBD_GOT_QOS, records.unpack_qos_rec)
-
-
-def accounts_get(db: DbdSession, cond) -> list[dict]:
-    return db.get_list(T.DBD_GET_ACCOUNTS, pack_cond(conds.pack_account_cond, cond), T.DBD_GOT_ACCOUNTS,
-                       records.unpack_account_rec)
-
-
-def users_get(db: DbdSession, cond) -> list[dict]:
-    return db.get_list(T.DBD_GET_USERS, pack_cond(conds.pack_user_cond, cond), T.DBD_GOT_USERS,
-                       records.unpack_user_rec)
-
-
-def clusters_get(db: DbdSession, cond) -> list[dict]:
-    return db.get_list(T.DBD_GET_CLUSTERS, pack_cond(conds.pack_cluster_cond, cond), T.DBD_GOT_CLUSTERS,
-                       records.unpack_cluster_rec)
-
-
-def wckeys_get(db: DbdSession, cond) -> list[dict]:
-    return db.get_list(T.DBD_GET_WCKEYS, pack_cond(conds.pack_wckey_cond, cond), T.DBD_GOT_WCKEYS,
-                       records.unpack_wckey_rec)
-
-
-def associations_get(db: DbdSession, cond) -> list[dict]:
-    return db.get_list(T.DBD_GET_ASSOCS, pack_cond(conds.pack_assoc_cond, cond), T.DBD_GOT_ASSOCS,
-                       records.unpack_assoc_rec)
+tres_get = _list_query("tres_get", T.DBD_GET_TRES, conds.pack_tres_cond, T.DBD_GOT_TRES, records.unpack_tres_rec)
+qos_get = _list_query("qos_get", T.DBD_GET_QOS, conds.pack_qos_cond, T.DBD_GOT_QOS, records.unpack_qos_rec)
+accounts_get = _list_query("accounts_get", T.DBD_GET_ACCOUNTS, conds.pack_account_cond, T.DBD_GOT_ACCOUNTS,
+                           records.unpack_account_rec)
+users_get = _list_query("users_get", T.DBD_GET_USERS, conds.pack_user_cond, T.DBD_GOT_USERS,
+                        records.unpack_user_rec)
+clusters_get = _list_query("clusters_get", T.DBD_GET_CLUSTERS, conds.pack_cluster_cond, T.DBD_GOT_CLUSTERS,
+                           records.unpack_cluster_rec)
+wckeys_get = _list_query("wckeys_get", T.DBD_GET_WCKEYS, conds.pack_wckey_cond, T.DBD_GOT_WCKEYS,
+                         records.unpack_wckey_rec)
+associations_get = _list_query("associations_get", T.DBD_GET_ASSOCS, conds.pack_assoc_cond, T.DBD_GOT_ASSOCS,
+                               records.unpack_assoc_rec)
 
 
 def get_stats(db: DbdSession) -> dict:
