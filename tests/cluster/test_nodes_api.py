@@ -332,6 +332,7 @@ def test_running_job_and_draining(cluster, base, tokens):
             assert "DRAIN" in state and ("MIXED" in state or "ALLOCATED" in state), state
             for version in ref_versions(suite):
                 settled(env, base, version, "nodes", tokens)
+                settled(env, base, version, "node/n1", tokens, single=True)
         finally:
             resume_n1(base, tokens)
     finally:

@@ -27,6 +27,7 @@ from typing import Any
 from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.rpc.ctld import nodes as rpc
 
 
@@ -91,7 +92,8 @@ def _dump_nodes(ctx: OperationContext, name: str | None):
             return _envelope_only()
         rpc.populate_node_partitions(msg, parts)
         resp = {"nodes": msg, "last_update": msg["last_update"]}
-    return ctx.dump("OPENAPI_NODES_RESP", resp)
+    # the planned walker: same output as ctx.dump, a fraction of the time per node
+    return jobs_dump.dump("OPENAPI_NODES_RESP", resp, ctx.diag, ctx.version or "v0.0.45")
 
 
 def get_nodes(ctx: OperationContext):

@@ -207,10 +207,7 @@ _NODE_STRINGS = tuple(f.name for f in NODE_INFO.fields + NODE_INFO_TAIL.fields
                       if f.kind == 'str' and not f.name.startswith('_'))
 
 
-def init_node_info() -> dict:
-    """``slurm_init_node_info_t`` on an xmalloc()ed record: zeros, NULL strings,
-    ``next_state`` NO_VAL; ``partitions`` and ``cluster_name`` are filled in by
-    the client (never on the wire)."""
+def _node_info_zero() -> dict:
     d: dict = {f.name: 0 for f in NODE_INFO.fields + NODE_INFO_TAIL.fields if not f.name.startswith('_')}
     for name in _NODE_STRINGS:
         d[name] = None
@@ -219,6 +216,16 @@ def init_node_info() -> dict:
     d['partitions'] = None
     d['cluster_name'] = None
     return d
+
+
+_NODE_INFO_ZERO = _node_info_zero()
+
+
+def init_node_info() -> dict:
+    """``slurm_init_node_info_t`` on an xmalloc()ed record: zeros, NULL strings,
+    ``next_state`` NO_VAL; ``partitions`` and ``cluster_name`` are filled in by
+    the client (never on the wire)."""
+    return dict(_NODE_INFO_ZERO)
 
 
 def init_update_node_msg(**overrides) -> dict:
