@@ -48,6 +48,19 @@ def _rc(exc: SlurmError) -> int:
     return exc.errno or E.SLURM_ERROR
 
 
+#: Errors after which the controller may or may not have applied a request.
+_OUTCOME_UNKNOWN = frozenset(int(x) for x in (
+    E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT, E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+    E.SLURM_COMMUNICATIONS_RECEIVE_ERROR, E.SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR))
+
+
+def _lost_reply(ctx: OperationContext, exc: SlurmError, what: str) -> None:
+    """Updates are sent once: say so when the answer, not the request, was lost."""
+    if exc.errno in _OUTCOME_UNKNOWN:
+        ctx.warn("The controller's reply to the %s was lost after the request was sent: it may have been "
+                 "applied. It was not sent again; check the nodes before retrying." % what, "slurmctld")
+
+
 def _envelope_only() -> dict:
     """A response the handler did not dump: the envelope in the reference's key order."""
     return {"errors": None, "warnings": None, "meta": None}
@@ -55,6 +68,8 @@ def _envelope_only() -> dict:
 
 def _controller_text(ctx: OperationContext, exc: SlurmError) -> None:
     """The controller's own explanation (RESPONSE_SLURM_RC_MSG), when it sent one."""
+    if 1000 <= exc.errno < 2000 or 5000 <= exc.errno < 6000:
+        return  # protocol/communication errors: our own text, not the controller's
     if exc.description and exc.errno and exc.description != strerror(exc.errno):
         ctx.warn(exc.description, exc.source)
 
@@ -113,6 +128,7 @@ def _send_update(ctx: OperationContext, msg: dict, source: str) -> None:
     except SlurmError as e:
         names = msg.get("node_names")
         ctx.error(_rc(e), "Failure to update node %s" % (names if names is not None else "(null)"), source)
+        _lost_reply(ctx, e, "node update")
 
 
 def post_nodes(ctx: OperationContext):
@@ -143,6 +159,7 @@ def delete_node(ctx: OperationContext):
     except SlurmError as e:
         ctx.error(_rc(e), "Failure to delete node %s" % name, "op_handler_node")
         _controller_text(ctx, e)
+        _lost_reply(ctx, e, "node deletion")
     return _envelope_only()
 
 
@@ -156,6 +173,7 @@ def create_node(ctx: OperationContext):
     except SlurmError as e:
         ctx.error(_rc(e), "Failure to create node", src)
         _controller_text(ctx, e)
+        _lost_reply(ctx, e, "node creation")
     return _envelope_only()
 
 
