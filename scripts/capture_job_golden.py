@@ -36,6 +36,7 @@ from slurmrestd.rpc.conf import load_slurm_conf  # noqa: E402
 from slurmrestd.rpc.cred import JwtCredential  # noqa: E402
 from slurmrestd.rpc.pack import Bitstr  # noqa: E402
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, decode_message, version_release  # noqa: E402
+from slurmrestd.slurm import defs  # noqa: E402
 import golden_manifest  # noqa: E402
 from golden_manifest import RecordingTransport, read_env  # noqa: E402
 
@@ -114,7 +115,7 @@ def wait_running(client, job_id: int, timeout: float = 20.0) -> bool:
             m = jobs.load_job(client, job_id, check_federation=False)
         except SlurmError:
             return False
-        if m["job_array"] and (m["job_array"][0]["job_state"] & 0xFF) == jobs.JOB_RUNNING:
+        if m["job_array"] and (m["job_array"][0]["job_state"] & 0xFF) == defs.JOB_RUNNING:
             return True
         time.sleep(1)
     return False
@@ -153,7 +154,7 @@ def capture(suite: str, manifest: dict) -> None:
                 rec.run("resources", alice, "job_resources", job)
             else:
                 rec.run("resources_too_old", alice, "job_resources", job)
-            rec.run("signal_sigint", alice, "kill_job", str(job), 2, jobs.KILL_FULL_JOB)
+            rec.run("signal_sigint", alice, "kill_job", str(job), 2, defs.KILL_FULL_JOB)
             rec.run("cancel_by_bob", bob, "signal_job", str(job), 9, 0)
 
             r, _ = rec.run("submit_held", alice, "submit_batch", desc(tag + "-held", sid, priority=0))

@@ -70,12 +70,8 @@ def load_slurm_conf(settings: Settings):
     """Read slurm.conf when a plugin needs the controller; None when not needed."""
     plugins = settings.openapi_plugins if settings.openapi_plugins is not None else OPENAPI_PLUGINS
     needs = {"openapi/slurmctld", "openapi/slurmdbd"} & set(plugins)
-    try:
-        from slurmrestd.rpc.conf import SlurmConfigError, load_slurm_conf
-    except ImportError:
-        if needs:
-            raise StartupError("the Slurm RPC client is not available in this build") from None
-        return None
+    from slurmrestd.rpc.conf import SlurmConfigError, load_slurm_conf
+
     try:
         return load_slurm_conf(settings.slurm_conf)
     except SlurmConfigError as e:

@@ -13,8 +13,6 @@ import os
 from enum import IntEnum
 from importlib import resources
 
-from slurmrestd.http import status as http_status
-
 
 def _load_table() -> list[dict]:
     with resources.files("slurmrestd.resources").joinpath("slurm_errtab.json").open("rb") as fh:
@@ -139,4 +137,4 @@ class SlurmError(Exception):
         return "SlurmError(%s, %r, %r)" % (errname(self.errno), self.description, self.source)
 
 
-__all__ = ["Errno", "E", "SlurmError", "strerror", "errname", "http_status_for", "http_status"]
+__all__ = ["Errno", "E", "SlurmError", "strerror", "errname", "http_status_for"]

@@ -63,13 +63,5 @@ def setup(level: int, stream=None) -> None:
 
 
 def reopen() -> None:
-    """SIGHUP: reopen file handlers (stderr needs nothing)."""
-    for h in logging.getLogger("slurmrestd").handlers:
-        if isinstance(h, logging.FileHandler):
-            h.acquire()
-            try:
-                h.close()
-                h.stream = h._open()
-            finally:
-                h.release()
+    """SIGHUP: logs go to stderr only, so there is nothing to reopen; say we saw it."""
     logging.getLogger("slurmrestd").info("log reopened (SIGHUP)")

@@ -53,6 +53,14 @@ import orjson
 import yaml
 
 from slurmrestd.errors import E, SlurmError
+from slurmrestd.http.mime import (
+    MIME_JSON,
+    MIME_JSONREQUEST,
+    MIME_TEXT_YAML,
+    MIME_URL_ENCODED,
+    MIME_X_YAML,
+    MIME_YAML,
+)
 
 try:  # LibYAML bindings when PyYAML was built with them
     _YamlLoader = yaml.CSafeLoader
@@ -76,13 +84,6 @@ __all__ = [
     "parse_query",
     "parse_form",
 ]
-
-MIME_JSON = "application/json"
-MIME_JSONREQUEST = "application/jsonrequest"
-MIME_YAML = "application/yaml"
-MIME_X_YAML = "application/x-yaml"
-MIME_TEXT_YAML = "text/yaml"
-MIME_URL_ENCODED = "application/x-www-form-urlencoded"
 
 _FAIL = E.ESLURM_REST_FAIL_PARSING
 
@@ -471,7 +472,8 @@ Loader = Callable[[bytes], object]
 Dumper = Callable[[object], bytes]
 
 #: MIME type -> (loader, dumper); ``None`` where the direction is not supported.
-#: Keys are lower-case; the first of each family is the canonical one.
+#: Keys are lower-case; the first of each family is the canonical one.  The names,
+#: and which may be read or written, are ``http.mime``'s (READ_TYPES, WRITE_TYPES).
 SERIALIZERS: dict[str, tuple[Loader | None, Dumper | None]] = {
     MIME_JSON: (load_json, dump_json),
     MIME_JSONREQUEST: (load_json, dump_json),

@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from slurmrestd.data_parser.registry import DEFAULT_VERSION, VERSIONS_NEWEST_FIRST
+
 #: Data parser plugins we can load, newest last.
-DATA_PARSERS = ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
+DATA_PARSERS = tuple(reversed(VERSIONS_NEWEST_FIRST))
 #: The default data parser, bound to the unversioned paths (/openapi*, /healthz …).
-DEFAULT_DATA_PARSER = "v0.0.45"
+DEFAULT_DATA_PARSER = DEFAULT_VERSION
 #: OpenAPI plugins we can load, in the order their paths are registered.
 OPENAPI_PLUGINS = ("openapi/slurmctld", "openapi/slurmdbd", "openapi/util")
 #: REST authentication plugins, tried in this order unless -a says otherwise.

@@ -17,9 +17,7 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
 from slurmrestd.settings import Settings
-
-#: Slurm release whose REST interface we serve (reported in meta and info).
-SLURM_RELEASE = "26.05.5"
+from slurmrestd.slurm.release import SLURM_RELEASE
 
 PLUGIN_NAMES = {
     "openapi/slurmctld": "Slurm OpenAPI slurmctld",

@@ -8,17 +8,30 @@ data (struct tables, flag tables and the type registry).  Only facts are kept:
 type names, C members, key paths, flags; C description texts are reduced to a
 "has description" marker (our own wording is produced by gen_decls.py).
 
-Usage: extract_parsers.py VERSION [--tag TAG] > out.json
+Usage: extract_parsers.py VERSION [--tag TAG] [--repo DIR] > out.json
+
+The SchedMD slurm git repository (bare or checked out) is ``--repo DIR``, else
+``$SLURM_GIT_MIRROR``, else ``../slurm`` beside the project checkout.
 """
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import re
 import subprocess
 import sys
 
-MIRROR = "/work/.mirror/SchedMD+slurm/repo"
+#: Environment variable naming the SchedMD slurm git repository.
+MIRROR_ENV = "SLURM_GIT_MIRROR"
+#: Without --repo or $SLURM_GIT_MIRROR: ``../slurm`` beside the project checkout.
+DEFAULT_MIRROR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "slurm")
 DEFAULT_TAG = "slurm-26-05-3-1"
+
+
+def mirror(repo: str | None = None) -> str:
+    """The slurm git repository to read: ``repo``, else $SLURM_GIT_MIRROR, else the default."""
+    return repo or os.environ.get(MIRROR_ENV) or DEFAULT_MIRROR
 
 OVERRIDES = {
     "add_parser": "(stype, mtype, req, field, overload, path, desc) "
@@ -72,9 +85,9 @@ PRELUDE = """
 """
 
 
-def load_source(version: str, tag: str = DEFAULT_TAG) -> str:
+def load_source(version: str, tag: str = DEFAULT_TAG, repo: str | None = None) -> str:
     return subprocess.run(
-        ["git", "-C", MIRROR, "show",
+        ["git", "-C", mirror(repo), "show",
          f"{tag}:src/plugins/data_parser/{version}/parsers.c"],
         check=True, capture_output=True, text=True).stdout
 
@@ -305,8 +318,8 @@ def parse_disabled(src: str):
     return sorted(set(re.findall(r"^PARSE_DISABLED\((\w+)\)", src, re.M)))
 
 
-def extract(version: str, tag: str = DEFAULT_TAG):
-    src = load_source(version, tag)
+def extract(version: str, tag: str = DEFAULT_TAG, repo: str | None = None):
+    src = load_source(version, tag, repo)
     data = parse(preprocess(src))
     data["parse_disabled"] = parse_disabled(src)
     data["version"] = version
@@ -314,5 +327,10 @@ def extract(version: str, tag: str = DEFAULT_TAG):
 
 
 if __name__ == "__main__":
-    ver = sys.argv[1]
-    json.dump(extract(ver), sys.stdout, indent=1)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("version")
+    ap.add_argument("--tag", default=DEFAULT_TAG)
+    ap.add_argument("--repo", default=None, help="slurm git repository (default: $%s or %s)"
+                    % (MIRROR_ENV, DEFAULT_MIRROR))
+    a = ap.parse_args()
+    json.dump(extract(a.version, a.tag, a.repo), sys.stdout, indent=1)

@@ -6,15 +6,19 @@ local SchedMD mirror and prints, per plugin, the paths with their methods:
 method, tags, the data parser types of response/parameters/query/body, and
 whether the C table carries a summary/description (our texts are written in
 slurmrestd/openapi/paths.py).
+
+Usage: extract_paths.py [--tag TAG] [--repo DIR] > out.json  (the repository as
+for extract_parsers.py: --repo, else $SLURM_GIT_MIRROR, else ../slurm beside the checkout)
 """
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
 import sys
 
-from extract_parsers import MIRROR, DEFAULT_TAG, tokenize
+from extract_parsers import DEFAULT_TAG, MIRROR_ENV, mirror, tokenize
 
 PLUGINS = ("slurmctld", "slurmdbd", "util")
 
@@ -67,8 +71,8 @@ def _parse_value(toks, i):
     return " ".join(v for _, v in out), i
 
 
-def extract(plugin: str, tag: str = DEFAULT_TAG):
-    src = subprocess.run(["git", "-C", MIRROR, "show",
+def extract(plugin: str, tag: str = DEFAULT_TAG, repo: str | None = None):
+    src = subprocess.run(["git", "-C", mirror(repo), "show",
                           f"{tag}:src/slurmrestd/plugins/openapi/{plugin}/api.c"],
                          check=True, capture_output=True, text=True).stdout
     src = re.sub(r"/\*.*?\*/", "", src, flags=re.S)
@@ -101,4 +105,8 @@ def extract(plugin: str, tag: str = DEFAULT_TAG):
 
 
 if __name__ == "__main__":
-    json.dump({p: extract(p) for p in PLUGINS}, sys.stdout, indent=1)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tag", default=DEFAULT_TAG)
+    ap.add_argument("--repo", default=None, help="slurm git repository (default: $%s)" % MIRROR_ENV)
+    a = ap.parse_args()
+    json.dump({p: extract(p, a.tag, a.repo) for p in PLUGINS}, sys.stdout, indent=1)

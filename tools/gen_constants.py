@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate slurmrestd/data_parser/constants.py: numeric values of the C
+"""Generate slurmrestd/slurm/constants.py: numeric values of the C
 symbols that the flag tables of the declarations name.
 
 The flag declarations (``Bit.value`` / ``Bit.mask``) keep the C expressions
@@ -9,7 +9,12 @@ Slurm headers of one release from the bare mirror, collects ``#define``s and
 a plain table ``{expression: int}`` so the RPC layer can hand over raw flag
 integers.
 
-Usage: tools/gen_constants.py [--repo DIR] [--tag TAG]
+Usage: tools/gen_constants.py [--repo DIR] [--tag TAG] [--out FILE]
+
+The SchedMD slurm git repository (bare or checked out) is ``--repo DIR``, else
+``$SLURM_GIT_MIRROR``, else ``../slurm`` beside the project checkout.  The
+hand-copied constants of ``slurmrestd/slurm/defs.py`` are checked against this
+table by the unit tests wherever both name the same symbol.
 """
 from __future__ import annotations
 
@@ -23,9 +28,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-REPO = "/work/.mirror/SchedMD+slurm/repo"
+#: Environment variable naming the SchedMD slurm git repository.
+MIRROR_ENV = "SLURM_GIT_MIRROR"
+#: Without --repo or $SLURM_GIT_MIRROR: ``../slurm`` beside the project checkout.
+DEFAULT_REPO = os.path.join(ROOT, "..", "slurm")
 TAG = "slurm-26-05-3-1"
-OUT = os.path.join(ROOT, "slurmrestd", "data_parser", "constants.py")
+OUT = os.path.join(ROOT, "slurmrestd", "slurm", "constants.py")
 MASK64 = (1 << 64) - 1
 
 #: headers read first win over later ones when a name is defined twice
@@ -145,7 +153,8 @@ EXTRA = ["JOB_STATE_BASE", "JOB_STATE_FLAGS", "MEM_PER_CPU", "CORE_SPEC_THREAD",
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repo", default=REPO)
+    ap.add_argument("--repo", default=os.environ.get(MIRROR_ENV) or DEFAULT_REPO,
+                    help="slurm git repository (default: $%s or %s)" % (MIRROR_ENV, DEFAULT_REPO))
     ap.add_argument("--tag", default=TAG)
     ap.add_argument("--out", default=OUT)
     a = ap.parse_args()

@@ -8,6 +8,13 @@ attached to it interprets the bytes.
 
 Only the loop thread touches a connection's buffers.  Worker threads hand their
 results back through ``ConnectionManager.call_soon``.
+
+The seam between a protocol and the manager runs one way.  What a protocol asks
+of its connection (``write``, ``close_after_write``, ``pause_reading``,
+``resume_reading``, ``submit``, ``report_failure``) only changes the connection's state and
+marks it dirty; it never sends, closes or calls back into the protocol.  The
+manager flushes dirty connections (sends, closes, updates selector interest and
+admission) once the protocol callback that dirtied them has returned.
 """
 
 from __future__ import annotations
@@ -15,9 +22,8 @@ from __future__ import annotations
 import os
 import socket
 import struct
-import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol as TypingProtocol
+from typing import TYPE_CHECKING, Callable, Protocol as TypingProtocol
 
 if TYPE_CHECKING:
     from slurmrestd.conmgr.manager import ConnectionManager
@@ -35,40 +41,55 @@ class PeerCreds:
 
 
 class Protocol(TypingProtocol):
-    """What the connection manager calls; implemented by ``http.server.HttpSession``."""
+    """Everything the connection manager calls on a connection's protocol.
+
+    Implemented by ``http.server.HttpSession``.  Every method runs on the loop
+    thread.  A method may use the connection's buffers and ask the connection
+    to write, pause, resume or close after writing; the manager carries those
+    out after the method returns, so no method is ever re-entered from inside
+    another one.
+    """
+
+    __slots__ = ()
 
     def data_received(self, conn: "Connection") -> None:
         """New bytes are in ``conn.inbuf``; consume what can be used."""
 
     def eof_received(self, conn: "Connection") -> None:
-        """The peer closed its sending side."""
+        """The peer closed its sending side (``conn.read_eof`` is set)."""
+
+    def request_timed_out(self, conn: "Connection") -> None:
+        """A request started more than ``request_timeout_s`` ago and is still not whole.
+
+        The protocol answers as it sees fit and must end the connection, normally
+        with ``conn.close_after_write()``.
+        """
+        conn.close_after_write()
 
     def connection_lost(self, conn: "Connection") -> None:
-        """The connection is gone; drop references."""
+        """The connection is closed; called exactly once.  Drop references."""
 
     def is_idle(self) -> bool:
         """True when nothing is half-received, being processed or queued."""
+        return True
 
 
 class Connection:
     """Sockets, buffers and deadlines of one client."""
 
     __slots__ = (
-        "manager", "rfd", "wfd", "sock", "name", "peer", "is_unix", "protocol",
-        "inbuf", "outbuf", "read_eof", "closing", "closed", "reading",
-        "want_write", "last_activity", "request_started", "write_started",
-        "busy", "_peer_creds", "registered_events", "selectable",
+        "manager", "rfd", "wfd", "sock", "name", "is_unix", "protocol",
+        "inbuf", "outbuf", "read_eof", "closing", "closed", "reading", "failed",
+        "last_activity", "request_started", "write_started", "busy", "_peer_creds",
     )
 
     def __init__(self, manager: "ConnectionManager", rfd: int, wfd: int, name: str,
-                 sock: socket.socket | None = None, peer: str = "", is_unix: bool = False,
-                 selectable: bool = True) -> None:
+                 sock: socket.socket | None = None, is_unix: bool = False) -> None:
         self.manager = manager
         self.rfd = rfd
         self.wfd = wfd
         self.sock = sock
         self.name = name
-        self.peer = peer or name
         self.is_unix = is_unix
         self.protocol: Protocol | None = None
         self.inbuf = bytearray()
@@ -77,41 +98,66 @@ class Connection:
         self.closing = False          # close once the output buffer is drained
         self.closed = False
         self.reading = True           # read interest wanted
-        self.want_write = False
-        now = time.monotonic()
-        self.last_activity = now
+        self.failed = False           # the protocol ended it over a peer error
+        self.last_activity = manager.clock()
         self.request_started: float | None = None  # first byte of a request seen
         self.write_started: float | None = None    # output pending since
         self.busy = False             # a worker is processing a request
         self._peer_creds: PeerCreds | None = None
-        self.registered_events = 0
-        self.selectable = selectable
 
-    # -- used by protocols (loop thread) --------------------------------
+    # -- used by protocols (loop thread); none of these does I/O ---------
 
     def write(self, data: bytes) -> None:
-        """Queue bytes for the peer; the loop sends them when it can."""
+        """Queue bytes for the peer; the manager sends them after the callback."""
         if self.closed or not data:
             return
         if not self.outbuf:
-            self.write_started = time.monotonic()
+            self.write_started = self.manager.clock()
         self.outbuf += data
-        self.manager._flush(self)
+        self.manager.mark_dirty(self)
 
     def close_after_write(self) -> None:
         """Close once everything queued so far has been sent."""
         self.closing = True
         self.reading = False
-        self.manager._flush(self)
+        self.manager.mark_dirty(self)
 
     def pause_reading(self) -> None:
         self.reading = False
-        self.manager._update_interest(self)
+        self.manager.mark_dirty(self)
 
     def resume_reading(self) -> None:
         if not self.closing:
             self.reading = True
-            self.manager._update_interest(self)
+            self.manager.mark_dirty(self)
+
+    def submit(self, work: Callable[[], Callable[[], None] | None]) -> None:
+        """Run ``work`` on a worker; the callable it returns runs on the loop thread.
+
+        The connection counts as busy until then (``ConnectionManager.submit``).
+        """
+        self.manager.submit(self, work)
+
+    @property
+    def draining(self) -> bool:
+        """The daemon is shutting down: finish the current request, then close."""
+        return self.manager.draining
+
+    def begin_request(self) -> None:
+        """The protocol saw the first byte of a request: its deadline starts now."""
+        if self.request_started is None:
+            self.request_started = self.manager.clock()
+
+    def end_request(self) -> None:
+        """The request is whole (or nothing is pending): no request deadline."""
+        self.request_started = None
+
+    def report_failure(self) -> None:
+        """The protocol refused the peer's input (a protocol error or a timeout).
+
+        In inet mode this decides the process's exit status.
+        """
+        self.failed = True
 
     def is_idle(self) -> bool:
         proto_idle = self.protocol.is_idle() if self.protocol else True

@@ -19,6 +19,16 @@ Deadlines (``Limits``): an idle keep-alive connection is closed after
 ``idle_timeout_s``; a request must arrive whole within ``request_timeout_s`` of
 its first byte; a peer that stops reading our response is dropped after
 ``write_timeout_s`` without progress.
+
+Flushing
+--------
+Protocols never make the manager do I/O from inside their callbacks: what they
+ask of a connection only marks it dirty (``mark_dirty``).  The manager flushes
+dirty connections (sends queued output, closes those that asked to close once
+drained, recomputes selector interest, busy state and admission) right after
+each protocol callback returns and after each callback a worker handed back
+through ``call_soon``.  ``Protocol.connection_lost`` therefore never fires in
+the middle of another protocol method.
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ SWEEP_INTERVAL_S = 0.5
 _FD_RESERVE = 64  # descriptors kept free for RPC sockets, logs and files
 
 ProtocolFactory = Callable[[Connection], Protocol]
+Clock = Callable[[], float]
 
 
 class _Waker:
@@ -79,8 +90,10 @@ class _Waker:
 
 class ConnectionManager:
     def __init__(self, limits: Limits, max_connections: int, workers: WorkerPool,
-                 protocol_factory: ProtocolFactory) -> None:
+                 protocol_factory: ProtocolFactory, clock: Clock = time.monotonic) -> None:
         self.limits = limits
+        #: Monotonic seconds for every deadline (tests pass a fake one).
+        self.clock = clock
         self.max_connections = max(1, max_connections)
         self.workers = workers
         self.protocol_factory = protocol_factory
@@ -88,6 +101,8 @@ class ConnectionManager:
         self.listeners: list[Listener] = []
         self.connections: dict[int, Connection] = {}  # keyed by read fd
         self._busy: set[Connection] = set()
+        #: Connections a protocol changed since the last flush (insertion-ordered).
+        self._dirty: dict[Connection, None] = {}
         self._parked: collections.deque[Connection] = collections.deque()
         self._accepting = False
         self._accept_retry_at = 0.0
@@ -105,8 +120,6 @@ class ConnectionManager:
         self._next_sweep = 0.0
         self.max_open = self._open_fd_budget()
         self.signal_handlers: dict[int, Callable[[], None]] = {}
-        #: Set by the protocol of the inet-mode connection when it failed.
-        self.inet_failed = False
 
     # -- set-up ----------------------------------------------------------
 
@@ -126,6 +139,10 @@ class ConnectionManager:
     def add_listener(self, listener: Listener) -> None:
         self.listeners.append(listener)
         log.info("listening on %s", listener.address)
+        if self._accepting:
+            self.selector.register(listener.sock, selectors.EVENT_READ, listener)
+        else:
+            self._update_accepting()
 
     def add_inet(self, rfd: int, wfd: int) -> Connection:
         """Serve the one client on already-open descriptors (inet mode)."""
@@ -148,6 +165,11 @@ class ConnectionManager:
         self._add_connection(conn)
         return conn
 
+    @property
+    def inet_failed(self) -> bool:
+        """True when the protocol of the inet-mode client reported a failure."""
+        return self.inet_conn is not None and self.inet_conn.failed
+
     # -- threads ---------------------------------------------------------
 
     def call_soon(self, fn: Callable[[], None]) -> None:
@@ -167,7 +189,7 @@ class ConnectionManager:
         The connection counts as busy until the follow-up has run.
         """
         conn.busy = True
-        self._refresh(conn)
+        self.mark_dirty(conn)
 
         def run() -> None:
             done: Callable[[], None] | None = None
@@ -176,12 +198,20 @@ class ConnectionManager:
             finally:
                 def finish() -> None:
                     conn.busy = False
+                    self.mark_dirty(conn)
                     if done is not None and not conn.closed:
                         done()
-                    self._refresh(conn)
                 self.call_soon(finish)
 
         self.workers.submit(run)
+
+    def mark_dirty(self, conn: Connection) -> None:
+        """Note that ``conn`` changed; it is flushed once the running callback returns.
+
+        Only records: never sends, closes or calls a protocol.
+        """
+        if not conn.closed:
+            self._dirty[conn] = None
 
     # -- control ---------------------------------------------------------
 
@@ -218,45 +248,56 @@ class ConnectionManager:
     # -- main loop -------------------------------------------------------
 
     def run(self) -> None:
+        """Serve until stopped (``request_stop``, a signal, or the inet client gone)."""
         self._update_accepting()
-        while True:
-            now = time.monotonic()
-            if self._stop_requested and self._draining_until is None:
-                self._begin_drain(now)
-            if self._draining_until is not None:
-                if not self.connections or now >= self._draining_until:
-                    break
-            if self.inet_conn is not None and self.inet_conn.closed:
-                break
-            timeout = max(0.0, min(SWEEP_INTERVAL_S, self._next_sweep - now))
-            if self._callbacks or self._unselectable:
-                timeout = 0.0
-            try:
-                events = self.selector.select(timeout)
-            except InterruptedError:
-                events = []
-            for key, mask in events:
-                data = key.data
-                if data is self._waker:
-                    self._waker.drain()
-                elif isinstance(data, Listener):
-                    self._accept(data)
-                else:
-                    conn, role = data
-                    if mask & selectors.EVENT_READ and role in ("r", "rw") and not conn.closed:
-                        self._do_read(conn)
-                    if mask & selectors.EVENT_WRITE and role in ("w", "rw") and not conn.closed:
-                        self._do_write(conn)
-            for conn in list(self._unselectable):
-                if not conn.closed:
-                    self._do_read(conn)
-                    self._do_write(conn)
-            self._run_callbacks()
-            now = time.monotonic()
-            if now >= self._next_sweep:
-                self._sweep(now)
-                self._next_sweep = now + SWEEP_INTERVAL_S
+        while not self._finished():
+            self.run_once()
         self._shutdown()
+
+    def _finished(self) -> bool:
+        now = self.clock()
+        if self._stop_requested and self._draining_until is None:
+            self._begin_drain(now)
+        if self._draining_until is not None:
+            if not self.connections or now >= self._draining_until:
+                return True
+        return self.inet_conn is not None and self.inet_conn.closed
+
+    def run_once(self, timeout: float | None = None) -> None:
+        """One turn of the loop: wait for I/O (at most ``timeout`` s), serve it, run
+        the queued callbacks and, when due, the deadline sweep."""
+        now = self.clock()
+        wait = max(0.0, min(SWEEP_INTERVAL_S, self._next_sweep - now))
+        if timeout is not None:
+            wait = min(wait, timeout)
+        if self._callbacks or self._unselectable:
+            wait = 0.0
+        try:
+            events = self.selector.select(wait)
+        except InterruptedError:
+            events = []
+        for key, mask in events:
+            data = key.data
+            if data is self._waker:
+                self._waker.drain()
+            elif isinstance(data, Listener):
+                self._accept(data)
+            else:
+                conn, role = data
+                if mask & selectors.EVENT_READ and role in ("r", "rw") and not conn.closed:
+                    self._do_read(conn)
+                if mask & selectors.EVENT_WRITE and role in ("w", "rw") and not conn.closed:
+                    self._do_write(conn)
+        for conn in list(self._unselectable):
+            if not conn.closed:
+                self._do_read(conn)
+                self._do_write(conn)
+        self._run_callbacks()
+        self._flush_dirty()  # anything marked outside a callback (normally nothing)
+        now = self.clock()
+        if now >= self._next_sweep:
+            self._sweep(now)
+            self._next_sweep = now + SWEEP_INTERVAL_S
 
     def _run_callbacks(self) -> None:
         self._wake_pending = False
@@ -266,6 +307,7 @@ class ConnectionManager:
                 fn()
             except Exception:
                 log.exception("error in loop callback")
+            self._flush_dirty()
 
     def _begin_drain(self, now: float) -> None:
         self._draining_until = now + self.limits.shutdown_grace_s
@@ -305,7 +347,7 @@ class ConnectionManager:
         want = (not self._stop_requested
                 and len(self._busy) < self.max_connections
                 and len(self.connections) < self.max_open
-                and time.monotonic() >= self._accept_retry_at)
+                and self.clock() >= self._accept_retry_at)
         if want == self._accepting:
             return
         self._accepting = want
@@ -335,7 +377,7 @@ class ConnectionManager:
             except OSError as e:
                 if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
                     log.warning("accept on %s failed: %s; retrying shortly", listener.address, e.strerror)
-                    self._accept_retry_at = time.monotonic() + 1.0
+                    self._accept_retry_at = self.clock() + 1.0
                     self._update_accepting()
                     return
                 if e.errno in (errno.ECONNABORTED, errno.EPROTO):
@@ -362,6 +404,7 @@ class ConnectionManager:
         conn.protocol = self.protocol_factory(conn)
         log.debug("[%s] new connection (%d open)", conn.name, len(self.connections))
         self._update_interest(conn)
+        self._flush_dirty()
 
     # -- I/O -------------------------------------------------------------
 
@@ -384,25 +427,39 @@ class ConnectionManager:
             log.debug("[%s] read failed: %s", conn.name, e.strerror)
             self.close(conn)
             return
-        conn.last_activity = time.monotonic()
+        conn.last_activity = self.clock()
+        self.mark_dirty(conn)
         if not data:
             conn.read_eof = True
-            if conn.protocol is not None:
-                conn.protocol.eof_received(conn)
+            self._call_protocol(conn, conn.protocol.eof_received if conn.protocol else None)
         else:
             conn.inbuf += data
-            if conn.protocol is not None:
-                conn.protocol.data_received(conn)
-        self._refresh(conn)
+            self._call_protocol(conn, conn.protocol.data_received if conn.protocol else None)
+        self._flush_dirty()
 
-    def _flush(self, conn: Connection) -> None:
-        """Send what can be sent now; the rest waits for writability."""
-        if conn.outbuf:
-            self._do_write(conn)
-        elif conn.closing:
+    def _call_protocol(self, conn: Connection, method: Callable[[Connection], None] | None) -> None:
+        """Run one protocol callback; the caller flushes what it asked for afterwards."""
+        if method is None or conn.closed:
+            return
+        try:
+            method(conn)
+        except Exception:
+            log.exception("[%s] error in the connection's protocol", conn.name)
             self.close(conn)
-        else:
-            self._refresh(conn)
+
+    def _flush_dirty(self) -> None:
+        """Carry out what protocols asked of their connections since the last flush."""
+        while self._dirty:
+            conn = next(iter(self._dirty))
+            del self._dirty[conn]
+            if conn.closed:
+                continue
+            if conn.outbuf:
+                self._do_write(conn)
+            elif conn.closing:
+                self.close(conn)
+            else:
+                self._refresh(conn)
 
     def _do_write(self, conn: Connection) -> None:
         while conn.outbuf:
@@ -420,7 +477,7 @@ class ConnectionManager:
             if n <= 0:
                 break
             del conn.outbuf[:n]
-            now = time.monotonic()
+            now = self.clock()
             conn.last_activity = now
             conn.write_started = now if conn.outbuf else None
         if not conn.outbuf and conn.closing:
@@ -442,6 +499,7 @@ class ConnectionManager:
         self.connections.pop(conn.rfd, None)
         self._busy.discard(conn)
         self._unselectable.discard(conn)
+        self._dirty.pop(conn, None)
         if conn.protocol is not None:
             try:
                 conn.protocol.connection_lost(conn)
@@ -503,7 +561,6 @@ class ConnectionManager:
             # Regular files (inet mode with redirected stdin/stdout) cannot be polled;
             # they are always ready, so the loop services them directly.
             self._unselectable.add(conn)
-            conn.selectable = False
 
     def _refresh(self, conn: Connection) -> None:
         """Recompute busy/idle state, selector interest and admission after any change."""
@@ -553,11 +610,11 @@ class ConnectionManager:
             elif conn.request_started is not None:
                 if now - conn.request_started > lim.request_timeout_s:
                     log.info("[%s] request not complete after %.0fs: closing", conn.name, lim.request_timeout_s)
-                    timed_out = getattr(conn.protocol, "request_timed_out", None)
-                    if timed_out is not None:
-                        timed_out(conn)
-                    else:
+                    if conn.protocol is None:
                         self.close(conn)
+                    else:
+                        self._call_protocol(conn, conn.protocol.request_timed_out)
+                        self._flush_dirty()
             elif conn.is_idle() and conn is not self.inet_conn:
                 if now - conn.last_activity > lim.idle_timeout_s:
                     log.debug("[%s] idle for %.0fs: closing", conn.name, lim.idle_timeout_s)

@@ -15,15 +15,9 @@ from typing import Any, Callable
 
 from slurmrestd.data_parser.context import data_type_name
 from slurmrestd.data_parser.model import TypeDecl
-from slurmrestd import hostlist
 from slurmrestd.errors import E, strerror
-
-NO_VAL16 = 0xFFFE
-INFINITE16 = 0xFFFF
-NO_VAL = 0xFFFFFFFE
-INFINITE = 0xFFFFFFFF
-NO_VAL64 = 0xFFFFFFFFFFFFFFFE
-INFINITE64 = 0xFFFFFFFFFFFFFFFF
+from slurmrestd.slurm import hostlist
+from slurmrestd.slurm.sentinels import INFINITE, INFINITE16, INFINITE64, NO_VAL, NO_VAL16, NO_VAL64
 
 #: returned by a parse codec when the member must be left as it is
 UNSET = object()

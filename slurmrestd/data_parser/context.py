@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
+from slurmrestd.data_parser.registry import DEFAULT_VERSION
 from slurmrestd.errors import strerror
 
 
@@ -50,7 +51,7 @@ class ParserContext:
     A loader may raise or return None when accounting is unavailable.
     """
 
-    version: str = "v0.0.45"
+    version: str = DEFAULT_VERSION
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     tres: Optional[list] = None

@@ -7,11 +7,8 @@ Keys are C member names (dotted members nest, as the engine stores them).
 
 from __future__ import annotations
 
-NO_VAL8 = 0xFE
-NO_VAL16 = 0xFFFE
-NO_VAL = 0xFFFFFFFE
-NO_VAL64 = 0xFFFFFFFFFFFFFFFE
-SLURM_AUTH_NOBODY = 99
+from slurmrestd.slurm.defs import SLURM_AUTH_NOBODY
+from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL8, NO_VAL16, NO_VAL64
 
 #: SLURM_STEP_ID_INITIALIZER
 STEP_ID_INIT = {"sluid": 0, "job_id": NO_VAL, "step_het_comp": NO_VAL, "step_id": NO_VAL}

@@ -28,14 +28,14 @@ from slurmrestd.data_parser.context import (
     ParseError, ParserContext, data_type_name, format_path, with_index,
 )
 from slurmrestd.data_parser.model import Field, TypeDecl
-from slurmrestd.data_parser.registry import Registry, get_registry
+from slurmrestd.data_parser.registry import DEFAULT_VERSION, Registry, get_registry
 from slurmrestd.errors import E
 
 _MISSING = object()
 
 
 def _registry(ctx: Optional[ParserContext], version: Optional[str]) -> Registry:
-    return get_registry(version or (ctx.version if ctx else "v0.0.45"))
+    return get_registry(version or (ctx.version if ctx else DEFAULT_VERSION))
 
 
 def get_member(obj: Any, member: str) -> Any:
@@ -63,7 +63,7 @@ def get_member(obj: Any, member: str) -> Any:
 def dump(type_name: str, value: Any, ctx: Optional[ParserContext] = None, *,
          version: Optional[str] = None) -> Any:
     """Dump ``value`` (controller data) as the JSON data of ``type_name``."""
-    ctx = ctx if ctx is not None else ParserContext(version=version or "v0.0.45")
+    ctx = ctx if ctx is not None else ParserContext(version=version or DEFAULT_VERSION)
     reg = _registry(ctx, version)
     return _Dumper(reg, ctx).dump(reg[type_name], value, None)
 
@@ -172,7 +172,7 @@ def parse(type_name: str, data: Any, ctx: Optional[ParserContext] = None, *,
     ``ctx``; on an error the value parsed so far is returned and
     ``ctx.errors`` is non-empty.
     """
-    ctx = ctx if ctx is not None else ParserContext(version=version or "v0.0.45")
+    ctx = ctx if ctx is not None else ParserContext(version=version or DEFAULT_VERSION)
     reg = _registry(ctx, version)
     p = _Parser(reg, ctx)
     try:

@@ -25,10 +25,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Optional
 
-from slurmrestd.data_parser.constants import VALUES
 from slurmrestd.data_parser.context import data_type_name, with_index
 from slurmrestd.data_parser.model import Bit, TypeDecl
+from slurmrestd.data_parser.registry import DEFAULT_VERSION
 from slurmrestd.errors import E
+from slurmrestd.slurm.constants import VALUES
 
 _WIDTH = {"uint8_t": 8, "uint16_t": 16, "uint32_t": 32, "uint64_t": 64, "bool": 8}
 
@@ -230,7 +231,7 @@ def parse_exploded(p, t: TypeDecl, data: dict, path, initial: int = 0) -> int:
     return cur
 
 
-def flag_value(type_name: str, *names: str, version: str = "v0.0.45") -> int:
+def flag_value(type_name: str, *names: str, version: str = DEFAULT_VERSION) -> int:
     """Integer of the given flag names of ``type_name`` (helper for callers/tests)."""
     from slurmrestd.data_parser.registry import get_registry
     t = get_registry(version)[type_name]

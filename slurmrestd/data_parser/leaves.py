@@ -20,21 +20,19 @@ import time
 from typing import Optional
 
 from slurmrestd.data_parser.codecs import (
-    INFINITE, INFINITE64, NO_VAL, NO_VAL16, NO_VAL64, UNSET, compact, dumper, parser,
-    parse_string, to_bool, to_float, to_int,
+    UNSET, compact, dumper, parser, parse_string, to_bool, to_float, to_int,
 )
-from slurmrestd.data_parser.constants import JOB_REASONS, LAYOUT_NAMES, VALUES
 from slurmrestd.data_parser.context import data_type_name
 from slurmrestd.errors import E
+from slurmrestd.slurm import jobid
+from slurmrestd.slurm.constants import JOB_REASONS, LAYOUT_NAMES, VALUES
+from slurmrestd.slurm.defs import SLURM_AUTH_NOBODY, SLURM_BATCH_SCRIPT, SLURM_MAX_NORMAL_STEP_ID
+from slurmrestd.slurm.sentinels import INFINITE, INFINITE64, NO_VAL, NO_VAL16, NO_VAL64
+from slurmrestd.slurm.sluid import print_sluid, str2sluid
 
 MEM_PER_CPU = VALUES["MEM_PER_CPU"]
 CORE_SPEC_THREAD = VALUES["CORE_SPEC_THREAD"]
 NICE_OFFSET = VALUES["NICE_OFFSET"]
-SLURM_BATCH_SCRIPT = VALUES["SLURM_BATCH_SCRIPT"]
-SLURM_MAX_NORMAL_STEP_ID = 0xFFFFFFF0
-SLURM_AUTH_NOBODY = 99
-MAX_FED_JOB_ID = 0x03FFFFFF
-MAX_HET_JOB_COMPONENTS = 128
 
 
 def _err(p, path, errno, text):
@@ -535,9 +533,6 @@ def _dump_timestamp(d, t, value):
 # step ids, SLUIDs, selected steps
 # ---------------------------------------------------------------------------
 
-from slurmrestd.rpc.sluid import print_sluid, str2sluid  # noqa: E402  (shared with the RPC layer)
-
-
 @dumper("SLUID")
 def _dump_sluid(d, t, value):
     if not value:
@@ -563,10 +558,6 @@ def _parse_sluid(p, t, data, path):
             _err(p, path, E.ESLURM_INVALID_SLUID, f'Unable to convert string "{data}" to SLUID')
         return v
     _err(p, path, E.ESLURM_DATA_CONV_FAILED, f"Unable to convert {compact(data)} to string to parse SLUID")
-
-
-_STEP_NAMES = (("TBD", VALUES["SLURM_PENDING_STEP"]), ("extern", VALUES["SLURM_EXTERN_CONT"]),
-               ("batch", VALUES["SLURM_BATCH_SCRIPT"]), ("interactive", VALUES["SLURM_INTERACTIVE_STEP"]))
 
 
 @dumper("STEP_ID")
@@ -598,112 +589,24 @@ def _parse_step_id(p, t, data, path):
                    ("true" if data else "false"), path)
 
 
-def fmt_job_id_string(step: dict) -> str:
-    """``fmt_job_id_string()`` over a ``slurm_selected_step_t`` dict
+def fmt_job_id_string(step) -> str:
+    """``fmt_job_id_string()`` (``slurm.jobid``) over a ``slurm_selected_step_t``
     (``step_id`` sub-dict or flat ``step_id.*`` keys, ``array_task_id``,
-    ``het_job_offset``)."""
-    job_id = _m(step, "step_id.job_id", NO_VAL)
-    sluid = _m(step, "step_id.sluid", 0)
-    step_id = _m(step, "step_id.step_id", NO_VAL)
-    het_comp = _m(step, "step_id.step_het_comp", NO_VAL)
-    array_task = _m(step, "array_task_id", NO_VAL)
-    het_off = _m(step, "het_job_offset", NO_VAL)
-    if sluid and job_id in (NO_VAL, 0):
-        return print_sluid(sluid)
-    if job_id == NO_VAL:
-        raise ValueError(E.ESLURM_EMPTY_JOB_ID)
-    out = str(job_id)
-    bitmap = step.get("array_bitmap") if isinstance(step, dict) else None
-    if bitmap:
-        return f"{out}_[{_dump_bitstr(None, None, bitmap)}]"
-    if array_task != NO_VAL and het_off != NO_VAL:
-        raise ValueError(E.ESLURM_INVALID_HET_JOB_AND_ARRAY)
-    if array_task != NO_VAL:
-        out += f"_{array_task}"
-    if het_off != NO_VAL:
-        out += f"+{het_off}"
-    if step_id == NO_VAL and het_comp != NO_VAL:
-        raise ValueError(E.ESLURM_EMPTY_STEP_ID)
-    if step_id != NO_VAL:
-        name = next((n for n, v in _STEP_NAMES if v == step_id), None)
-        out += f".{name}" if name else f".{step_id}"
-        if het_comp != NO_VAL:
-            out += f"+{het_comp}"
-    return out
+    ``het_job_offset``); raises ``jobid.JobIdError`` (a ValueError holding the errno)."""
+    sel = {"step_id": {k: _m(step, "step_id." + k, d) for k, d in
+                       (("sluid", 0), ("job_id", NO_VAL), ("step_id", NO_VAL), ("step_het_comp", NO_VAL))},
+           "array_task_id": _m(step, "array_task_id", NO_VAL), "het_job_offset": _m(step, "het_job_offset", NO_VAL),
+           "array_bitmap": step.get("array_bitmap") if isinstance(step, dict) else None}
+    return jobid.fmt_job_id_string(sel)
 
 
 def unfmt_job_id_string(s: str) -> dict:
-    """``unfmt_job_id_string()`` without array expressions; raises ValueError(errno)."""
-    out = {"step_id": {"sluid": 0, "job_id": NO_VAL, "step_id": NO_VAL, "step_het_comp": NO_VAL},
-           "array_task_id": NO_VAL, "het_job_offset": NO_VAL}
-    if not s:
-        raise ValueError(E.ESLURM_EMPTY_JOB_ID)
-    if s[0] == "s":
-        v = str2sluid(s[:14])
-        if not v or (len(s) > 14 and s[14] != "."):
-            raise ValueError(E.ESLURM_INVALID_SLUID)
-        out["step_id"]["sluid"] = v
-        if len(s) > 14:
-            out["step_id"]["step_id"] = _unfmt_step(s[15:])
-        return out
-    m = re.match(r"^(-?\d+)(.*)$", s)
-    if not m:
-        raise ValueError(E.ESLURM_INVALID_JOB_ID_NON_NUMERIC)
-    job = int(m.group(1))
-    if job == 0:
-        raise ValueError(E.ESLURM_INVALID_JOB_ID_ZERO)
-    if job < 0:
-        raise ValueError(E.ESLURM_INVALID_JOB_ID_NEGATIVE)
-    if job >= MAX_FED_JOB_ID:
-        raise ValueError(E.ESLURM_INVALID_JOB_ID_TOO_LARGE)
-    out["step_id"]["job_id"] = job
-    rest = m.group(2)
-    m = re.match(r"^_\[([0-9,\-:]+)\]$", rest)
-    if m:  # array expression "123_[1-3,7]" (job_array_resp_msg_t ids)
-        idx = []
-        for part in m.group(1).split(","):
-            a, _, b = part.partition("-")
-            b, _, step = b.partition(":")
-            if not a.isdigit() or (b and not b.isdigit()) or (step and not step.isdigit()):
-                raise ValueError(E.ESLURM_INVALID_JOB_ARRAY_ID_NON_NUMERIC)
-            idx.extend(range(int(a), int(b or a) + 1, int(step or 1) or 1))
-        out["array_bitmap"] = sorted(set(idx))
-        return out
-    m = re.match(r"^_(\d+)(.*)$", rest)
-    if m:
-        out["array_task_id"] = int(m.group(1))
-        rest = m.group(2)
-    elif rest.startswith("_"):
-        raise ValueError(E.ESLURM_INVALID_JOB_ARRAY_ID_NON_NUMERIC)
-    m = re.match(r"^\+(\d+)(.*)$", rest)
-    if m:
-        if out["array_task_id"] != NO_VAL:
-            raise ValueError(E.ESLURM_INVALID_HET_JOB_AND_ARRAY)
-        out["het_job_offset"] = int(m.group(1))
-        rest = m.group(2)
-    if not rest:
-        return out
-    if rest[0] != ".":
-        raise ValueError(E.ESLURM_INVALID_JOB_ID_NON_NUMERIC)
-    step, _, het = rest[1:].partition("+")
-    out["step_id"]["step_id"] = _unfmt_step(step)
-    if het:
-        if not het.isdigit() or int(het) == 0:
-            raise ValueError(E.ESLURM_INVALID_HET_STEP_NON_NUMERIC)
-        out["step_id"]["step_het_comp"] = int(het)
+    """``unfmt_job_id_string()`` (``slurm.jobid``); ``array_bitmap`` (sorted task
+    indexes) only for ``"_[...]"``.  Raises ``jobid.JobIdError`` (a ValueError holding the errno)."""
+    out = jobid.unfmt_job_id_string(s)
+    if out["array_bitmap"] is None:
+        del out["array_bitmap"]
     return out
-
-
-def _unfmt_step(s: str) -> int:
-    for name, v in _STEP_NAMES:
-        if s.lower() == name.lower():
-            return v
-    if not s.isdigit():
-        raise ValueError(E.ESLURM_INVALID_STEP_ID_NON_NUMERIC)
-    v = int(s)
-    if v > SLURM_MAX_NORMAL_STEP_ID:
-        raise ValueError(E.ESLURM_INVALID_STEP_ID_TOO_LARGE)
-    return v
 
 
 @dumper("SELECTED_STEP")
@@ -1743,7 +1646,7 @@ def _dump_hres(d, t, value):
 
 __all__ = ["uid_to_name", "gid_to_name", "sig_num2name", "sig_name2num", "expand_stdio",
            "fmt_job_id_string", "unfmt_job_id_string", "tres_list_from_string", "parse_time",
-           "str_to_mbytes", "print_sluid", "str2sluid", "cpu_freq_to_string"]
+           "str_to_mbytes", "cpu_freq_to_string"]
 
 
 # ---------------------------------------------------------------------------

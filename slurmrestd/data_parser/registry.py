@@ -20,7 +20,8 @@ from slurmrestd.data_parser.model import Delta, Flags, GenOptions, RowPatch, Str
 VERSIONS: tuple[str, ...] = ("v0.0.43", "v0.0.42", "v0.0.45", "v0.0.44")
 #: Newest first: the order deltas are chained in.
 VERSIONS_NEWEST_FIRST: tuple[str, ...] = ("v0.0.45", "v0.0.44", "v0.0.43", "v0.0.42")
-DEFAULT_VERSION = "v0.0.45"
+#: The newest data parser: the default wherever no version is named.
+DEFAULT_VERSION = VERSIONS_NEWEST_FIRST[0]
 
 
 def _module(version: str):

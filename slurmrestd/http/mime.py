@@ -1,7 +1,9 @@
 """Choosing the request body format (Content-Type) and response format (Accept).
 
-Both functions return a concrete, lower-case MIME type that is a key of
-:data:`slurmrestd.serializers.SERIALIZERS`.
+Both functions return a concrete, lower-case MIME type named here; this module
+owns the names and which of them may be read and written.
+:data:`slurmrestd.serializers.SERIALIZERS` maps each of them to its loader and
+dumper (it imports the names from here, never the other way round).
 
 Where we deliberately differ from the reference daemon:
 
@@ -23,23 +25,32 @@ Where we deliberately differ from the reference daemon:
 from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.serializers import (
-    MIME_JSON,
-    MIME_JSONREQUEST,
-    MIME_TEXT_YAML,
-    MIME_URL_ENCODED,
-    MIME_X_YAML,
-    MIME_YAML,
-    SERIALIZERS,
-)
 
-__all__ = ["resolve_read_type", "resolve_write_type", "READ_TYPES", "WRITE_TYPES"]
+__all__ = [
+    "MIME_JSON",
+    "MIME_JSONREQUEST",
+    "MIME_YAML",
+    "MIME_X_YAML",
+    "MIME_TEXT_YAML",
+    "MIME_URL_ENCODED",
+    "READ_TYPES",
+    "WRITE_TYPES",
+    "resolve_read_type",
+    "resolve_write_type",
+]
 
-#: Types a request body may have.
-READ_TYPES = frozenset(t for t, (loader, _dumper) in SERIALIZERS.items() if loader is not None)
-#: Types a response may have, in our order of preference.
-WRITE_TYPES = tuple(t for t in (MIME_JSON, MIME_JSONREQUEST, MIME_YAML, MIME_X_YAML, MIME_TEXT_YAML)
-                    if SERIALIZERS.get(t, (None, None))[1] is not None)
+MIME_JSON = "application/json"
+MIME_JSONREQUEST = "application/jsonrequest"
+MIME_YAML = "application/yaml"
+MIME_X_YAML = "application/x-yaml"
+MIME_TEXT_YAML = "text/yaml"
+MIME_URL_ENCODED = "application/x-www-form-urlencoded"
+
+#: Types a request body may have (each has a loader in ``serializers.SERIALIZERS``).
+READ_TYPES = frozenset({MIME_JSON, MIME_JSONREQUEST, MIME_YAML, MIME_X_YAML, MIME_TEXT_YAML,
+                        MIME_URL_ENCODED})
+#: Types a response may have, in our order of preference (each has a dumper there).
+WRITE_TYPES = (MIME_JSON, MIME_JSONREQUEST, MIME_YAML, MIME_X_YAML, MIME_TEXT_YAML)
 
 #: What a wildcard range stands for, best first.
 _WILDCARDS = {

@@ -8,16 +8,19 @@ connections, the next pipelined request is parsed.  One request per
 connection is in flight at a time, so responses keep request order.
 
 Every protocol error ends in exactly one error response and a close.
+
+The session only asks its connection for things (write, close after writing,
+report a failure); the connection manager carries them out once the callback
+returns, so ``connection_lost`` never runs inside another session method.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from slurmrestd.conmgr.connection import Connection
+from slurmrestd.conmgr.connection import Connection, Protocol
 from slurmrestd.http.events import NEED_DATA, ContinueExpected, Request
 from slurmrestd.http.parser import HttpError, RequestParser
 from slurmrestd.http.response import build_continue, build_response, error_response
@@ -42,18 +45,16 @@ class Response:
 App = Callable[[Request, Connection], Response]
 
 
-class HttpSession:
-    __slots__ = ("conn", "app", "parser", "in_flight", "peer_eof", "eof_fed", "failed", "last_status")
+class HttpSession(Protocol):
+    __slots__ = ("app", "parser", "in_flight", "peer_eof", "eof_fed", "failed")
 
     def __init__(self, conn: Connection, app: App, limits: Limits) -> None:
-        self.conn = conn
         self.app = app
         self.parser = RequestParser(limits)
         self.in_flight = False
         self.peer_eof = False
         self.eof_fed = False
         self.failed = False
-        self.last_status = 0
 
     # -- conmgr protocol -------------------------------------------------
 
@@ -84,8 +85,8 @@ class HttpSession:
     def _pump(self, conn: Connection) -> None:
         """Parse as far as possible; start at most one request."""
         if conn.inbuf:
-            if self.parser.at_request_boundary and conn.request_started is None:
-                conn.request_started = time.monotonic()
+            if self.parser.at_request_boundary:
+                conn.begin_request()
             self.parser.receive_data(bytes(conn.inbuf))
             conn.inbuf.clear()
         if self.peer_eof and not self.eof_fed:
@@ -99,13 +100,13 @@ class HttpSession:
                 return
             if event is NEED_DATA:
                 if self.parser.at_request_boundary and self.parser.buffered_bytes == 0:
-                    conn.request_started = None
+                    conn.end_request()
                 return
             if isinstance(event, ContinueExpected) or event is ContinueExpected:
                 conn.write(build_continue(self.parser.version or "1.1"))
                 continue
             if isinstance(event, Request):
-                conn.request_started = None
+                conn.end_request()
                 self._start(conn, event)
                 return
             return  # PAUSED or closed: wait for the response to be written
@@ -125,16 +126,14 @@ class HttpSession:
                 close=resp.close or not request.keep_alive,
                 head=request.method == "HEAD", extra_headers=resp.headers)
             close = resp.close or not request.keep_alive
-            status = resp.status
-            return lambda: self._finish(conn, data, close, status)
+            return lambda: self._finish(conn, data, close)
 
-        conn.manager.submit(conn, work)
+        conn.submit(work)
 
-    def _finish(self, conn: Connection, data: bytes, close: bool, status: int) -> None:
+    def _finish(self, conn: Connection, data: bytes, close: bool) -> None:
         self.in_flight = False
-        self.last_status = status
         conn.write(data)
-        if close or conn.manager.draining:
+        if close or conn.draining:
             conn.close_after_write()
             return
         self.parser.start_next_request()
@@ -146,9 +145,7 @@ class HttpSession:
         if self.failed:
             return
         self.failed = True
-        self.last_status = err.status
-        if conn is conn.manager.inet_conn:
-            conn.manager.inet_failed = True
+        conn.report_failure()
         log.info("[%s] rejecting request: %d %s", conn.name, err.status, err.message)
         conn.write(error_response(err, self.parser.version or "1.1"))
         conn.close_after_write()

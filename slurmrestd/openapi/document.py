@@ -14,12 +14,12 @@ Paths appear per plugin, per path, per version in the order given.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Iterator, Optional, Sequence
 
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
 from slurmrestd.data_parser.schema import SchemaWriter
 from slurmrestd.openapi.paths import PLUGINS, Method
+from slurmrestd.slurm.release import SLURM_RELEASE
 
 OPENAPI_VERSION = "3.0.3"
 DEFAULT_MIME_TYPES = ("application/json", "application/yaml")
@@ -182,7 +182,7 @@ def _release_parts(release: str) -> dict:
 def build_document(versions: Sequence[str] = VERSIONS,
                    plugins: Sequence[str] = DEFAULT_PLUGINS,
                    registered: Optional[Callable[[str, str], bool]] = None,
-                   slurm_release: str = "26.05.5",
+                   slurm_release: str = SLURM_RELEASE,
                    mime_types: Sequence[str] = DEFAULT_MIME_TYPES) -> dict:
     """The complete OpenAPI document.
 
@@ -231,15 +231,3 @@ def build_document(versions: Sequence[str] = VERSIONS,
     doc["openapi"] = OPENAPI_VERSION
     return doc
 
-
-@lru_cache(maxsize=8)
-def _cached(versions: tuple, plugins: tuple, slurm_release: str, mime_types: tuple) -> dict:
-    return build_document(versions, plugins, None, slurm_release, mime_types)
-
-
-def cached_document(versions: Sequence[str] = VERSIONS,
-                    plugins: Sequence[str] = DEFAULT_PLUGINS,
-                    slurm_release: str = "26.05.5",
-                    mime_types: Sequence[str] = DEFAULT_MIME_TYPES) -> dict:
-    """build_document() with all operations, memoised (treat as read-only)."""
-    return _cached(tuple(versions), tuple(plugins), slurm_release, tuple(mime_types))

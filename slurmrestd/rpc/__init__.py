@@ -2,7 +2,8 @@
 
 Layers, bottom up (each usable without the ones above it):
 
-* ``pack``       – Slurm pack/unpack primitives (``Packer``/``Unpacker``), sentinels.
+* ``pack``       – Slurm pack/unpack primitives (``Packer``/``Unpacker``); sentinels,
+                   constants and the job id grammar are in ``slurmrestd.slurm``.
 * ``msg_types``  – ``MsgType`` IntEnum of message numbers.
 * ``protocol``   – sans-I/O framing: header, ``encode_request``/``decode_message``,
                    protocol version constants (``V24_11`` … ``V26_05``).

@@ -19,10 +19,11 @@ from slurmrestd.rpc.conf import SlurmConfig
 from slurmrestd.rpc.layouts import (ASSOC_SHARES_OBJECT, LICENSE_INFO, SLURM_CONF,
                                     STATS_INFO_RESPONSE)
 from slurmrestd.rpc.msg_types import MsgType, msg_type_name
-from slurmrestd.rpc.pack import INFINITE, Packer, Unpacker, UnpackError
+from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import (SUPPORTED_VERSIONS, V24_11, Credential, Message, decode_message,
                                      encode_request, reply_rc)
 from slurmrestd.rpc.transport import Endpoint, Transport
+from slurmrestd.slurm.sentinels import INFINITE, NO_VAL
 
 log = logging.getLogger(__name__)
 
@@ -310,7 +311,7 @@ class SlurmctldClient:
         tres_cnt = len(tres_names)
         count = u.u32()
         shares = None
-        if count != 0xFFFFFFFE:
+        if count != NO_VAL:
             shares = []
             for _ in range(count):
                 obj = ASSOC_SHARES_OBJECT.decode(u, v)

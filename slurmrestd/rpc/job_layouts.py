@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from slurmrestd.rpc.layouts import F, Layout
-from slurmrestd.rpc.pack import NO_VAL, Packer
+from slurmrestd.rpc.pack import Packer
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
+from slurmrestd.slurm.jobid import step_id_init
 
 _ALL = 0xFFFF
 
@@ -342,11 +343,6 @@ def nest(d: dict, keys: tuple[str, ...] | None = None) -> dict:
     return d
 
 
-def step_id_init() -> dict:
-    """``SLURM_STEP_ID_INITIALIZER``."""
-    return {'sluid': 0, 'job_id': NO_VAL, 'step_id': NO_VAL, 'step_het_comp': NO_VAL}
-
-
 def fill_step_id(d: dict, key: str = 'step_id') -> dict:
     """Complete a (possibly partial, old-protocol) step id with the initializer."""
     sid = step_id_init()
@@ -615,5 +611,5 @@ __all__ = ["JOB_INFO_COMMON", "JOB_INFO_GRES", "JOB_INFO_NO_DETAILS", "JOB_INFO_
            "JOB_INFO_PENDING", "MULTI_CORE_DATA", "JOB_RESOURCES", "SUBMIT_RESPONSE",
            "RESOURCE_ALLOCATION_RESPONSE", "KILL_JOBS_RESP_JOB", "NODE_GRES_LAYOUT",
            "JOB_DESC", "KILL_JOBS", "JOB_STEP_KILL", "JOB_REQUEUE", "JOB_ID_MSG",
-           "P", "PackLayout", "nest", "step_id_init", "fill_step_id", "pack_step_id",
+           "P", "PackLayout", "nest", "fill_step_id", "pack_step_id",
            "pack_cron_entry"]

@@ -37,59 +37,20 @@ from slurmrestd.rpc.job_layouts import (JOB_DESC, JOB_ID_MSG, JOB_INFO_COMMON, J
                                         JOB_REQUEUE, JOB_RESOURCES, JOB_STEP_KILL, KILL_JOBS,
                                         KILL_JOBS_RESP_JOB, MULTI_CORE_DATA, NODE_GRES_LAYOUT,
                                         RESOURCE_ALLOCATION_RESPONSE, SUBMIT_RESPONSE, fill_step_id,
-                                        nest, nest_keys, step_id_init)
+                                        nest, nest_keys)
 from slurmrestd.rpc.msg_types import MsgType, msg_type_name
-from slurmrestd.rpc.pack import (NO_VAL, NO_VAL8, NO_VAL16, NO_VAL64, Bitstr, Packer, Unpacker,
-                                 UnpackError, bitmap_fmt)
+from slurmrestd.rpc.pack import Bitstr, Packer, Unpacker, UnpackError, bitmap_fmt
 from slurmrestd.rpc.protocol import V25_11, decode_message, encode_request, frame_length, version_release
-from slurmrestd.rpc.sluid import SLUID_STR_LEN, print_sluid, str2sluid
+from slurmrestd.slurm import jobid
+from slurmrestd.slurm.defs import (BACKFILL_LAST, BACKFILL_SCHED, JOB_END, JOB_PENDING, JOB_REQUEUE_HOLD,
+                                   JOB_SPECIAL_EXIT, JOB_STATE_BASE, KILL_FULL_JOB, MAX_HET_JOB_COMPONENTS,
+                                   MAX_JOB_ID, SELECT_LINEAR, SHOW_ALL, SHOW_DETAIL, SHOW_FEDERATION,
+                                   SHOW_LOCAL, SLURM_AUTH_NOBODY, USE_DEFAULT_ACCT, USE_DEFAULT_PART,
+                                   USE_DEFAULT_QOS, USE_DEFAULT_WCKEY)
+from slurmrestd.slurm.jobid import selected_step_init, step_id_init
+from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL8, NO_VAL16, NO_VAL64
 
 log = logging.getLogger(__name__)
-
-# -- constants (slurm/slurm.h) ----------------------------------------------------------------
-SHOW_ALL = 0x0001
-SHOW_DETAIL = 0x0002
-SHOW_MIXED = 0x0008
-SHOW_LOCAL = 0x0010
-SHOW_SIBLING = 0x0020
-SHOW_FEDERATION = 0x0040
-SHOW_FUTURE = 0x0080
-
-JOB_PENDING = 0
-JOB_RUNNING = 1
-JOB_END = 12
-JOB_STATE_BASE = 0xFF
-JOB_REQUEUE_HOLD = 1 << 11
-JOB_SPECIAL_EXIT = 1 << 12
-
-USE_DEFAULT_ACCT = 1 << 25
-USE_DEFAULT_PART = 1 << 26
-USE_DEFAULT_QOS = 1 << 27
-USE_DEFAULT_WCKEY = 1 << 28
-EXTERNAL_JOB = 1 << 24
-BACKFILL_SCHED = 1 << 32
-BACKFILL_LAST = 1 << 33
-
-KILL_JOB_BATCH = 1 << 0
-KILL_ARRAY_TASK = 1 << 1
-KILL_STEPS_ONLY = 1 << 2
-KILL_FULL_JOB = 1 << 3
-KILL_FED_REQUEUE = 1 << 4
-KILL_HURRY = 1 << 5
-KILL_OOM = 1 << 6
-KILL_NO_SIBS = 1 << 7
-KILL_JOB_RESV = 1 << 8
-KILL_NO_SIG_FAIL = 1 << 10
-KILL_JOBS_VERBOSE = 1 << 11
-KILL_CRON = 1 << 12
-KILL_FAIL_JOB = 1 << 13
-
-SELECT_LINEAR = 1 << 5
-SLURM_AUTH_NOBODY = 99
-MAX_JOB_ID = 0x03FFFFFF
-MAX_FED_JOB_ID = 0xFFFFFFFD
-MAX_HET_JOB_COMPONENTS = 128
-SLURM_BATCH_SCRIPT = 0xFFFFFFFB
 
 #: ``SLURM_BITSTR_LEN`` default used by ``xlate_array_task_str``.
 BITSTR_LEN = 64
@@ -97,188 +58,28 @@ BITSTR_LEN = 64
 
 # -- job ids ------------------------------------------------------------------------------------
 
-def selected_step_init() -> dict:
-    """``slurm_selected_step_t`` as ``unfmt_job_id_string`` resets it."""
-    return {'step_id': step_id_init(), 'array_task_id': NO_VAL, 'het_job_offset': NO_VAL,
-            'array_bitmap': None}
-
-
-_STEP_NAMES = (("batch", 0xFFFFFFFB), ("extern", 0xFFFFFFFC), ("interactive", 0xFFFFFFFA),
-               ("TBD", 0xFFFFFFFD))
-_NUM = re.compile(r"[ \t\n\r\f\v]*([+-]?\d+)")
-
-
-def _strtol(s: str, pos: int) -> tuple[int | None, int]:
-    m = _NUM.match(s, pos)
-    if not m:
-        return None, pos
-    return int(m.group(1)), m.end()
-
-
-#: slurm_errno.h entries that slurm_errtab[] lacks (so ``E`` does not list them).
-_ERRNO_EXTRA = {"ESLURM_INVALID_HET_JOB_AND_ARRAY": 2145, "ESLURM_INVALID_HET_JOB_COMP_NON_NUMERIC": 2149}
-
-
-def _errno(name: str) -> int:
-    return int(getattr(E, name, 0)) or _ERRNO_EXTRA[name]
-
-
 def parse_job_id(text: str) -> dict:
-    """``unfmt_job_id_string``: "123", "123_4", "123+1", "123.batch", "123_[1-3]"
-    → ``slurm_selected_step_t`` dict.  Raises ``SlurmError`` with the same errno."""
-    sel = selected_step_init()
-    if not text:
-        raise SlurmError(E.ESLURM_EMPTY_JOB_ID, source="unfmt_job_id_string()")
-    def err(code: str) -> SlurmError:
-        num = _errno(code)
-        return SlurmError(num, "Invalid job id %r: %s" % (text, strerror(num)), "unfmt_job_id_string()")
-
-    if text[0] == 's':
-        # a SLUID, optionally followed by ".step"
-        if len(text) > SLUID_STR_LEN and text[SLUID_STR_LEN] != '.':
-            raise err("ESLURM_INVALID_SLUID")
-        sluid = str2sluid(text[:SLUID_STR_LEN])
-        if not sluid:
-            raise err("ESLURM_INVALID_SLUID")
-        sel['step_id']['sluid'] = sluid
-        rest = text[SLUID_STR_LEN:]
-        if not rest:
-            return sel
-        return _parse_step_suffix(sel, rest, err)
-    job, end = _strtol(text, 0)
-    if job is None:
-        raise err("ESLURM_INVALID_JOB_ID_NON_NUMERIC")
-    if job == 0:
-        raise err("ESLURM_INVALID_JOB_ID_ZERO")
-    if job < 0:
-        raise err("ESLURM_INVALID_JOB_ID_NEGATIVE")
-    if job >= MAX_FED_JOB_ID:
-        raise err("ESLURM_INVALID_JOB_ID_TOO_LARGE")
-    sel['step_id']['job_id'] = job
-    rest = text[end:]
-    if rest.startswith('_['):
-        close = rest.find(']', 2)
-        if close < 0 or close != len(rest) - 1:
-            raise err("ESLURM_INVALID_JOB_ARRAY_ID_NON_NUMERIC")
-        idx = []
-        try:
-            for part in rest[2:close].split(','):
-                a, _, b = part.partition('-')
-                step = 1
-                if ':' in b:
-                    b, _, s = b.partition(':')
-                    step = int(s)
-                idx.extend(range(int(a), int(b or a) + 1, step))
-        except ValueError:
-            raise err("ESLURM_INVALID_JOB_ARRAY_ID_NON_NUMERIC") from None
-        if not idx or min(idx) < 0:
-            raise err("ESLURM_INVALID_JOB_ARRAY_ID_NON_NUMERIC")
+    """``unfmt_job_id_string`` (``slurm.jobid``) with ``array_bitmap`` as a ``Bitstr``.
+    Raises ``SlurmError`` with the same errno."""
+    try:
+        sel = jobid.unfmt_job_id_string(text)
+    except jobid.JobIdError as exc:
+        if exc.errno == E.ESLURM_EMPTY_JOB_ID:
+            raise SlurmError(E.ESLURM_EMPTY_JOB_ID, source="unfmt_job_id_string()") from None
+        raise SlurmError(exc.errno, "Invalid job id %r: %s" % (text, strerror(exc.errno)),
+                         "unfmt_job_id_string()") from None
+    idx = sel['array_bitmap']
+    if idx is not None:
         sel['array_bitmap'] = Bitstr.from_indexes(max(idx) + 1, idx)
-        return sel
-    if rest.startswith('_'):
-        if len(rest) == 1:
-            raise err("ESLURM_EMPTY_JOB_ARRAY_ID")
-        task, e2 = _strtol(rest, 1)
-        if task is None:
-            raise err("ESLURM_INVALID_JOB_ARRAY_ID_NON_NUMERIC")
-        if task < 0:
-            raise err("ESLURM_INVALID_JOB_ARRAY_ID_NEGATIVE")
-        sel['array_task_id'] = task
-        rest = rest[e2:]
-    if rest.startswith('+'):
-        if sel['array_task_id'] != NO_VAL:
-            raise err("ESLURM_INVALID_HET_JOB_AND_ARRAY")
-        if len(rest) == 1:
-            raise err("ESLURM_EMPTY_HET_JOB_COMP")
-        het, e2 = _strtol(rest, 1)
-        if het is None:
-            raise err("ESLURM_INVALID_HET_JOB_COMP_NON_NUMERIC")
-        if het < 0:
-            raise err("ESLURM_INVALID_HET_JOB_COMP_NEGATIVE")
-        if het > MAX_HET_JOB_COMPONENTS:
-            raise err("ESLURM_INVALID_HET_JOB_COMP_TOO_LARGE")
-        sel['het_job_offset'] = het
-        rest = rest[e2:]
-        if rest.startswith('_'):
-            raise err("ESLURM_INVALID_HET_JOB_AND_ARRAY")
-    if not rest:
-        return sel
-    if rest[0] != '.':
-        raise err("ESLURM_INVALID_JOB_ID_NON_NUMERIC")
-    return _parse_step_suffix(sel, rest, err)
-
-
-def _parse_step_suffix(sel: dict, rest: str, err) -> dict:
-    """``.step`` or ``.step+comp`` after a job id or SLUID."""
-    rest = rest[1:]
-    step, e2 = _strtol(rest, 0)
-    if step is None:
-        for name, num in _STEP_NAMES:
-            if rest[:len(name)].lower() == name.lower():
-                step, e2 = num, len(name)
-                break
-        else:
-            raise err("ESLURM_INVALID_STEP_ID_NON_NUMERIC" if rest else "ESLURM_EMPTY_STEP_ID")
-    elif step < 0:
-        raise err("ESLURM_INVALID_STEP_ID_NEGATIVE")
-    elif step >= 0xFFFFFFF0:
-        raise err("ESLURM_INVALID_STEP_ID_TOO_LARGE")
-    sel['step_id']['step_id'] = step
-    rest = rest[e2:]
-    if not rest:
-        return sel
-    if rest[0] != '+':
-        raise err("ESLURM_INVALID_STEP_ID_NON_NUMERIC")
-    if sel['het_job_offset'] != NO_VAL:
-        raise err("ESLURM_INVALID_HET_STEP_JOB")
-    rest = rest[1:]
-    if not rest:
-        return sel
-    comp, e2 = _strtol(rest, 0)
-    if comp is None:
-        raise err("ESLURM_EMPTY_HET_STEP")
-    if comp == 0:
-        raise err("ESLURM_INVALID_HET_STEP_ZERO")
-    if comp < 0:
-        raise err("ESLURM_INVALID_HET_STEP_NEGATIVE")
-    if comp >= MAX_HET_JOB_COMPONENTS:
-        raise err("ESLURM_INVALID_HET_STEP_TOO_LARGE")
-    if rest[e2:]:
-        raise err("ESLURM_INVALID_HET_STEP_NON_NUMERIC")
-    sel['step_id']['step_het_comp'] = comp
     return sel
 
 
 def format_job_id(sel: dict) -> str:
-    """``fmt_job_id_string``: selected step dict → "123", "123_4", "123_[1-3]", "123+1", "123.0"."""
-    sid = sel.get('step_id') or step_id_init()
-    if sid.get('job_id', NO_VAL) == NO_VAL and sid.get('sluid'):
-        out = print_sluid(sid['sluid'])
-    elif sid.get('job_id', NO_VAL) == NO_VAL:
-        raise SlurmError(E.ESLURM_EMPTY_JOB_ID, source="fmt_job_id_string()")
-    else:
-        out = "%u" % sid['job_id']
-    task = sel.get('array_task_id', NO_VAL)
-    het = sel.get('het_job_offset', NO_VAL)
-    if task != NO_VAL and het != NO_VAL:
-        raise SlurmError(_errno("ESLURM_INVALID_HET_JOB_AND_ARRAY"), source="fmt_job_id_string()")
-    bm = sel.get('array_bitmap')
-    if bm is not None and bm.bits:
-        return out + "_[%s]" % bm.fmt()
-    if task != NO_VAL:
-        out += "_%u" % task
-    if het != NO_VAL:
-        out += "+%u" % het
-    step = sid.get('step_id', NO_VAL)
-    comp = sid.get('step_het_comp', NO_VAL)
-    if step == NO_VAL and comp != NO_VAL:
-        raise SlurmError(E.ESLURM_EMPTY_STEP_ID, source="fmt_job_id_string()")
-    if step != NO_VAL:
-        name = next((n for n, v in _STEP_NAMES if v == step), None)
-        out += ".%s" % name if name else ".%u" % step
-        if comp != NO_VAL:
-            out += "+%u" % comp
-    return out
+    """``fmt_job_id_string`` (``slurm.jobid``); raises ``SlurmError`` with the same errno."""
+    try:
+        return jobid.fmt_job_id_string(sel)
+    except jobid.JobIdError as exc:
+        raise SlurmError(exc.errno, source="fmt_job_id_string()") from None
 
 
 # -- libslurm client-side helpers ---------------------------------------------------------------
@@ -1150,8 +951,4 @@ __all__ = [
     "unpack_job_array_resp", "unpack_kill_jobs_resp", "unpack_job_state_response",
     "unpack_resource_layout", "encode_job_desc", "encode_job_desc_list", "encode_job_info_request",
     "encode_job_id_msg", "encode_job_state_request", "pack_job_desc",
-    "SHOW_ALL", "SHOW_DETAIL", "SHOW_LOCAL", "SHOW_FEDERATION", "KILL_FULL_JOB", "KILL_JOB_BATCH",
-    "KILL_ARRAY_TASK", "KILL_STEPS_ONLY", "KILL_JOBS_VERBOSE", "JOB_REQUEUE_HOLD", "JOB_SPECIAL_EXIT",
-    "BACKFILL_SCHED", "BACKFILL_LAST", "USE_DEFAULT_ACCT", "USE_DEFAULT_PART", "USE_DEFAULT_QOS",
-    "USE_DEFAULT_WCKEY",
 ]

@@ -17,16 +17,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable, Iterable, Sequence
 
-# -- sentinels (slurm/slurm.h) ------------------------------------------------
-INFINITE8 = 0xFF
-INFINITE16 = 0xFFFF
-INFINITE = 0xFFFFFFFF
-INFINITE64 = 0xFFFFFFFFFFFFFFFF
-NO_VAL8 = 0xFE
-NO_VAL16 = 0xFFFE
-NO_VAL = 0xFFFFFFFE
-NO_VAL64 = 0xFFFFFFFFFFFFFFFE
-NO_CONSUME_VAL64 = 0xFFFFFFFFFFFFFFFD
+from slurmrestd.slurm.sentinels import NO_VAL
 
 #: ``FLOAT_MULT`` (pack.h): doubles and floats are scaled by this before packing.
 FLOAT_MULT = 1000000
@@ -498,7 +489,5 @@ class Unpacker:
 __all__ = [
     "Packer", "Unpacker", "UnpackError", "Bitstr",
     "bitmap_to_hex", "hex_to_bitmap", "bitmap_indexes", "bitmap_fmt",
-    "INFINITE8", "INFINITE16", "INFINITE", "INFINITE64",
-    "NO_VAL8", "NO_VAL16", "NO_VAL", "NO_VAL64", "NO_CONSUME_VAL64",
     "FLOAT_MULT", "MAX_PACK_MEM_LEN", "MAX_MSG_SIZE",
 ]

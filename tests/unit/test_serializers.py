@@ -272,3 +272,11 @@ def test_registry():
     for t in ("application/yaml", "application/x-yaml", "text/yaml"):
         assert SERIALIZERS[t] == (load_yaml, dump_yaml)
     assert SERIALIZERS["application/x-www-form-urlencoded"] == (parse_form, None)
+
+
+def test_registry_matches_mime_negotiation():
+    """http.mime decides what may be read and written; every such type has a codec here."""
+    from slurmrestd.http.mime import READ_TYPES, WRITE_TYPES
+
+    assert {t for t, (load, _dump) in SERIALIZERS.items() if load is not None} == READ_TYPES
+    assert {t for t, (_load, dump) in SERIALIZERS.items() if dump is not None} == set(WRITE_TYPES)

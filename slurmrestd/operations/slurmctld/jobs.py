@@ -21,11 +21,14 @@ import time
 from typing import Any
 
 from slurmrestd import data_parser
+from slurmrestd.data_parser.registry import DEFAULT_VERSION
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.rpc import jobs as rpc
-from slurmrestd.rpc.pack import NO_VAL
+from slurmrestd.slurm import defs
+from slurmrestd.slurm.defs import EXTERNAL_JOB, MAX_HET_JOB_COMPONENTS, MAX_JOB_ID
+from slurmrestd.slurm.sentinels import NO_VAL
 
 #: ``job_allocate()`` results the reference reports as warnings, not failures.
 NONFATAL = frozenset(int(getattr(E, n)) for n in (
@@ -34,9 +37,6 @@ NONFATAL = frozenset(int(getattr(E, n)) for n in (
     "ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE", "ESLURM_BURST_BUFFER_WAIT", "ESLURM_PARTITION_DOWN",
     "ESLURM_LICENSES_UNAVAILABLE", "ESLURM_PORTS_BUSY") if hasattr(E, n))
 
-EXTERNAL_JOB = rpc.EXTERNAL_JOB
-MAX_JOB_ID = rpc.MAX_JOB_ID
-MAX_HET_JOB_COMPONENTS = rpc.MAX_HET_JOB_COMPONENTS
 
 #: Errors after which a submission may or may not have reached the controller.
 _OUTCOME_UNKNOWN = frozenset(int(x) for x in (
@@ -195,10 +195,10 @@ def get_jobs(ctx: OperationContext):
     query = _parse(ctx, ctx.operation.query_type, _query(ctx),
                    "Rejecting request. Failure parsing query.", src)
     update_time = query.get("update_time") or 0
-    show_flags = query.get("show_flags") or (rpc.SHOW_ALL | rpc.SHOW_DETAIL)
+    show_flags = query.get("show_flags") or (defs.SHOW_ALL | defs.SHOW_DETAIL)
     client = ctx.site.ctld(ctx.identity)
     msg = None
-    version = ctx.version or "v0.0.45"
+    version = ctx.version or DEFAULT_VERSION
     ident = ctx.identity
     key = (ident.plugin, ident.user_name, ident.token, ident.uid, version, show_flags) \
         if not update_time else None
@@ -233,7 +233,7 @@ def delete_jobs(ctx: OperationContext):
         return ctx.dump(ctx.operation.response_type, {"response": None})
     resp = None
     rc = 0
-    if req.get("user_name") and req.get("user_id", rpc.SLURM_AUTH_NOBODY) == rpc.SLURM_AUTH_NOBODY:
+    if req.get("user_name") and req.get("user_id", defs.SLURM_AUTH_NOBODY) == defs.SLURM_AUTH_NOBODY:
         import pwd
         try:
             req["user_id"] = pwd.getpwnam(req["user_name"]).pw_uid
@@ -319,7 +319,7 @@ def _job_get(ctx: OperationContext, sel: dict):
                  "Showing all jobs in array instead.", src)
     if sel["step_id"]["step_id"] != NO_VAL:
         ctx.warn("Job steps are not supported for job searches. Showing whole job instead.", src)
-    show_flags = query.get("show_flags") or (rpc.SHOW_ALL | rpc.SHOW_DETAIL)
+    show_flags = query.get("show_flags") or (defs.SHOW_ALL | defs.SHOW_DETAIL)
     client = ctx.site.ctld(ctx.identity)
     msg = None
     try:
@@ -328,7 +328,7 @@ def _job_get(ctx: OperationContext, sel: dict):
                                     "het_job_offset": sel["het_job_offset"]}, show_flags)
     except SlurmError as e:
         ctx.error(_rc(e), "Unable to query JobId=%s" % _fmt(sel), src)
-    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or "v0.0.45")
+    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or DEFAULT_VERSION)
 
 
 def _job_delete(ctx: OperationContext, sel: dict):
@@ -337,13 +337,13 @@ def _job_delete(ctx: OperationContext, sel: dict):
                        "Rejecting request. Failure parsing query.", "_handle_job_delete")
     except SlurmError:
         return ctx.dump("OPENAPI_KILL_JOB_RESP", {"response": None})
-    flags = query.get("flags") or rpc.KILL_FULL_JOB
+    flags = query.get("flags") or defs.KILL_FULL_JOB
     sig = query.get("signal") or int(_signal.SIGKILL)
     client = ctx.site.ctld(ctx.identity)
     resp = None
     try:
         resp = rpc.kill_jobs(client, {"jobs_array": [rpc.format_job_id(sel)], "flags": flags, "signal": sig})
-        if flags & rpc.KILL_JOBS_VERBOSE and not resp["jobs_cnt"]:
+        if flags & defs.KILL_JOBS_VERBOSE and not resp["jobs_cnt"]:
             ctx.warn("Zero jobs sent signal %s" % _strsignal(sig), "_signal_job")
     except SlurmError as e:
         if e.errno == E.ESLURM_ALREADY_DONE:
@@ -550,7 +550,7 @@ def job_requeue(ctx: OperationContext):
         job_str = rpc.format_job_id(sel)
     except SlurmError as e:
         raise ctx.fail(e.errno, "Invalid JobID", src) from None
-    if flags & rpc.JOB_SPECIAL_EXIT and not flags & rpc.JOB_REQUEUE_HOLD:
+    if flags & defs.JOB_SPECIAL_EXIT and not flags & defs.JOB_REQUEUE_HOLD:
         raise ctx.fail(E.ESLURM_REST_BAD_REQUEST, "SpecialExit requires Hold mode", src)
     client = ctx.site.ctld(ctx.identity)
     resp = None
@@ -569,7 +569,7 @@ def jobs_requeue(ctx: OperationContext):
     if not ids:
         raise ctx.fail(E.ESLURM_INVALID_JOB_ID, "Query missing JobIds", src)
     flags = query.get("flags") or 0
-    if flags & rpc.JOB_SPECIAL_EXIT and not flags & rpc.JOB_REQUEUE_HOLD:
+    if flags & defs.JOB_SPECIAL_EXIT and not flags & defs.JOB_REQUEUE_HOLD:
         raise ctx.fail(E.ESLURM_REST_BAD_REQUEST, "SpecialExit requires Hold mode", src)
     client = ctx.site.ctld(ctx.identity)
     responses = []

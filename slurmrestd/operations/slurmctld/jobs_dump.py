@@ -20,6 +20,7 @@ from slurmrestd.data_parser import codecs, flags as _flags
 from slurmrestd.data_parser.context import ParserContext
 from slurmrestd.data_parser.engine import _Dumper, get_member
 from slurmrestd.data_parser.registry import get_registry
+from slurmrestd.slurm import sentinels
 
 _PLANS: dict = {}
 _PLANS_LOCK = threading.Lock()
@@ -39,8 +40,8 @@ def _getter(member: str):
     return lambda obj, m=member: get_member(obj, m)
 
 
-_NOVAL = {"UINT16_NO_VAL": (codecs.NO_VAL16, codecs.INFINITE16), "UINT32_NO_VAL": (codecs.NO_VAL, codecs.INFINITE),
-          "UINT64_NO_VAL": (codecs.NO_VAL64, codecs.INFINITE64)}
+_NOVAL = {"UINT16_NO_VAL": (sentinels.NO_VAL16, sentinels.INFINITE16), "UINT32_NO_VAL": (sentinels.NO_VAL, sentinels.INFINITE),
+          "UINT64_NO_VAL": (sentinels.NO_VAL64, sentinels.INFINITE64)}
 _LEAF, _NOVAL_LEAF, _GENERIC, _COMPLEX, _REMOVED, _EFLAGS = range(6)
 
 

@@ -17,8 +17,9 @@ from slurmrestd.rpc import jobs
 from slurmrestd.rpc.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.conf import load_slurm_conf
 from slurmrestd.rpc.cred import JwtCredential
-from slurmrestd.rpc.pack import NO_VAL
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, V24_11, V25_11, V26_05
+from slurmrestd.slurm import defs
+from slurmrestd.slurm.sentinels import NO_VAL
 
 from clusters import read_env, token as cluster_token  # noqa: E402
 
@@ -115,12 +116,12 @@ def test_submit_show_update_signal_cancel(cluster):
             time.sleep(0.5)
     job = _job(c, r["job_id"])
     assert job["name"] == "py-renamed" and job["time_limit"] == 5
-    job = _wait(c, r["job_id"], lambda j: (j["job_state"] & 0xFF) == jobs.JOB_RUNNING)
-    if (job["job_state"] & 0xFF) == jobs.JOB_RUNNING:
+    job = _wait(c, r["job_id"], lambda j: (j["job_state"] & 0xFF) == defs.JOB_RUNNING)
+    if (job["job_state"] & 0xFF) == defs.JOB_RUNNING:
         assert job["nodes"] == "n1" and job["job_resrcs"]["nhosts"] == 1
         assert job["job_resrcs"]["nodes"] == "n1"
     # SIGINT through REQUEST_KILL_JOB
-    _retry_transition(jobs.kill_job, c, str(r["job_id"]), int(signal.SIGINT), jobs.KILL_FULL_JOB)
+    _retry_transition(jobs.kill_job, c, str(r["job_id"]), int(signal.SIGINT), defs.KILL_FULL_JOB)
     # cancel (DELETE job/{id}: slurm_kill_jobs, KILL_FULL_JOB + SIGKILL)
     resp = jobs.signal_job(c, str(r["job_id"]))
     assert resp["jobs_cnt"] in (0, 1)
@@ -134,7 +135,7 @@ def test_hold_release(cluster):
     c = cluster.client()
     r = cluster.submit(c, "py-held", priority=0)
     job = _job(c, r["job_id"])
-    assert job["priority"] == 0 and (job["job_state"] & 0xFF) == jobs.JOB_PENDING
+    assert job["priority"] == 0 and (job["job_state"] & 0xFF) == defs.JOB_PENDING
     jobs.update_job(c, {"job_id": r["job_id"], "priority": INFINITE})   # release
     assert _job(c, r["job_id"])["priority"] != 0
     jobs.update_job(c, {"job_id": r["job_id"], "priority": 0})          # hold again
@@ -240,7 +241,7 @@ def test_errors(cluster):
 def test_requeue(cluster):
     c = cluster.client()
     r = cluster.submit(c, "py-requeue", time_limit=5)
-    _wait(c, r["job_id"], lambda j: (j["job_state"] & 0xFF) == jobs.JOB_RUNNING)
+    _wait(c, r["job_id"], lambda j: (j["job_state"] & 0xFF) == defs.JOB_RUNNING)
     try:
         res = jobs.requeue(c, str(r["job_id"]))
     except SlurmError as exc:  # not running yet / not requeueable
@@ -257,11 +258,11 @@ def test_resources(cluster):
             jobs.job_resources(c, r["job_id"])
         assert ei.value.errno == E.ESLURM_NOT_SUPPORTED
         return
-    job = _wait(c, r["job_id"], lambda j: (j["job_state"] & 0xFF) == jobs.JOB_RUNNING)
+    job = _wait(c, r["job_id"], lambda j: (j["job_state"] & 0xFF) == defs.JOB_RUNNING)
     try:
         lay = jobs.job_resources(c, r["job_id"])
     except SlurmError as exc:
-        assert exc.errno == E.ESLURM_JOB_NOT_RUNNING and (job["job_state"] & 0xFF) != jobs.JOB_RUNNING
+        assert exc.errno == E.ESLURM_JOB_NOT_RUNNING and (job["job_state"] & 0xFF) != defs.JOB_RUNNING
     else:
         assert lay["nodes"][0]["node"] == "n1" and lay["nodes"][0]["core_bitmap"]
 
@@ -274,7 +275,7 @@ def _wait_node_free(c, timeout=120):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         busy = [j for j in jobs.load_jobs(c)["job_array"]
-                if (j["job_state"] & 0xFF) == jobs.JOB_RUNNING or j["job_state"] & 0x8000]  # RUNNING / COMPLETING
+                if (j["job_state"] & 0xFF) == defs.JOB_RUNNING or j["job_state"] & 0x8000]  # RUNNING / COMPLETING
         if not busy:
             return
         time.sleep(1)
@@ -326,7 +327,7 @@ def test_allocate_callback(cluster):
     t.start()
     time.sleep(2)
     pend = [j for j in jobs.load_jobs(c)["job_array"] if j["name"] == name]
-    assert pend and (pend[0]["job_state"] & 0xFF) == jobs.JOB_PENDING
+    assert pend and (pend[0]["job_state"] & 0xFF) == defs.JOB_PENDING
     cluster.created.append(pend[0]["job_id"])
     jobs.signal_job(c, str(blocker["job_id"]))   # free the node → callback
     t.join(90)
@@ -345,7 +346,7 @@ def test_allocate_callback_timeout(cluster):
         jobs.allocate(c, dict(ALLOC, name=name, shared=0), timeout=2)
     assert ei.value.errno == 110 and ei.value.source == "slurm_allocate_resources_blocking()"
     left = [j for j in jobs.load_jobs(c)["job_array"] if j["name"] == name]
-    assert all((j["job_state"] & 0xFF) != jobs.JOB_PENDING for j in left)  # released
+    assert all((j["job_state"] & 0xFF) != defs.JOB_PENDING for j in left)  # released
 
 
 def test_every_forky_version():

@@ -13,6 +13,7 @@ from slurmrestd.data_parser.context import ParserContext
 from slurmrestd.data_parser.engine import dump, parse
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
 from slurmrestd.errors import E
+from slurmrestd.slurm import sentinels
 
 
 def test_registries_load():
@@ -103,8 +104,8 @@ def test_ping_dump():
 
 @pytest.mark.parametrize("value,expected", [
     (None, {"set": False, "infinite": False, "number": 0}),
-    (codecs.NO_VAL, {"set": False, "infinite": False, "number": 0}),
-    (codecs.INFINITE, {"set": False, "infinite": True, "number": 0}),
+    (sentinels.NO_VAL, {"set": False, "infinite": False, "number": 0}),
+    (sentinels.INFINITE, {"set": False, "infinite": True, "number": 0}),
     (42, {"set": True, "infinite": False, "number": 42}),
 ])
 def test_uint32_no_val_dump(value, expected):
@@ -112,8 +113,8 @@ def test_uint32_no_val_dump(value, expected):
 
 
 @pytest.mark.parametrize("data,expected", [
-    (None, codecs.NO_VAL), (7, 7), ("12", 12), (-1, codecs.INFINITE), (math.inf, codecs.INFINITE),
-    ({"set": True, "number": 5}, 5), ({"infinite": True}, codecs.INFINITE), ({"set": False}, codecs.NO_VAL),
+    (None, sentinels.NO_VAL), (7, 7), ("12", 12), (-1, sentinels.INFINITE), (math.inf, sentinels.INFINITE),
+    ({"set": True, "number": 5}, 5), ({"infinite": True}, sentinels.INFINITE), ({"set": False}, sentinels.NO_VAL),
 ])
 def test_uint32_no_val_parse(data, expected):
     ctx = ParserContext()

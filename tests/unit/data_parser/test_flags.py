@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from slurmrestd.data_parser import flags
-from slurmrestd.data_parser.constants import VALUES
+from slurmrestd.slurm.constants import VALUES
 from slurmrestd.data_parser.context import ParserContext
 from slurmrestd.data_parser.engine import dump, parse
 from slurmrestd.data_parser.registry import VERSIONS, get_registry

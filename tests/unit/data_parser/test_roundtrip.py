@@ -117,7 +117,7 @@ def test_job_info_dump_from_c_members_matches_reference():
     assert not c.errors
     # members the reference derives: give them as the controller would
     value["state_reason"] = next(k for k, v in __import__(
-        "slurmrestd.data_parser.constants", fromlist=["JOB_REASONS"]).JOB_REASONS.items()
+        "slurmrestd.slurm.constants", fromlist=["JOB_REASONS"]).JOB_REASONS.items()
         if v == ref["state_reason"])
     value["exit_code"] = _exit_code(ref["exit_code"])
     value["derived_ec"] = _exit_code(ref["derived_exit_code"])

@@ -7,8 +7,10 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc import jobs
 from slurmrestd.rpc.job_layouts import (JOB_DESC, JOB_INFO_COMMON, JOB_INFO_DETAILS,
                                         RESOURCE_ALLOCATION_RESPONSE)
-from slurmrestd.rpc.pack import NO_VAL, NO_VAL16, NO_VAL64, Bitstr, Packer, Unpacker
+from slurmrestd.rpc.pack import Bitstr, Packer, Unpacker
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
+from slurmrestd.slurm import defs
+from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL16, NO_VAL64
 
 ALL = (V24_11, V25_05, V25_11, V26_05)
 
@@ -140,7 +142,7 @@ def test_job_desc_encode_walk(version):
     assert got["name"] == "hello" and got["script"].startswith("#!/bin/sh")
     assert got["environment"] == ["PATH=/bin", "A=b"] and got["time_limit"] == 5
     # USE_DEFAULT_* for the NULL account/qos/wckey, not for the given partition
-    assert got["bitflags"] == jobs.USE_DEFAULT_ACCT | jobs.USE_DEFAULT_QOS | jobs.USE_DEFAULT_WCKEY
+    assert got["bitflags"] == defs.USE_DEFAULT_ACCT | defs.USE_DEFAULT_QOS | defs.USE_DEFAULT_WCKEY
     assert desc["bitflags"] == 0  # caller's dict untouched
     if version >= V25_11:
         assert got["step_id"] == (0, NO_VAL, NO_VAL, NO_VAL)
@@ -216,7 +218,7 @@ def test_job_resources_versions():
     tail45 = Packer().u32_array([0]).getvalue()
     tail44 = Packer().bitstr(Bitstr(1, 1)).getvalue()
     jr = jobs.unpack_job_resources(Unpacker(p.getvalue() + tail45), V26_05)
-    assert jr["nhosts"] == 1 and jr["cr_type"] == 0x4 | jobs.SELECT_LINEAR
+    assert jr["nhosts"] == 1 and jr["cr_type"] == 0x4 | defs.SELECT_LINEAR
     assert jr["node_ranks"] == [0] and jr["memory_used"] is None and jr["node_bitmap"] is None
     jr = jobs.unpack_job_resources(Unpacker(p.getvalue() + tail44), V25_11)
     assert jr["node_bitmap"] == Bitstr(1, 1) and jr["node_ranks"] is None

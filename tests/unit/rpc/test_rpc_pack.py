@@ -4,8 +4,9 @@ import struct
 
 import pytest
 
-from slurmrestd.rpc.pack import (INFINITE, NO_VAL, NO_VAL16, NO_VAL64, Bitstr, Packer, Unpacker,
-                                 UnpackError, bitmap_fmt, bitmap_to_hex, hex_to_bitmap)
+from slurmrestd.rpc.pack import (Bitstr, Packer, Unpacker, UnpackError, bitmap_fmt, bitmap_to_hex,
+                                 hex_to_bitmap)
+from slurmrestd.slurm.sentinels import INFINITE, NO_VAL, NO_VAL16, NO_VAL64
 
 
 def P():

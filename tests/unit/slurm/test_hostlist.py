@@ -9,8 +9,9 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_dir import REFERENCE
 
-from slurmrestd.hostlist import (
+from slurmrestd.slurm.hostlist import (
     MAX_PREFIX_CNT,
     MAX_RANGE,
     Hostlist,
@@ -20,7 +21,7 @@ from slurmrestd.hostlist import (
     normalize,
 )
 
-CAPTURES = pathlib.Path("/work/shared/reference/http-examples")
+CAPTURES = pathlib.Path(REFERENCE) / "http-examples"
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ import pytest
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.jobs import format_job_id, parse_job_id
-from slurmrestd.rpc.pack import NO_VAL
-from slurmrestd.rpc.sluid import print_sluid, str2sluid
+from slurmrestd.slurm.sentinels import NO_VAL
+from slurmrestd.slurm.sluid import print_sluid, str2sluid
 
 SAMPLE = "s965M80PNPG400"  # a SLUID seen on the 26.05 cluster
 

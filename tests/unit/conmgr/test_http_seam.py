@@ -1,0 +1,151 @@
+"""HttpSession over the connection manager: it asks, the manager flushes afterwards."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from conmgr_harness import Harness, recv_until_eof
+
+from slurmrestd.http.server import HttpSession, Response
+
+
+class TracedSession(HttpSession):
+    """An HttpSession that notes a callback (or connection_lost) run inside another one."""
+
+    __slots__ = ("depth", "reentered", "lost", "requests")
+
+    def __init__(self, conn, limits) -> None:
+        super().__init__(conn, self._app, limits)
+        self.depth = 0
+        self.reentered: list[str] = []
+        self.lost = 0
+        self.requests: list[str] = []
+
+    def _app(self, request, conn) -> Response:
+        self.requests.append(request.path)
+        return Response(200, b"ok:" + request.path.encode(), "text/plain")
+
+    def _traced(name, entry_point=True):
+        def call(self, *args):
+            if entry_point and self.depth:
+                self.reentered.append(name)
+            self.depth += 1
+            try:
+                return getattr(HttpSession, name)(self, *args)
+            finally:
+                self.depth -= 1
+        return call
+
+    data_received = _traced("data_received")
+    eof_received = _traced("eof_received")
+    request_timed_out = _traced("request_timed_out")
+    _finish = _traced("_finish")  # a worker's follow-up: entered from the loop
+    _fail = _traced("_fail", entry_point=False)  # called from inside the others
+    del _traced
+
+    def connection_lost(self, conn) -> None:
+        if self.depth:
+            self.reentered.append("connection_lost")
+        self.lost += 1
+        super().connection_lost(conn)
+
+
+def _factory(sessions, limits):
+    def make(conn):
+        sessions.append(TracedSession(conn, limits))
+        return sessions[-1]
+    return make
+
+
+@pytest.fixture
+def http_harness(limits, tmp_path):
+    sessions: list[TracedSession] = []
+    h = Harness(limits, 8, "unix:%s" % (tmp_path / "http.sock"))
+    h.manager.protocol_factory = _factory(sessions, limits)
+    h.pool.auto = True
+    yield h, sessions
+    h.close()
+    for s in sessions:
+        assert not s.reentered, s.reentered
+        assert s.lost == 1
+
+
+def _serve(h, c, data: bytes) -> bytes:
+    if data:
+        c.sendall(data)
+    return recv_until_eof(c, h)
+
+
+def test_connection_close_response_then_close(http_harness):
+    h, sessions = http_harness
+    c = h.connect()
+    out = _serve(h, c, b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200 ") and out.endswith(b"ok:/a")
+
+
+def test_pipelined_requests_then_eof(http_harness):
+    h, sessions = http_harness
+    c = h.connect()
+    c.sendall(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+    c.shutdown(socket.SHUT_WR)
+    out = _serve(h, c, b"")
+    assert out.count(b"HTTP/1.1 200 ") == 2
+    assert out.index(b"ok:/1") < out.index(b"ok:/2")
+    assert sessions[0].requests == ["/1", "/2"]
+
+
+def test_bad_request_fails_once_and_closes(http_harness):
+    h, sessions = http_harness
+    c = h.connect()
+    out = _serve(h, c, b"NOT HTTP\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 400 ")
+    assert sessions[0].failed
+
+
+def test_request_timeout_answers_408(http_harness, limits):
+    h, sessions = http_harness
+    c = h.connect()
+    c.sendall(b"GET /slow HTTP/1.1\r\nHost")
+    h.until(lambda: sessions and h.open_connections() and h.open_connections()[0].request_started)
+    h.clock.advance(limits.request_timeout_s + 1)
+    out = recv_until_eof(c, h)
+    assert out.startswith(b"HTTP/1.1 408 ")
+
+
+def test_inet_mode_failure_sets_the_exit_status(limits):
+    sessions: list[TracedSession] = []
+    h = Harness(limits, 8, "127.0.0.1:0")
+    h.manager.protocol_factory = _factory(sessions, limits)
+    h.pool.auto = True
+    ours, theirs = socket.socketpair()
+    try:
+        conn = h.manager.add_inet(ours.fileno(), ours.fileno())
+        theirs.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
+        h.until(lambda: conn.closed)
+        assert theirs.recv(4096).startswith(b"HTTP/1.1 400 ")
+        assert h.manager.inet_failed
+        assert not sessions[0].reentered and sessions[0].lost == 1
+    finally:
+        h.close()
+        ours.close()
+        theirs.close()
+
+
+def test_inet_mode_success_is_not_a_failure(limits):
+    sessions: list[TracedSession] = []
+    h = Harness(limits, 8, "127.0.0.1:0")
+    h.manager.protocol_factory = _factory(sessions, limits)
+    h.pool.auto = True
+    ours, theirs = socket.socketpair()
+    try:
+        conn = h.manager.add_inet(ours.fileno(), ours.fileno())
+        theirs.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        h.until(lambda: conn.closed)
+        assert theirs.recv(4096).endswith(b"ok:/x")
+        assert not h.manager.inet_failed
+        assert not sessions[0].reentered and sessions[0].lost == 1
+    finally:
+        h.close()
+        ours.close()
+        theirs.close()
