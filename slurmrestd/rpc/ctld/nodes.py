@@ -36,26 +36,21 @@ from __future__ import annotations
 from typing import Iterable
 
 from slurmrestd.errors import E, SlurmError, strerror
-from slurmrestd.hostlist import Hostlist, HostlistError
 from slurmrestd.rpc.job_layouts import P, PackLayout
 from slurmrestd.rpc.layouts import F, Layout
 from slurmrestd.rpc.msg_types import MsgType, msg_type_name
-from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
+from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05, version_release
-
-# -- constants (slurm/slurm.h) ------------------------------------------------------------------
-SHOW_ALL = 0x0001
-SHOW_DETAIL = 0x0002
-SHOW_MIXED = 0x0008
-SHOW_LOCAL = 0x0010
-SHOW_FEDERATION = 0x0040
-SHOW_FUTURE = 0x0080
+from slurmrestd.slurm.constants import VALUES
+from slurmrestd.slurm.defs import SHOW_ALL, SHOW_DETAIL, SHOW_FEDERATION, SHOW_FUTURE, SHOW_LOCAL, SHOW_MIXED
+from slurmrestd.slurm.hostlist import Hostlist, HostlistError
+from slurmrestd.slurm.sentinels import NO_VAL
 
 #: What the REST handler asks for when the query names no flags.
 DEFAULT_SHOW_FLAGS = SHOW_ALL | SHOW_DETAIL | SHOW_MIXED
 
-NODE_STATE_MIXED = 0x0005
-NODE_STATE_FLAGS = 0xFFFFFFF0
+NODE_STATE_MIXED = VALUES["NODE_STATE_MIXED"]
+NODE_STATE_FLAGS = VALUES["NODE_STATE_FLAGS"]
 
 # -- layouts ------------------------------------------------------------------------------------
 

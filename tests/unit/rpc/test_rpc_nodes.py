@@ -5,7 +5,8 @@ import pytest
 from slurmrestd import data_parser
 from slurmrestd.data_parser import ParserContext
 from slurmrestd.rpc.ctld import nodes
-from slurmrestd.rpc.pack import NO_VAL, Bitstr, Packer, Unpacker
+from slurmrestd.rpc.pack import Bitstr, Packer, Unpacker
+from slurmrestd.slurm.sentinels import NO_VAL
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
 
 IDLE, ALLOCATED, MIXED, DOWN = 2, 3, 5, 1
