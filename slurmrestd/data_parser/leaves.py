@@ -1955,3 +1955,4 @@ def _dump_jd_cron(d, t, value):
 @parser("JOB_DESC_MSG_CRON_ENTRY")
 def _parse_jd_cron(p, t, data, path):
     return p.parse(p.reg["CRON_ENTRY_PTR"], data, path)
+from slurmrestd.data_parser import codecs_nodes  # noqa: E402,F401  (node leaf codecs)

@@ -1,7 +1,7 @@
 """openapi/slurmctld handlers (through ``ctx.ctld``), one module per family."""
 
 from slurmrestd.operations import collect
-from slurmrestd.operations.slurmctld import (config, diag, job_requeue, job_submit, jobs, licenses, ping,
+from slurmrestd.operations.slurmctld import (config, diag, job_requeue, job_submit, jobs, licenses, nodes, ping,
                                              resources, shares)
 
 #: Every handler module of the plugin: a new family is a module and a line here.
@@ -15,6 +15,7 @@ MODULES = (
     job_submit,
     job_requeue,
     resources,
+    nodes,
 )
 
 HANDLERS = collect(MODULES)
