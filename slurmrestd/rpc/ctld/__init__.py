@@ -1,0 +1,1 @@
+"""slurmctld RPCs, one module per family of messages."""
