@@ -24,6 +24,8 @@ libslurm function.  "Nothing changed since ``update_time``" is
 
 from __future__ import annotations
 
+import struct
+
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.job_layouts import P, PackLayout
 from slurmrestd.rpc.layouts import F, Layout
@@ -173,7 +175,7 @@ def encode_update_partition(desc: dict, version: int) -> bytes:
     p = Packer()
     try:
         UPDATE_PARTITION.encode(p, d, version)
-    except ValueError as exc:
+    except (ValueError, struct.error) as exc:
         raise SlurmError(E.SLURM_ERROR, "cannot encode the partition description: %s" % exc,
                          "slurm_update_partition()") from None
     return p.getvalue()

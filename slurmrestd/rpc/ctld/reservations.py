@@ -25,6 +25,8 @@ libslurm function.  "Nothing changed since ``update_time``" is
 
 from __future__ import annotations
 
+import struct
+
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.job_layouts import P, PackLayout
 from slurmrestd.rpc.layouts import F, Layout
@@ -148,13 +150,21 @@ def encode_resv_desc(desc: dict, version: int) -> bytes:
     d = init_resv_desc()
     d.update({k: v for k, v in desc.items() if k in d})
     d['_was_resv_watts'] = NO_VAL
+    for k in ('start_time', 'end_time'):
+        d[k] = time_t(d[k])
     p = Packer()
     try:
         RESV_DESC.encode(p, d, version)
-    except ValueError as exc:
+    except (ValueError, struct.error) as exc:
         raise SlurmError(E.SLURM_ERROR, "cannot encode the reservation description: %s" % exc,
                          "slurm_create_reservation()") from None
     return p.getvalue()
+
+
+def time_t(v) -> int:
+    """A time as C's signed 64-bit ``time_t`` holds it (NO_VAL64 is -2)."""
+    v = int(v) & 0xFFFFFFFFFFFFFFFF
+    return v - (1 << 64) if v >> 63 else v
 
 
 def _empty(s) -> bool:
@@ -166,14 +176,14 @@ def validate_resv_create(desc: dict) -> str | None:
     acceptable).  Like libslurm, it may add ``PART_NODES`` to ``flags`` and set
     ``node_list`` to "ALL" (a reservation of the whole partition)."""
     d = desc
-    start, end = d.get('start_time', TIME_NO_VAL), d.get('end_time', TIME_NO_VAL)
+    start, end = time_t(d.get('start_time', TIME_NO_VAL)), time_t(d.get('end_time', TIME_NO_VAL))
     duration = d.get('duration', NO_VAL)
     flags = d.get('flags', NO_VAL64)
     if start == TIME_NO_VAL:
         return "A start time must be given.  No reservation created."
     if end == TIME_NO_VAL and duration == NO_VAL:
         return "An end time or duration must be given.  No reservation created."
-    if end != TIME_NO_VAL and duration != NO_VAL and start + duration * 60 != end:
+    if end != TIME_NO_VAL and duration != NO_VAL and start + (duration * 60 & 0xFFFFFFFF) != end:
         return "StartTime + Duration does not equal EndTime.  No reservation created."
     if start > end and end != TIME_NO_VAL:
         return "Start time cannot be after end time.  No reservation created."
