@@ -1,5 +1,6 @@
 """Leaf codecs of partitions and reservations (``PARTITION_EXCLUSIVE``,
-``RESERVATION_INFO_CORE_SPEC``), after the C plugin's ``parsers.c``.
+``PARTITION_OVERSUBSCRIBE``, ``OVERSUBSCRIBE_JOBS``, ``RESERVATION_INFO_CORE_SPEC``),
+after the C plugin's ``parsers.c``.
 
 Complex codecs get the whole struct (a dict keyed by C member names); a
 complex parse codec reads the struct being built (``p.current``) and returns
@@ -8,7 +9,9 @@ the members it changes.
 
 from __future__ import annotations
 
-from slurmrestd.data_parser.codecs import UNSET, compact, dumper, parser
+import re
+
+from slurmrestd.data_parser.codecs import NO_VAL16, UNSET, compact, dumper, parser
 from slurmrestd.errors import E
 
 #: partition flags (slurm/slurm.h PART_FLAG_*) and the OverSubscribe=FORCE bit
@@ -48,18 +51,22 @@ _EXCLUSIVE = {
 }
 
 
+def _text(p, data, path) -> str:
+    """``data_convert_type(src, DATA_TYPE_STRING)`` or the reference's error."""
+    if isinstance(data, (list, dict)):
+        p.error(E.ESLURM_DATA_CONV_FAILED, path, "Expecting string but got %s" % compact(data))
+    if isinstance(data, bool):
+        return "true" if data else "false"
+    if isinstance(data, float):
+        return "%f" % data
+    return str(data)
+
+
 @parser("PARTITION_EXCLUSIVE")
 def _parse_partition_exclusive(p, t, data, path):
     if data is None:
         return UNSET
-    if isinstance(data, (list, dict)):
-        p.error(E.ESLURM_DATA_CONV_FAILED, path, "Expecting string but got %s" % compact(data))
-    if isinstance(data, bool):
-        text = "true" if data else "false"
-    elif isinstance(data, float):
-        text = "%f" % data
-    else:
-        text = str(data)
+    text = _text(p, data, path)
     rule = _EXCLUSIVE.get(text.lower())
     if rule is None:
         p.error(E.ESLURM_REST_FAIL_PARSING, path, "expected NO, NODE, USER, or TOPO")
@@ -69,6 +76,66 @@ def _parse_partition_exclusive(p, t, data, path):
     if zero_share:
         out["max_share"] = 0
     return out
+
+
+# PARTITION_OVERSUBSCRIBE: these replace the first versions in leaves.py (registered
+# later, so they win): 0 jobs (Exclusive=NODE/TOPO) reads "NO", and parsing keeps
+# Exclusive=NODE/TOPO, checks job counts and warns as the reference does.
+
+@dumper("PARTITION_OVERSUBSCRIBE")
+def _dump_partition_oversubscribe(d, t, value):
+    """``OverSubscribe=`` as ``scontrol show partition`` prints it: NO, YES:n, FORCE:n."""
+    v = int(value if value is not None else 0)
+    force, jobs = v & SHARED_FORCE, v & ~SHARED_FORCE & 0xFFFF
+    if not jobs:
+        return "NO"
+    if force:
+        return "FORCE:%u" % jobs
+    return "NO" if jobs == 1 else "YES:%u" % jobs
+
+
+_STRTOL = re.compile(r"[ \t\n\r\f\v]*([+-]?\d+)\Z")
+_LONG_MAX = (1 << 63) - 1
+
+
+def _oversubscribe_jobs(p, path, text: str, force: bool) -> int:
+    m = _STRTOL.match(text)
+    if not m:
+        p.error(E.ESLURM_REST_FAIL_PARSING, path, "invalid job count")
+    n = int(m.group(1))
+    if not -_LONG_MAX - 1 <= n <= _LONG_MAX:
+        p.error(E.ESLURM_REST_FAIL_PARSING, path, "job count out of range")
+    if n > 0xFFFF & ~SHARED_FORCE:
+        p.error(E.ESLURM_REST_FAIL_PARSING, path, "count too large")
+    if force and n < 1:
+        p.error(E.ESLURM_REST_FAIL_PARSING, path, "FORCE count must be >= 1")
+    if not force and n <= 1:
+        p.error(E.ESLURM_REST_FAIL_PARSING, path, "YES count must be > 1")
+    return n | (SHARED_FORCE if force else 0)
+
+
+@parser("PARTITION_OVERSUBSCRIBE")
+def _parse_partition_oversubscribe(p, t, data, path):
+    if data is None:
+        return UNSET
+    word, colon, count = _text(p, data, path).partition(":")
+    current = (getattr(p, "current", None) or {}).get("max_share", NO_VAL16)
+    if not colon and word.lower() == "no":
+        return 1
+    if current == 0:
+        p.warn(path, "Oversubscribe ignored, Exclusive=TOPO and Exclusive=NODE imply OverSubscribe=NO")
+        return UNSET
+    if word.lower() == "yes":
+        return _oversubscribe_jobs(p, path, count, False) if colon else 4
+    if word.lower() == "force":
+        return _oversubscribe_jobs(p, path, count, True) if colon else 4 | SHARED_FORCE
+    p.error(E.ESLURM_REST_FAIL_PARSING, path, "expected NO, YES[:#], or FORCE[:#]")
+
+
+@dumper("OVERSUBSCRIBE_JOBS")
+def _dump_oversubscribe_jobs(d, t, value):
+    """``max_share`` without the FORCE bit (the job count of ``OverSubscribe=``)."""
+    return (int(value) if value is not None else 0) & ~SHARED_FORCE & 0xFFFF
 
 
 @dumper("RESERVATION_INFO_CORE_SPEC")
