@@ -18,6 +18,7 @@ from typing import Any
 from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.rpc.ctld import partitions as rpc
 
 #: members the controller sets itself: given in a description they are ignored,
@@ -53,6 +54,11 @@ def pinned(client):
     return client
 
 
+def _dump_list(ctx: OperationContext, type_name: str, value: dict):
+    """Lists dump through the planned walker (same output as ``ctx.dump``, faster)."""
+    return jobs_dump.dump(type_name, value, ctx.diag, ctx.version or "v0.0.45")
+
+
 def _resp(msg: dict, parts: list | None = None) -> dict:
     return {"partitions": {**msg, "partition_array": parts} if parts is not None else msg,
             "last_update": msg["last_update"]}
@@ -72,8 +78,8 @@ def get_partitions(ctx: OperationContext):
             return None
         raise ctx.fail(_rc(e), "Unable to query partitions", "slurm_load_partitions()") from None
     if msg is None:
-        return ctx.dump("OPENAPI_PARTITION_RESP", {"partitions": None, "last_update": 0})
-    return ctx.dump("OPENAPI_PARTITION_RESP", _resp(msg))
+        return _dump_list(ctx, "OPENAPI_PARTITION_RESP", {"partitions": None, "last_update": 0})
+    return _dump_list(ctx, "OPENAPI_PARTITION_RESP", _resp(msg))
 
 
 def post_partitions(ctx: OperationContext):
@@ -142,7 +148,7 @@ def _get(ctx: OperationContext, name: str | None):
     if found is None:
         ctx.warn("Unable to find partition %s" % name, src)
         return {}
-    return ctx.dump("OPENAPI_PARTITION_RESP", _resp(msg, [found]))
+    return _dump_list(ctx, "OPENAPI_PARTITION_RESP", _resp(msg, [found]))
 
 
 def _delete(ctx: OperationContext, name: str | None):

@@ -23,6 +23,7 @@ from typing import Any
 from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.operations.slurmctld.partitions import pinned
 from slurmrestd.rpc.ctld import reservations as rpc
 from slurmrestd.rpc.pack import NO_VAL64
@@ -68,6 +69,11 @@ def _desc(parsed: dict | None) -> dict:
     return d
 
 
+def _dump_list(ctx: OperationContext, type_name: str, value: dict):
+    """Lists dump through the planned walker (same output as ``ctx.dump``, faster)."""
+    return jobs_dump.dump(type_name, value, ctx.diag, ctx.version or "v0.0.45")
+
+
 def _resp(msg: dict, resvs: list | None = None) -> dict:
     return {"reservations": {**msg, "reservation_array": resvs} if resvs is not None else msg,
             "last_update": msg["last_update"]}
@@ -84,8 +90,8 @@ def get_reservations(ctx: OperationContext):
     except SlurmError as e:
         raise ctx.fail(_rc(e), "Unable to query reservations", "slurm_load_reservations()") from None
     if msg is None:
-        return ctx.dump("OPENAPI_RESERVATION_RESP", {"reservations": None, "last_update": 0})
-    return ctx.dump("OPENAPI_RESERVATION_RESP", _resp(msg))
+        return _dump_list(ctx, "OPENAPI_RESERVATION_RESP", {"reservations": None, "last_update": 0})
+    return _dump_list(ctx, "OPENAPI_RESERVATION_RESP", _resp(msg))
 
 
 def _get_one(ctx: OperationContext, name: str | None):
@@ -103,7 +109,7 @@ def _get_one(ctx: OperationContext, name: str | None):
                  None)
     if found is None:
         raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, "Unable to find reservation %s" % name, src)
-    return ctx.dump("OPENAPI_RESERVATION_RESP", _resp(msg, [found]))
+    return _dump_list(ctx, "OPENAPI_RESERVATION_RESP", _resp(msg, [found]))
 
 
 # -- create or update ---------------------------------------------------------------------------------
