@@ -42,6 +42,7 @@ $(awk '$1=="99%" {print $2}' "$out")"
 }
 
 {
+echo
 echo "## GET partitions / reservations — $SUITE ($SLURM_VERSION), $VERSION, $(date -u +%Y-%m-%dT%H:%MZ), \
 wrk -t2 -c$CONNS ${DUR}s, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 echo
