@@ -4,7 +4,9 @@ Every handler talks to the controller with a client built for this request
 (``ctx.site.ctld(ctx.identity)``), so partitions are changed as the caller and
 the controller decides who may.  Error texts and sources follow the reference
 handlers.  "Nothing changed since ``update_time``" answers 304 with no body,
-as the reference does; an unknown partition is a 200 with a warning.
+as the reference does; an unknown partition is a 200 with a warning.  When the
+list cannot be read at all the error is in ``errors[]`` (the reference sends
+only the status, with an empty ``errors[]``).
 
 Changes are sent once: the client is pinned to the protocol version it
 already found before a create/update/delete goes out, so a lost reply is
