@@ -1955,4 +1955,6 @@ def _dump_jd_cron(d, t, value):
 @parser("JOB_DESC_MSG_CRON_ENTRY")
 def _parse_jd_cron(p, t, data, path):
     return p.parse(p.reg["CRON_ENTRY_PTR"], data, path)
-from slurmrestd.data_parser import codecs_nodes  # noqa: E402,F401  (node leaf codecs)
+
+from slurmrestd.data_parser import codecs_nodes as _codecs_nodes  # noqa: E402,F401  (nodes)
+from slurmrestd.data_parser import codecs_parts as _codecs_parts  # noqa: E402,F401  (partitions, reservations)

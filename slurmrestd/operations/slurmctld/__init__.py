@@ -1,8 +1,8 @@
 """openapi/slurmctld handlers (through ``ctx.ctld``), one module per family."""
 
 from slurmrestd.operations import collect
-from slurmrestd.operations.slurmctld import (config, diag, job_requeue, job_submit, jobs, licenses, nodes, ping,
-                                             resources, shares)
+from slurmrestd.operations.slurmctld import (config, diag, job_requeue, job_submit, jobs, licenses, nodes,
+                                             partitions, ping, reservations, resources, shares)
 
 #: Every handler module of the plugin: a new family is a module and a line here.
 MODULES = (
@@ -16,6 +16,8 @@ MODULES = (
     job_requeue,
     resources,
     nodes,
+    partitions,
+    reservations,
 )
 
 HANDLERS = collect(MODULES)
