@@ -118,7 +118,7 @@ def capture(suite: str, manifest: dict) -> None:
         rec.run("nodes_future", alice, "load_nodes", 0, nodes.SHOW_ALL | nodes.SHOW_FUTURE)
         rec.run("node_single", alice, "load_node", "n1")
         rec.run("node_missing", alice, "load_node", "nosuch")
-        rec.run("partitions", alice, "load_partitions")
+        rec.run("partitions", alice, "load_partitions", 0, nodes.DEFAULT_SHOW_FLAGS)
         rec.run("update_denied", alice, "update_node", {"node_names": "n1", "node_state": NODE_DRAIN,
                                                           "reason": "golden"})
         rec.run("update_unknown", root, "update_node", {"node_names": "nosuch", "comment": "golden"})

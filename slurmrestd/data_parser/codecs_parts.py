@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 
-from slurmrestd.data_parser.codecs import NO_VAL16, UNSET, compact, dumper, parser
+from slurmrestd.data_parser.codecs import UNSET, compact, dumper, parser
 from slurmrestd.errors import E
+from slurmrestd.slurm.constants import VALUES
+from slurmrestd.slurm.sentinels import NO_VAL16
 
 #: partition flags (slurm/slurm.h PART_FLAG_*) and the OverSubscribe=FORCE bit
-PART_FLAG_EXCLUSIVE_USER = 1 << 6
-PART_FLAG_EXC_USER_CLR = 1 << 14
-PART_FLAG_EXCLUSIVE_TOPO = 1 << 16
-PART_FLAG_EXC_TOPO_CLR = 1 << 17
-SHARED_FORCE = 0x8000
+PART_FLAG_EXCLUSIVE_USER = VALUES["PART_FLAG_EXCLUSIVE_USER"]
+PART_FLAG_EXC_USER_CLR = VALUES["PART_FLAG_EXC_USER_CLR"]
+PART_FLAG_EXCLUSIVE_TOPO = VALUES["PART_FLAG_EXCLUSIVE_TOPO"]
+PART_FLAG_EXC_TOPO_CLR = VALUES["PART_FLAG_EXC_TOPO_CLR"]
+SHARED_FORCE = VALUES["SHARED_FORCE"]
 
 
 def _get(obj, member, default=None):
@@ -78,8 +80,7 @@ def _parse_partition_exclusive(p, t, data, path):
     return out
 
 
-# PARTITION_OVERSUBSCRIBE: these replace the first versions in leaves.py (registered
-# later, so they win): 0 jobs (Exclusive=NODE/TOPO) reads "NO", and parsing keeps
+# PARTITION_OVERSUBSCRIBE: 0 jobs (Exclusive=NODE/TOPO) reads "NO"; parsing keeps
 # Exclusive=NODE/TOPO, checks job counts and warns as the reference does.
 
 @dumper("PARTITION_OVERSUBSCRIBE")

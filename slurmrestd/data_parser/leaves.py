@@ -1372,39 +1372,6 @@ def _parse_time_seconds(p, t, data, path):
     return (d_ or 0) * 86400 + a * 3600 + b * 60 + c
 
 
-@dumper("PARTITION_OVERSUBSCRIBE")
-def _dump_part_oversubscribe(d, t, value):
-    """``max_share`` as scontrol shows it: 0 EXCLUSIVE, 1 NO, n YES:n,
-    FORCE bit FORCE:n."""
-    v = int(value if value is not None else 1)
-    force = VALUES["SHARED_FORCE"]
-    cnt = v & ~force & 0xFFFF
-    if v & force:
-        return f"FORCE:{cnt}"
-    if v == 0:
-        return "EXCLUSIVE"
-    if v == 1:
-        return "NO"
-    return f"YES:{cnt}"
-
-
-@parser("PARTITION_OVERSUBSCRIBE")
-def _parse_part_oversubscribe(p, t, data, path):
-    s = (parse_string(p, t, data, path) or "").upper()
-    force = VALUES["SHARED_FORCE"]
-    word, _, cnt = s.partition(":")
-    n = to_int(cnt) if cnt else None
-    if word in ("NO", ""):
-        return 1
-    if word == "EXCLUSIVE":
-        return 0
-    if word == "YES":
-        return n if n is not None else 4
-    if word == "FORCE":
-        return force | (n if n is not None else 4)
-    _err(p, path, E.ESLURM_DATA_CONV_FAILED, f"Invalid oversubscribe value: {data}")
-
-
 @dumper("SLURMDB_PURGE")
 def _dump_purge(d, t, value):
     v = NO_VAL if value is None else int(value)

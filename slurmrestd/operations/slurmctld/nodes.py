@@ -1,8 +1,8 @@
 """Nodes: list, show, update (one node or a host list), delete and create
 dynamic nodes (the reference's ``nodes.c``).
 
-Every request talks to the controller as its caller
-(``ctx.site.ctld(ctx.identity)``), so the controller decides who may drain,
+Every request talks to the controller as its caller (``ctx.ctld``), so the
+controller decides who may drain,
 resume, delete or create nodes; its refusal comes back as the request's error
 with the reference's text, source and status.
 
@@ -22,30 +22,14 @@ Where we differ from the reference on purpose:
 
 from __future__ import annotations
 
-from typing import Any
-
-from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.failures import errno_of
 from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.rpc.ctld import nodes as rpc
 
-
-def _input(ctx: OperationContext) -> Any:
-    return ctx.query if ctx.query is not None else {}
-
-
-def _parse(ctx: OperationContext, type_name: str, data: Any, description: str, source: str) -> Any:
-    """Parse input; on any problem end the request with the 9000 error (422)."""
-    before = len(ctx.errors)
-    value = data_parser.parse(type_name, data, ctx.diag, version=ctx.version)
-    if len(ctx.errors) > before:
-        raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, description, source)
-    return value
-
-
-def _rc(exc: SlurmError) -> int:
-    return exc.errno or E.SLURM_ERROR
+_BAD_QUERY = "Rejecting request. Failure parsing query."
+_BAD_REQUEST = "Rejecting request. Failure parsing request."
 
 
 #: Errors after which the controller may or may not have applied a request.
@@ -78,10 +62,10 @@ def _controller_text(ctx: OperationContext, exc: SlurmError) -> None:
 
 def _dump_nodes(ctx: OperationContext, name: str | None):
     src = "_dump_nodes"
-    query = _parse(ctx, "OPENAPI_NODES_QUERY", _input(ctx), "Rejecting request. Failure parsing query.", src)
+    query = ctx.parse("OPENAPI_NODES_QUERY", ctx.input, description=_BAD_QUERY, source=src)
     show_flags = query.get("show_flags") or rpc.DEFAULT_SHOW_FLAGS
     update_time = query.get("update_time") or 0
-    client = ctx.site.ctld(ctx.identity)
+    client = ctx.ctld
     try:
         if name is None:
             msg = rpc.load_nodes(client, update_time, show_flags)
@@ -91,7 +75,8 @@ def _dump_nodes(ctx: OperationContext, name: str | None):
         if name is None and e.errno == E.SLURM_NO_CHANGE_IN_DATA:
             ctx.forced_rc = E.SLURM_NO_CHANGE_IN_DATA  # 304 Not Modified, no body
             return _envelope_only()
-        ctx.error(_rc(e), "Failure to query nodes" if name is None else "Failure to query node %s" % name, src)
+        ctx.error(errno_of(e), "Failure to query nodes" if name is None else "Failure to query node %s" % name,
+                  src)
         return _envelope_only()
     if name is not None and not msg["record_count"]:
         # the controller knows no such node: the reference reports it with error 0 (200)
@@ -103,7 +88,7 @@ def _dump_nodes(ctx: OperationContext, name: str | None):
             # current partitions (update_time 0) for the node -> partition map
             parts = rpc.load_partitions(client, 0, show_flags)
         except SlurmError as e:
-            ctx.error(_rc(e), "Unable to query partitions", src)
+            ctx.error(errno_of(e), "Unable to query partitions", src)
             return _envelope_only()
         rpc.populate_node_partitions(msg, parts)
         resp = {"nodes": msg, "last_update": msg["last_update"]}
@@ -122,19 +107,18 @@ def get_node(ctx: OperationContext):
 # -- updates ----------------------------------------------------------------------------------
 
 def _send_update(ctx: OperationContext, msg: dict, source: str) -> None:
-    client = ctx.site.ctld(ctx.identity)
     try:
-        rpc.update_node(client, msg)
+        rpc.update_node(ctx.ctld, msg)
     except SlurmError as e:
         names = msg.get("node_names")
-        ctx.error(_rc(e), "Failure to update node %s" % (names if names is not None else "(null)"), source)
+        ctx.error(errno_of(e), "Failure to update node %s" % (names if names is not None else "(null)"), source)
         _lost_reply(ctx, e, "node update")
 
 
 def post_nodes(ctx: OperationContext):
     """``_update_nodes``: one update for every node the body's ``name`` host list names."""
     src = "_update_nodes"
-    msg = _parse(ctx, "UPDATE_NODE_MSG", _input(ctx), "Rejecting request. Failure parsing request.", src)
+    msg = ctx.parse("UPDATE_NODE_MSG", ctx.input, description=_BAD_REQUEST, source=src)
     _send_update(ctx, msg, src)
     return _envelope_only()
 
@@ -143,7 +127,7 @@ def post_node(ctx: OperationContext):
     """``_update_node``: the path names the node(s); a ``name`` in the body is ignored."""
     src = "_update_node"
     name = ctx.params.get("node_name", "")
-    msg = _parse(ctx, "UPDATE_NODE_MSG", _input(ctx), "Rejecting request. Failure parsing request.", src)
+    msg = ctx.parse("UPDATE_NODE_MSG", ctx.input, description=_BAD_REQUEST, source=src)
     if msg.get("node_names"):
         ctx.warn("node_names field %s ignored for singular node update" % msg["node_names"], src)
     msg["node_names"] = name
@@ -153,11 +137,10 @@ def post_node(ctx: OperationContext):
 
 def delete_node(ctx: OperationContext):
     name = ctx.params.get("node_name", "")
-    client = ctx.site.ctld(ctx.identity)
     try:
-        rpc.delete_node(client, name)
+        rpc.delete_node(ctx.ctld, name)
     except SlurmError as e:
-        ctx.error(_rc(e), "Failure to delete node %s" % name, "op_handler_node")
+        ctx.error(errno_of(e), "Failure to delete node %s" % name, "op_handler_node")
         _controller_text(ctx, e)
         _lost_reply(ctx, e, "node deletion")
     return _envelope_only()
@@ -166,12 +149,11 @@ def delete_node(ctx: OperationContext):
 def create_node(ctx: OperationContext):
     """``_create_node``: a dynamic node from a slurm.conf style line (``node_conf``)."""
     src = "_create_node"
-    req = _parse(ctx, "OPENAPI_CREATE_NODE_REQ", _input(ctx), "Rejecting request. Failure parsing request.", src)
-    client = ctx.site.ctld(ctx.identity)
+    req = ctx.parse("OPENAPI_CREATE_NODE_REQ", ctx.input, description=_BAD_REQUEST, source=src)
     try:
-        rpc.create_node(client, req.get("response"))
+        rpc.create_node(ctx.ctld, req.get("response"))
     except SlurmError as e:
-        ctx.error(_rc(e), "Failure to create node", src)
+        ctx.error(errno_of(e), "Failure to create node", src)
         _controller_text(ctx, e)
         _lost_reply(ctx, e, "node creation")
     return _envelope_only()

@@ -1,8 +1,7 @@
 """Partitions: list, show, create/update and delete (the reference's ``partitions.c``).
 
-Every handler talks to the controller with a client built for this request
-(``ctx.site.ctld(ctx.identity)``), so partitions are changed as the caller and
-the controller decides who may.  Error texts and sources follow the reference
+Every handler talks to the controller as the caller (``ctx.ctld``), so
+partitions are changed as the caller and the controller decides who may.  Error texts and sources follow the reference
 handlers.  "Nothing changed since ``update_time``" answers 304 with no body,
 as the reference does; an unknown partition is a 200 with a warning.  When the
 list cannot be read at all the error is in ``errors[]`` (the reference sends
@@ -15,11 +14,9 @@ reported instead of the request being repeated.
 
 from __future__ import annotations
 
-from typing import Any
-
-from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.failures import errno_of
 from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.rpc.ctld import partitions as rpc
 
@@ -29,22 +26,7 @@ IGNORED = (("cluster_name", "cluster"), ("cr_type", "select_type"), ("resume_tim
            ("suspend_time", "suspend_time"), ("suspend_timeout", "timeouts/suspend"),
            ("total_cpus", "cpus/total"), ("total_nodes", "nodes/total"), ("tres_fmt_str", "tres/configured"))
 
-
-def _parse(ctx: OperationContext, type_name: str, data: Any, description: str, source: str) -> Any:
-    """Parse input; on any problem end the request with the reference's 9000 error."""
-    before = len(ctx.errors)
-    value = data_parser.parse(type_name, data, ctx.diag, version=ctx.version)
-    if len(ctx.errors) > before:
-        raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, description, source)
-    return value
-
-
-def _query(ctx: OperationContext) -> Any:
-    return ctx.query if ctx.query is not None else {}
-
-
-def _rc(exc: SlurmError) -> int:
-    return exc.errno or E.SLURM_ERROR
+_BAD_QUERY = "Rejecting request. Failure parsing query"
 
 
 def pinned(client):
@@ -56,7 +38,7 @@ def pinned(client):
     return client
 
 
-def _dump_list(ctx: OperationContext, type_name: str, value: dict):
+def dump_list(ctx: OperationContext, type_name: str, value: dict):
     """Lists dump through the planned walker (same output as ``ctx.dump``, faster)."""
     return jobs_dump.dump(type_name, value, ctx.diag, ctx.version or "v0.0.45")
 
@@ -70,32 +52,31 @@ def _resp(msg: dict, parts: list | None = None) -> dict:
 
 def get_partitions(ctx: OperationContext):
     src = "_partitions_get"
-    query = _parse(ctx, "OPENAPI_PARTITIONS_QUERY", _query(ctx), "Rejecting request. Failure parsing query", src)
-    client = ctx.site.ctld(ctx.identity)
+    query = ctx.parse("OPENAPI_PARTITIONS_QUERY", ctx.input, description=_BAD_QUERY, source=src)
     try:
-        msg = rpc.load_partitions(client, query.get("update_time") or 0, query.get("show_flags") or 0)
+        msg = rpc.load_partitions(ctx.ctld, query.get("update_time") or 0, query.get("show_flags") or 0)
     except SlurmError as e:
         if e.errno == E.SLURM_NO_CHANGE_IN_DATA:
             ctx.forced_rc = E.SLURM_NO_CHANGE_IN_DATA  # 304, no body
             return None
-        raise ctx.fail(_rc(e), "Unable to query partitions", "slurm_load_partitions()") from None
+        raise SlurmError(errno_of(e), "Unable to query partitions", "slurm_load_partitions()") from None
     if msg is None:
-        return _dump_list(ctx, "OPENAPI_PARTITION_RESP", {"partitions": None, "last_update": 0})
-    return _dump_list(ctx, "OPENAPI_PARTITION_RESP", _resp(msg))
+        return dump_list(ctx, "OPENAPI_PARTITION_RESP", {"partitions": None, "last_update": 0})
+    return dump_list(ctx, "OPENAPI_PARTITION_RESP", _resp(msg))
 
 
 def post_partitions(ctx: OperationContext):
     """``_partitions_mod``: create the partitions that do not exist, update the others."""
     src = "_partitions_mod"
-    req = _parse(ctx, "OPENAPI_PARTITIONS_MOD_REQ", _query(ctx), "Rejecting request. Failure parsing query", src)
+    req = ctx.parse("OPENAPI_PARTITIONS_MOD_REQ", ctx.input, description=_BAD_QUERY, source=src)
     descs = req.get("response")
     if descs is None:
-        raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, "A partition description must be provided.", src)
-    client = ctx.site.ctld(ctx.identity)
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "A partition description must be provided.", src)
+    client = ctx.ctld
     try:
         msg = rpc.load_partitions(client, 0, 0)
     except SlurmError as e:
-        raise ctx.fail(_rc(e), "Unable to query partitions", "slurm_load_partitions()") from None
+        raise SlurmError(errno_of(e), "Unable to query partitions", "slurm_load_partitions()") from None
     names = {p["name"] for p in (msg or {}).get("partition_array") or ()}
     pinned(client)
     for index, desc in enumerate(descs):
@@ -122,49 +103,41 @@ def _create_or_update(ctx: OperationContext, client, desc: dict, index: int, nam
     try:
         (rpc.update_partition if exists else rpc.create_partition)(client, desc)
     except SlurmError as e:
-        ctx.error(_rc(e), "Failed to %s partition %s with description at index %u"
+        ctx.error(errno_of(e), "Failed to %s partition %s with description at index %u"
                   % ("update" if exists else "create", name, index),
                   "slurm_update_partition" if exists else "slurm_create_partition")
 
 
 # -- GET/DELETE partition/{partition_name} ------------------------------------------------------
 
-def partition(ctx: OperationContext):
-    name = ctx.params.get("partition_name")
-    if ctx.method == "DELETE":
-        return _delete(ctx, name)
-    return _get(ctx, name)
-
-
-def _get(ctx: OperationContext, name: str | None):
+def get_partition(ctx: OperationContext):
     src = "_partition_get"
-    query = _parse(ctx, "OPENAPI_PARTITIONS_QUERY", _query(ctx), "Rejecting request. Failure parsing query", src)
-    client = ctx.site.ctld(ctx.identity)
+    name = ctx.params.get("partition_name")
+    query = ctx.parse("OPENAPI_PARTITIONS_QUERY", ctx.input, description=_BAD_QUERY, source=src)
     try:
-        msg = rpc.load_partitions(client, query.get("update_time") or 0, query.get("show_flags") or rpc.SHOW_ALL)
+        msg = rpc.load_partitions(ctx.ctld, query.get("update_time") or 0, query.get("show_flags") or rpc.SHOW_ALL)
     except SlurmError as e:
-        raise ctx.fail(_rc(e), "Unable to query partitions", src) from None
+        raise SlurmError(errno_of(e), "Unable to query partitions", src) from None
     if msg is None:
         return {}
     found = next((p for p in msg["partition_array"] if (name or "").lower() == p["name"].lower()), None)
     if found is None:
         ctx.warn("Unable to find partition %s" % name, src)
         return {}
-    return _dump_list(ctx, "OPENAPI_PARTITION_RESP", _resp(msg, [found]))
+    return dump_list(ctx, "OPENAPI_PARTITION_RESP", _resp(msg, [found]))
 
 
-def _delete(ctx: OperationContext, name: str | None):
-    client = pinned(ctx.site.ctld(ctx.identity))
+def delete_partition(ctx: OperationContext):
     try:
-        rpc.delete_partition(client, name)
+        rpc.delete_partition(pinned(ctx.ctld), ctx.params.get("partition_name"))
     except SlurmError as e:
-        ctx.error(_rc(e), "Unable to delete partition", "slurm_delete_partition()")
+        ctx.error(errno_of(e), "Unable to delete partition", "slurm_delete_partition()")
     return ctx.dump("OPENAPI_RESP", {})
 
 
 HANDLERS = {
     ("/slurm/{data_parser}/partitions/", "get"): get_partitions,
     ("/slurm/{data_parser}/partitions/", "post"): post_partitions,
-    ("/slurm/{data_parser}/partition/{partition_name}", "get"): partition,
-    ("/slurm/{data_parser}/partition/{partition_name}", "delete"): partition,
+    ("/slurm/{data_parser}/partition/{partition_name}", "get"): get_partition,
+    ("/slurm/{data_parser}/partition/{partition_name}", "delete"): delete_partition,
 }

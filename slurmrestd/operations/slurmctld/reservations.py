@@ -1,8 +1,7 @@
 """Reservations: list, show, create/update and delete (the reference's ``reservations.c``).
 
-Every handler talks to the controller with a client built for this request
-(``ctx.site.ctld(ctx.identity)``), so reservations are changed as the caller
-and the controller decides who may.  A description names an existing
+Every handler talks to the controller as the caller (``ctx.ctld``), so
+reservations are changed as the caller and the controller decides who may.  A description names an existing
 reservation (names compare without case) → it is updated; otherwise it is
 checked as libslurm's ``validate_resv_create_desc`` does and created.  The
 answer echoes the descriptions as sent, with the changes that check made.
@@ -18,15 +17,12 @@ table the built-in TRES (which have fixed ids) are the table.
 
 from __future__ import annotations
 
-from typing import Any
-
-from slurmrestd import data_parser
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmctld import jobs_dump
-from slurmrestd.operations.slurmctld.partitions import pinned
+from slurmrestd.operations.failures import errno_of
+from slurmrestd.operations.slurmctld.partitions import dump_list, pinned
 from slurmrestd.rpc.ctld import reservations as rpc
-from slurmrestd.rpc.pack import NO_VAL64
+from slurmrestd.slurm.sentinels import NO_VAL64
 
 #: Slurm's built-in TRES, ids fixed by ``tres_types_t`` (src/common/slurmdb_defs.h).
 BUILTIN_TRES = ({"id": 1, "type": "cpu", "name": None}, {"id": 2, "type": "mem", "name": None},
@@ -37,22 +33,9 @@ BUILTIN_TRES = ({"id": 1, "type": "cpu", "name": None}, {"id": 2, "type": "mem",
 #: ``slurm_create_reservation`` failures after which the reference explains partitions
 _NEEDS_PARTITION_HINT = frozenset({int(E.ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE), int(E.ESLURM_NODES_BUSY)})
 
-
-def _parse(ctx: OperationContext, type_name: str, data: Any, description: str, source: str) -> Any:
-    """Parse input; on any problem end the request with the reference's 9000 error."""
-    before = len(ctx.errors)
-    value = data_parser.parse(type_name, data, ctx.diag, version=ctx.version)
-    if len(ctx.errors) > before:
-        raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, description, source)
-    return value
-
-
-def _query(ctx: OperationContext) -> Any:
-    return ctx.query if ctx.query is not None else {}
-
-
-def _rc(exc: SlurmError) -> int:
-    return exc.errno or E.SLURM_ERROR
+_BAD_QUERY = "Rejecting request. Failure parsing query"
+_BAD_PARAMETERS = "Rejecting request. Failure parsing parameters"
+_NO_BODY = "unexpected empty query for reservation creation"
 
 
 def _with_tres(ctx: OperationContext) -> None:
@@ -69,11 +52,6 @@ def _desc(parsed: dict | None) -> dict:
     return d
 
 
-def _dump_list(ctx: OperationContext, type_name: str, value: dict):
-    """Lists dump through the planned walker (same output as ``ctx.dump``, faster)."""
-    return jobs_dump.dump(type_name, value, ctx.diag, ctx.version or "v0.0.45")
-
-
 def _resp(msg: dict, resvs: list | None = None) -> dict:
     return {"reservations": {**msg, "reservation_array": resvs} if resvs is not None else msg,
             "last_update": msg["last_update"]}
@@ -81,49 +59,45 @@ def _resp(msg: dict, resvs: list | None = None) -> dict:
 
 # -- GET reservations, GET reservation/{name} -------------------------------------------------------
 
+def _load(ctx: OperationContext, source: str) -> dict | None:
+    query = ctx.parse("OPENAPI_RESERVATION_QUERY", ctx.input, description=_BAD_QUERY, source=source)
+    try:
+        return rpc.load_reservations(ctx.ctld, query.get("update_time") or 0)
+    except SlurmError as e:
+        raise SlurmError(errno_of(e), "Unable to query reservations", "slurm_load_reservations()") from None
+
+
 def get_reservations(ctx: OperationContext):
-    src = "_get_reservations"
-    query = _parse(ctx, "OPENAPI_RESERVATION_QUERY", _query(ctx), "Rejecting request. Failure parsing query", src)
-    client = ctx.site.ctld(ctx.identity)
-    try:
-        msg = rpc.load_reservations(client, query.get("update_time") or 0)
-    except SlurmError as e:
-        raise ctx.fail(_rc(e), "Unable to query reservations", "slurm_load_reservations()") from None
+    msg = _load(ctx, "_get_reservations")
     if msg is None:
-        return _dump_list(ctx, "OPENAPI_RESERVATION_RESP", {"reservations": None, "last_update": 0})
-    return _dump_list(ctx, "OPENAPI_RESERVATION_RESP", _resp(msg))
+        return dump_list(ctx, "OPENAPI_RESERVATION_RESP", {"reservations": None, "last_update": 0})
+    return dump_list(ctx, "OPENAPI_RESERVATION_RESP", _resp(msg))
 
 
-def _get_one(ctx: OperationContext, name: str | None):
+def get_reservation(ctx: OperationContext):
     src = "_get_single_reservation"
-    query = _parse(ctx, "OPENAPI_RESERVATION_QUERY", _query(ctx), "Rejecting request. Failure parsing query", src)
-    client = ctx.site.ctld(ctx.identity)
-    try:
-        msg = rpc.load_reservations(client, query.get("update_time") or 0)
-    except SlurmError as e:
-        raise ctx.fail(_rc(e), "Unable to query reservations", "slurm_load_reservations()") from None
+    name = ctx.params.get("reservation_name")
+    msg = _load(ctx, src)
     if not msg or not msg["record_count"]:
         # as the reference: no reservation at all is this error, with error number 0
-        raise ctx.fail(0, "Unable to query reservations", "slurm_load_reservations()")
+        raise SlurmError(0, "Unable to query reservations", "slurm_load_reservations()")
     found = next((r for r in msg["reservation_array"] if (name or "").lower() == (r["name"] or "").lower()),
                  None)
     if found is None:
-        raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, "Unable to find reservation %s" % name, src)
-    return _dump_list(ctx, "OPENAPI_RESERVATION_RESP", _resp(msg, [found]))
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Unable to find reservation %s" % name, src)
+    return dump_list(ctx, "OPENAPI_RESERVATION_RESP", _resp(msg, [found]))
 
 
 # -- create or update ---------------------------------------------------------------------------------
 
-def _load_existing(ctx: OperationContext, client) -> set | None:
-    """Names (lower case) of the reservations that exist; None after recording the failure."""
+def _existing(client) -> set:
+    """Names (lower case) of the reservations that exist."""
     try:
         msg = rpc.load_reservations(client, 0)
     except SlurmError as e:
-        ctx.error(_rc(e), "Unable to query reservations", "slurm_load_reservations()")
-        return None
+        raise SlurmError(errno_of(e), "Unable to query reservations", "slurm_load_reservations()") from None
     if msg is None:
-        ctx.error(0, "Unable to query reservations", "slurm_load_reservations()")
-        return None
+        raise SlurmError(0, "Unable to query reservations", "slurm_load_reservations()")
     return {(r["name"] or "").lower() for r in msg["reservation_array"]}
 
 
@@ -139,7 +113,7 @@ def _create_or_update(ctx: OperationContext, client, desc: dict, existing: set) 
         try:
             rpc.update_reservation(client, desc)
         except SlurmError as e:
-            return _record(ctx, _rc(e), "Error updating reservation %s" % name, "slurm_update_reservation")
+            return _record(ctx, errno_of(e), "Error updating reservation %s" % name, "slurm_update_reservation")
         return 0
     problem = rpc.validate_resv_create(desc)
     if problem:
@@ -147,7 +121,7 @@ def _create_or_update(ctx: OperationContext, client, desc: dict, existing: set) 
     try:
         rpc.create_reservation(client, desc)
     except SlurmError as e:
-        rc = _rc(e)
+        rc = errno_of(e)
         if rc in _NEEDS_PARTITION_HINT and not desc.get("node_list"):
             text = ("Error creating reservation %s. Note, unless nodes are directly requested a reservation "
                     "must exist in a single partition. If no partition is requested the default partition "
@@ -167,18 +141,15 @@ def post_reservation(ctx: OperationContext):
     """``_mod_reservation``: one description in the body."""
     src = "_parse_resv_desc"
     if ctx.query is None:
-        raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, "unexpected empty query for reservation creation", src)
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, _NO_BODY, src)
     _with_tres(ctx)
-    desc = _desc(_parse(ctx, "RESERVATION_DESC_MSG", ctx.query, "Rejecting request. Failure parsing parameters",
-                        src))
+    desc = _desc(ctx.parse("RESERVATION_DESC_MSG", ctx.query, description=_BAD_PARAMETERS, source=src))
     if not desc["flags"]:
         desc["flags"] = NO_VAL64
     if desc.get("name") is None:
-        raise ctx.fail(E.ESLURM_RESERVATION_INVALID, "Reservation must be given.", "_mod_reservation")
-    client = ctx.site.ctld(ctx.identity)
-    existing = _load_existing(ctx, client)
-    if existing is None:
-        return None
+        raise SlurmError(E.ESLURM_RESERVATION_INVALID, "Reservation must be given.", "_mod_reservation")
+    client = ctx.ctld
+    existing = _existing(client)
     if _create_or_update(ctx, pinned(client), desc, existing):
         return None
     return ctx.dump("OPENAPI_RESERVATION_MOD_RESP", {"response": _echo([desc])})
@@ -189,12 +160,12 @@ def post_reservations(ctx: OperationContext):
     src = "_parse_resv_desc_list"
     empty = "No reservation descriptions specified in reservations array"
     if ctx.query is None:
-        raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, "unexpected empty query for reservation creation", src)
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, _NO_BODY, src)
     _with_tres(ctx)
-    req = _parse(ctx, "RESERVATION_MOD_REQ", ctx.query, "Rejecting request. Failure parsing parameters", src)
+    req = ctx.parse("RESERVATION_MOD_REQ", ctx.query, description=_BAD_PARAMETERS, source=src)
     parsed = req.get("reservations")
     if parsed is None:
-        raise ctx.fail(E.ESLURM_REST_INVALID_QUERY, empty, src)
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, empty, src)
     descs = [_desc(p) for p in parsed]
     if not descs:
         ctx.warn(empty, src)
@@ -202,11 +173,9 @@ def post_reservations(ctx: OperationContext):
         if not d["flags"]:
             d["flags"] = NO_VAL64
     if any(d.get("name") is None for d in descs):
-        raise ctx.fail(E.ESLURM_RESERVATION_INVALID, "Reservation must be given", "_check_resv_name")
-    client = ctx.site.ctld(ctx.identity)
-    existing = _load_existing(ctx, client)
-    if existing is None:
-        return None
+        raise SlurmError(E.ESLURM_RESERVATION_INVALID, "Reservation must be given", "_check_resv_name")
+    client = ctx.ctld
+    existing = _existing(client)
     pinned(client)
     failed = False
     for d in descs:
@@ -218,26 +187,19 @@ def post_reservations(ctx: OperationContext):
 
 # -- DELETE reservation/{name} ------------------------------------------------------------------------
 
-def _delete(ctx: OperationContext, name: str | None):
-    client = pinned(ctx.site.ctld(ctx.identity))
-    try:
-        rpc.delete_reservation(client, name)
-    except SlurmError as e:
-        ctx.error(_rc(e), "Error deleting reservation %s" % name, "slurm_delete_reservation")
-    return ctx.dump("OPENAPI_RESP", {})
-
-
-def reservation(ctx: OperationContext):
+def delete_reservation(ctx: OperationContext):
     name = ctx.params.get("reservation_name")
-    if ctx.method == "DELETE":
-        return _delete(ctx, name)
-    return _get_one(ctx, name)
+    try:
+        rpc.delete_reservation(pinned(ctx.ctld), name)
+    except SlurmError as e:
+        ctx.error(errno_of(e), "Error deleting reservation %s" % name, "slurm_delete_reservation")
+    return ctx.dump("OPENAPI_RESP", {})
 
 
 HANDLERS = {
     ("/slurm/{data_parser}/reservations/", "get"): get_reservations,
     ("/slurm/{data_parser}/reservations/", "post"): post_reservations,
-    ("/slurm/{data_parser}/reservation/{reservation_name}", "get"): reservation,
-    ("/slurm/{data_parser}/reservation/{reservation_name}", "delete"): reservation,
+    ("/slurm/{data_parser}/reservation/{reservation_name}", "get"): get_reservation,
+    ("/slurm/{data_parser}/reservation/{reservation_name}", "delete"): delete_reservation,
     ("/slurm/{data_parser}/reservation", "post"): post_reservation,
 }

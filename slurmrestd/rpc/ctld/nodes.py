@@ -35,12 +35,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from slurmrestd.errors import E, SlurmError, strerror
+from slurmrestd.rpc.ctld.partitions import RC_ONLY, call, load_partitions, local_flags
 from slurmrestd.rpc.job_layouts import P, PackLayout
 from slurmrestd.rpc.layouts import F, Layout
-from slurmrestd.rpc.msg_types import MsgType, msg_type_name
+from slurmrestd.rpc.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
-from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05, version_release
+from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
 from slurmrestd.slurm.constants import VALUES
 from slurmrestd.slurm.defs import SHOW_ALL, SHOW_DETAIL, SHOW_FEDERATION, SHOW_FUTURE, SHOW_LOCAL, SHOW_MIXED
 from slurmrestd.slurm.hostlist import Hostlist, HostlistError
@@ -129,50 +129,6 @@ NODE_INFO_TAIL = Layout("node_info_t", (
     F('tres_fmt_str', 'str'),
     F('resv_name', 'str'),
     F('topology_str', 'str', since=V25_05),
-))
-
-#: partition_info_t (_unpack_partition_info_members), read only to map nodes to
-#: partitions the way slurm_populate_node_partitions() does.
-PARTITION_INFO = Layout("partition_info_t", (
-    F('name', 'str'),
-    F('cpu_bind', 'u32'),
-    F('grace_time', 'u32'),
-    F('max_time', 'u32'),
-    F('default_time', 'u32'),
-    F('max_nodes', 'u32'),
-    F('min_nodes', 'u32'),
-    F('total_nodes', 'u32'),
-    F('total_cpus', 'u32'),
-    F('def_mem_per_cpu', 'u64'),
-    F('max_cpus_per_node', 'u32'),
-    F('max_cpus_per_socket', 'u32'),
-    F('max_mem_per_cpu', 'u64'),
-    F('flags', 'u32'),
-    F('max_share', 'u16'),
-    F('over_time_limit', 'u16'),
-    F('preempt_mode', 'u16'),
-    F('priority_job_factor', 'u16'),
-    F('priority_tier', 'u16'),
-    F('state_up', 'u16'),
-    F('cr_type', 'u16'),
-    F('resume_timeout', 'u16'),
-    F('suspend_timeout', 'u16'),
-    F('suspend_time', 'u32'),
-    F('allow_accounts', 'str'),
-    F('allow_groups', 'str'),
-    F('allow_alloc_nodes', 'str'),
-    F('allow_qos', 'str'),
-    F('qos_char', 'str'),
-    F('alternate', 'str'),
-    F('deny_accounts', 'str'),
-    F('deny_qos', 'str'),
-    F('nodes', 'str'),
-    F('nodesets', 'str'),
-    F('node_inx', 'bitstr'),
-    F('billing_weights_str', 'str'),
-    F('topology_name', 'str', since=V25_05),
-    F('tres_fmt_str', 'str'),
-    F('job_defaults_list', 'job_defaults'),
 ))
 
 #: update_node_msg_t (_pack_update_node_msg); also the body of REQUEST_DELETE_NODE and
@@ -266,23 +222,6 @@ def unpack_node_info_msg(u: Unpacker, version: int) -> dict:
     return {'record_count': count, 'last_update': last_update, 'node_array': nodes}
 
 
-def unpack_partition_info_msg(u: Unpacker, version: int) -> dict:
-    """``_unpack_partition_info_msg`` → {record_count, last_update, partition_array}."""
-    count = u.u32()
-    last_update = u.time()
-    parts = []
-    for i in range(count):
-        try:
-            p = PARTITION_INFO.decode(u, version)
-        except UnpackError as exc:
-            raise UnpackError("partition record %d of %d: %s" % (i + 1, count, exc)) from None
-        if p['name'] is None:
-            p['name'] = ""
-        p.setdefault('topology_name', None)
-        parts.append(p)
-    return {'record_count': count, 'last_update': last_update, 'partition_array': parts}
-
-
 # -- client-side semantics ----------------------------------------------------------------------
 
 def set_node_mixed(node: dict) -> None:
@@ -345,45 +284,7 @@ def populate_node_partitions(nodes: dict | None, parts: dict | None) -> None:
                     _append_part(array[j], part['name'])
 
 
-# -- RPC helpers --------------------------------------------------------------------------------
-
-def _send(client, msg_type: int, body: bytes, source: str):
-    """Send; a nonzero RESPONSE_SLURM_RC → SlurmError(rc, source=source)."""
-    try:
-        reply = client.send(msg_type, body)
-    except SlurmError as exc:
-        if not exc.source:
-            exc.source = source
-        raise
-    if reply.rc is not None and reply.rc:
-        raise SlurmError(reply.rc, reply.rc_msg or strerror(reply.rc), source)
-    return reply
-
-
-def _decode(reply, fn, source: str):
-    try:
-        d = fn(reply.body, reply.version)
-        if reply.body.remaining:
-            raise UnpackError("%d unexpected bytes at the end" % reply.body.remaining)
-    except UnpackError as exc:
-        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                         "malformed %s (protocol %s): %s" % (msg_type_name(reply.msg_type),
-                                                             version_release(reply.version), exc),
-                         source) from None
-    return d
-
-
-def _expect(reply, request: int, response: int, source: str) -> None:
-    if reply.msg_type != response:
-        raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR,
-                         "%s answered with %s" % (msg_type_name(request), msg_type_name(reply.msg_type)),
-                         source)
-
-
-def _local_flags(show_flags: int) -> int:
-    """``slurm_load_node``/``slurm_load_partitions`` outside a federation."""
-    return (show_flags | SHOW_LOCAL) & ~SHOW_FEDERATION & 0xFFFF
-
+# -- requests -----------------------------------------------------------------------------------
 
 def _finish_nodes(msg: dict, show_flags: int) -> dict:
     if show_flags & SHOW_MIXED:
@@ -393,7 +294,7 @@ def _finish_nodes(msg: dict, show_flags: int) -> dict:
 
 
 def encode_node_info_request(last_update: int, show_flags: int) -> bytes:
-    """``_pack_node_info_request_msg`` (also ``_pack_part_info_request_msg``)."""
+    """``_pack_node_info_request_msg``."""
     return Packer().time(last_update).u16(show_flags).getvalue()
 
 
@@ -416,31 +317,19 @@ def load_nodes(client, update_time: int = 0, show_flags: int = DEFAULT_SHOW_FLAG
 
     Raises ``SlurmError(SLURM_NO_CHANGE_IN_DATA)`` when nothing changed since
     ``update_time``."""
-    src = "slurm_load_node()"
-    body = encode_node_info_request(update_time, _local_flags(show_flags))
-    reply = _send(client, MsgType.REQUEST_NODE_INFO, body, src)
-    _expect(reply, MsgType.REQUEST_NODE_INFO, MsgType.RESPONSE_NODE_INFO, src)
-    return _finish_nodes(_decode(reply, unpack_node_info_msg, src), show_flags)
+    body = encode_node_info_request(update_time, local_flags(show_flags))
+    msg = call(client, MsgType.REQUEST_NODE_INFO, body, source="slurm_load_node()",
+               expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg)
+    return _finish_nodes(msg, show_flags)
 
 
 def load_node(client, node_name: str, show_flags: int = DEFAULT_SHOW_FLAGS) -> dict:
     """``slurm_load_node_single``: REQUEST_NODE_INFO_SINGLE → ``node_info_msg_t``
     (no records when the controller knows no such node)."""
-    src = "slurm_load_node_single()"
     body = encode_node_info_single(node_name, show_flags & 0xFFFF)
-    reply = _send(client, MsgType.REQUEST_NODE_INFO_SINGLE, body, src)
-    _expect(reply, MsgType.REQUEST_NODE_INFO_SINGLE, MsgType.RESPONSE_NODE_INFO, src)
-    return _finish_nodes(_decode(reply, unpack_node_info_msg, src), show_flags)
-
-
-def load_partitions(client, update_time: int = 0, show_flags: int = DEFAULT_SHOW_FLAGS) -> dict:
-    """``slurm_load_partitions``: REQUEST_PARTITION_INFO → {record_count,
-    last_update, partition_array} (every partition_info_t member)."""
-    src = "slurm_load_partitions()"
-    body = encode_node_info_request(update_time, _local_flags(show_flags))
-    reply = _send(client, MsgType.REQUEST_PARTITION_INFO, body, src)
-    _expect(reply, MsgType.REQUEST_PARTITION_INFO, MsgType.RESPONSE_PARTITION_INFO, src)
-    return _decode(reply, unpack_partition_info_msg, src)
+    msg = call(client, MsgType.REQUEST_NODE_INFO_SINGLE, body, source="slurm_load_node_single()",
+               expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg)
+    return _finish_nodes(msg, show_flags)
 
 
 def _update(client, msg_type: int, msg: dict, source: str) -> None:
@@ -449,12 +338,7 @@ def _update(client, msg_type: int, msg: dict, source: str) -> None:
     reported instead of applying the change twice."""
     version = client.protocol_version()
     client.version = version
-    body = encode_update_node(msg, version)
-    reply = _send(client, msg_type, body, source)
-    if reply.rc is None:
-        raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR,
-                         "%s answered with %s" % (msg_type_name(msg_type), msg_type_name(reply.msg_type)),
-                         source)
+    call(client, msg_type, encode_update_node(msg, version), source=source, expect=RC_ONLY)
 
 
 def update_node(client, msg: dict) -> None:
@@ -490,9 +374,9 @@ def node_names(msg: dict) -> Iterable[str]:
 
 
 __all__ = ["SHOW_ALL", "SHOW_DETAIL", "SHOW_MIXED", "SHOW_LOCAL", "SHOW_FEDERATION", "SHOW_FUTURE",
-           "DEFAULT_SHOW_FLAGS", "NODE_INFO", "NODE_INFO_TAIL", "ENERGY", "PARTITION_INFO", "UPDATE_NODE",
+           "DEFAULT_SHOW_FLAGS", "NODE_INFO", "NODE_INFO_TAIL", "ENERGY", "UPDATE_NODE",
            "init_node_info", "init_update_node_msg", "unpack_node_info", "unpack_node_info_msg",
-           "unpack_partition_info_msg", "set_node_mixed", "populate_node_partitions",
+           "set_node_mixed", "populate_node_partitions",
            "encode_node_info_request", "encode_node_info_single", "encode_update_node",
            "load_nodes", "load_node", "load_partitions", "load_nodes_with_partitions",
            "update_node", "delete_node", "create_node", "node_names"]

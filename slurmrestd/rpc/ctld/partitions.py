@@ -26,25 +26,16 @@ from __future__ import annotations
 
 import struct
 
+from typing import Any, Callable
+
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.job_layouts import P, PackLayout
 from slurmrestd.rpc.layouts import F, Layout
 from slurmrestd.rpc.msg_types import MsgType, msg_type_name
-from slurmrestd.rpc.pack import NO_VAL, NO_VAL16, NO_VAL64, Packer, Unpacker, UnpackError
+from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import V25_05, version_release
-
-# -- constants (slurm/slurm.h) ------------------------------------------------------------------
-SHOW_ALL = 0x0001
-SHOW_DETAIL = 0x0002
-SHOW_LOCAL = 0x0010
-SHOW_FEDERATION = 0x0040
-
-PART_FLAG_DEFAULT = 1 << 0
-PART_FLAG_EXCLUSIVE_USER = 1 << 6
-PART_FLAG_EXC_USER_CLR = 1 << 14
-PART_FLAG_EXCLUSIVE_TOPO = 1 << 16
-PART_FLAG_EXC_TOPO_CLR = 1 << 17
-SHARED_FORCE = 0x8000
+from slurmrestd.slurm.defs import SHOW_ALL, SHOW_DETAIL, SHOW_FEDERATION, SHOW_LOCAL
+from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL16, NO_VAL64
 
 # -- partition_info_t (_unpack_partition_info_members) ------------------------------------------
 
@@ -105,17 +96,24 @@ def unpack_partition_info(u: Unpacker, version: int) -> dict:
     return d
 
 
-def unpack_partition_info_msg(u: Unpacker, version: int) -> dict:
-    """``_unpack_partition_info_msg`` → {record_count, last_update, partition_array}."""
+def unpack_records(u: Unpacker, version: int, what: str, array: str,
+                   unpack_one: Callable[[Unpacker, int], dict]) -> dict:
+    """An info message as the controller packs most of them: u32 count, time
+    last_update, then the records → {record_count, last_update, <array>}."""
     count = u.u32()
     last_update = u.time()
-    parts = []
+    records = []
     for i in range(count):
         try:
-            parts.append(unpack_partition_info(u, version))
+            records.append(unpack_one(u, version))
         except UnpackError as exc:
-            raise UnpackError("partition record %d of %d: %s" % (i + 1, count, exc)) from None
-    return {'record_count': count, 'last_update': last_update, 'partition_array': parts}
+            raise UnpackError("%s record %d of %d: %s" % (what, i + 1, count, exc)) from None
+    return {'record_count': count, 'last_update': last_update, array: records}
+
+
+def unpack_partition_info_msg(u: Unpacker, version: int) -> dict:
+    """``_unpack_partition_info_msg`` → {record_count, last_update, partition_array}."""
+    return unpack_records(u, version, "partition", 'partition_array', unpack_partition_info)
 
 
 # -- update_part_msg_t (_pack_update_partition_msg) ---------------------------------------------
@@ -186,26 +184,54 @@ def encode_part_info_request(update_time: int, show_flags: int) -> bytes:
     return Packer().time(update_time).u16(show_flags).getvalue()
 
 
-# -- RPC helpers ----------------------------------------------------------------------------------
+def local_flags(show_flags: int) -> int:
+    """The show flags ``slurm_load_partitions``/``slurm_load_node`` send outside a federation."""
+    return (show_flags | SHOW_LOCAL) & ~SHOW_FEDERATION & 0xFFFF
 
-def _send(client, msg_type: int, body: bytes, source: str):
-    """Send; a nonzero RESPONSE_SLURM_RC → SlurmError(rc, source=source)."""
+
+# -- one way to make a call ----------------------------------------------------------------------
+
+def call(client, msg_type: int, body: bytes, *, source: str, expect: int | tuple[int, ...] | None = None,
+         decode: Callable[[Unpacker, int], Any] | None = None) -> Any:
+    """Send one request and judge its reply (the node, partition and reservation RPCs).
+
+    * A transport failure raises as ``client.send`` does, with ``source`` when it has none.
+    * A nonzero RESPONSE_SLURM_RC[_MSG] raises ``SlurmError(rc, its text, source)``.
+    * ``expect``: the reply type wanted, or a tuple of them; with RESPONSE_SLURM_RC among
+      them an RC 0 is an answer too.  Any other reply (an RC 0 included) raises
+      SLURM_UNEXPECTED_MSG_ERROR.
+    * ``decode(body, version)`` turns a data reply into the result and must use the whole
+      body; else, or on ``UnpackError``, SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR.  An
+      accepted RC 0 gives None.  Without ``decode`` the reply is returned.
+    """
     try:
         reply = client.send(msg_type, body)
     except SlurmError as exc:
-        if not exc.source:
-            exc.source = source
+        exc.source = exc.source or source
         raise
-    if reply.rc is not None and reply.rc:
+    if reply.rc:
         raise SlurmError(reply.rc, reply.rc_msg or strerror(reply.rc), source)
-    return reply
-
-
-def _rc_only(client, msg_type: int, body: bytes, source: str) -> None:
-    reply = _send(client, msg_type, body, source)
-    if reply.rc is None:
+    wanted = (expect,) if isinstance(expect, int) else expect
+    got = MsgType.RESPONSE_SLURM_RC if reply.rc is not None else reply.msg_type
+    if wanted is not None and got not in wanted:
         raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR, "%s answered with %s"
                          % (msg_type_name(msg_type), msg_type_name(reply.msg_type)), source)
+    if decode is None:
+        return reply
+    if reply.rc is not None:
+        return None
+    try:
+        result = decode(reply.body, reply.version)
+        if reply.body.remaining:
+            raise UnpackError("%d unexpected bytes at the end" % reply.body.remaining)
+    except UnpackError as exc:
+        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "malformed %s (protocol %s): %s" % (
+            msg_type_name(reply.msg_type), version_release(reply.version), exc), source) from None
+    return result
+
+
+#: Answers to a change: RESPONSE_SLURM_RC, 0 or an error.
+RC_ONLY = MsgType.RESPONSE_SLURM_RC
 
 
 # -- typed operations -----------------------------------------------------------------------------
@@ -214,43 +240,31 @@ def load_partitions(client, update_time: int = 0, show_flags: int = 0) -> dict |
     """``slurm_load_partitions``: REQUEST_PARTITION_INFO → ``partition_info_msg_t``.
 
     ``None`` when the controller answers RC 0 without a list (libslurm's NULL)."""
-    src = "slurm_load_partitions()"
-    flags = (show_flags | SHOW_LOCAL) & ~SHOW_FEDERATION & 0xFFFF
-    reply = _send(client, MsgType.REQUEST_PARTITION_INFO, encode_part_info_request(update_time, flags), src)
-    if reply.rc is not None:
-        return None
-    if reply.msg_type != MsgType.RESPONSE_PARTITION_INFO:
-        raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR, "REQUEST_PARTITION_INFO answered with %s"
-                         % msg_type_name(reply.msg_type), src)
-    try:
-        msg = unpack_partition_info_msg(reply.body, reply.version)
-        if reply.body.remaining:
-            raise UnpackError("%d unexpected bytes at the end" % reply.body.remaining)
-    except UnpackError as exc:
-        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "malformed RESPONSE_PARTITION_INFO "
-                         "(protocol %s): %s" % (version_release(reply.version), exc), src) from None
-    return msg
+    return call(client, MsgType.REQUEST_PARTITION_INFO,
+                encode_part_info_request(update_time, local_flags(show_flags)),
+                source="slurm_load_partitions()", expect=(MsgType.RESPONSE_PARTITION_INFO, RC_ONLY),
+                decode=unpack_partition_info_msg)
 
 
 def create_partition(client, desc: dict) -> None:
     """``slurm_create_partition``: REQUEST_CREATE_PARTITION (SlurmUser/root only)."""
     body = encode_update_partition(desc, client.protocol_version())
-    _rc_only(client, MsgType.REQUEST_CREATE_PARTITION, body, "slurm_create_partition()")
+    call(client, MsgType.REQUEST_CREATE_PARTITION, body, source="slurm_create_partition()", expect=RC_ONLY)
 
 
 def update_partition(client, desc: dict) -> None:
     """``slurm_update_partition``: REQUEST_UPDATE_PARTITION (SlurmUser/root only)."""
     body = encode_update_partition(desc, client.protocol_version())
-    _rc_only(client, MsgType.REQUEST_UPDATE_PARTITION, body, "slurm_update_partition()")
+    call(client, MsgType.REQUEST_UPDATE_PARTITION, body, source="slurm_update_partition()", expect=RC_ONLY)
 
 
 def delete_partition(client, name: str) -> None:
     """``slurm_delete_partition``: REQUEST_DELETE_PARTITION with the name."""
-    _rc_only(client, MsgType.REQUEST_DELETE_PARTITION, Packer().str(name).getvalue(),
-             "slurm_delete_partition()")
+    call(client, MsgType.REQUEST_DELETE_PARTITION, Packer().str(name).getvalue(),
+         source="slurm_delete_partition()", expect=RC_ONLY)
 
 
-__all__ = ["PARTITION_INFO", "UPDATE_PARTITION", "init_part_desc", "encode_update_partition",
-           "encode_part_info_request", "unpack_partition_info", "unpack_partition_info_msg",
+__all__ = ["call", "RC_ONLY", "local_flags", "PARTITION_INFO", "UPDATE_PARTITION", "init_part_desc", "encode_update_partition",
+           "encode_part_info_request", "unpack_records", "unpack_partition_info", "unpack_partition_info_msg",
            "load_partitions", "create_partition", "update_partition", "delete_partition",
            "SHOW_ALL", "SHOW_DETAIL", "SHOW_LOCAL", "SHOW_FEDERATION"]

@@ -27,23 +27,22 @@ from __future__ import annotations
 
 import struct
 
-from slurmrestd.errors import E, SlurmError, strerror
+from slurmrestd.errors import E, SlurmError
+from slurmrestd.rpc.ctld.partitions import RC_ONLY, call, unpack_records
 from slurmrestd.rpc.job_layouts import P, PackLayout
 from slurmrestd.rpc.layouts import F, Layout
-from slurmrestd.rpc.msg_types import MsgType, msg_type_name
-from slurmrestd.rpc.pack import NO_VAL, NO_VAL64, Packer, Unpacker, UnpackError
-from slurmrestd.rpc.protocol import V25_05, V25_11, version_release
+from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
+from slurmrestd.rpc.protocol import V25_05, V25_11
+from slurmrestd.slurm.constants import VALUES
+from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL64
 
-# -- constants (slurm/slurm.h) ------------------------------------------------------------------
-RESERVE_FLAG_DAILY = 1 << 2
-RESERVE_FLAG_WEEKLY = 1 << 4
-RESERVE_FLAG_PART_NODES = 1 << 12
-RESERVE_FLAG_WEEKDAY = 1 << 21
-RESERVE_FLAG_WEEKEND = 1 << 23
-RESERVE_FLAG_HOURLY = 1 << 35
-RESERVE_FLAG_FORCE_START = 1 << 42
-RESERVE_REOCCURRING = (RESERVE_FLAG_HOURLY | RESERVE_FLAG_DAILY | RESERVE_FLAG_WEEKLY
-                       | RESERVE_FLAG_WEEKDAY | RESERVE_FLAG_WEEKEND)
+# -- reservation flags (slurm/slurm.h) ----------------------------------------------------------
+RESERVE_FLAG_DAILY = VALUES['RESERVE_FLAG_DAILY']
+RESERVE_FLAG_PART_NODES = VALUES['RESERVE_FLAG_PART_NODES']
+RESERVE_FLAG_FORCE_START = VALUES['RESERVE_FLAG_FORCE_START']
+#: hourly, daily, weekly, weekday and weekend reservations
+RESERVE_REOCCURRING = VALUES['RESERVE_REOCCURRING']
 #: ``(time_t) NO_VAL``: the "unset" start/end time of a reservation description.
 TIME_NO_VAL = NO_VAL
 
@@ -95,15 +94,7 @@ def unpack_reserve_info(u: Unpacker, version: int) -> dict:
 
 def unpack_reserve_info_msg(u: Unpacker, version: int) -> dict:
     """``_unpack_reserve_info_msg`` → {record_count, last_update, reservation_array}."""
-    count = u.u32()
-    last_update = u.time()
-    resvs = []
-    for i in range(count):
-        try:
-            resvs.append(unpack_reserve_info(u, version))
-        except UnpackError as exc:
-            raise UnpackError("reservation record %d of %d: %s" % (i + 1, count, exc)) from None
-    return {'record_count': count, 'last_update': last_update, 'reservation_array': resvs}
+    return unpack_records(u, version, "reservation", 'reservation_array', unpack_reserve_info)
 
 
 # -- resv_desc_msg_t (_pack_update_resv_msg) ----------------------------------------------------
@@ -212,83 +203,39 @@ def validate_resv_create(desc: dict) -> str | None:
     return None
 
 
-# -- RPC helpers ----------------------------------------------------------------------------------
-
-def _send(client, msg_type: int, body: bytes, source: str):
-    """Send; a nonzero RESPONSE_SLURM_RC → SlurmError(rc, source=source)."""
-    try:
-        reply = client.send(msg_type, body)
-    except SlurmError as exc:
-        if not exc.source:
-            exc.source = source
-        raise
-    if reply.rc is not None and reply.rc:
-        raise SlurmError(reply.rc, reply.rc_msg or strerror(reply.rc), source)
-    return reply
-
-
-def _unexpected(request: int, reply, source: str) -> SlurmError:
-    return SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR, "%s answered with %s"
-                      % (msg_type_name(request), msg_type_name(reply.msg_type)), source)
-
-
 # -- typed operations -----------------------------------------------------------------------------
+
+def _name(u: Unpacker, version: int) -> str | None:
+    return u.str()
+
 
 def load_reservations(client, update_time: int = 0) -> dict | None:
     """``slurm_load_reservations``: REQUEST_RESERVATION_INFO → ``reserve_info_msg_t``.
 
     ``None`` when the controller answers RC 0 without a list (libslurm's NULL)."""
-    src = "slurm_load_reservations()"
-    reply = _send(client, MsgType.REQUEST_RESERVATION_INFO, Packer().time(update_time).getvalue(), src)
-    if reply.rc is not None:
-        return None
-    if reply.msg_type != MsgType.RESPONSE_RESERVATION_INFO:
-        raise _unexpected(MsgType.REQUEST_RESERVATION_INFO, reply, src)
-    try:
-        msg = unpack_reserve_info_msg(reply.body, reply.version)
-        if reply.body.remaining:
-            raise UnpackError("%d unexpected bytes at the end" % reply.body.remaining)
-    except UnpackError as exc:
-        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "malformed RESPONSE_RESERVATION_INFO "
-                         "(protocol %s): %s" % (version_release(reply.version), exc), src) from None
-    return msg
+    return call(client, MsgType.REQUEST_RESERVATION_INFO, Packer().time(update_time).getvalue(),
+                source="slurm_load_reservations()", expect=(MsgType.RESPONSE_RESERVATION_INFO, RC_ONLY),
+                decode=unpack_reserve_info_msg)
 
 
 def create_reservation(client, desc: dict) -> str | None:
     """``slurm_create_reservation``: REQUEST_CREATE_RESERVATION → the new reservation's name
     (RESPONSE_CREATE_RESERVATION); None if the controller answered RC 0 without one."""
-    src = "slurm_create_reservation()"
-    body = encode_resv_desc(desc, client.protocol_version())
-    reply = _send(client, MsgType.REQUEST_CREATE_RESERVATION, body, src)
-    if reply.rc is not None:
-        return None
-    if reply.msg_type != MsgType.RESPONSE_CREATE_RESERVATION:
-        raise _unexpected(MsgType.REQUEST_CREATE_RESERVATION, reply, src)
-    try:
-        name = reply.body.str()
-        if reply.body.remaining:
-            raise UnpackError("%d unexpected bytes at the end" % reply.body.remaining)
-    except UnpackError as exc:
-        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                         "malformed RESPONSE_CREATE_RESERVATION: %s" % exc, src) from None
-    return name
+    return call(client, MsgType.REQUEST_CREATE_RESERVATION, encode_resv_desc(desc, client.protocol_version()),
+                source="slurm_create_reservation()", expect=(MsgType.RESPONSE_CREATE_RESERVATION, RC_ONLY),
+                decode=_name)
 
 
 def update_reservation(client, desc: dict) -> None:
     """``slurm_update_reservation``: REQUEST_UPDATE_RESERVATION."""
-    src = "slurm_update_reservation()"
-    reply = _send(client, MsgType.REQUEST_UPDATE_RESERVATION, encode_resv_desc(desc, client.protocol_version()),
-                  src)
-    if reply.rc is None:
-        raise _unexpected(MsgType.REQUEST_UPDATE_RESERVATION, reply, src)
+    call(client, MsgType.REQUEST_UPDATE_RESERVATION, encode_resv_desc(desc, client.protocol_version()),
+         source="slurm_update_reservation()", expect=RC_ONLY)
 
 
 def delete_reservation(client, name: str) -> None:
     """``slurm_delete_reservation``: REQUEST_DELETE_RESERVATION with the name."""
-    src = "slurm_delete_reservation()"
-    reply = _send(client, MsgType.REQUEST_DELETE_RESERVATION, Packer().str(name).getvalue(), src)
-    if reply.rc is None:
-        raise _unexpected(MsgType.REQUEST_DELETE_RESERVATION, reply, src)
+    call(client, MsgType.REQUEST_DELETE_RESERVATION, Packer().str(name).getvalue(),
+         source="slurm_delete_reservation()", expect=RC_ONLY)
 
 
 __all__ = ["RESERVE_INFO", "RESV_DESC", "init_resv_desc", "encode_resv_desc", "validate_resv_create",

@@ -66,9 +66,11 @@ def ctx_for(method, params=None, query=None, replies=(), version="v0.0.45"):
 
 
 def run(fn, ctx):
+    """The handler as the pipeline runs it: a raised SlurmError becomes the request's error."""
     try:
         return fn(ctx)
-    except SlurmError:
+    except SlurmError as e:
+        ctx.record(e)
         return None
 
 
@@ -150,7 +152,7 @@ def test_list_reports_each_failure_and_echoes_nothing():
 
 def test_get_one_without_reservations_is_error_zero():
     ctx, _ = ctx_for("GET", params={"reservation_name": "x"}, replies=[NO_RESV])
-    run(hr.reservation, ctx)
+    run(hr.get_reservation, ctx)
     assert ctx.errors == [{"description": "Unable to query reservations", "error_number": 0, "error": "No error",
                            "source": "slurm_load_reservations()"}]
     assert ctx.rc == 0
@@ -203,7 +205,7 @@ def test_post_partitions_create_update_and_skip():
 
 def test_partition_not_found_is_a_warning():
     ctx, _ = ctx_for("GET", params={"partition_name": "nosuch"}, replies=[NO_PARTS])
-    assert hp.partition(ctx) == {}
+    assert hp.get_partition(ctx) == {}
     assert ctx.warnings == [{"description": "Unable to find partition nosuch", "source": "_partition_get"}]
     assert ctx.errors == []
 
@@ -221,3 +223,29 @@ def test_partition_exclusive_codec():
     assert ctx.errors == [] and p["max_share"] == 0 and p["flags"] == 1 | (1 << 14) | (1 << 16)
     data_parser.parse("PARTITION_INFO", {"partition": {"exclusive": "maybe"}}, ctx)
     assert ctx.errors[0]["description"] == "expected NO, NODE, USER, or TOPO"
+
+
+# -- DELETE: one handler per method, the client pinned before the change goes out ----------------------
+
+def test_delete_partition_pins_and_reports_the_refusal():
+    ctx, client = ctx_for("DELETE", params={"partition_name": "p1"}, replies=[rc(E.ESLURM_USER_ID_MISSING)])
+    hp.delete_partition(ctx)
+    assert client.sent == [(MsgType.REQUEST_DELETE_PARTITION, Packer().str("p1").getvalue(), V26_05)]
+    assert [(e["error_number"], e["description"], e["source"]) for e in ctx.errors] == [
+        (E.ESLURM_USER_ID_MISSING, "Unable to delete partition", "slurm_delete_partition()")]
+
+
+def test_delete_reservation_pins_and_reports_the_refusal():
+    ctx, client = ctx_for("DELETE", params={"reservation_name": "r1"}, replies=[rc(E.ESLURM_USER_ID_MISSING)])
+    hr.delete_reservation(ctx)
+    assert client.sent == [(MsgType.REQUEST_DELETE_RESERVATION, Packer().str("r1").getvalue(), V26_05)]
+    assert [(e["error_number"], e["description"], e["source"]) for e in ctx.errors] == [
+        (E.ESLURM_USER_ID_MISSING, "Error deleting reservation r1", "slurm_delete_reservation")]
+
+
+def test_get_and_delete_are_separate_handlers():
+    assert hp.HANDLERS[("/slurm/{data_parser}/partition/{partition_name}", "get")] is hp.get_partition
+    assert hp.HANDLERS[("/slurm/{data_parser}/partition/{partition_name}", "delete")] is hp.delete_partition
+    assert hr.HANDLERS[("/slurm/{data_parser}/reservation/{reservation_name}", "get")] is hr.get_reservation
+    assert hr.HANDLERS[("/slurm/{data_parser}/reservation/{reservation_name}", "delete")] is \
+        hr.delete_reservation

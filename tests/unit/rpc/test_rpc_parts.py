@@ -8,7 +8,8 @@ from slurmrestd.rpc.client import Reply
 from slurmrestd.rpc.ctld import partitions as parts
 from slurmrestd.rpc.ctld import reservations as resv
 from slurmrestd.rpc.msg_types import MsgType
-from slurmrestd.rpc.pack import NO_VAL, NO_VAL16, NO_VAL64, Packer, Unpacker
+from slurmrestd.rpc.pack import Packer, Unpacker
+from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL16, NO_VAL64
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
 
 START = 1830722400
