@@ -25,7 +25,7 @@ from __future__ import annotations
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
-from slurmrestd.operations.slurmctld import jobs_dump
+from slurmrestd.operations.slurmctld.listings import dump_list, query
 from slurmrestd.rpc.ctld import nodes as rpc
 
 _BAD_QUERY = "Rejecting request. Failure parsing query."
@@ -62,9 +62,9 @@ def _controller_text(ctx: OperationContext, exc: SlurmError) -> None:
 
 def _dump_nodes(ctx: OperationContext, name: str | None):
     src = "_dump_nodes"
-    query = ctx.parse("OPENAPI_NODES_QUERY", ctx.input, description=_BAD_QUERY, source=src)
-    show_flags = query.get("show_flags") or rpc.DEFAULT_SHOW_FLAGS
-    update_time = query.get("update_time") or 0
+    q = query(ctx, "OPENAPI_NODES_QUERY", src, _BAD_QUERY)
+    show_flags = q.get("show_flags") or rpc.DEFAULT_SHOW_FLAGS
+    update_time = q.get("update_time") or 0
     client = ctx.ctld
     try:
         if name is None:
@@ -92,8 +92,7 @@ def _dump_nodes(ctx: OperationContext, name: str | None):
             return _envelope_only()
         rpc.populate_node_partitions(msg, parts)
         resp = {"nodes": msg, "last_update": msg["last_update"]}
-    # the planned walker: same output as ctx.dump, a fraction of the time per node
-    return jobs_dump.dump("OPENAPI_NODES_RESP", resp, ctx.diag, ctx.version or "v0.0.45")
+    return dump_list(ctx, "OPENAPI_NODES_RESP", resp)
 
 
 def get_nodes(ctx: OperationContext):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
-from slurmrestd.operations.slurmctld import jobs_dump
+from slurmrestd.operations.slurmctld.listings import dump_list, pinned, query
 from slurmrestd.rpc.ctld import partitions as rpc
 
 #: members the controller sets itself: given in a description they are ignored,
@@ -25,23 +25,6 @@ from slurmrestd.rpc.ctld import partitions as rpc
 IGNORED = (("cluster_name", "cluster"), ("cr_type", "select_type"), ("resume_timeout", "timeouts/resume"),
            ("suspend_time", "suspend_time"), ("suspend_timeout", "timeouts/suspend"),
            ("total_cpus", "cpus/total"), ("total_nodes", "nodes/total"), ("tres_fmt_str", "tres/configured"))
-
-_BAD_QUERY = "Rejecting request. Failure parsing query"
-
-
-def pinned(client):
-    """The client, held to the protocol version it already speaks (see module doc)."""
-    try:
-        client.version = client.protocol_version()
-    except SlurmError:
-        pass  # the next call reports the connection problem itself
-    return client
-
-
-def dump_list(ctx: OperationContext, type_name: str, value: dict):
-    """Lists dump through the planned walker (same output as ``ctx.dump``, faster)."""
-    return jobs_dump.dump(type_name, value, ctx.diag, ctx.version or "v0.0.45")
-
 
 def _resp(msg: dict, parts: list | None = None) -> dict:
     return {"partitions": {**msg, "partition_array": parts} if parts is not None else msg,
@@ -52,9 +35,9 @@ def _resp(msg: dict, parts: list | None = None) -> dict:
 
 def get_partitions(ctx: OperationContext):
     src = "_partitions_get"
-    query = ctx.parse("OPENAPI_PARTITIONS_QUERY", ctx.input, description=_BAD_QUERY, source=src)
+    q = query(ctx, "OPENAPI_PARTITIONS_QUERY", src)
     try:
-        msg = rpc.load_partitions(ctx.ctld, query.get("update_time") or 0, query.get("show_flags") or 0)
+        msg = rpc.load_partitions(ctx.ctld, q.get("update_time") or 0, q.get("show_flags") or 0)
     except SlurmError as e:
         if e.errno == E.SLURM_NO_CHANGE_IN_DATA:
             ctx.forced_rc = E.SLURM_NO_CHANGE_IN_DATA  # 304, no body
@@ -68,7 +51,8 @@ def get_partitions(ctx: OperationContext):
 def post_partitions(ctx: OperationContext):
     """``_partitions_mod``: create the partitions that do not exist, update the others."""
     src = "_partitions_mod"
-    req = ctx.parse("OPENAPI_PARTITIONS_MOD_REQ", ctx.input, description=_BAD_QUERY, source=src)
+    req = ctx.parse("OPENAPI_PARTITIONS_MOD_REQ", ctx.input, description="Rejecting request. Failure parsing query",
+                    source=src)
     descs = req.get("response")
     if descs is None:
         raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "A partition description must be provided.", src)
@@ -113,9 +97,9 @@ def _create_or_update(ctx: OperationContext, client, desc: dict, index: int, nam
 def get_partition(ctx: OperationContext):
     src = "_partition_get"
     name = ctx.params.get("partition_name")
-    query = ctx.parse("OPENAPI_PARTITIONS_QUERY", ctx.input, description=_BAD_QUERY, source=src)
+    q = query(ctx, "OPENAPI_PARTITIONS_QUERY", src)
     try:
-        msg = rpc.load_partitions(ctx.ctld, query.get("update_time") or 0, query.get("show_flags") or rpc.SHOW_ALL)
+        msg = rpc.load_partitions(ctx.ctld, q.get("update_time") or 0, q.get("show_flags") or rpc.SHOW_ALL)
     except SlurmError as e:
         raise SlurmError(errno_of(e), "Unable to query partitions", src) from None
     if msg is None:

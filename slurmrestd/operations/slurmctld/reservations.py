@@ -20,7 +20,7 @@ from __future__ import annotations
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
-from slurmrestd.operations.slurmctld.partitions import dump_list, pinned
+from slurmrestd.operations.slurmctld.listings import dump_list, pinned, query
 from slurmrestd.rpc.ctld import reservations as rpc
 from slurmrestd.slurm.sentinels import NO_VAL64
 
@@ -33,7 +33,6 @@ BUILTIN_TRES = ({"id": 1, "type": "cpu", "name": None}, {"id": 2, "type": "mem",
 #: ``slurm_create_reservation`` failures after which the reference explains partitions
 _NEEDS_PARTITION_HINT = frozenset({int(E.ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE), int(E.ESLURM_NODES_BUSY)})
 
-_BAD_QUERY = "Rejecting request. Failure parsing query"
 _BAD_PARAMETERS = "Rejecting request. Failure parsing parameters"
 _NO_BODY = "unexpected empty query for reservation creation"
 
@@ -60,9 +59,9 @@ def _resp(msg: dict, resvs: list | None = None) -> dict:
 # -- GET reservations, GET reservation/{name} -------------------------------------------------------
 
 def _load(ctx: OperationContext, source: str) -> dict | None:
-    query = ctx.parse("OPENAPI_RESERVATION_QUERY", ctx.input, description=_BAD_QUERY, source=source)
+    q = query(ctx, "OPENAPI_RESERVATION_QUERY", source)
     try:
-        return rpc.load_reservations(ctx.ctld, query.get("update_time") or 0)
+        return rpc.load_reservations(ctx.ctld, q.get("update_time") or 0)
     except SlurmError as e:
         raise SlurmError(errno_of(e), "Unable to query reservations", "slurm_load_reservations()") from None
 
