@@ -5,9 +5,9 @@
 The daemon's parts are built as ``slurmrestd.daemon`` builds them (settings from the
 command line and environment, ``Site``, router, authentication chain, ``RestApp``); the
 request is parsed from raw HTTP bytes with alice's JWT and served ``-n`` times under
-cProfile (after a few unprofiled warm-up requests).  Printed: the wall time per request,
-the share spent waiting on slurmctld (socket receive/connect), and the top functions by
-own and by cumulative time.  ``--out`` also writes that summary to a file (e.g.
+cProfile (after a few unprofiled warm-up requests).  Printed: the wall and CPU time per
+request, the share spent waiting on slurmctld (socket receive/connect), own time by
+module, and the top functions by own and by cumulative time.  ``--out`` also writes that summary to a file (e.g.
 bench/profiles/nodes.txt).  The cluster's env file is read from
 $SLURMRESTD_CLUSTER_ROOT/<suite>/env (default /var/lib/slurmrestd-cluster).
 """
@@ -15,6 +15,7 @@ $SLURMRESTD_CLUSTER_ROOT/<suite>/env (default /var/lib/slurmrestd-cluster).
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
 import io
 import os
@@ -32,6 +33,11 @@ from slurmrestd.daemon import build_router, default_plugins, load_slurm_conf  # 
 from slurmrestd.http.parser import RequestParser  # noqa: E402
 from slurmrestd.operations.app import RestApp  # noqa: E402
 from slurmrestd.site import Site  # noqa: E402
+
+
+#: Where the profiled thread waits for slurmctld (not CPU time of ours).
+_WAITS = ("<method 'recv_into' of '_socket.socket' objects>", "<method 'recv' of '_socket.socket' objects>",
+          "<method 'connect' of '_socket.socket' objects>")
 
 
 class Conn:
@@ -89,6 +95,11 @@ def main(argv: list[str]) -> int:
         resp = app(req, conn)
     assert resp.status == 200, (resp.status, resp.body[:300])
 
+    c0 = time.thread_time()
+    for _ in range(args.n):
+        app(req, conn)
+    cpu = (time.thread_time() - c0) / args.n
+
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
@@ -98,14 +109,23 @@ def main(argv: list[str]) -> int:
     wall = (time.perf_counter() - t0) / args.n
 
     stats = pstats.Stats(prof)
-    waiting = sum(tt for (file, _, fn), (_, _, tt, _, _) in stats.stats.items()
-                  if fn in ("<method 'recv' of '_socket.socket' objects>", "<method 'recv_into' of "
-                            "'_socket.socket' objects>", "<method 'connect' of '_socket.socket' objects>",
-                            "<built-in method select.poll>", "<method 'poll' of 'select.poll' objects>"))
+    by_file: collections.Counter = collections.Counter()
+    for (file, _, fn), (_, _, tt, _, _) in stats.stats.items():
+        if fn in _WAITS:
+            by_file["(waiting on slurmctld: %s)" % fn] += tt
+        elif file == "~":
+            by_file["(built-in) " + fn] += tt
+        else:
+            by_file[os.path.relpath(file, ROOT) if file.startswith(ROOT) else os.path.basename(file)] += tt
+    waiting = sum(v for k, v in by_file.items() if k.startswith("(waiting"))
     out = io.StringIO()
     out.write("GET %s on %s: %d requests, %d bytes each\n" % (args.path, args.suite, args.n, len(resp.body)))
-    out.write("wall time per request: %.2f ms (profiled); waiting on slurmctld: %.2f ms\n\n"
-              % (wall * 1e3, waiting / args.n * 1e3))
+    out.write("wall time per request: %.2f ms (profiled; unprofiled CPU: %.2f ms); waiting on slurmctld: "
+              "%.2f ms\n\n" % (wall * 1e3, cpu * 1e3, waiting / args.n * 1e3))
+    out.write("own time per request by module (profiled, ms):\n")
+    for k, v in by_file.most_common(args.top):
+        out.write("  %7.3f  %s\n" % (v / args.n * 1e3, k))
+    out.write("\n")
     for key in ("tottime", "cumulative"):
         s = pstats.Stats(prof, stream=out)
         s.strip_dirs().sort_stats(key).print_stats(args.top)
