@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from handler_run import run
+
 from slurmrestd.auth import Identity
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
@@ -55,15 +57,6 @@ class Site:
 def ctx_for(client, method="GET", params=None, query=None, version="v0.0.45"):
     return OperationContext(method, "/x", params or {}, query, Identity("rest_auth/jwt", "alice", "t"), version,
                             Site(client))
-
-
-def run(fn, ctx):
-    """The handler as the pipeline runs it: a raised SlurmError becomes the request's error."""
-    try:
-        return fn(ctx)
-    except SlurmError as e:
-        ctx.record(e)
-        return None
 
 
 def test_get_nodes():

@@ -5,8 +5,10 @@ import os
 
 import pytest
 
+from handler_run import run
+
 from slurmrestd.auth import Identity
-from slurmrestd.errors import E, SlurmError
+from slurmrestd.errors import E
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmctld import partitions as hp
 from slurmrestd.operations.slurmctld import reservations as hr
@@ -63,15 +65,6 @@ def ctx_for(method, params=None, query=None, replies=(), version="v0.0.45"):
     ctx = OperationContext(method, "/", params or {}, query, Identity("rest_auth/jwt", "root", "t"), version,
                            FakeSite(client))
     return ctx, client
-
-
-def run(fn, ctx):
-    """The handler as the pipeline runs it: a raised SlurmError becomes the request's error."""
-    try:
-        return fn(ctx)
-    except SlurmError as e:
-        ctx.record(e)
-        return None
 
 
 # -- reservations -------------------------------------------------------------------------------------
