@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from slurmrestd.rpc.client import SlurmctldClient, VersionCache  # noqa: E402
+from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache  # noqa: E402
 from slurmrestd.rpc.conf import load_slurm_conf  # noqa: E402
 from slurmrestd.rpc.cred import munge_from_authinfo  # noqa: E402
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, version_release  # noqa: E402

@@ -12,7 +12,7 @@ cancel by bob, requeue, allocate and cancel.  Every exchange is stored as
     tests/unit/rpc/golden/jobs/manifest.json
 
 Only request bodies are kept (no header/credential: JWTs are never written).
-The manifest records, per op, the ``slurmrestd.rpc.jobs`` function and its
+The manifest records, per op, the ``slurmrestd.rpc.ctld.jobs`` function and its
 JSON arguments, the request/reply message types, and the function's result
 (or the error), so the unit test can replay the reply into the same call and
 check that the request body it produces is byte-identical.
@@ -30,8 +30,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from slurmrestd.errors import SlurmError  # noqa: E402
-from slurmrestd.rpc import jobs  # noqa: E402
-from slurmrestd.rpc.client import SlurmctldClient  # noqa: E402
+from slurmrestd.rpc.ctld import jobs  # noqa: E402
+from slurmrestd.rpc.ctld.client import SlurmctldClient  # noqa: E402
 from slurmrestd.rpc.conf import load_slurm_conf  # noqa: E402
 from slurmrestd.rpc.cred import JwtCredential  # noqa: E402
 from slurmrestd.rpc.pack import Bitstr  # noqa: E402

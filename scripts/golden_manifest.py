@@ -9,7 +9,7 @@ import sys
 from typing import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from slurmrestd.rpc.transport import Transport  # noqa: E402
+from slurmrestd.rpc.ctld.transport import Transport  # noqa: E402
 
 ROOT = os.environ.get("SLURMRESTD_CLUSTER_ROOT", "/var/lib/slurmrestd-cluster")
 

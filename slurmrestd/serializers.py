@@ -70,12 +70,6 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _YamlDumper = yaml.SafeDumper
 
 __all__ = [
-    "MIME_JSON",
-    "MIME_JSONREQUEST",
-    "MIME_YAML",
-    "MIME_X_YAML",
-    "MIME_TEXT_YAML",
-    "MIME_URL_ENCODED",
     "SERIALIZERS",
     "dump_json",
     "load_json",
@@ -432,18 +426,7 @@ def parse_query(query: str | bytes) -> dict:
 
     Raises ``SlurmError(ESLURM_REST_FAIL_PARSING, …, "query")`` (HTTP 400).
     """
-    if isinstance(query, str):
-        try:
-            raw = query.encode("ascii")
-        except UnicodeEncodeError as exc:
-            raise _fail(
-                "Invalid query: non-ASCII character %r at offset %d must be percent-encoded"
-                % (query[exc.start], exc.start),
-                "query",
-            ) from None
-    else:
-        raw = bytes(query)
-    return _urlencoded(raw, "query", "query")
+    return _urlencoded(_ascii(query, "query", "query"), "query", "query")
 
 
 def parse_form(body: bytes | bytearray | memoryview | str) -> dict:
@@ -451,18 +434,18 @@ def parse_form(body: bytes | bytearray | memoryview | str) -> dict:
 
     Raises ``SlurmError(ESLURM_REST_FAIL_PARSING, …, "body")`` (HTTP 400).
     """
-    if isinstance(body, str):
-        try:
-            raw = body.encode("ascii")
-        except UnicodeEncodeError as exc:
-            raise _fail(
-                "Invalid form body: non-ASCII character %r at offset %d must be percent-encoded"
-                % (body[exc.start], exc.start),
-                "body",
-            ) from None
-    else:
-        raw = bytes(body)
-    return _urlencoded(raw, "body", "form body")
+    return _urlencoded(_ascii(body, "form body", "body"), "body", "form body")
+
+
+def _ascii(text: str | bytes | bytearray | memoryview, what: str, source: str) -> bytes:
+    """Bytes of a query or form body; text must be ASCII (everything else percent-encoded)."""
+    if not isinstance(text, str):
+        return bytes(text)
+    try:
+        return text.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise _fail("Invalid %s: non-ASCII character %r at offset %d must be percent-encoded"
+                    % (what, text[exc.start], exc.start), source) from None
 
 
 # --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from slurmrestd.data_parser.registry import DEFAULT_VERSION, VERSIONS_NEWEST_FIRST
+from slurmrestd.data_parser.versions import DEFAULT_VERSION, VERSIONS_NEWEST_FIRST
 
 #: Data parser plugins we can load, newest last.
 DATA_PARSERS = tuple(reversed(VERSIONS_NEWEST_FIRST))

@@ -14,7 +14,7 @@ from typing import Any
 from slurmrestd.auth import Identity
 from slurmrestd.cache import LruCache
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
 from slurmrestd.settings import Settings
 from slurmrestd.slurm.release import SLURM_RELEASE

@@ -2,12 +2,54 @@
 
 Public API::
 
-    from slurmrestd.data_parser import dump, parse, ParserContext, get_registry, VERSIONS
+    from slurmrestd.data_parser import dump, dump_planned, parse, ParserContext, get_registry, VERSIONS
+
+Layers, bottom up: ``versions``, ``model`` and ``decl/`` (the type declarations),
+``context`` (diagnostics), ``members``/``plain``/``flags`` (value helpers),
+``codecs/`` (leaf codecs, one module per area), ``engine`` (the generic
+walkers), ``plan`` (compiled dumps), ``registry`` (one version's types with
+their codecs and planner), ``schema`` (OpenAPI schemas).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
 from slurmrestd.data_parser.context import ParserContext, format_path
-from slurmrestd.data_parser.engine import dump, parse
 from slurmrestd.data_parser.registry import DEFAULT_VERSION, VERSIONS, Registry, get_registry
 
-__all__ = ["ParserContext", "format_path", "dump", "parse", "DEFAULT_VERSION", "VERSIONS",
+
+def _context(ctx: Optional[ParserContext], version: Optional[str]) -> tuple[ParserContext, Registry]:
+    if ctx is None:
+        ctx = ParserContext(version=version or DEFAULT_VERSION)
+    return ctx, get_registry(version or ctx.version)
+
+
+def dump(type_name: str, value: Any, ctx: Optional[ParserContext] = None, *,
+         version: Optional[str] = None) -> Any:
+    """Dump ``value`` (controller data) as the JSON data of ``type_name``."""
+    ctx, reg = _context(ctx, version)
+    return reg.dump(type_name, value, ctx)
+
+
+def dump_planned(type_name: str, value: Any, ctx: ParserContext, version: Optional[str] = None) -> Any:
+    """:func:`dump` through the registry's compiled plans: the same output, faster for long
+    lists (jobs, nodes, accounting records)."""
+    ctx, reg = _context(ctx, version)
+    return reg.dump_planned(type_name, value, ctx)
+
+
+def parse(type_name: str, data: Any, ctx: Optional[ParserContext] = None, *,
+          version: Optional[str] = None, path: Sequence[str] = ()) -> Any:
+    """Parse request ``data`` as ``type_name``.
+
+    Returns the parsed value (see :mod:`~slurmrestd.data_parser.engine`).  Problems are
+    recorded in ``ctx``; on an error the value parsed so far is returned and
+    ``ctx.errors`` is non-empty.
+    """
+    ctx, reg = _context(ctx, version)
+    return reg.parse(type_name, data, ctx, path)
+
+
+__all__ = ["ParserContext", "format_path", "dump", "dump_planned", "parse", "DEFAULT_VERSION", "VERSIONS",
            "Registry", "get_registry"]

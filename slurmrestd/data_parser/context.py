@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
-from slurmrestd.data_parser.registry import DEFAULT_VERSION
+from slurmrestd.data_parser.versions import DEFAULT_VERSION
 from slurmrestd.errors import strerror
 
 

@@ -1,77 +1,56 @@
-"""Generic dump/parse walker over the type declarations.
+"""The generic dump/parse walkers over the type declarations of one registry.
 
 Values exchanged with the RPC layer are plain Python data:
 
 * a struct is a ``dict`` keyed by the C member names of its table rows
   (``{"name": "fs", "total": 10, "in_use": 2}``).  Members written with a
   path in C (``step_id.job_id``, ``count[DBD_ROLLUP_HOUR]``) are flat keys
-  with that exact text; ``dump`` also accepts nested dicts for dotted members;
+  with that exact text; dumping also accepts nested dicts for dotted members
+  (:mod:`~slurmrestd.data_parser.members`);
 * lists / NULL terminated arrays are Python lists, a NULL pointer is ``None``;
 * numbers keep Slurm's sentinels (``NO_VAL``, ``INFINITE`` ... from
-  :mod:`codecs`);
-* flag and enum fields are the raw C integers (:mod:`flags` resolves the
-  bits with the generated :mod:`constants` table); ``dump`` also accepts
+  :mod:`slurmrestd.slurm.sentinels`);
+* flag and enum fields are the raw C integers (:mod:`~slurmrestd.data_parser.flags`
+  resolves the bits with the generated constants table); dumping also accepts
   lists of flag names.
 
-``dump(type, value, ctx)`` returns response data, ``parse(type, data, ctx)``
-returns such a value; both record problems in ``ctx``
-(:class:`~slurmrestd.data_parser.context.ParserContext`).
+:class:`Dumper` turns such a value into response data, :class:`Parser` request
+data into such a value; both record problems in a
+:class:`~slurmrestd.data_parser.context.ParserContext`.  The codecs of leaf types
+come from the registry (``reg.codecs``): this module imports none of them.
+Callers use :func:`slurmrestd.data_parser.dump` / ``parse``.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Optional, Sequence
 
-from slurmrestd.data_parser import codecs, flags as _flags
-from slurmrestd.data_parser.defaults import ZERO_WHEN_ABSENT
-from slurmrestd.data_parser.context import (
-    ParseError, ParserContext, data_type_name, format_path, with_index,
-)
+from slurmrestd.data_parser import flags as _flags
+from slurmrestd.data_parser.context import ParseError, ParserContext, data_type_name, format_path, with_index
+from slurmrestd.data_parser.defaults import DEFAULTS, ZERO_WHEN_ABSENT
+from slurmrestd.data_parser.members import get_member, nested_slot, set_member
 from slurmrestd.data_parser.model import Field, TypeDecl
-from slurmrestd.data_parser.registry import DEFAULT_VERSION, Registry, get_registry
+from slurmrestd.data_parser.plain import UNSET, check_openapi, dump_plain, parse_plain, removed_placeholder
 from slurmrestd.errors import E
 
 _MISSING = object()
-
-
-def _registry(ctx: Optional[ParserContext], version: Optional[str]) -> Registry:
-    return get_registry(version or (ctx.version if ctx else DEFAULT_VERSION))
-
-
-def get_member(obj: Any, member: str) -> Any:
-    """Read a C member (``a``, ``a.b``) from a struct value; None if absent."""
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        if member in obj:
-            return obj[member]
-        if "." in member:
-            cur: Any = obj
-            for part in member.split("."):
-                if not isinstance(cur, dict) or part not in cur:
-                    return None
-                cur = cur[part]
-            return cur
-        return None
-    return getattr(obj, member, None)
 
 
 # ---------------------------------------------------------------------------
 # dump
 # ---------------------------------------------------------------------------
 
-def dump(type_name: str, value: Any, ctx: Optional[ParserContext] = None, *,
-         version: Optional[str] = None) -> Any:
-    """Dump ``value`` (controller data) as the JSON data of ``type_name``."""
-    ctx = ctx if ctx is not None else ParserContext(version=version or DEFAULT_VERSION)
-    reg = _registry(ctx, version)
-    return _Dumper(reg, ctx).dump(reg[type_name], value, None)
+class Dumper:
+    """Dumps values with the types of one registry (``reg``), recording problems in ``ctx``.
 
+    Codecs get the dumper as their first argument: ``d.dump(decl, value, row)``,
+    ``d.reg`` and ``d.ctx``."""
 
-class _Dumper:
-    def __init__(self, reg: Registry, ctx: ParserContext):
+    def __init__(self, reg, ctx: ParserContext):
         self.reg = reg
         self.ctx = ctx
+        self.codecs = reg.codecs.dump
         #: element count of the innermost NULL terminated array being dumped (codecs that
         #: need a count C takes from elsewhere, e.g. CONTROLLER_PING_MODE's control_cnt)
         self.array_len: Optional[int] = None
@@ -110,9 +89,9 @@ class _Dumper:
         if m == "alias":
             return self.dump(self.reg[t.alias_of], value, row)
         if m == "removed":
-            return codecs.removed_placeholder(self.reg, t)
+            return removed_placeholder(self.reg, t)
         # leaf
-        fn = codecs.DUMP.get(t.name)
+        fn = self.codecs.get(t.name)
         if fn is not None:
             return fn(self, t, value)
         if t.pointer_to:
@@ -120,11 +99,11 @@ class _Dumper:
         if t.complex:
             # virtual field without a codec yet: keep the declared shape
             self.ctx.unsupported.add(t.name)
-            return codecs.removed_placeholder(self.reg, t)
+            return removed_placeholder(self.reg, t)
         if t.array_of:
             item = self.reg[t.array_of]
             return [self.dump(item, v, None) for v in (value or ())]
-        return codecs.dump_plain(t, value)
+        return dump_plain(t, value)
 
     def struct(self, t: TypeDecl, value: Any) -> dict:
         out: dict = {}
@@ -135,9 +114,9 @@ class _Dumper:
             if f.kind == "eflags":
                 out.update(_flags.exploded(self.reg[f.type], get_member(value, f.member)))
                 continue
-            dst, leaf = _dict_path(out, f.key)
+            dst, leaf = nested_slot(out, [p for p in f.key.split("/") if p])
             if f.kind == "removed":
-                dst[leaf] = codecs.removed_placeholder(self.reg, self.reg[f.type])
+                dst[leaf] = removed_placeholder(self.reg, self.reg[f.type])
             elif f.kind == "complex":
                 dst[leaf] = self.dump(self.reg[f.type], value, f)
             else:
@@ -148,44 +127,30 @@ class _Dumper:
         return out
 
 
-def _dict_path(root: dict, key: str):
-    parts = [p for p in key.split("/") if p]
-    cur = root
-    for p in parts[:-1]:
-        nxt = cur.get(p)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            cur[p] = nxt
-        cur = nxt
-    return cur, parts[-1]
-
-
 # ---------------------------------------------------------------------------
 # parse
 # ---------------------------------------------------------------------------
 
-def parse(type_name: str, data: Any, ctx: Optional[ParserContext] = None, *,
-          version: Optional[str] = None, path: Sequence[str] = ()) -> Any:
-    """Parse request ``data`` as ``type_name``.
+class Parser:
+    """Parses request data with the types of one registry (``reg``), recording problems in ``ctx``.
 
-    Returns the parsed value (see module doc).  Problems are recorded in
-    ``ctx``; on an error the value parsed so far is returned and
-    ``ctx.errors`` is non-empty.
-    """
-    ctx = ctx if ctx is not None else ParserContext(version=version or DEFAULT_VERSION)
-    reg = _registry(ctx, version)
-    p = _Parser(reg, ctx)
-    try:
-        return p.parse(reg[type_name], data, list(path))
-    except ParseError:
-        return p.partial
+    Codecs get the parser as their first argument: ``p.parse(decl, data, path)``,
+    ``p.error()`` (records, then stops parsing), ``p.warn()``, ``p.reg``, ``p.ctx``
+    and ``p.current`` (the struct being filled)."""
 
-
-class _Parser:
-    def __init__(self, reg: Registry, ctx: ParserContext):
+    def __init__(self, reg, ctx: ParserContext):
         self.reg = reg
         self.ctx = ctx
+        self.codecs = reg.codecs.parse
+        self.current: Any = None
         self.partial: Any = None
+
+    def run(self, t: TypeDecl, data: Any, path: Sequence[str] = ()) -> Any:
+        """Parse ``data`` as ``t``; on an error (recorded in ``ctx``) the value parsed so far."""
+        try:
+            return self.parse(t, data, list(path))
+        except ParseError:
+            return self.partial
 
     def error(self, errno: int, path: Sequence[str], text: str):
         self.ctx.error(errno, format_path(path), text)
@@ -228,8 +193,8 @@ class _Parser:
                             f"DATA_PARSER_{t.name} for parsing. Output may be incomplete.")
             return None
         if t.openapi:
-            codecs.check_openapi(self, t, data, path)
-        fn = codecs.PARSE.get(t.name)
+            check_openapi(self, t, data, path)
+        fn = self.codecs.get(t.name)
         if fn is not None:
             return fn(self, t, data, path)
         if t.complex:
@@ -241,7 +206,7 @@ class _Parser:
             item = self.reg[t.array_of]
             seq = data if isinstance(data, list) else ([] if data is None else [data])
             return [self.parse(item, v, with_index(path, i)) for i, v in enumerate(seq)]
-        return codecs.parse_plain(self, t, data, path)
+        return parse_plain(self, t, data, path)
 
     def struct(self, t: TypeDecl, data: Any, path: list) -> dict:
         if not isinstance(data, dict):
@@ -268,7 +233,7 @@ class _Parser:
                 continue
             if f.deprecated and _deprecated_enough(f.deprecated, self.ctx.min_protocol):
                 self.warn(cpath, f'Field "{f.key}" is deprecated')
-            saved, self.current = getattr(self, "current", None), out
+            saved, self.current = self.current, out
             ft = self.reg[f.type]
             try:
                 if ft.model == "flags" and f.kind == "field" and isinstance(out.get(f.member), int):
@@ -278,13 +243,13 @@ class _Parser:
                     value = self.parse(ft, child, cpath)
             finally:
                 self.current = saved
-            if value is codecs.UNSET:
+            if value is UNSET:
                 continue
             if f.kind == "complex":
                 if isinstance(value, dict):
                     out.update(value)
             else:
-                _set_member(out, f.member, value)
+                set_member(out, f.member, value)
         self._unknown(t, data, path, [f.key.split("/") for f in t.fields if f.key],
                       [b.name for f in t.fields if f.kind == "eflags"
                        for b in self.reg[f.type].flags])
@@ -297,31 +262,13 @@ class _Parser:
                 continue
             if not subs:
                 self.warn(path + [k], f'Ignoring unknown field "{k}" of type '
-                                       f"{data_type_name(v)} in DATA_PARSER_{t.name}")
+                                      f"{data_type_name(v)} in DATA_PARSER_{t.name}")
             elif all(subs) and isinstance(v, dict):
                 self._unknown(t, v, path + [k], subs, [])
 
 
-def _set_member(out: dict, member: str, value: Any) -> None:
-    """Store a parsed member; dotted members (``step_id.job_id``) nest."""
-    if "." not in member:
-        out[member] = value
-        return
-    parts = member.split(".")
-    cur = out
-    for p in parts[:-1]:
-        nxt = cur.get(p)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            cur[p] = nxt
-        cur = nxt
-    cur[parts[-1]] = value
-
-
 def _new_struct(t: TypeDecl) -> dict:
     """A fresh struct value: the C ``new`` defaults when the type has them."""
-    import copy
-    from slurmrestd.data_parser.defaults import DEFAULTS
     d = DEFAULTS.get(t.name)
     return copy.deepcopy(d) if d else {}
 
@@ -342,7 +289,3 @@ def _deprecated_enough(release: str, min_protocol: str) -> bool:
         return tuple(map(int, release.split("."))) <= tuple(map(int, min_protocol.split(".")))
     except ValueError:
         return False
-
-
-# register the hand-written leaf codecs (they use get_member above)
-from slurmrestd.data_parser import leaves as _leaves  # noqa: E402,F401

@@ -25,9 +25,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Optional
 
-from slurmrestd.data_parser.context import data_type_name, with_index
+from slurmrestd.data_parser.context import data_type_name, format_path, with_index
 from slurmrestd.data_parser.model import Bit, TypeDecl
-from slurmrestd.data_parser.registry import DEFAULT_VERSION
+from slurmrestd.data_parser.plain import to_bool
 from slurmrestd.errors import E
 from slurmrestd.slurm.constants import VALUES
 
@@ -158,7 +158,6 @@ def parse_flags(p, t: TypeDecl, data: Any, path, initial: int = 0) -> Any:
     Unknown names record error 9207 with the item's source and parsing goes
     on (as the reference does); the caller sees ``ctx.errors``.
     """
-    from slurmrestd.data_parser.context import format_path
     lim = (1 << width(t)) - 1
     if isinstance(data, str):
         items = [data]
@@ -203,7 +202,6 @@ def parse_flags(p, t: TypeDecl, data: Any, path, initial: int = 0) -> Any:
 
 def parse_exploded(p, t: TypeDecl, data: dict, path, initial: int = 0) -> int:
     """Exploded flags (one boolean key per flag) -> integer."""
-    from slurmrestd.data_parser.codecs import to_bool
     lim = (1 << width(t)) - 1
     cur = initial & lim
     seen = 0
@@ -231,10 +229,8 @@ def parse_exploded(p, t: TypeDecl, data: dict, path, initial: int = 0) -> int:
     return cur
 
 
-def flag_value(type_name: str, *names: str, version: str = DEFAULT_VERSION) -> int:
-    """Integer of the given flag names of ``type_name`` (helper for callers/tests)."""
-    from slurmrestd.data_parser.registry import get_registry
-    t = get_registry(version)[type_name]
+def flag_value(t: TypeDecl, *names: str) -> int:
+    """Integer of the given flag names of the flag type ``t``."""
     out = 0
     for n in names:
         b = next(b for b in t.flags if b.name.lower() == n.lower())

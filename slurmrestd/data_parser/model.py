@@ -33,12 +33,6 @@ OPENAPI_FORMATS: dict[str, tuple[str, Optional[str]]] = {
     "ARRAY": ("array", None),
 }
 
-# Needs: lazily loaded tables a type requires before dump/parse.
-NEED_NONE = None
-NEED_TRES = "TRES"
-NEED_QOS = "QOS"
-
-
 # --------------------------------------------------------------------------
 # Struct rows
 # --------------------------------------------------------------------------

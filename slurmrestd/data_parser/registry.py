@@ -5,6 +5,10 @@
 (``v0.0.44`` against ``v0.0.45``, ``v0.0.43`` against ``v0.0.44``, ``v0.0.42``
 against ``v0.0.43``).  ``get_registry(version)`` applies the chain once and
 caches the result.
+
+A registry also holds what dumps and parses its types: the codec tables
+(:mod:`~slurmrestd.data_parser.codecs`, registered there) and its
+:class:`~slurmrestd.data_parser.plan.Planner`.
 """
 
 from __future__ import annotations
@@ -12,16 +16,17 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 
+from slurmrestd.data_parser.codecs import CODECS
+from slurmrestd.data_parser.codecs.base import Codecs
+from slurmrestd.data_parser.context import ParserContext
+from slurmrestd.data_parser.engine import Dumper, Parser
 from slurmrestd.data_parser.model import Delta, Flags, GenOptions, RowPatch, Struct, TypeDecl
+from slurmrestd.data_parser.plan import Planner
+from slurmrestd.data_parser.versions import DEFAULT_VERSION, VERSIONS, VERSIONS_NEWEST_FIRST
 
-#: Versions in the order the reference daemon lists them (plugin directory order).
-VERSIONS: tuple[str, ...] = ("v0.0.43", "v0.0.42", "v0.0.45", "v0.0.44")
-#: Newest first: the order deltas are chained in.
-VERSIONS_NEWEST_FIRST: tuple[str, ...] = ("v0.0.45", "v0.0.44", "v0.0.43", "v0.0.42")
-#: The newest data parser: the default wherever no version is named.
-DEFAULT_VERSION = VERSIONS_NEWEST_FIRST[0]
+__all__ = ["DEFAULT_VERSION", "VERSIONS", "VERSIONS_NEWEST_FIRST", "Registry", "apply_delta", "get_registry"]
 
 
 def _module(version: str):
@@ -31,10 +36,25 @@ def _module(version: str):
 class Registry:
     """All types of one data parser version."""
 
-    def __init__(self, version: str, types: Iterable[TypeDecl], options: GenOptions):
+    def __init__(self, version: str, types: Iterable[TypeDecl], options: GenOptions,
+                 codecs: Codecs = CODECS):
         self.version = version
         self.types: dict[str, TypeDecl] = {t.name: t for t in types}
         self.options = options
+        self.codecs = codecs
+        self.planner = Planner(self)
+
+    def dump(self, type_name: str, value: Any, ctx: ParserContext) -> Any:
+        """``value`` (controller data) as the JSON data of ``type_name`` (generic walker)."""
+        return Dumper(self, ctx).dump(self[type_name], value, None)
+
+    def dump_planned(self, type_name: str, value: Any, ctx: ParserContext) -> Any:
+        """The same as :meth:`dump`, through the compiled plans (for long lists)."""
+        return self.planner.dump(type_name, value, ctx)
+
+    def parse(self, type_name: str, data: Any, ctx: ParserContext, path: Sequence[str] = ()) -> Any:
+        """Request ``data`` as a value of ``type_name``; see :func:`slurmrestd.data_parser.parse`."""
+        return Parser(self, ctx).run(self[type_name], data, path)
 
     def get(self, name: Optional[str]) -> Optional[TypeDecl]:
         if not name:

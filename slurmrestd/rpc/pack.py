@@ -220,48 +220,32 @@ class Packer:
         self.buf += _U32.pack(0)
         return self
 
+    def _array(self, items: Sequence[Any] | None, pack_one: Callable[["Packer", Any], Any]) -> "Packer":
+        """u32 count + count items (None → count 0)."""
+        items = items or ()
+        self.buf += _U32.pack(len(items))
+        for v in items:
+            pack_one(self, v)
+        return self
+
     def str_array(self, items: Sequence[str | None] | None) -> "Packer":
         """``packstr_array``: u32 count + count × packstr (None → count 0)."""
-        items = items or ()
-        self.buf += _U32.pack(len(items))
-        for s in items:
-            self.str(s)
-        return self
+        return self._array(items, Packer.str)
 
     def u16_array(self, items: Sequence[int] | None) -> "Packer":
-        items = items or ()
-        self.buf += _U32.pack(len(items))
-        for v in items:
-            self.u16(v)
-        return self
+        return self._array(items, Packer.u16)
 
     def u32_array(self, items: Sequence[int] | None) -> "Packer":
-        items = items or ()
-        self.buf += _U32.pack(len(items))
-        for v in items:
-            self.u32(v)
-        return self
+        return self._array(items, Packer.u32)
 
     def u64_array(self, items: Sequence[int] | None) -> "Packer":
-        items = items or ()
-        self.buf += _U32.pack(len(items))
-        for v in items:
-            self.u64(v)
-        return self
+        return self._array(items, Packer.u64)
 
     def double_array(self, items: Sequence[float] | None) -> "Packer":
-        items = items or ()
-        self.buf += _U32.pack(len(items))
-        for v in items:
-            self.double(v)
-        return self
+        return self._array(items, Packer.double)
 
     def longdouble_array(self, items: Sequence[float] | None) -> "Packer":
-        items = items or ()
-        self.buf += _U32.pack(len(items))
-        for v in items:
-            self.longdouble(v)
-        return self
+        return self._array(items, Packer.longdouble)
 
     def bitstr(self, b: Bitstr | None) -> "Packer":
         """``pack_bit_str_hex``: None → u32 NO_VAL; else u32 size + packstr(hex)."""

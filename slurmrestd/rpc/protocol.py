@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import MAX_MSG_SIZE, Packer, Unpacker, UnpackError
 
 # -- protocol versions (slurm_protocol_common.h: MAKE_SLURM_VER(r) = r << 8) ----

@@ -9,6 +9,7 @@ Slurm's own headers and libslurm, with no I/O and no knowledge of REST or RPC.
 * ``jobid``     – the job id grammar (``unfmt_job_id_string``/``fmt_job_id_string``).
 * ``sluid``     – SLUIDs and their printed form.
 * ``hostlist``  – hostlist expressions.
+* ``msg_types`` – ``MsgType``: message type names and numbers (src/common/msg_type.h).
 * ``release``   – the Slurm release whose REST interface we reproduce.
 
 Modules here import only the standard library, ``slurmrestd.errors`` and each

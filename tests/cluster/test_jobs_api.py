@@ -397,10 +397,9 @@ def test_planned_dump_equals_generic(cluster, tokens):
     every version, on the controller's live job list."""
     from slurmrestd import data_parser
     from slurmrestd.data_parser import ParserContext
-    from slurmrestd.operations.slurmctld import jobs_dump
     from slurmrestd.operations.slurmctld.jobs import _job_info_resp
-    from slurmrestd.rpc import jobs as rpc
-    from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+    from slurmrestd.rpc.ctld import jobs as rpc
+    from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
     from slurmrestd.rpc.conf import load_slurm_conf
     from slurmrestd.rpc.cred import JwtCredential
     client = SlurmctldClient(load_slurm_conf(cluster[1]["SLURM_CONF"]), JwtCredential(tokens["alice"], "alice"),
@@ -409,7 +408,7 @@ def test_planned_dump_equals_generic(cluster, tokens):
     assert value["jobs"]["job_array"]
     for version in ALL_VERSIONS:
         a, b = ParserContext(version=version), ParserContext(version=version)
-        assert jobs_dump.dump("OPENAPI_JOB_INFO_RESP", value, a, version) == \
+        assert data_parser.dump_planned("OPENAPI_JOB_INFO_RESP", value, a, version) == \
             data_parser.dump("OPENAPI_JOB_INFO_RESP", value, b, version=version)
         assert (a.errors, a.warnings) == (b.errors, b.warnings)
 

@@ -10,7 +10,7 @@ import re
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.rpc import jobs as rpc
+from slurmrestd.rpc.ctld import jobs as rpc
 from slurmrestd.slurm.defs import MAX_JOB_ID
 from slurmrestd.slurm.sentinels import NO_VAL
 

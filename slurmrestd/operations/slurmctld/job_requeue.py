@@ -7,7 +7,7 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
 from slurmrestd.operations.slurmctld.job_ids import array_resp, job_param, selected
-from slurmrestd.rpc import jobs as rpc
+from slurmrestd.rpc.ctld import jobs as rpc
 from slurmrestd.slurm import defs
 
 

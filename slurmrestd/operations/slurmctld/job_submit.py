@@ -14,7 +14,7 @@ from typing import Any, Callable
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
-from slurmrestd.rpc import jobs as rpc
+from slurmrestd.rpc.ctld import jobs as rpc
 from slurmrestd.slurm.defs import EXTERNAL_JOB, MAX_HET_JOB_COMPONENTS
 
 #: ``job_allocate()`` results the reference reports as warnings, not failures.

@@ -15,13 +15,13 @@ from __future__ import annotations
 import signal as _signal
 import time
 
+from slurmrestd.data_parser import dump_planned
 from slurmrestd.data_parser.registry import DEFAULT_VERSION
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
-from slurmrestd.operations.slurmctld import jobs_dump
 from slurmrestd.operations.slurmctld.job_ids import array_resp, check_job_id, job_param, job_text, selected
-from slurmrestd.rpc import jobs as rpc
+from slurmrestd.rpc.ctld import jobs as rpc
 from slurmrestd.slurm import defs
 from slurmrestd.slurm.sentinels import NO_VAL
 
@@ -137,7 +137,7 @@ def get_jobs(ctx: OperationContext):
         else:
             ctx.error(errno_of(e), "Unable to query jobs", "slurm_load_jobs()")
     nerr, nwarn = len(ctx.errors), len(ctx.warnings)
-    doc = jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
+    doc = dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
     if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
         cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])))
     return doc
@@ -233,7 +233,7 @@ def get_job(ctx: OperationContext):
                                     "het_job_offset": sel["het_job_offset"]}, show_flags)
     except SlurmError as e:
         ctx.error(errno_of(e), "Unable to query JobId=%s" % job_text(sel), src)
-    return jobs_dump.dump("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or DEFAULT_VERSION)
+    return dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or DEFAULT_VERSION)
 
 
 def delete_job(ctx: OperationContext):

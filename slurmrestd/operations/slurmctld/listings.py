@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from slurmrestd.data_parser import DEFAULT_VERSION, dump_planned
 from slurmrestd.errors import SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmctld import jobs_dump
 
 _BAD_QUERY = "Rejecting request. Failure parsing query"
 
@@ -25,7 +25,7 @@ def query(ctx: OperationContext, type_name: str, source: str, description: str =
 def dump_list(ctx: OperationContext, type_name: str, value: Any) -> Any:
     """Lists dump through the planned walker (same output as ``ctx.dump``, a fraction of
     the time per record)."""
-    return jobs_dump.dump(type_name, value, ctx.diag, ctx.version or "v0.0.45")
+    return dump_planned(type_name, value, ctx.diag, ctx.version or DEFAULT_VERSION)
 
 
 def pinned(client):

@@ -7,7 +7,7 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
 from slurmrestd.operations.slurmctld.job_ids import check_job_id, job_param, job_text
-from slurmrestd.rpc import jobs as rpc
+from slurmrestd.rpc.ctld import jobs as rpc
 
 
 def resources(ctx: OperationContext):

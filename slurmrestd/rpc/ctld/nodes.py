@@ -35,10 +35,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from slurmrestd.rpc.ctld.partitions import RC_ONLY, call, load_partitions, local_flags
-from slurmrestd.rpc.job_layouts import P, PackLayout
+from slurmrestd.rpc.ctld.partitions import RC_ONLY, load_partitions, local_flags
 from slurmrestd.rpc.layouts import F, Layout
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
 from slurmrestd.slurm.constants import VALUES
@@ -133,25 +132,25 @@ NODE_INFO_TAIL = Layout("node_info_t", (
 
 #: update_node_msg_t (_pack_update_node_msg); also the body of REQUEST_DELETE_NODE and
 #: REQUEST_CREATE_NODE.
-UPDATE_NODE = PackLayout("update_node_msg_t", (
-    P('cert_token', 'str'),
-    P('comment', 'str'),
-    P('cpu_bind', 'u32'),
-    P('extra', 'str'),
-    P('features', 'str'),
-    P('features_act', 'str'),
-    P('gres', 'str'),
-    P('instance_id', 'str'),
-    P('instance_type', 'str'),
-    P('node_addr', 'str'),
-    P('node_hostname', 'str'),
-    P('node_names', 'str'),
-    P('node_state', 'u32'),
-    P('power_action_name', 'str', since=V26_05),
-    P('reason', 'str'),
-    P('resume_after', 'u32'),
-    P('topology_str', 'str', since=V25_05),
-    P('weight', 'u32'),
+UPDATE_NODE = Layout("update_node_msg_t", (
+    F('cert_token', 'str'),
+    F('comment', 'str'),
+    F('cpu_bind', 'u32'),
+    F('extra', 'str'),
+    F('features', 'str'),
+    F('features_act', 'str'),
+    F('gres', 'str'),
+    F('instance_id', 'str'),
+    F('instance_type', 'str'),
+    F('node_addr', 'str'),
+    F('node_hostname', 'str'),
+    F('node_names', 'str'),
+    F('node_state', 'u32'),
+    F('power_action_name', 'str', since=V26_05),
+    F('reason', 'str'),
+    F('resume_after', 'u32'),
+    F('topology_str', 'str', since=V25_05),
+    F('weight', 'u32'),
 ))
 
 _NODE_STRINGS = tuple(f.name for f in NODE_INFO.fields + NODE_INFO_TAIL.fields
@@ -318,8 +317,8 @@ def load_nodes(client, update_time: int = 0, show_flags: int = DEFAULT_SHOW_FLAG
     Raises ``SlurmError(SLURM_NO_CHANGE_IN_DATA)`` when nothing changed since
     ``update_time``."""
     body = encode_node_info_request(update_time, local_flags(show_flags))
-    msg = call(client, MsgType.REQUEST_NODE_INFO, body, source="slurm_load_node()",
-               expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg)
+    msg = client.call(MsgType.REQUEST_NODE_INFO, body, source="slurm_load_node()",
+                      expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg)
     return _finish_nodes(msg, show_flags)
 
 
@@ -327,8 +326,8 @@ def load_node(client, node_name: str, show_flags: int = DEFAULT_SHOW_FLAGS) -> d
     """``slurm_load_node_single``: REQUEST_NODE_INFO_SINGLE → ``node_info_msg_t``
     (no records when the controller knows no such node)."""
     body = encode_node_info_single(node_name, show_flags & 0xFFFF)
-    msg = call(client, MsgType.REQUEST_NODE_INFO_SINGLE, body, source="slurm_load_node_single()",
-               expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg)
+    msg = client.call(MsgType.REQUEST_NODE_INFO_SINGLE, body, source="slurm_load_node_single()",
+                      expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg)
     return _finish_nodes(msg, show_flags)
 
 
@@ -338,7 +337,7 @@ def _update(client, msg_type: int, msg: dict, source: str) -> None:
     reported instead of applying the change twice."""
     version = client.protocol_version()
     client.version = version
-    call(client, msg_type, encode_update_node(msg, version), source=source, expect=RC_ONLY)
+    client.call(msg_type, encode_update_node(msg, version), source=source, expect=RC_ONLY)
 
 
 def update_node(client, msg: dict) -> None:

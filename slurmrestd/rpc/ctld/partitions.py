@@ -25,15 +25,13 @@ libslurm function.  "Nothing changed since ``update_time``" is
 from __future__ import annotations
 
 import struct
+from typing import Callable
 
-from typing import Any, Callable
-
-from slurmrestd.errors import E, SlurmError, strerror
-from slurmrestd.rpc.job_layouts import P, PackLayout
+from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.layouts import F, Layout
-from slurmrestd.rpc.msg_types import MsgType, msg_type_name
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
-from slurmrestd.rpc.protocol import V25_05, version_release
+from slurmrestd.rpc.protocol import V25_05
 from slurmrestd.slurm.defs import SHOW_ALL, SHOW_DETAIL, SHOW_FEDERATION, SHOW_LOCAL
 from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL16, NO_VAL64
 
@@ -118,37 +116,37 @@ def unpack_partition_info_msg(u: Unpacker, version: int) -> dict:
 
 # -- update_part_msg_t (_pack_update_partition_msg) ---------------------------------------------
 
-UPDATE_PARTITION = PackLayout("update_part_msg_t", (
-    P('allow_accounts', 'str'),
-    P('allow_alloc_nodes', 'str'),
-    P('allow_groups', 'str'),
-    P('allow_qos', 'str'),
-    P('alternate', 'str'),
-    P('billing_weights_str', 'str'),
-    P('cpu_bind', 'u32'),
-    P('def_mem_per_cpu', 'u64'),
-    P('default_time', 'u32'),
-    P('deny_accounts', 'str'),
-    P('deny_qos', 'str'),
-    P('flags', 'u32'),
-    P('job_defaults_str', 'str'),
-    P('grace_time', 'u32'),
-    P('max_cpus_per_node', 'u32'),
-    P('max_cpus_per_socket', 'u32'),
-    P('max_mem_per_cpu', 'u64'),
-    P('max_nodes', 'u32'),
-    P('max_share', 'u16'),
-    P('max_time', 'u32'),
-    P('min_nodes', 'u32'),
-    P('name', 'str'),
-    P('nodes', 'str'),
-    P('over_time_limit', 'u16'),
-    P('preempt_mode', 'u16'),
-    P('priority_job_factor', 'u16'),
-    P('priority_tier', 'u16'),
-    P('qos_char', 'str'),
-    P('state_up', 'u16'),
-    P('topology_name', 'str', since=V25_05),
+UPDATE_PARTITION = Layout("update_part_msg_t", (
+    F('allow_accounts', 'str'),
+    F('allow_alloc_nodes', 'str'),
+    F('allow_groups', 'str'),
+    F('allow_qos', 'str'),
+    F('alternate', 'str'),
+    F('billing_weights_str', 'str'),
+    F('cpu_bind', 'u32'),
+    F('def_mem_per_cpu', 'u64'),
+    F('default_time', 'u32'),
+    F('deny_accounts', 'str'),
+    F('deny_qos', 'str'),
+    F('flags', 'u32'),
+    F('job_defaults_str', 'str'),
+    F('grace_time', 'u32'),
+    F('max_cpus_per_node', 'u32'),
+    F('max_cpus_per_socket', 'u32'),
+    F('max_mem_per_cpu', 'u64'),
+    F('max_nodes', 'u32'),
+    F('max_share', 'u16'),
+    F('max_time', 'u32'),
+    F('min_nodes', 'u32'),
+    F('name', 'str'),
+    F('nodes', 'str'),
+    F('over_time_limit', 'u16'),
+    F('preempt_mode', 'u16'),
+    F('priority_job_factor', 'u16'),
+    F('priority_tier', 'u16'),
+    F('qos_char', 'str'),
+    F('state_up', 'u16'),
+    F('topology_name', 'str', since=V25_05),
 ))
 
 
@@ -189,47 +187,6 @@ def local_flags(show_flags: int) -> int:
     return (show_flags | SHOW_LOCAL) & ~SHOW_FEDERATION & 0xFFFF
 
 
-# -- one way to make a call ----------------------------------------------------------------------
-
-def call(client, msg_type: int, body: bytes, *, source: str, expect: int | tuple[int, ...] | None = None,
-         decode: Callable[[Unpacker, int], Any] | None = None) -> Any:
-    """Send one request and judge its reply (the node, partition and reservation RPCs).
-
-    * A transport failure raises as ``client.send`` does, with ``source`` when it has none.
-    * A nonzero RESPONSE_SLURM_RC[_MSG] raises ``SlurmError(rc, its text, source)``.
-    * ``expect``: the reply type wanted, or a tuple of them; with RESPONSE_SLURM_RC among
-      them an RC 0 is an answer too.  Any other reply (an RC 0 included) raises
-      SLURM_UNEXPECTED_MSG_ERROR.
-    * ``decode(body, version)`` turns a data reply into the result and must use the whole
-      body; else, or on ``UnpackError``, SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR.  An
-      accepted RC 0 gives None.  Without ``decode`` the reply is returned.
-    """
-    try:
-        reply = client.send(msg_type, body)
-    except SlurmError as exc:
-        exc.source = exc.source or source
-        raise
-    if reply.rc:
-        raise SlurmError(reply.rc, reply.rc_msg or strerror(reply.rc), source)
-    wanted = (expect,) if isinstance(expect, int) else expect
-    got = MsgType.RESPONSE_SLURM_RC if reply.rc is not None else reply.msg_type
-    if wanted is not None and got not in wanted:
-        raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR, "%s answered with %s"
-                         % (msg_type_name(msg_type), msg_type_name(reply.msg_type)), source)
-    if decode is None:
-        return reply
-    if reply.rc is not None:
-        return None
-    try:
-        result = decode(reply.body, reply.version)
-        if reply.body.remaining:
-            raise UnpackError("%d unexpected bytes at the end" % reply.body.remaining)
-    except UnpackError as exc:
-        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "malformed %s (protocol %s): %s" % (
-            msg_type_name(reply.msg_type), version_release(reply.version), exc), source) from None
-    return result
-
-
 #: Answers to a change: RESPONSE_SLURM_RC, 0 or an error.
 RC_ONLY = MsgType.RESPONSE_SLURM_RC
 
@@ -240,31 +197,31 @@ def load_partitions(client, update_time: int = 0, show_flags: int = 0) -> dict |
     """``slurm_load_partitions``: REQUEST_PARTITION_INFO → ``partition_info_msg_t``.
 
     ``None`` when the controller answers RC 0 without a list (libslurm's NULL)."""
-    return call(client, MsgType.REQUEST_PARTITION_INFO,
-                encode_part_info_request(update_time, local_flags(show_flags)),
-                source="slurm_load_partitions()", expect=(MsgType.RESPONSE_PARTITION_INFO, RC_ONLY),
-                decode=unpack_partition_info_msg)
+    return client.call(MsgType.REQUEST_PARTITION_INFO,
+                       encode_part_info_request(update_time, local_flags(show_flags)),
+                       source="slurm_load_partitions()", expect=(MsgType.RESPONSE_PARTITION_INFO, RC_ONLY),
+                       decode=unpack_partition_info_msg)
 
 
 def create_partition(client, desc: dict) -> None:
     """``slurm_create_partition``: REQUEST_CREATE_PARTITION (SlurmUser/root only)."""
     body = encode_update_partition(desc, client.protocol_version())
-    call(client, MsgType.REQUEST_CREATE_PARTITION, body, source="slurm_create_partition()", expect=RC_ONLY)
+    client.call(MsgType.REQUEST_CREATE_PARTITION, body, source="slurm_create_partition()", expect=RC_ONLY)
 
 
 def update_partition(client, desc: dict) -> None:
     """``slurm_update_partition``: REQUEST_UPDATE_PARTITION (SlurmUser/root only)."""
     body = encode_update_partition(desc, client.protocol_version())
-    call(client, MsgType.REQUEST_UPDATE_PARTITION, body, source="slurm_update_partition()", expect=RC_ONLY)
+    client.call(MsgType.REQUEST_UPDATE_PARTITION, body, source="slurm_update_partition()", expect=RC_ONLY)
 
 
 def delete_partition(client, name: str) -> None:
     """``slurm_delete_partition``: REQUEST_DELETE_PARTITION with the name."""
-    call(client, MsgType.REQUEST_DELETE_PARTITION, Packer().str(name).getvalue(),
-         source="slurm_delete_partition()", expect=RC_ONLY)
+    client.call(MsgType.REQUEST_DELETE_PARTITION, Packer().str(name).getvalue(),
+                source="slurm_delete_partition()", expect=RC_ONLY)
 
 
-__all__ = ["call", "RC_ONLY", "local_flags", "PARTITION_INFO", "UPDATE_PARTITION", "init_part_desc", "encode_update_partition",
+__all__ = ["RC_ONLY", "local_flags", "PARTITION_INFO", "UPDATE_PARTITION", "init_part_desc", "encode_update_partition",
            "encode_part_info_request", "unpack_records", "unpack_partition_info", "unpack_partition_info_msg",
            "load_partitions", "create_partition", "update_partition", "delete_partition",
            "SHOW_ALL", "SHOW_DETAIL", "SHOW_LOCAL", "SHOW_FEDERATION"]

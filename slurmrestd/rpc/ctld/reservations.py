@@ -28,10 +28,9 @@ from __future__ import annotations
 import struct
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.ctld.partitions import RC_ONLY, call, unpack_records
-from slurmrestd.rpc.job_layouts import P, PackLayout
+from slurmrestd.rpc.ctld.partitions import RC_ONLY, unpack_records
 from slurmrestd.rpc.layouts import F, Layout
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import V25_05, V25_11
 from slurmrestd.slurm.constants import VALUES
@@ -99,29 +98,29 @@ def unpack_reserve_info_msg(u: Unpacker, version: int) -> dict:
 
 # -- resv_desc_msg_t (_pack_update_resv_msg) ----------------------------------------------------
 
-RESV_DESC = PackLayout("resv_desc_msg_t", (
-    P('name', 'str'),
-    P('start_time', 'time'),
-    P('end_time', 'time'),
-    P('duration', 'u32'),
-    P('flags', 'u64'),
-    P('node_cnt', 'u32'),
-    P('core_cnt', 'u32'),
-    P('node_list', 'str'),
-    P('features', 'str'),
-    P('licenses', 'str'),
-    P('max_start_delay', 'u32'),
-    P('partition', 'str'),
-    P('purge_comp_time', 'u32'),
-    P('_was_resv_watts', 'u32', until=V25_05),
-    P('allowed_parts', 'str', since=V25_11),
-    P('qos', 'str', since=V25_11),
-    P('users', 'str'),
-    P('accounts', 'str'),
-    P('burst_buffer', 'str'),
-    P('groups', 'str'),
-    P('comment', 'str'),
-    P('tres_str', 'str'),
+RESV_DESC = Layout("resv_desc_msg_t", (
+    F('name', 'str'),
+    F('start_time', 'time'),
+    F('end_time', 'time'),
+    F('duration', 'u32'),
+    F('flags', 'u64'),
+    F('node_cnt', 'u32'),
+    F('core_cnt', 'u32'),
+    F('node_list', 'str'),
+    F('features', 'str'),
+    F('licenses', 'str'),
+    F('max_start_delay', 'u32'),
+    F('partition', 'str'),
+    F('purge_comp_time', 'u32'),
+    F('_was_resv_watts', 'u32', until=V25_05),
+    F('allowed_parts', 'str', since=V25_11),
+    F('qos', 'str', since=V25_11),
+    F('users', 'str'),
+    F('accounts', 'str'),
+    F('burst_buffer', 'str'),
+    F('groups', 'str'),
+    F('comment', 'str'),
+    F('tres_str', 'str'),
 ))
 
 
@@ -213,29 +212,29 @@ def load_reservations(client, update_time: int = 0) -> dict | None:
     """``slurm_load_reservations``: REQUEST_RESERVATION_INFO → ``reserve_info_msg_t``.
 
     ``None`` when the controller answers RC 0 without a list (libslurm's NULL)."""
-    return call(client, MsgType.REQUEST_RESERVATION_INFO, Packer().time(update_time).getvalue(),
-                source="slurm_load_reservations()", expect=(MsgType.RESPONSE_RESERVATION_INFO, RC_ONLY),
-                decode=unpack_reserve_info_msg)
+    return client.call(MsgType.REQUEST_RESERVATION_INFO, Packer().time(update_time).getvalue(),
+                       source="slurm_load_reservations()", expect=(MsgType.RESPONSE_RESERVATION_INFO, RC_ONLY),
+                       decode=unpack_reserve_info_msg)
 
 
 def create_reservation(client, desc: dict) -> str | None:
     """``slurm_create_reservation``: REQUEST_CREATE_RESERVATION → the new reservation's name
     (RESPONSE_CREATE_RESERVATION); None if the controller answered RC 0 without one."""
-    return call(client, MsgType.REQUEST_CREATE_RESERVATION, encode_resv_desc(desc, client.protocol_version()),
-                source="slurm_create_reservation()", expect=(MsgType.RESPONSE_CREATE_RESERVATION, RC_ONLY),
-                decode=_name)
+    return client.call(MsgType.REQUEST_CREATE_RESERVATION, encode_resv_desc(desc, client.protocol_version()),
+                       source="slurm_create_reservation()", expect=(MsgType.RESPONSE_CREATE_RESERVATION, RC_ONLY),
+                       decode=_name)
 
 
 def update_reservation(client, desc: dict) -> None:
     """``slurm_update_reservation``: REQUEST_UPDATE_RESERVATION."""
-    call(client, MsgType.REQUEST_UPDATE_RESERVATION, encode_resv_desc(desc, client.protocol_version()),
-         source="slurm_update_reservation()", expect=RC_ONLY)
+    client.call(MsgType.REQUEST_UPDATE_RESERVATION, encode_resv_desc(desc, client.protocol_version()),
+                source="slurm_update_reservation()", expect=RC_ONLY)
 
 
 def delete_reservation(client, name: str) -> None:
     """``slurm_delete_reservation``: REQUEST_DELETE_RESERVATION with the name."""
-    call(client, MsgType.REQUEST_DELETE_RESERVATION, Packer().str(name).getvalue(),
-         source="slurm_delete_reservation()", expect=RC_ONLY)
+    client.call(MsgType.REQUEST_DELETE_RESERVATION, Packer().str(name).getvalue(),
+                source="slurm_delete_reservation()", expect=RC_ONLY)
 
 
 __all__ = ["RESERVE_INFO", "RESV_DESC", "init_resv_desc", "encode_resv_desc", "validate_resv_create",

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from slurmrestd.data_parser.context import ParserContext
-from slurmrestd.data_parser.engine import dump
+from slurmrestd.data_parser import dump
 
 from clusters import read_env, token  # noqa: E402
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture(scope="module")
 def live():
-    from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+    from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
     from slurmrestd.rpc.conf import load_slurm_conf
     from slurmrestd.rpc.cred import JwtCredential
     env = read_env("forky")

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc import jobs
-from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+from slurmrestd.rpc.ctld import jobs
+from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.conf import load_slurm_conf
 from slurmrestd.rpc.cred import JwtCredential
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, V24_11, V25_11, V26_05

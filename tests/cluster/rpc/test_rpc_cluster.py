@@ -8,7 +8,7 @@ is skipped when the cluster's env file is missing or its slurmctld is not listen
 import pytest
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.conf import load_slurm_conf
 from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, V24_11, V26_05

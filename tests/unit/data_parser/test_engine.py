@@ -8,9 +8,9 @@ import math
 from shared_dir import REFERENCE
 import pytest
 
-from slurmrestd.data_parser import codecs
 from slurmrestd.data_parser.context import ParserContext
-from slurmrestd.data_parser.engine import dump, parse
+from slurmrestd.data_parser import dump, parse
+from slurmrestd.data_parser.plain import removed_placeholder
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
 from slurmrestd.errors import E
 from slurmrestd.slurm import sentinels
@@ -146,8 +146,8 @@ def test_flags_parse_and_dump():
 
 def test_removed_and_placeholder():
     reg = get_registry("v0.0.45")
-    assert codecs.removed_placeholder(reg, reg["STRING"]) == ""
-    assert codecs.removed_placeholder(reg, reg["UINT32"]) == 0
+    assert removed_placeholder(reg, reg["STRING"]) == ""
+    assert removed_placeholder(reg, reg["UINT32"]) == 0
 
 
 def test_shares_and_diag_dump_structure():

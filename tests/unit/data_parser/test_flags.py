@@ -6,7 +6,7 @@ import pytest
 from slurmrestd.data_parser import flags
 from slurmrestd.slurm.constants import VALUES
 from slurmrestd.data_parser.context import ParserContext
-from slurmrestd.data_parser.engine import dump, parse
+from slurmrestd.data_parser import dump, parse
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
 
 
@@ -75,7 +75,7 @@ def test_unknown_and_removed_flags():
 
 
 def test_flag_value_helper():
-    assert flags.flag_value("JOB_STATE", "RUNNING", "COMPLETING") == 0x8001
+    assert flags.flag_value(get_registry("v0.0.45")["JOB_STATE"], "RUNNING", "COMPLETING") == 0x8001
 
 
 def test_unknown_single_flag_is_item_zero():

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from slurmrestd.data_parser import codecs
+from slurmrestd.data_parser.codecs import numbers
 from slurmrestd.data_parser.context import ParserContext
-from slurmrestd.data_parser.engine import dump, parse
+from slurmrestd.data_parser import dump, parse
 
 INF64, NV64, INF32, NV32 = 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFE
 OLD = ("v0.0.42", "v0.0.43", "v0.0.44")
@@ -112,7 +112,7 @@ def test_float32_v45():
 
 
 def test_c_uint32_cast():
-    cast = codecs.c_uint32_cast
+    cast = numbers.c_uint32_cast
     assert [cast(x) for x in (math.inf, -math.inf, math.nan, 2.0 ** 64, 4294967295.9, -1.0, -2.0, 5.7)] == \
         [0, 0, 0, 0, INF32, INF32, NV32, 5]
 
@@ -131,7 +131,7 @@ def test_float64_no_val_as_built(version):
 
 
 def test_float64_no_val_by_the_source(monkeypatch):
-    monkeypatch.setattr(codecs, "FLOAT64_NO_VAL_AS_BUILT", False)
+    monkeypatch.setattr(numbers, "FLOAT64_NO_VAL_AS_BUILT", False)
     assert run("FLOAT64_NO_VAL", math.inf, "v0.0.45") == ({"set": False, "infinite": True, "number": 0.0}, [])
     assert run("FLOAT64_NO_VAL", math.nan, "v0.0.45") == ({"set": False, "infinite": False, "number": 0.0}, [])
 

@@ -18,7 +18,7 @@ import pytest
 
 from shared_dir import REFERENCE
 from slurmrestd.data_parser.context import ParserContext
-from slurmrestd.data_parser.engine import dump, parse
+from slurmrestd.data_parser import dump, parse
 
 REF_OUT = os.path.join(REFERENCE, "ctld-rest-out")
 EXAMPLES = os.path.join(REFERENCE, "http-examples")
@@ -302,7 +302,7 @@ def test_diag_and_shares_and_licenses_from_reference():
 
         def fv(x):
             # the sentinels the controller sends: (double) INFINITE / NO_VAL (an IEEE inf or
-            # NaN would dump as set, see codecs.FLOAT64_NO_VAL_AS_BUILT)
+            # NaN would dump as set, see codecs.numbers.FLOAT64_NO_VAL_AS_BUILT)
             return float(0xFFFFFFFF) if x["infinite"] else (x["number"] if x["set"] else float(0xFFFFFFFE))
         msg["assoc_shares_list"].append({
             "assoc_id": s["id"], "cluster": s["cluster"], "name": s["name"], "parent": s["parent"],

@@ -6,14 +6,13 @@ import os
 
 import pytest
 
+from ctld_replay import replay_client
 from handler_run import run
 
 from slurmrestd.auth import Identity
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmctld import nodes as handlers
-from slurmrestd.rpc.client import Reply
-from slurmrestd.rpc.protocol import decode_message, reply_rc
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "..", "rpc", "golden", "nodes")
 MPATH = os.path.join(GOLDEN, "manifest.json")
@@ -22,28 +21,15 @@ MANIFEST = json.load(open(MPATH)) if os.path.exists(MPATH) else {}
 pytestmark = pytest.mark.skipif(not MANIFEST, reason="no node golden captures")
 
 
-class ScriptedClient:
-    """Answers with the captured replies of one or more ops, in order."""
+def ScriptedClient(*bases, fail=None):
+    """A real client answered with the captured replies of one or more ops, in order."""
+    replies = [ex for b in bases for ex in MANIFEST[b]["exchanges"]]
+    version = MANIFEST[bases[0]]["version"] if bases else 0x2d00
+    return replay_client(version, replies, GOLDEN, fail)
 
-    def __init__(self, *bases, fail=None):
-        self.replies = [ex for b in bases for ex in MANIFEST[b]["exchanges"]]
-        self.version = MANIFEST[bases[0]]["version"] if bases else 0x2d00
-        self.fail = fail
-        self.sent = []
 
-    def protocol_version(self):
-        return self.version
-
-    def send(self, msg_type, body=b""):
-        self.sent.append(msg_type)
-        if self.fail is not None:
-            raise self.fail
-        ex = self.replies.pop(0)
-        assert ex["msg_type"] == msg_type
-        with open(os.path.join(GOLDEN, ex["file"] + ".resp.bin"), "rb") as fh:
-            msg = decode_message(fh.read()[4:])
-        rc = reply_rc(msg)
-        return Reply(msg.msg_type, msg.version, msg.body, None, rc[0] if rc else None, rc[1] if rc else None)
+def sent(client):
+    return [s.msg_type for s in client.transport.sent]
 
 
 class Site:
@@ -63,7 +49,7 @@ def test_get_nodes():
     client = ScriptedClient("forky-2d00-nodes_dynamic")
     ctx = ctx_for(client)
     doc = handlers.get_nodes(ctx)
-    assert client.sent == [2007, 2009] and not client.replies
+    assert sent(client) == [2007, 2009] and not client.transport.replies
     assert list(doc) == ["nodes", "last_update", "meta", "errors", "warnings"]
     assert [n["name"] for n in doc["nodes"]][0] == "n1" and doc["nodes"][0]["partitions"] == ["debug"]
     assert ctx.errors == [] and ctx.rc == 0
@@ -74,7 +60,7 @@ def test_get_nodes_not_modified():
     ctx = ctx_for(client, query={"update_time": "4000000000"})
     doc = handlers.get_nodes(ctx)
     assert ctx.rc == E.SLURM_NO_CHANGE_IN_DATA and ctx.errors == []  # 304
-    assert client.sent == [2007] and "nodes" not in doc
+    assert sent(client) == [2007] and "nodes" not in doc
 
 
 def test_get_unknown_node():
@@ -84,21 +70,21 @@ def test_get_unknown_node():
     assert list(doc) == ["errors", "warnings", "meta"]  # the reference's order when nothing is dumped
     assert ctx.errors == [{"description": "Failure to query node nosuch", "error_number": 0, "error": "No error",
                            "source": "_dump_nodes"}]
-    assert ctx.rc == 0 and client.sent == [2040]  # no partition load
+    assert ctx.rc == 0 and sent(client) == [2040]  # no partition load
 
 
 def test_bad_query_sends_nothing():
     client = ScriptedClient()
     ctx = ctx_for(client, query={"flags": "BOGUS"})
     assert run(handlers.get_nodes, ctx) is None
-    assert [e["error_number"] for e in ctx.errors] == [9207, 9000] and client.sent == []
+    assert [e["error_number"] for e in ctx.errors] == [9207, 9000] and sent(client) == []
 
 
 def test_denied_update():
     client = ScriptedClient("forky-2d00-update_denied")
     ctx = ctx_for(client, "POST", {"node_name": "n1"}, {"state": ["DRAIN"], "reason": "golden", "name": "other"})
     doc = handlers.post_node(ctx)
-    assert list(doc) == ["errors", "warnings", "meta"] and client.sent == [3002]
+    assert list(doc) == ["errors", "warnings", "meta"] and sent(client) == [3002]
     assert ctx.errors[0]["error_number"] == 2010 and ctx.errors[0]["source"] == "_update_node"
     assert ctx.errors[0]["description"] == "Failure to update node n1"
     assert ctx.warnings[-1] == {"description": "node_names field other ignored for singular node update",
@@ -109,7 +95,7 @@ def test_bad_update_sends_nothing():
     client = ScriptedClient()
     ctx = ctx_for(client, "POST", query={"name": "n1", "state": ["NOPE"]})
     assert run(handlers.post_nodes, ctx) is None
-    assert [e["error_number"] for e in ctx.errors] == [9207, 9000] and client.sent == []
+    assert [e["error_number"] for e in ctx.errors] == [9207, 9000] and sent(client) == []
     assert ctx.errors[1]["source"] == "_update_nodes"
 
 
@@ -117,7 +103,7 @@ def test_lost_reply_is_not_resent():
     client = ScriptedClient(fail=SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT, "timed out", "x"))
     ctx = ctx_for(client, "POST", query={"name": "n1", "comment": "x"})
     handlers.post_nodes(ctx)
-    assert client.sent == [3002]
+    assert sent(client) == [3002]
     assert ctx.errors[0]["error_number"] == E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT
     assert ctx.warnings[-1]["source"] == "slurmctld" and "not sent again" in ctx.warnings[-1]["description"]
 
@@ -135,5 +121,5 @@ def test_create_denied():
     client = ScriptedClient("forky-2d00-create_denied")
     ctx = ctx_for(client, "POST", query={"node_conf": "NodeName=gdeny CPUs=1 State=CLOUD"})
     handlers.create_node(ctx)
-    assert client.sent == [3015] and ctx.errors[0]["error_number"] == 2010
+    assert sent(client) == [3015] and ctx.errors[0]["error_number"] == 2010
     assert ctx.errors[0]["source"] == "_create_node"

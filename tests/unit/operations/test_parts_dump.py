@@ -9,10 +9,9 @@ import os
 
 import pytest
 
-from slurmrestd.data_parser import ParserContext, dump
-from slurmrestd.operations.slurmctld import jobs_dump
+from slurmrestd.data_parser import ParserContext, dump, dump_planned
 from slurmrestd.rpc.ctld import partitions, reservations
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.protocol import decode_message
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "..", "rpc", "golden", "parts")
@@ -33,7 +32,7 @@ def test_planned_dump_equals_generic(path, version):
     info = unpack(msg.body, msg.header.version)
     value = {key: info, "last_update": info["last_update"]}
     fast_ctx, ref_ctx = ParserContext(version=version), ParserContext(version=version)
-    fast = jobs_dump.dump(resp, copy.deepcopy(value), fast_ctx, version)
+    fast = dump_planned(resp, copy.deepcopy(value), fast_ctx, version)
     ref = dump(resp, copy.deepcopy(value), ref_ctx, version=version)
     assert json.dumps(fast) == json.dumps(ref)
     assert fast_ctx.errors == ref_ctx.errors and fast_ctx.warnings == ref_ctx.warnings

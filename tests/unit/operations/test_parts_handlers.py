@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from ctld_replay import replay_client
 from handler_run import run
 
 from slurmrestd.auth import Identity
@@ -12,28 +13,12 @@ from slurmrestd.errors import E
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmctld import partitions as hp
 from slurmrestd.operations.slurmctld import reservations as hr
-from slurmrestd.rpc.client import Reply
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker
 from slurmrestd.rpc.protocol import V26_05, decode_message
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "..", "rpc", "golden", "parts")
 START = 1830722400
-
-
-class FakeClient:
-    def __init__(self, replies):
-        self.version = None
-        self.replies = list(replies)
-        self.sent = []
-
-    def protocol_version(self):
-        return V26_05
-
-    def send(self, msg_type, body=b""):
-        self.sent.append((msg_type, bytes(body), self.version))
-        msg_type, payload, rc = self.replies.pop(0)
-        return Reply(msg_type, V26_05, Unpacker(payload), None, rc, None)
 
 
 class FakeSite:
@@ -61,7 +46,7 @@ NO_RESV = (MsgType.RESPONSE_RESERVATION_INFO, Packer().u32(0).time(5).getvalue()
 
 
 def ctx_for(method, params=None, query=None, replies=(), version="v0.0.45"):
-    client = FakeClient(replies)
+    client = replay_client(None, replies)
     ctx = OperationContext(method, "/", params or {}, query, Identity("rest_auth/jwt", "root", "t"), version,
                            FakeSite(client))
     return ctx, client
@@ -79,8 +64,9 @@ def test_create_echoes_the_description_with_the_init_defaults():
         NO_RESV, (MsgType.RESPONSE_CREATE_RESERVATION, Packer().str("important_jobs").getvalue(), None)])
     out = hr.post_reservation(ctx)
     assert ctx.errors == []
-    assert [m for m, _, _ in client.sent] == [MsgType.REQUEST_RESERVATION_INFO, MsgType.REQUEST_CREATE_RESERVATION]
-    assert client.sent[1][2] == V26_05, "the create goes out pinned to the version in use"
+    assert [s.msg_type for s in client.transport.sent] == [MsgType.REQUEST_RESERVATION_INFO,
+                                                          MsgType.REQUEST_CREATE_RESERVATION]
+    assert client.transport.sent[1][2] == client.version == V26_05, "the create goes out pinned to the version in use"
     (r,) = out["reservations"]
     assert r["name"] == "important_jobs" and r["node_list"] == ["n1"] and r["users"] == ["slurm"]
     assert r["flags"] == ["DAILY", "IGNORE_JOBS", "MAGNETIC"]
@@ -96,7 +82,7 @@ def test_existing_name_is_updated_without_checks():
                           replies=[existing, rc(0)])
     out = hr.post_reservation(ctx)
     assert ctx.errors == []
-    assert client.sent[1][0] == MsgType.REQUEST_UPDATE_RESERVATION
+    assert client.transport.sent[1][0] == MsgType.REQUEST_UPDATE_RESERVATION
     (r,) = out["reservations"]
     assert r["flags"] == [] and r["start_time"]["number"] == 0xFFFFFFFE
 
@@ -104,7 +90,7 @@ def test_existing_name_is_updated_without_checks():
 def test_create_refused_by_the_checks_sends_nothing_more():
     ctx, client = ctx_for("POST", query={**SEED, "users": None, "groups": None}, replies=[NO_RESV])
     assert run(hr.post_reservation, ctx) is None
-    assert [m for m, _, _ in client.sent] == [MsgType.REQUEST_RESERVATION_INFO]
+    assert [m for m, _, _ in client.transport.sent] == [MsgType.REQUEST_RESERVATION_INFO]
     assert ctx.errors[0]["error_number"] == E.ESLURM_RESERVATION_INVALID
     assert ctx.errors[0]["source"] == "validate_resv_create_desc"
 
@@ -114,7 +100,7 @@ def test_create_needs_a_name_and_a_body():
     run(hr.post_reservation, ctx)
     assert ctx.errors == [{"description": "Reservation must be given.", "error_number": 2053,
                            "error": "Requested reservation is invalid", "source": "_mod_reservation"}]
-    assert client.sent == []
+    assert client.transport.sent == []
     ctx, _ = ctx_for("POST")
     run(hr.post_reservation, ctx)
     assert ctx.errors[0]["description"] == "unexpected empty query for reservation creation"
@@ -131,7 +117,7 @@ def test_create_failure_without_nodes_explains_partitions():
 def test_list_stops_before_any_rpc_when_a_name_is_missing():
     ctx, client = ctx_for("POST", query={"reservations": [SEED, {"duration": {"set": True, "number": 1}}]})
     run(hr.post_reservations, ctx)
-    assert client.sent == []
+    assert client.transport.sent == []
     assert ctx.errors[-1]["source"] == "_check_resv_name"
 
 
@@ -165,7 +151,7 @@ def test_tres_are_named_by_type():
         NO_RESV, (MsgType.RESPONSE_CREATE_RESERVATION, Packer().str("important_jobs").getvalue(), None)])
     out = hr.post_reservation(ctx)
     assert ctx.errors == []
-    assert b"\x00\x00\x00\x06cpu=2\x00" in client.sent[1][1]
+    assert b"\x00\x00\x00\x06cpu=2\x00" in client.transport.sent[1][1]
     assert out["reservations"][0]["tres"] == [{"type": "cpu", "name": "", "id": 1, "count": 2}]
 
 
@@ -185,9 +171,9 @@ def test_post_partitions_create_update_and_skip():
     ]}
     ctx, client = ctx_for("POST", query=body, replies=[existing, rc(0), rc(0), rc(E.ESLURM_USER_ID_MISSING)])
     hp.post_partitions(ctx)
-    assert [m for m, _, _ in client.sent] == [MsgType.REQUEST_PARTITION_INFO, MsgType.REQUEST_CREATE_PARTITION,
+    assert [m for m, _, _ in client.transport.sent] == [MsgType.REQUEST_PARTITION_INFO, MsgType.REQUEST_CREATE_PARTITION,
                                               MsgType.REQUEST_UPDATE_PARTITION, MsgType.REQUEST_UPDATE_PARTITION]
-    assert b"\x00\x00\x00\x07n1,ns1\x00" in client.sent[1][1]
+    assert b"\x00\x00\x00\x07n1,ns1\x00" in client.transport.sent[1][1]
     assert ctx.warnings == [{"description": "The partition description at index 0 contains the following "
                                             "ignored fields: cpus/total", "source": "_warn_on_ignore_values"}]
     assert [(e["error_number"], e["source"]) for e in ctx.errors] == [
@@ -223,7 +209,7 @@ def test_partition_exclusive_codec():
 def test_delete_partition_pins_and_reports_the_refusal():
     ctx, client = ctx_for("DELETE", params={"partition_name": "p1"}, replies=[rc(E.ESLURM_USER_ID_MISSING)])
     hp.delete_partition(ctx)
-    assert client.sent == [(MsgType.REQUEST_DELETE_PARTITION, Packer().str("p1").getvalue(), V26_05)]
+    assert client.transport.sent == [(MsgType.REQUEST_DELETE_PARTITION, Packer().str("p1").getvalue(), V26_05)]
     assert [(e["error_number"], e["description"], e["source"]) for e in ctx.errors] == [
         (E.ESLURM_USER_ID_MISSING, "Unable to delete partition", "slurm_delete_partition()")]
 
@@ -231,7 +217,7 @@ def test_delete_partition_pins_and_reports_the_refusal():
 def test_delete_reservation_pins_and_reports_the_refusal():
     ctx, client = ctx_for("DELETE", params={"reservation_name": "r1"}, replies=[rc(E.ESLURM_USER_ID_MISSING)])
     hr.delete_reservation(ctx)
-    assert client.sent == [(MsgType.REQUEST_DELETE_RESERVATION, Packer().str("r1").getvalue(), V26_05)]
+    assert client.transport.sent == [(MsgType.REQUEST_DELETE_RESERVATION, Packer().str("r1").getvalue(), V26_05)]
     assert [(e["error_number"], e["description"], e["source"]) for e in ctx.errors] == [
         (E.ESLURM_USER_ID_MISSING, "Error deleting reservation r1", "slurm_delete_reservation")]
 

@@ -9,9 +9,9 @@ import os
 from shared_dir import REFERENCE
 import pytest
 
-from slurmrestd.rpc.client import SlurmctldClient
+from slurmrestd.rpc.ctld.client import SlurmctldClient
 from slurmrestd.rpc.conf import SlurmConfig
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Unpacker
 from slurmrestd.rpc.protocol import (AUTH_PLUGIN_MUNGE, SLURM_NO_AUTH_CRED, decode_message, frame_length,
                                      reply_rc)

@@ -4,9 +4,9 @@ job_desc layouts per protocol version, synthetic round trips."""
 import pytest
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc import jobs
-from slurmrestd.rpc.job_layouts import (JOB_DESC, JOB_INFO_COMMON, JOB_INFO_DETAILS,
-                                        RESOURCE_ALLOCATION_RESPONSE)
+from slurmrestd.rpc.ctld import jobs
+from slurmrestd.rpc.ctld.jobs.layouts import (JOB_DESC, JOB_INFO_COMMON, JOB_INFO_DETAILS,
+                                             RESOURCE_ALLOCATION_RESPONSE)
 from slurmrestd.rpc.pack import Bitstr, Packer, Unpacker
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
 from slurmrestd.slurm import defs
@@ -118,17 +118,9 @@ def test_job_desc_field_deltas():
 
 
 def _walk_job_desc(body, version):
-    """Decode a packed job_desc with the same field list (mirror of the packer)."""
+    """Decode a packed job_desc with the same layout (it reads what it writes)."""
     u = Unpacker(body)
-    out = {}
-    for name, _ in JOB_DESC.fields_for(version):
-        kind = next(f.kind for f in JOB_DESC.fields if f.name == name and f.applies(version))
-        if kind == "step_id":
-            out[name] = (u.u64(), u.u32(), u.u32(), u.u32())
-        elif kind == "cron_entry":
-            out[name] = u.u8()
-        else:
-            out[name] = getattr(u, kind)()
+    out = JOB_DESC.decode(u, version)
     u.expect_end()
     return out
 
@@ -145,7 +137,7 @@ def test_job_desc_encode_walk(version):
     assert got["bitflags"] == defs.USE_DEFAULT_ACCT | defs.USE_DEFAULT_QOS | defs.USE_DEFAULT_WCKEY
     assert desc["bitflags"] == 0  # caller's dict untouched
     if version >= V25_11:
-        assert got["step_id"] == (0, NO_VAL, NO_VAL, NO_VAL)
+        assert got["step_id"] == {"sluid": 0, "job_id": NO_VAL, "step_id": NO_VAL, "step_het_comp": NO_VAL}
     else:
         assert got["step_id.job_id"] == NO_VAL
 

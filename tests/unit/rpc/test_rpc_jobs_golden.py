@@ -1,10 +1,11 @@
 """Replay captured slurmctld job exchanges (scripts/capture_job_golden.py).
 
-For each captured op the typed function in ``slurmrestd.rpc.jobs`` is called
-again with the recorded arguments against a fake client that hands back the
-controller's real reply bytes.  The request body it produces must equal the
-body the controller accepted, and the decoded result (or error) must equal
-the one recorded at capture time.  Replies must decode with no bytes left.
+For each captured op the typed function in ``slurmrestd.rpc.ctld.jobs`` is
+called again with the recorded arguments through a real ``SlurmctldClient``
+whose transport hands back the controller's real reply bytes.  The request
+body it produces must equal the body the controller accepted, and the decoded
+result (or error) must equal the one recorded at capture time.  Replies must
+decode with no bytes left.
 """
 
 import json
@@ -12,11 +13,11 @@ import os
 
 import pytest
 
+from ctld_replay import replay_client
+
 from slurmrestd.errors import SlurmError
-from slurmrestd.rpc import jobs
-from slurmrestd.rpc.client import Reply
+from slurmrestd.rpc.ctld import jobs
 from slurmrestd.rpc.pack import Bitstr
-from slurmrestd.rpc.protocol import decode_message, frame_length, reply_rc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden", "jobs")
@@ -34,31 +35,6 @@ def _jsonable(v):
     return v
 
 
-class ReplayClient:
-    """Stands in for SlurmctldClient: serves recorded replies in order."""
-
-    def __init__(self, version, exchanges):
-        self.version = version
-        self.exchanges = list(exchanges)
-        self.sent = []
-
-    def protocol_version(self):
-        return self.version
-
-    def send(self, msg_type, body=b""):
-        assert self.exchanges, "more RPCs than were captured (msg_type %d)" % msg_type
-        ex = self.exchanges.pop(0)
-        assert msg_type == ex["msg_type"]
-        self.sent.append((ex, bytes(body)))
-        with open(os.path.join(GOLDEN, ex["file"] + ".resp.bin"), "rb") as fh:
-            data = fh.read()
-        assert frame_length(data[:4]) == len(data) - 4
-        msg = decode_message(data[4:])
-        assert msg.version == self.version and msg.msg_type == ex["reply_type"]
-        rc = reply_rc(msg)
-        return Reply(msg.msg_type, msg.version, msg.body, None, rc[0] if rc else None, rc[1] if rc else None)
-
-
 def _args(entry):
     return entry["args"], entry["kwargs"]
 
@@ -67,17 +43,14 @@ def _args(entry):
 @pytest.mark.parametrize("base", sorted(MANIFEST))
 def test_replay(base):
     entry = MANIFEST[base]
-    client = ReplayClient(entry["version"], entry["exchanges"])
+    client = replay_client(entry["version"], entry["exchanges"], GOLDEN)
     args, kwargs = _args(entry)
     result = error = None
     try:
         result = getattr(jobs, entry["func"])(client, *args, **kwargs)
     except SlurmError as exc:
         error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
-    assert not client.exchanges, "fewer RPCs than captured"
-    for ex, body in client.sent:
-        with open(os.path.join(GOLDEN, ex["file"] + ".req.bin"), "rb") as fh:
-            assert body == fh.read(), "request body differs from the captured one (%s)" % ex["file"]
+    client.transport.check_requests()
     assert error == entry["error"]
     assert _jsonable(result) == entry["result"]
 

@@ -1,10 +1,10 @@
 """Replay captured slurmctld node exchanges (scripts/capture_node_golden.py).
 
 For each captured op the function in ``slurmrestd.rpc.ctld.nodes`` is called
-again with the recorded arguments against a fake client that hands back the
-controller's real reply bytes.  The request body it produces must equal the
-body the controller accepted, and the decoded result (or error) must equal
-the one recorded at capture time.  Replies must decode with no bytes left.
+again with the recorded arguments through a real ``SlurmctldClient`` whose
+transport hands back the controller's real reply bytes.  The request body it
+produces must equal the body the controller accepted, and the decoded result
+(or error) must equal the one recorded at capture time.  Replies must decode with no bytes left.
 """
 
 import json
@@ -12,13 +12,13 @@ import os
 
 import pytest
 
+from ctld_replay import replay_client
+
 from slurmrestd import data_parser
 from slurmrestd.data_parser import ParserContext
 from slurmrestd.errors import SlurmError
-from slurmrestd.rpc.client import Reply
 from slurmrestd.rpc.ctld import nodes
 from slurmrestd.rpc.pack import Bitstr
-from slurmrestd.rpc.protocol import decode_message, frame_length, reply_rc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden", "nodes")
@@ -39,33 +39,8 @@ def _jsonable(v):
     return v
 
 
-class ReplayClient:
-    """Stands in for SlurmctldClient: serves recorded replies in order."""
-
-    def __init__(self, version, exchanges):
-        self.version = version
-        self.exchanges = list(exchanges)
-        self.sent = []
-
-    def protocol_version(self):
-        return self.version
-
-    def send(self, msg_type, body=b""):
-        assert self.exchanges, "more RPCs than were captured (msg_type %d)" % msg_type
-        ex = self.exchanges.pop(0)
-        assert msg_type == ex["msg_type"]
-        self.sent.append((ex, bytes(body)))
-        with open(os.path.join(GOLDEN, ex["file"] + ".resp.bin"), "rb") as fh:
-            data = fh.read()
-        assert frame_length(data[:4]) == len(data) - 4
-        msg = decode_message(data[4:])
-        assert msg.version == self.version and msg.msg_type == ex["reply_type"]
-        rc = reply_rc(msg)
-        return Reply(msg.msg_type, msg.version, msg.body, None, rc[0] if rc else None, rc[1] if rc else None)
-
-
 def _replay(entry):
-    client = ReplayClient(entry["version"], entry["exchanges"])
+    client = replay_client(entry["version"], entry["exchanges"], GOLDEN)
     result = error = None
     try:
         result = getattr(nodes, entry["func"])(client, *entry["args"], **entry["kwargs"])
@@ -79,10 +54,7 @@ def _replay(entry):
 def test_replay(base):
     entry = MANIFEST[base]
     client, result, error = _replay(entry)
-    assert not client.exchanges, "fewer RPCs than captured"
-    for ex, body in client.sent:
-        with open(os.path.join(GOLDEN, ex["file"] + ".req.bin"), "rb") as fh:
-            assert body == fh.read(), "request body differs from the captured one (%s)" % ex["file"]
+    client.transport.check_requests()
     assert error == entry["error"]
     assert _jsonable(result) == entry["result"]
 
@@ -159,12 +131,11 @@ def test_dump_captured_nodes(version):
 def test_planned_dump_equals_generic(version):
     """The handler dumps with the planned walker: byte for byte what the generic one gives."""
     from slurmrestd import serializers
-    from slurmrestd.operations.slurmctld import jobs_dump
     for base in [b for b, e in MANIFEST.items() if e["op"] in ("nodes", "nodes_dynamic", "node_dynamic")]:
         _, msg, error = _replay(MANIFEST[base])
         resp = {"nodes": msg, "last_update": msg["last_update"]}
         a, b = ParserContext(version=version), ParserContext(version=version)
         generic = data_parser.dump("OPENAPI_NODES_RESP", resp, a, version=version)
-        planned = jobs_dump.dump("OPENAPI_NODES_RESP", resp, b, version)
+        planned = data_parser.dump_planned("OPENAPI_NODES_RESP", resp, b, version)
         assert serializers.dump("application/json", planned) == serializers.dump("application/json", generic), base
         assert a.errors == b.errors and a.warnings == b.warnings

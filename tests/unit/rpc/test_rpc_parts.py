@@ -3,31 +3,17 @@ layouts per protocol version, libslurm's reservation checks, unexpected replies.
 
 import pytest
 
+from ctld_replay import replay_client
+
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.client import Reply
 from slurmrestd.rpc.ctld import partitions as parts
 from slurmrestd.rpc.ctld import reservations as resv
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker
 from slurmrestd.slurm.sentinels import NO_VAL, NO_VAL16, NO_VAL64
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
 
 START = 1830722400
-
-
-class FakeClient:
-    def __init__(self, version, replies):
-        self.version = version
-        self.replies = list(replies)
-        self.sent = []
-
-    def protocol_version(self):
-        return self.version
-
-    def send(self, msg_type, body=b""):
-        self.sent.append((msg_type, bytes(body)))
-        msg_type, payload, rc = self.replies.pop(0)
-        return Reply(msg_type, self.version, Unpacker(payload), None, rc, None)
 
 
 def rc_reply(rc):
@@ -82,33 +68,33 @@ def test_partition_info_name_null_becomes_empty():
 
 
 def test_load_partitions_flags_and_null_reply():
-    c = FakeClient(V26_05, [rc_reply(0)])
+    c = replay_client(V26_05, [rc_reply(0)])
     assert parts.load_partitions(c, 7, parts.SHOW_ALL | parts.SHOW_FEDERATION) is None
-    assert c.sent == [(MsgType.REQUEST_PARTITION_INFO, Packer().time(7).u16(0x11).getvalue())]
+    assert c.transport.sent == [(MsgType.REQUEST_PARTITION_INFO, Packer().time(7).u16(0x11).getvalue(), V26_05)]
 
 
 def test_load_partitions_no_change_and_unexpected():
     with pytest.raises(SlurmError) as ei:
-        parts.load_partitions(FakeClient(V26_05, [rc_reply(E.SLURM_NO_CHANGE_IN_DATA)]), 9)
+        parts.load_partitions(replay_client(V26_05, [rc_reply(E.SLURM_NO_CHANGE_IN_DATA)]), 9)
     assert ei.value.errno == E.SLURM_NO_CHANGE_IN_DATA and ei.value.source == "slurm_load_partitions()"
     with pytest.raises(SlurmError) as ei:
-        parts.load_partitions(FakeClient(V26_05, [(MsgType.RESPONSE_JOB_INFO, b"", None)]))
+        parts.load_partitions(replay_client(V26_05, [(MsgType.RESPONSE_JOB_INFO, b"", None)]))
     assert ei.value.errno == E.SLURM_UNEXPECTED_MSG_ERROR
 
 
 def test_truncated_partition_reply_is_a_receive_error():
     with pytest.raises(SlurmError) as ei:
-        parts.load_partitions(FakeClient(V26_05, [(MsgType.RESPONSE_PARTITION_INFO,
+        parts.load_partitions(replay_client(V26_05, [(MsgType.RESPONSE_PARTITION_INFO,
                                                    Packer().u32(1).time(0).getvalue(), None)]))
     assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR
 
 
 def test_partition_changes_need_an_rc_reply():
-    c = FakeClient(V26_05, [(MsgType.RESPONSE_PARTITION_INFO, b"", None)])
+    c = replay_client(V26_05, [(MsgType.RESPONSE_PARTITION_INFO, b"", None)])
     with pytest.raises(SlurmError) as ei:
         parts.delete_partition(c, "p")
     assert ei.value.errno == E.SLURM_UNEXPECTED_MSG_ERROR
-    assert c.sent == [(MsgType.REQUEST_DELETE_PARTITION, Packer().str("p").getvalue())]
+    assert c.transport.sent == [(MsgType.REQUEST_DELETE_PARTITION, Packer().str("p").getvalue(), V26_05)]
 
 
 # -- reservations -----------------------------------------------------------------------------------
@@ -178,13 +164,13 @@ def test_validate_accepts_and_fills_in_whole_partition():
 
 
 def test_create_reservation_returns_the_name():
-    c = FakeClient(V26_05, [(MsgType.RESPONSE_CREATE_RESERVATION, Packer().str("r_1").getvalue(), None)])
+    c = replay_client(V26_05, [(MsgType.RESPONSE_CREATE_RESERVATION, Packer().str("r_1").getvalue(), None)])
     assert resv.create_reservation(c, _desc(name="r")) == "r_1"
-    assert c.sent[0][0] == MsgType.REQUEST_CREATE_RESERVATION
+    assert c.transport.sent[0][0] == MsgType.REQUEST_CREATE_RESERVATION
 
 
 def test_create_reservation_refused():
-    c = FakeClient(V24_11, [rc_reply(E.ESLURM_USER_ID_MISSING)])
+    c = replay_client(V24_11, [rc_reply(E.ESLURM_USER_ID_MISSING)])
     with pytest.raises(SlurmError) as ei:
         resv.create_reservation(c, _desc(name="r"))
     assert ei.value.errno == E.ESLURM_USER_ID_MISSING and ei.value.source == "slurm_create_reservation()"
@@ -201,7 +187,7 @@ def test_reservation_core_spec_count_is_bounded():
     p.u32(NO_VAL)  # node_inx
     p.u32(0x7FFFFFFF)  # absurd core_spec_cnt
     with pytest.raises(SlurmError) as ei:
-        resv.load_reservations(FakeClient(V26_05, [(MsgType.RESPONSE_RESERVATION_INFO, p.getvalue(), None)]))
+        resv.load_reservations(replay_client(V26_05, [(MsgType.RESPONSE_RESERVATION_INFO, p.getvalue(), None)]))
     assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR
 
 

@@ -8,7 +8,7 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc import cred as credmod
 from slurmrestd.rpc.cred import (HASH_PLUGIN_NONE, JwtCredential, MungeCredential, k12_body_hash,
                                  munge_from_authinfo, munge_payload, parse_auth_info)
-from slurmrestd.rpc.msg_types import MsgType, msg_type_name
+from slurmrestd.slurm.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import (AUTH_PLUGIN_JWT, SLURM_NO_AUTH_CRED, SLURMDBD_CONNECTION, V24_11,
                                      V26_05, decode_message, encode_request, frame_length, pack_addr,

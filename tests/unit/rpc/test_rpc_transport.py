@@ -8,14 +8,14 @@ import time
 import pytest
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.client import SlurmctldClient, VersionCache
+from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.conf import ControllerHost, SlurmConfig
 from slurmrestd.rpc.cred import JwtCredential
-from slurmrestd.rpc.msg_types import MsgType
+from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer
 from slurmrestd.rpc.protocol import (SLURM_NO_AUTH_CRED, V24_11, V26_05, decode_message, encode_request,
                                      pack_header)
-from slurmrestd.rpc.transport import Transport, endpoints, pick_port
+from slurmrestd.rpc.ctld.transport import Transport, endpoints, pick_port
 
 CRED = JwtCredential("tok", "alice")
 
@@ -333,3 +333,64 @@ def test_trailing_bytes_are_an_error(server):
     with pytest.raises(SlurmError) as ei:
         SlurmctldClient(conf(s.port), CRED, version=V26_05).load_licenses()
     assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR
+
+
+# -- SlurmctldClient.call: the one way an RPC is made ----------------------------------------
+
+
+def _u32(u, version):
+    return u.u32()
+
+
+def test_call_decodes_the_expected_reply(server):
+    s = server(lambda conn, req: conn.sendall(reply_frame(MsgType.RESPONSE_JOB_INFO, Packer().u32(5).getvalue())))
+    client = SlurmctldClient(conf(s.port), CRED, version=V26_05)
+    assert client.call(MsgType.REQUEST_JOB_INFO, expect=MsgType.RESPONSE_JOB_INFO, decode=_u32) == 5
+
+
+def test_call_accepts_rc_0_only_when_expected(server):
+    s = server(lambda conn, req: conn.sendall(rc_frame(0)))
+    client = SlurmctldClient(conf(s.port), CRED, version=V26_05)
+    either = (MsgType.RESPONSE_JOB_ARRAY_ERRORS, MsgType.RESPONSE_SLURM_RC)
+    assert client.call(MsgType.REQUEST_UPDATE_JOB, expect=either, decode=_u32) is None
+    with pytest.raises(SlurmError) as ei:
+        client.call(MsgType.REQUEST_JOB_INFO, expect=MsgType.RESPONSE_JOB_INFO, decode=_u32, source="f()")
+    assert ei.value.errno == E.SLURM_UNEXPECTED_MSG_ERROR and ei.value.source == "f()"
+    assert ei.value.description == "REQUEST_JOB_INFO answered with RESPONSE_SLURM_RC, expected RESPONSE_JOB_INFO"
+    assert client.call(MsgType.REQUEST_COMPLETE_JOB_ALLOCATION).rc == 0  # expect=None: any reply
+
+
+def test_call_rc_error_names_the_source(server):
+    s = server(lambda conn, req: conn.sendall(rc_frame(E.ESLURM_INVALID_JOB_ID)))
+    client = SlurmctldClient(conf(s.port), CRED, version=V26_05)
+    with pytest.raises(SlurmError) as ei:
+        client.call(MsgType.REQUEST_JOB_INFO, expect=MsgType.RESPONSE_JOB_INFO, decode=_u32, source="f()")
+    assert (ei.value.errno, ei.value.source) == (E.ESLURM_INVALID_JOB_ID, "f()")
+    with pytest.raises(SlurmError) as ei:
+        client.call(MsgType.REQUEST_JOB_INFO)
+    assert ei.value.source == "REQUEST_JOB_INFO"
+
+
+def test_call_left_over_bytes_are_a_receive_error(server):
+    body = Packer().u32(5).u8(1).getvalue()
+    s = server(lambda conn, req: conn.sendall(reply_frame(MsgType.RESPONSE_JOB_INFO, body)))
+    client = SlurmctldClient(conf(s.port), CRED, version=V26_05)
+    with pytest.raises(SlurmError) as ei:
+        client.call(MsgType.REQUEST_JOB_INFO, expect=MsgType.RESPONSE_JOB_INFO, decode=_u32)
+    assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR
+    assert ei.value.description == "malformed RESPONSE_JOB_INFO (protocol 26.05): 1 unexpected bytes at the end"
+    with pytest.raises(SlurmError) as ei:
+        client.call(MsgType.REQUEST_JOB_INFO, expect=MsgType.RESPONSE_JOB_INFO,
+                    decode=lambda u, v: (u.u32(), u.u64()))
+    assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR
+
+
+def test_call_transport_error_gets_the_source_only_when_given():
+    client = SlurmctldClient(conf(free_port()), CRED, version=V26_05, transport=Transport(conf(free_port()),
+                                                                                             retry_window=0))
+    with pytest.raises(SlurmError) as ei:
+        client.call(MsgType.REQUEST_JOB_INFO, source="slurm_load_jobs()")
+    assert (ei.value.errno, ei.value.source) == (E.SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR, "slurm_load_jobs()")
+    with pytest.raises(SlurmError) as ei:
+        client.reconfigure()
+    assert not ei.value.source

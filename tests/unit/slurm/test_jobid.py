@@ -1,12 +1,12 @@
 """The one job id grammar (slurmrestd.slurm.jobid) and its two callers:
-rpc.jobs (SlurmError, Bitstr) and the data parser (errno in a ValueError, index lists).
+rpc.ctld.jobs (SlurmError, Bitstr) and the data parser (errno in a ValueError, index lists).
 Cases follow unfmt_job_id_string()/fmt_job_id_string() in src/common/slurm_protocol_defs.c."""
 
 import pytest
 
-from slurmrestd.data_parser import leaves
+from slurmrestd.data_parser.codecs import jobids
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc import jobs
+from slurmrestd.rpc.ctld import jobs
 from slurmrestd.rpc.pack import Bitstr
 from slurmrestd.slurm import jobid
 from slurmrestd.slurm.defs import SLURM_BATCH_SCRIPT, SLURM_EXTERN_CONT, SLURM_INTERACTIVE_STEP, SLURM_PENDING_STEP
@@ -92,7 +92,7 @@ def test_unfmt_errors(text, errno):
         jobs.parse_job_id(text)
     assert ei.value.errno == errno
     with pytest.raises(ValueError) as ei:
-        leaves.unfmt_job_id_string(text)
+        jobids.unfmt_job_id_string(text)
     assert ei.value.args[0] == errno
 
 
@@ -130,11 +130,11 @@ def test_callers_keep_their_shapes():
     sel = jobs.parse_job_id("77_[1-3,5]")
     assert isinstance(sel["array_bitmap"], Bitstr) and jobs.format_job_id(sel) == "77_[1-3,5]"
     assert jobs.parse_job_id("77")["array_bitmap"] is None
-    step = leaves.unfmt_job_id_string("77_[1-3,5]")
-    assert step["array_bitmap"] == [1, 2, 3, 5] and leaves.fmt_job_id_string(step) == "77_[1-3,5]"
-    assert "array_bitmap" not in leaves.unfmt_job_id_string("77.0")
+    step = jobids.unfmt_job_id_string("77_[1-3,5]")
+    assert step["array_bitmap"] == [1, 2, 3, 5] and jobids.fmt_job_id_string(step) == "77_[1-3,5]"
+    assert "array_bitmap" not in jobids.unfmt_job_id_string("77.0")
     flat = {"step_id.job_id": 77, "step_id.step_id": 0}
-    assert leaves.fmt_job_id_string(flat) == "77.0"
+    assert jobids.fmt_job_id_string(flat) == "77.0"
     with pytest.raises(SlurmError) as ei:
         jobs.format_job_id({})
     assert ei.value.errno == E.ESLURM_EMPTY_JOB_ID
@@ -143,4 +143,4 @@ def test_callers_keep_their_shapes():
 def test_one_step_name_table():
     assert dict(jobid.STEP_NAMES) == {"TBD": SLURM_PENDING_STEP, "extern": SLURM_EXTERN_CONT,
                                       "batch": SLURM_BATCH_SCRIPT, "interactive": SLURM_INTERACTIVE_STEP}
-    assert not hasattr(leaves, "_STEP_NAMES") and not hasattr(jobs, "_STEP_NAMES")
+    assert not hasattr(jobids, "_STEP_NAMES") and not hasattr(jobs, "_STEP_NAMES")

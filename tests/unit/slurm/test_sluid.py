@@ -1,7 +1,7 @@
 import pytest
 
 from slurmrestd.errors import E, SlurmError
-from slurmrestd.rpc.jobs import format_job_id, parse_job_id
+from slurmrestd.rpc.ctld.jobs import format_job_id, parse_job_id
 from slurmrestd.slurm.sentinels import NO_VAL
 from slurmrestd.slurm.sluid import print_sluid, str2sluid
 

@@ -1,10 +1,10 @@
 """Job message layouts as data (``slurm_protocol_pack.c``, ``job_resources.c``).
 
-Same style as ``layouts.py``: ``F(name, kind, since=, until=, when=)`` per
-field, named after the C struct members.  Dotted names (``step_id.job_id``)
-are members of a nested struct and are folded into a nested dict after
-decoding; names starting with ``_`` are presence flags or dead fields that
-are dropped.
+``F(name, kind, since=, until=, when=)`` per field, named after the C struct
+members (``rpc.layouts`` explains the notation; one ``Layout`` serves decoding
+and encoding).  Dotted names (``step_id.job_id``) are members of a nested
+struct, folded into a nested dict after decoding (``nest``); names starting
+with ``_`` are presence flags or dead fields that are dropped.
 
 Version deltas (protocol 42 = 24.11 … 45 = 26.05), from the per-version
 copies of the C functions:
@@ -28,15 +28,8 @@ copies of the C functions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
-
 from slurmrestd.rpc.layouts import F, Layout
-from slurmrestd.rpc.pack import Packer
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
-from slurmrestd.slurm.jobid import step_id_init
-
-_ALL = 0xFFFF
 
 # -- slurm_job_info_t ---------------------------------------------------------------------
 # Part 1: job_record_pack_common … preemptable_time (then job_resources follows).
@@ -316,300 +309,180 @@ NODE_GRES_LAYOUT = Layout("node_gres_layout_t", (
 ))
 
 
-def nest_keys(*layouts) -> tuple[str, ...]:
-    """The field names of ``layouts`` that ``nest`` has to fold or drop (computed once)."""
-    return tuple(dict.fromkeys(f.name for lay in layouts for f in lay.fields
-                               if '.' in f.name or f.name.startswith('_')))
-
-
-def nest(d: dict, keys: tuple[str, ...] | None = None) -> dict:
-    """Fold dotted keys (``step_id.job_id``) into nested dicts; drop ``_`` keys.
-
-    ``keys``: the candidate names, when the caller knows them (``nest_keys``);
-    otherwise every key of ``d`` is examined."""
-    if keys is None:
-        keys = tuple(k for k in d if '.' in k or k.startswith('_'))
-    for key in keys:
-        if key not in d:
-            continue
-        v = d.pop(key)
-        if key.startswith('_'):
-            continue
-        parts = key.split('.')
-        cur = d
-        for p in parts[:-1]:
-            cur = cur.setdefault(p, {})
-        cur[parts[-1]] = v
-    return d
-
-
-def fill_step_id(d: dict, key: str = 'step_id') -> dict:
-    """Complete a (possibly partial, old-protocol) step id with the initializer."""
-    sid = step_id_init()
-    sid.update(d.get(key) or {})
-    d[key] = sid
-    return d
-
-
 # -- requests: job_desc_msg_t (_pack_job_desc_msg) ------------------------------------------
 
-
-@dataclass(frozen=True)
-class P:
-    """One packed field: C member name, Packer kind, protocol range (inclusive)."""
-
-    name: str
-    kind: str
-    since: int = 0
-    until: int = _ALL
-
-    def applies(self, version: int) -> bool:
-        return self.since <= version <= self.until
-
-
-def pack_step_id(p: Packer, sid: dict | None) -> None:
-    """``pack_step_id``: u64 sluid, u32 job_id, u32 step_id, u32 step_het_comp."""
-    s = step_id_init()
-    s.update(sid or {})
-    p.u64(s['sluid']).u32(s['job_id']).u32(s['step_id']).u32(s['step_het_comp'])
-
-
-def pack_cron_entry(p: Packer, entry: dict | None) -> None:
-    """``pack_cron_entry`` (cron.c): u8 set + flags, 5 bitmaps, cronspec, lines."""
-    if not entry:
-        p.u8(0)
-        return
-    p.u8(1)
-    p.u32(entry.get('flags', 0))
-    for k in ('minute', 'hour', 'day_of_month', 'month', 'day_of_week'):
-        p.bitstr(entry.get(k))
-    p.str(entry.get('cronspec'))
-    p.u32(entry.get('line_start', 0))
-    p.u32(entry.get('line_end', 0))
-
-
-_PACK_COMPOSITE: dict[str, Callable[[Packer, Any], Any]] = {
-    'step_id': pack_step_id,
-    'cron_entry': pack_cron_entry,
-}
-
-
-def _writer(kind: str) -> Callable[[Packer, Any], Any]:
-    if kind in _PACK_COMPOSITE:
-        return _PACK_COMPOSITE[kind]
-    fn = getattr(Packer, kind, None)
-    if fn is None or kind.startswith('_'):
-        raise ValueError("unknown pack kind %r" % kind)
-    return fn
-
-
-class PackLayout:
-    """A request layout: field list → bytes for one protocol version."""
-
-    def __init__(self, name: str, fields: tuple[P, ...]) -> None:
-        self.name = name
-        self.fields = fields
-        for f in fields:
-            _writer(f.kind)
-        self._compiled: dict[int, tuple] = {}
-
-    def fields_for(self, version: int) -> tuple:
-        c = self._compiled.get(version)
-        if c is None:
-            c = tuple((f.name, _writer(f.kind)) for f in self.fields if f.applies(version))
-            self._compiled[version] = c
-        return c
-
-    def names(self, version: int) -> list[str]:
-        return [n for n, _ in self.fields_for(version)]
-
-    def encode(self, p: Packer, d: dict, version: int) -> None:
-        for name, write in self.fields_for(version):
-            if '.' in name:
-                head, tail = name.split('.', 1)
-                v = (d.get(head) or step_id_init()).get(tail)
-            else:
-                v = d[name]
-            try:
-                write(p, v)
-            except (TypeError, ValueError, KeyError) as exc:
-                raise ValueError("%s.%s = %r: %s" % (self.name, name, v, exc)) from None
-
-
-JOB_DESC = PackLayout("job_desc_msg_t", (
-    P('step_id', 'step_id', since=V25_11),
-    P('site_factor', 'u32'),
-    P('batch_features', 'str'),
-    P('cluster_features', 'str'),
-    P('clusters', 'str'),
-    P('contiguous', 'u16'),
-    P('container', 'str'),
-    P('container_id', 'str'),
-    P('container_type', 'str', since=V26_05),
-    P('core_spec', 'u16'),
-    P('task_dist', 'u32'),
-    P('kill_on_node_fail', 'u16'),
-    P('features', 'str'),
-    P('fed_siblings_active', 'u64'),
-    P('fed_siblings_viable', 'u64'),
-    P('step_id.job_id', 'u32', until=V25_05),
-    P('job_id_str', 'str'),
-    P('name', 'str'),
-    P('alloc_node', 'str'),
-    P('alloc_sid', 'u32'),
-    P('array_inx', 'str'),
-    P('burst_buffer', 'str'),
-    P('pn_min_cpus', 'u16'),
-    P('pn_min_memory', 'u64'),
-    P('mem_update_delay', 'u16', since=V26_05),
-    P('mem_update_margin', 'u16', since=V26_05),
-    P('oom_kill_step', 'u16'),
-    P('pn_min_tmp_disk', 'u32'),
-    P('prefer', 'str'),
-    P('cpu_freq_min', 'u32'),
-    P('cpu_freq_max', 'u32'),
-    P('cpu_freq_gov', 'u32'),
-    P('partition', 'str'),
-    P('priority', 'u32'),
-    P('dependency', 'str'),
-    P('account', 'str'),
-    P('admin_comment', 'str'),
-    P('comment', 'str'),
-    P('nice', 'u32'),
-    P('profile', 'u32'),
-    P('qos', 'str'),
-    P('mcs_label', 'str'),
-    P('origin_cluster', 'str'),
-    P('open_mode', 'u8'),
-    P('overcommit', 'u8'),
-    P('acctg_freq', 'str'),
-    P('num_tasks', 'u32'),
-    P('req_context', 'str'),
-    P('req_nodes', 'str'),
-    P('exc_nodes', 'str'),
-    P('environment', 'str_array'),
-    P('spank_job_env', 'str_array'),
-    P('script', 'str'),
-    P('argv', 'str_array'),
-    P('std_err', 'str'),
-    P('std_in', 'str'),
-    P('std_out', 'str'),
-    P('submit_line', 'str'),
-    P('work_dir', 'str'),
-    P('immediate', 'u16'),
-    P('reboot', 'u16'),
-    P('requeue', 'u16'),
-    P('shared', 'u16'),
-    P('cpus_per_task', 'u16'),
-    P('ntasks_per_node', 'u16'),
-    P('ntasks_per_board', 'u16'),
-    P('ntasks_per_socket', 'u16'),
-    P('ntasks_per_core', 'u16'),
-    P('ntasks_per_tres', 'u16'),
-    P('plane_size', 'u16'),
-    P('cpu_bind_type', 'u16'),
-    P('mem_bind_type', 'u16'),
-    P('cpu_bind', 'str'),
-    P('mem_bind', 'str'),
-    P('time_limit', 'u32'),
-    P('time_min', 'u32'),
-    P('min_cpus', 'u32'),
-    P('max_cpus', 'u32'),
-    P('min_nodes', 'u32'),
-    P('max_nodes', 'u32'),
-    P('job_size_str', 'str'),
-    P('boards_per_node', 'u16'),
-    P('sockets_per_board', 'u16'),
-    P('sockets_per_node', 'u16'),
-    P('cores_per_socket', 'u16'),
-    P('threads_per_core', 'u16'),
-    P('user_id', 'u32'),
-    P('group_id', 'u32'),
-    P('alloc_resp_port', 'u16'),
-    P('alloc_tls_cert', 'str', since=V25_05),
-    P('resp_host', 'str'),
-    P('other_port', 'u16'),
-    P('resv_port_cnt', 'u16'),
-    P('network', 'str'),
-    P('begin_time', 'time'),
-    P('end_time', 'time'),
-    P('deadline', 'time'),
-    P('licenses', 'str'),
-    P('mail_type', 'u16'),
-    P('mail_user', 'str'),
-    P('reservation', 'str'),
-    P('restart_cnt', 'u16'),
-    P('warn_flags', 'u16'),
-    P('warn_signal', 'u16'),
-    P('warn_time', 'u16'),
-    P('wckey', 'str'),
-    P('req_switch', 'u32'),
-    P('wait4switch', 'u32'),
-    P('wait_all_nodes', 'u16'),
-    P('bitflags', 'u64'),
-    P('delay_boot', 'u32'),
-    P('extra', 'str'),
-    P('x11', 'u16'),
-    P('x11_magic_cookie', 'str'),
-    P('x11_target', 'str'),
-    P('x11_target_port', 'u16'),
-    P('cpus_per_tres', 'str'),
-    P('mem_per_tres', 'str'),
-    P('tres_bind', 'str'),
-    P('tres_freq', 'str'),
-    P('tres_per_job', 'str'),
-    P('tres_per_node', 'str'),
-    P('tres_per_socket', 'str'),
-    P('tres_per_task', 'str'),
-    P('crontab_entry', 'cron_entry'),
-    P('segment_size', 'u16'),
+JOB_DESC = Layout("job_desc_msg_t", (
+    F('step_id', 'step_id', since=V25_11),
+    F('site_factor', 'u32'),
+    F('batch_features', 'str'),
+    F('cluster_features', 'str'),
+    F('clusters', 'str'),
+    F('contiguous', 'u16'),
+    F('container', 'str'),
+    F('container_id', 'str'),
+    F('container_type', 'str', since=V26_05),
+    F('core_spec', 'u16'),
+    F('task_dist', 'u32'),
+    F('kill_on_node_fail', 'u16'),
+    F('features', 'str'),
+    F('fed_siblings_active', 'u64'),
+    F('fed_siblings_viable', 'u64'),
+    F('step_id.job_id', 'u32', until=V25_05),
+    F('job_id_str', 'str'),
+    F('name', 'str'),
+    F('alloc_node', 'str'),
+    F('alloc_sid', 'u32'),
+    F('array_inx', 'str'),
+    F('burst_buffer', 'str'),
+    F('pn_min_cpus', 'u16'),
+    F('pn_min_memory', 'u64'),
+    F('mem_update_delay', 'u16', since=V26_05),
+    F('mem_update_margin', 'u16', since=V26_05),
+    F('oom_kill_step', 'u16'),
+    F('pn_min_tmp_disk', 'u32'),
+    F('prefer', 'str'),
+    F('cpu_freq_min', 'u32'),
+    F('cpu_freq_max', 'u32'),
+    F('cpu_freq_gov', 'u32'),
+    F('partition', 'str'),
+    F('priority', 'u32'),
+    F('dependency', 'str'),
+    F('account', 'str'),
+    F('admin_comment', 'str'),
+    F('comment', 'str'),
+    F('nice', 'u32'),
+    F('profile', 'u32'),
+    F('qos', 'str'),
+    F('mcs_label', 'str'),
+    F('origin_cluster', 'str'),
+    F('open_mode', 'u8'),
+    F('overcommit', 'u8'),
+    F('acctg_freq', 'str'),
+    F('num_tasks', 'u32'),
+    F('req_context', 'str'),
+    F('req_nodes', 'str'),
+    F('exc_nodes', 'str'),
+    F('environment', 'str_array'),
+    F('spank_job_env', 'str_array'),
+    F('script', 'str'),
+    F('argv', 'str_array'),
+    F('std_err', 'str'),
+    F('std_in', 'str'),
+    F('std_out', 'str'),
+    F('submit_line', 'str'),
+    F('work_dir', 'str'),
+    F('immediate', 'u16'),
+    F('reboot', 'u16'),
+    F('requeue', 'u16'),
+    F('shared', 'u16'),
+    F('cpus_per_task', 'u16'),
+    F('ntasks_per_node', 'u16'),
+    F('ntasks_per_board', 'u16'),
+    F('ntasks_per_socket', 'u16'),
+    F('ntasks_per_core', 'u16'),
+    F('ntasks_per_tres', 'u16'),
+    F('plane_size', 'u16'),
+    F('cpu_bind_type', 'u16'),
+    F('mem_bind_type', 'u16'),
+    F('cpu_bind', 'str'),
+    F('mem_bind', 'str'),
+    F('time_limit', 'u32'),
+    F('time_min', 'u32'),
+    F('min_cpus', 'u32'),
+    F('max_cpus', 'u32'),
+    F('min_nodes', 'u32'),
+    F('max_nodes', 'u32'),
+    F('job_size_str', 'str'),
+    F('boards_per_node', 'u16'),
+    F('sockets_per_board', 'u16'),
+    F('sockets_per_node', 'u16'),
+    F('cores_per_socket', 'u16'),
+    F('threads_per_core', 'u16'),
+    F('user_id', 'u32'),
+    F('group_id', 'u32'),
+    F('alloc_resp_port', 'u16'),
+    F('alloc_tls_cert', 'str', since=V25_05),
+    F('resp_host', 'str'),
+    F('other_port', 'u16'),
+    F('resv_port_cnt', 'u16'),
+    F('network', 'str'),
+    F('begin_time', 'time'),
+    F('end_time', 'time'),
+    F('deadline', 'time'),
+    F('licenses', 'str'),
+    F('mail_type', 'u16'),
+    F('mail_user', 'str'),
+    F('reservation', 'str'),
+    F('restart_cnt', 'u16'),
+    F('warn_flags', 'u16'),
+    F('warn_signal', 'u16'),
+    F('warn_time', 'u16'),
+    F('wckey', 'str'),
+    F('req_switch', 'u32'),
+    F('wait4switch', 'u32'),
+    F('wait_all_nodes', 'u16'),
+    F('bitflags', 'u64'),
+    F('delay_boot', 'u32'),
+    F('extra', 'str'),
+    F('x11', 'u16'),
+    F('x11_magic_cookie', 'str'),
+    F('x11_target', 'str'),
+    F('x11_target_port', 'u16'),
+    F('cpus_per_tres', 'str'),
+    F('mem_per_tres', 'str'),
+    F('tres_bind', 'str'),
+    F('tres_freq', 'str'),
+    F('tres_per_job', 'str'),
+    F('tres_per_node', 'str'),
+    F('tres_per_socket', 'str'),
+    F('tres_per_task', 'str'),
+    F('crontab_entry', 'cron_entry'),
+    F('segment_size', 'u16'),
 ))
 
 #: kill_jobs_msg_t (_pack_kill_jobs_msg); jobs_array goes as packstr_array.
-KILL_JOBS = PackLayout("kill_jobs_msg_t", (
-    P('account', 'str'),
-    P('admin_comment', 'str', since=V25_11),
-    P('flags', 'u16'),
-    P('job_name', 'str'),
-    P('jobs_array', 'str_array'),
-    P('partition', 'str'),
-    P('qos', 'str'),
-    P('reservation', 'str'),
-    P('signal', 'u16'),
-    P('state', 'u32'),
-    P('user_id', 'u32'),
-    P('user_name', 'str'),
-    P('wckey', 'str'),
-    P('nodelist', 'str'),
+KILL_JOBS = Layout("kill_jobs_msg_t", (
+    F('account', 'str'),
+    F('admin_comment', 'str', since=V25_11),
+    F('flags', 'u16'),
+    F('job_name', 'str'),
+    F('jobs_array', 'str_array'),
+    F('partition', 'str'),
+    F('qos', 'str'),
+    F('reservation', 'str'),
+    F('signal', 'u16'),
+    F('state', 'u32'),
+    F('user_id', 'u32'),
+    F('user_name', 'str'),
+    F('wckey', 'str'),
+    F('nodelist', 'str'),
 ))
 
 #: job_step_kill_msg_t (_pack_job_step_kill_msg): same in all four versions.
-JOB_STEP_KILL = PackLayout("job_step_kill_msg_t", (
-    P('step_id', 'step_id'),
-    P('sjob_id', 'str'),
-    P('sibling', 'str'),
-    P('signal', 'u16'),
-    P('flags', 'u16'),
+JOB_STEP_KILL = Layout("job_step_kill_msg_t", (
+    F('step_id', 'step_id'),
+    F('sjob_id', 'str'),
+    F('sibling', 'str'),
+    F('signal', 'u16'),
+    F('flags', 'u16'),
 ))
 
 #: requeue_msg_t (_pack_job_requeue_msg).
-JOB_REQUEUE = PackLayout("requeue_msg_t", (
-    P('step_id', 'step_id', since=V25_11),
-    P('step_id.job_id', 'u32', until=V25_05),
-    P('job_id_str', 'str'),
-    P('flags', 'u32'),
+JOB_REQUEUE = Layout("requeue_msg_t", (
+    F('step_id', 'step_id', since=V25_11),
+    F('step_id.job_id', 'u32', until=V25_05),
+    F('job_id_str', 'str'),
+    F('flags', 'u32'),
 ))
 
 #: job_id_msg_t (_pack_job_ready_msg) for REQUEST_JOB_INFO_SINGLE / REQUEST_RESOURCE_LAYOUT.
-JOB_ID_MSG = PackLayout("job_id_msg_t", (
-    P('step_id', 'step_id', since=V25_11),
-    P('step_id.job_id', 'u32', until=V25_05),
-    P('show_flags', 'u16'),
+JOB_ID_MSG = Layout("job_id_msg_t", (
+    F('step_id', 'step_id', since=V25_11),
+    F('step_id.job_id', 'u32', until=V25_05),
+    F('show_flags', 'u16'),
 ))
 
 __all__ = ["JOB_INFO_COMMON", "JOB_INFO_GRES", "JOB_INFO_NO_DETAILS", "JOB_INFO_DETAILS",
            "JOB_INFO_PENDING", "MULTI_CORE_DATA", "JOB_RESOURCES", "SUBMIT_RESPONSE",
            "RESOURCE_ALLOCATION_RESPONSE", "KILL_JOBS_RESP_JOB", "NODE_GRES_LAYOUT",
-           "JOB_DESC", "KILL_JOBS", "JOB_STEP_KILL", "JOB_REQUEUE", "JOB_ID_MSG",
-           "P", "PackLayout", "nest", "fill_step_id", "pack_step_id",
-           "pack_cron_entry"]
+           "JOB_DESC", "KILL_JOBS", "JOB_STEP_KILL", "JOB_REQUEUE", "JOB_ID_MSG"]

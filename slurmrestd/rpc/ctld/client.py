@@ -12,17 +12,16 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.conf import SlurmConfig
-from slurmrestd.rpc.layouts import (ASSOC_SHARES_OBJECT, LICENSE_INFO, SLURM_CONF,
-                                    STATS_INFO_RESPONSE)
-from slurmrestd.rpc.msg_types import MsgType, msg_type_name
+from slurmrestd.rpc.ctld.layouts import ASSOC_SHARES_OBJECT, LICENSE_INFO, SLURM_CONF, STATS_INFO_RESPONSE
+from slurmrestd.rpc.ctld.transport import Endpoint, Transport
+from slurmrestd.slurm.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import (SUPPORTED_VERSIONS, V24_11, Credential, Message, decode_message,
-                                     encode_request, reply_rc)
-from slurmrestd.rpc.transport import Endpoint, Transport
+                                     encode_request, reply_rc, version_release)
 from slurmrestd.slurm.sentinels import INFINITE, NO_VAL
 
 log = logging.getLogger(__name__)
@@ -199,36 +198,52 @@ class SlurmctldClient:
                                  % msg_type_name(msg_type))
             return reply
 
-    def call(self, msg_type: int, body: bytes = b"", *, expect: int | None = None,
-             only: int | None = None) -> Reply:
-        """Send and check: a nonzero RC raises ``SlurmError(rc)``; an unexpected
-        reply type raises SLURM_UNEXPECTED_MSG_ERROR.  ``reply_type, unpacker =
-        client.call(...)`` also works."""
-        reply = self.send(msg_type, body, only=only)
-        if reply.rc is not None:
-            if reply.rc:
-                raise SlurmError(reply.rc, reply.rc_msg or strerror(reply.rc), msg_type_name(msg_type))
+    def call(self, msg_type: int, body: bytes = b"", *, expect: int | tuple[int, ...] | None = None,
+             decode: Callable[[Unpacker, int], Any] | None = None, source: str | None = None,
+             only: int | None = None) -> Any:
+        """Send one request and judge its reply: the one way an RPC is made.
+
+        * A transport failure raises as ``send`` does (with ``source`` when it has none).
+        * A nonzero RESPONSE_SLURM_RC[_MSG] raises ``SlurmError(rc, its text, source)``.
+        * ``expect``: the reply type wanted, or a tuple of them; with
+          RESPONSE_SLURM_RC among them an RC 0 is an answer too.  Any other reply
+          (an RC 0 included) raises SLURM_UNEXPECTED_MSG_ERROR.  None: any reply.
+        * ``decode(body, version)`` turns a data reply into the result and must
+          use the whole body; else, or on ``UnpackError``,
+          SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR.  An accepted RC 0 gives None.
+          Without ``decode`` the ``Reply`` is returned (``reply_type, unpacker =
+          client.call(...)`` also works).
+
+        ``source`` is what ``errors[].source`` shows (the libslurm function);
+        by default the request's name."""
+        src = source or msg_type_name(msg_type)
+        try:
+            reply = self.send(msg_type, body, only=only)
+        except SlurmError as exc:
+            if source and not exc.source:
+                exc.source = source
+            raise
+        if reply.rc:
+            raise SlurmError(reply.rc, reply.rc_msg or strerror(reply.rc), src)
+        wanted = (expect,) if isinstance(expect, int) else expect
+        if wanted is not None:
+            got = MsgType.RESPONSE_SLURM_RC if reply.rc is not None else reply.msg_type
+            if got not in wanted:
+                raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR, "%s answered with %s, expected %s" % (
+                    msg_type_name(msg_type), msg_type_name(reply.msg_type),
+                    " or ".join(msg_type_name(t) for t in wanted)), src)
+        if decode is None:
             return reply
-        if expect is not None and reply.msg_type != expect:
-            raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR,
-                             "%s answered with %s, expected %s" % (msg_type_name(msg_type),
-                                                                    msg_type_name(reply.msg_type),
-                                                                    msg_type_name(expect)))
-        return reply
-
-    def _expect_data(self, msg_type: int, body: bytes, expect: int) -> Reply:
-        reply = self.call(msg_type, body, expect=expect)
-        if reply.rc is not None:  # rc 0 where data was expected
-            raise SlurmError(E.SLURM_UNEXPECTED_MSG_ERROR,
-                             "%s answered RESPONSE_SLURM_RC 0 instead of %s"
-                             % (msg_type_name(msg_type), msg_type_name(expect)))
-        return reply
-
-    @staticmethod
-    def _finish(reply: Reply, what: str) -> None:
-        if reply.body.remaining:
-            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                             "%s: %d unexpected bytes at the end of the reply" % (what, reply.body.remaining))
+        if reply.rc is not None:
+            return None
+        try:
+            result = decode(reply.body, reply.version)
+            if reply.body.remaining:
+                raise UnpackError("%d unexpected bytes at the end" % reply.body.remaining)
+        except UnpackError as exc:
+            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "malformed %s (protocol %s): %s" % (
+                msg_type_name(reply.msg_type), version_release(reply.version), exc), src) from None
+        return result
 
     # -- typed operations ----------------------------------------------------------------------
 
@@ -256,13 +271,8 @@ class SlurmctldClient:
     def get_statistics(self) -> dict:
         """REQUEST_STATS_INFO (GET) → ``stats_info_response_msg_t``."""
         body = Packer().u16(STAT_COMMAND_GET).getvalue()
-        reply = self._expect_data(MsgType.REQUEST_STATS_INFO, body, MsgType.RESPONSE_STATS_INFO)
-        d = STATS_INFO_RESPONSE.decode(reply.body, reply.version)
-        self._finish(reply, "RESPONSE_STATS_INFO")
-        for arr in ("rpc_type_cnt", "rpc_type_time"):
-            if len(d[arr]) != len(d["rpc_type_id"]):
-                raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "stats: %s length mismatch" % arr)
-        return d
+        return self.call(MsgType.REQUEST_STATS_INFO, body, expect=MsgType.RESPONSE_STATS_INFO,
+                         decode=_unpack_stats)
 
     def reset_statistics(self) -> None:
         """REQUEST_STATS_INFO (RESET): clears the controller's counters (needs an operator)."""
@@ -274,26 +284,8 @@ class SlurmctldClient:
 
         ``available`` is computed as libslurm does (INFINITE passes through from 25.05)."""
         body = Packer().time(last_update).u16(show_flags).getvalue()
-        reply = self._expect_data(MsgType.REQUEST_LICENSE_INFO, body, MsgType.RESPONSE_LICENSE_INFO)
-        u, v = reply.body, reply.version
-        n = u.u32()
-        last = u.time()
-        lics = []
-        for _ in range(n):
-            lic = LICENSE_INFO.decode(u, v)
-            total, used, deficit = lic["total"], lic["in_use"], lic["last_deficit"]
-            if total == INFINITE and v > V24_11:
-                avail = INFINITE
-            elif total < used + deficit:
-                avail = 0
-            else:
-                avail = total - used - deficit
-            lic["available"] = avail
-            lic.setdefault("mode", 0)
-            lic.setdefault("nodes", None)
-            lics.append(lic)
-        self._finish(reply, "RESPONSE_LICENSE_INFO")
-        return {"last_update": last, "num_lic": n, "lic_array": lics}
+        return self.call(MsgType.REQUEST_LICENSE_INFO, body, expect=MsgType.RESPONSE_LICENSE_INFO,
+                         decode=_unpack_licenses)
 
     def reconfigure(self) -> None:
         """REQUEST_RECONFIGURE (SlurmUser/root only)."""
@@ -305,24 +297,8 @@ class SlurmctldClient:
 
         ``None`` filters are sent as empty lists, as the C slurmrestd does."""
         body = Packer().str_list(list(accounts or ())).str_list(list(users or ())).getvalue()
-        reply = self._expect_data(MsgType.REQUEST_SHARE_INFO, body, MsgType.RESPONSE_SHARE_INFO)
-        u, v = reply.body, reply.version
-        tres_names = u.str_array()
-        tres_cnt = len(tres_names)
-        count = u.u32()
-        shares = None
-        if count != NO_VAL:
-            shares = []
-            for _ in range(count):
-                obj = ASSOC_SHARES_OBJECT.decode(u, v)
-                for arr in ("tres_run_secs", "tres_grp_mins"):
-                    if len(obj[arr]) != tres_cnt:
-                        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                                         "shares: %s has %d entries for %d TRES" % (arr, len(obj[arr]), tres_cnt))
-                shares.append(obj)
-        tot = u.u64()
-        self._finish(reply, "RESPONSE_SHARE_INFO")
-        return {"assoc_shares_list": shares, "tres_cnt": tres_cnt, "tres_names": tres_names, "tot_shares": tot}
+        return self.call(MsgType.REQUEST_SHARE_INFO, body, expect=MsgType.RESPONSE_SHARE_INFO,
+                         decode=_unpack_shares)
 
     def load_conf(self, last_update: int = 0) -> dict:
         """REQUEST_BUILD_INFO → ``slurm_conf_t`` (about 220 members).
@@ -330,19 +306,73 @@ class SlurmctldClient:
         Raises ``SlurmError(SLURM_NO_CHANGE_IN_DATA)`` if nothing changed since
         ``last_update``."""
         body = Packer().time(last_update).getvalue()
-        reply = self._expect_data(MsgType.REQUEST_BUILD_INFO, body, MsgType.RESPONSE_BUILD_INFO)
-        d = SLURM_CONF.decode(reply.body, reply.version)
-        self._finish(reply, "RESPONSE_BUILD_INFO")
-        if reply.version <= V24_11:
-            d["epilog_timeout"] = d["prolog_timeout"]
-        for name in ("certmgr_params", "certmgr_type", "cli_filter_params", "health_check_timeout",
-                     "http_parser_type", "license_params", "metrics_auth_users", "metrics_params",
-                     "metrics_type", "slurmctld_http_auth_params", "slurmd_http_auth_params",
-                     "tls_params", "url_parser_type"):
-            d.setdefault(name, None)
-        if len(d["control_machine"]) != d["control_cnt"]:
-            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "conf: control_machine/control_addr mismatch")
-        return d
+        return self.call(MsgType.REQUEST_BUILD_INFO, body, expect=MsgType.RESPONSE_BUILD_INFO,
+                         decode=_unpack_conf)
+
+
+# -- reply bodies of the typed operations -------------------------------------------------------
+
+def _unpack_stats(u: Unpacker, version: int) -> dict:
+    d = STATS_INFO_RESPONSE.decode(u, version)
+    for arr in ("rpc_type_cnt", "rpc_type_time"):
+        if len(d[arr]) != len(d["rpc_type_id"]):
+            raise UnpackError("stats: %s length mismatch" % arr)
+    return d
+
+
+def _unpack_licenses(u: Unpacker, version: int) -> dict:
+    n = u.u32()
+    last = u.time()
+    lics = []
+    for _ in range(n):
+        lic = LICENSE_INFO.decode(u, version)
+        total, used, deficit = lic["total"], lic["in_use"], lic["last_deficit"]
+        if total == INFINITE and version > V24_11:
+            avail = INFINITE
+        elif total < used + deficit:
+            avail = 0
+        else:
+            avail = total - used - deficit
+        lic["available"] = avail
+        lic.setdefault("mode", 0)
+        lic.setdefault("nodes", None)
+        lics.append(lic)
+    return {"last_update": last, "num_lic": n, "lic_array": lics}
+
+
+def _unpack_shares(u: Unpacker, version: int) -> dict:
+    tres_names = u.str_array()
+    tres_cnt = len(tres_names)
+    count = u.u32()
+    shares = None
+    if count != NO_VAL:
+        shares = []
+        for _ in range(count):
+            obj = ASSOC_SHARES_OBJECT.decode(u, version)
+            for arr in ("tres_run_secs", "tres_grp_mins"):
+                if len(obj[arr]) != tres_cnt:
+                    raise UnpackError("shares: %s has %d entries for %d TRES" % (arr, len(obj[arr]), tres_cnt))
+            shares.append(obj)
+    tot = u.u64()
+    return {"assoc_shares_list": shares, "tres_cnt": tres_cnt, "tres_names": tres_names, "tot_shares": tot}
+
+
+#: ``slurm_conf_t`` members that older protocols do not send.
+_CONF_NEWER = ("certmgr_params", "certmgr_type", "cli_filter_params", "health_check_timeout",
+               "http_parser_type", "license_params", "metrics_auth_users", "metrics_params",
+               "metrics_type", "slurmctld_http_auth_params", "slurmd_http_auth_params",
+               "tls_params", "url_parser_type")
+
+
+def _unpack_conf(u: Unpacker, version: int) -> dict:
+    d = SLURM_CONF.decode(u, version)
+    if version <= V24_11:
+        d["epilog_timeout"] = d["prolog_timeout"]
+    for name in _CONF_NEWER:
+        d.setdefault(name, None)
+    if len(d["control_machine"]) != d["control_cnt"]:
+        raise UnpackError("conf: control_machine/control_addr mismatch")
+    return d
 
 
 __all__ = ["SlurmctldClient", "VersionCache", "Reply", "STAT_COMMAND_GET", "STAT_COMMAND_RESET"]

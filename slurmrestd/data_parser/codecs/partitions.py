@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import re
 
-from slurmrestd.data_parser.codecs import UNSET, compact, dumper, parser
+from slurmrestd.data_parser.codecs.base import CodecSet
+from slurmrestd.data_parser.members import member as _get
+from slurmrestd.data_parser.plain import UNSET, compact
 from slurmrestd.errors import E
 from slurmrestd.slurm.constants import VALUES
 from slurmrestd.slurm.sentinels import NO_VAL16
+
+CODECS = CodecSet()
+dumper, parser, DUMP = CODECS.dumper, CODECS.parser, CODECS.dump
 
 #: partition flags (slurm/slurm.h PART_FLAG_*) and the OverSubscribe=FORCE bit
 PART_FLAG_EXCLUSIVE_USER = VALUES["PART_FLAG_EXCLUSIVE_USER"]
@@ -22,11 +27,6 @@ PART_FLAG_EXC_USER_CLR = VALUES["PART_FLAG_EXC_USER_CLR"]
 PART_FLAG_EXCLUSIVE_TOPO = VALUES["PART_FLAG_EXCLUSIVE_TOPO"]
 PART_FLAG_EXC_TOPO_CLR = VALUES["PART_FLAG_EXC_TOPO_CLR"]
 SHARED_FORCE = VALUES["SHARED_FORCE"]
-
-
-def _get(obj, member, default=None):
-    v = obj.get(member) if isinstance(obj, dict) else getattr(obj, member, None)
-    return default if v is None else v
 
 
 @dumper("PARTITION_EXCLUSIVE")

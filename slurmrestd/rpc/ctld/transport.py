@@ -6,7 +6,8 @@
 * ``SlurmctldPort=N-M``: the port is ``N + (time() + pid) % count``.
 * connect() is bounded by ``TCPTimeout``; sending and the whole reply by
   ``MessageTimeout``.  ``TCP_NODELAY`` is set.
-* The reply is read exactly by its length prefix, refused above ``max_reply``.
+* The reply is read exactly by its length prefix, refused above ``max_reply``
+  (``rpc.frames``, shared with the slurmdbd connection).
 
 Failures become ``SlurmError`` with libslurm's numbers (after its
 ``_remap_slurmctld_errno``): no controller → SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR,
@@ -27,9 +28,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from slurmrestd.errors import E, SlurmError
+from slurmrestd.rpc import frames
 from slurmrestd.rpc.conf import SlurmConfig
+from slurmrestd.rpc.frames import SLURMCTLD
 from slurmrestd.rpc.pack import MAX_MSG_SIZE
-from slurmrestd.rpc.protocol import frame_length
 
 log = logging.getLogger(__name__)
 
@@ -62,31 +64,6 @@ def endpoints(config: SlurmConfig) -> list[Endpoint]:
     if config.slurmctld_addr:
         return [Endpoint(0, config.slurmctld_addr, config.slurmctld_addr, port)]
     return [Endpoint(i, c.name, c.addr, port) for i, c in enumerate(config.controllers)]
-
-
-def _recv_exact(sock: socket.socket, n: int, deadline: float, clock: Callable[[], float]) -> bytes:
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
-        left = deadline - clock()
-        if left <= 0:
-            raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT,
-                             "timed out waiting for slurmctld reply (%d of %d bytes)" % (got, n))
-        sock.settimeout(left)
-        try:
-            k = sock.recv_into(view[got:], n - got)
-        except socket.timeout:
-            raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT,
-                             "timed out waiting for slurmctld reply (%d of %d bytes)" % (got, n)) from None
-        except OSError as exc:
-            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                             "error reading slurmctld reply: %s" % (exc.strerror or exc)) from None
-        if not k:
-            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                             "slurmctld closed the connection after %d of %d bytes" % (got, n))
-        got += k
-    return bytes(buf)
 
 
 class Transport:
@@ -153,17 +130,7 @@ class Transport:
 
     def exchange(self, sock: socket.socket, data: bytes) -> bytes:
         """Send a framed request on an open socket and read one reply payload."""
-        deadline = self.clock() + self.io_timeout
-        try:
-            sock.settimeout(self.io_timeout)
-            sock.sendall(data)
-        except socket.timeout:
-            raise SlurmError(E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT, "timed out sending to slurmctld") from None
-        except OSError as exc:
-            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_SEND_ERROR,
-                             "error sending to slurmctld: %s" % (exc.strerror or exc)) from None
-        n = frame_length(_recv_exact(sock, 4, deadline, self.clock), self.max_reply)
-        return _recv_exact(sock, n, deadline, self.clock)
+        return frames.exchange(sock, data, self.io_timeout, SLURMCTLD, clock=self.clock, max_len=self.max_reply)
 
     def send_recv(self, data: bytes, only: int | None = None) -> tuple[bytes, Endpoint]:
         """Connect, send ``data``, read the reply payload, close."""

@@ -8,12 +8,11 @@ slots not yet assigned.
 
 from __future__ import annotations
 
-from slurmrestd.data_parser.codecs import dumper
+from slurmrestd.data_parser.codecs.base import CodecSet
+from slurmrestd.data_parser.members import member as _m
 
-
-def _m(obj, member, default=None):
-    v = obj.get(member) if isinstance(obj, dict) else getattr(obj, member, None)
-    return default if v is None else v
+CODECS = CodecSet()
+dumper, parser, DUMP = CODECS.dumper, CODECS.parser, CODECS.dump
 
 
 @dumper("NODES")

@@ -1,0 +1,150 @@
+"""Standard input/output/error paths of jobs and steps, with their ``%`` patterns expanded."""
+
+from __future__ import annotations
+
+import re
+
+from slurmrestd.data_parser.codecs.base import CodecSet
+from slurmrestd.data_parser.codecs.hostlists import hostlist_expand
+from slurmrestd.data_parser.codecs.users import uid_to_name
+from slurmrestd.data_parser.members import member
+from slurmrestd.slurm.defs import SLURM_BATCH_SCRIPT
+from slurmrestd.slurm.sentinels import NO_VAL
+from slurmrestd.slurm.sluid import print_sluid
+
+CODECS = CodecSet()
+
+
+def expand_stdio(path: str, job: dict) -> str:
+    """``expand_stdio_fields()`` for a non-srun job pattern dict with keys
+    array_job_id, array_task_id, first_step_node, jobname, restart_cnt,
+    job_id, sluid, step_id, user, work_dir."""
+    if not path:
+        return ""
+    out = []
+    wd = job.get("work_dir")
+    if wd and path[0] != "/":
+        out.append(wd if wd.endswith("/") else wd + "/")
+    if "\\" in path:
+        out.append(path.replace("\\", ""))
+        return "".join(out)
+    i, n = 0, len(path)
+    while i < n:
+        c = path[i]
+        if c != "%":
+            out.append(c)
+            i += 1
+            continue
+        i += 1
+        if i >= n:
+            break
+        if path[i] == "%":
+            out.append("%")
+            i += 1
+            continue
+        pad = 0
+        start = i
+        if path[i].isdigit():
+            m = re.match(r"\d+", path[i:])
+            pad = min(int(m.group(0)), 10) if int(m.group(0)) <= 9 else 10
+            i += m.end()
+            if i >= n or path[i] not in "AabJjrSsxNntu":
+                out.append("%" + path[start:i + 1])
+                i += 1
+                continue
+        w = path[i] if i < n else ""
+        if w not in "AabJjrSsxNntu" or not w:
+            out.append("%" + w)
+            i += 1
+            continue
+        out.append(_wildcard(w, pad, job))
+        i += 1
+    return "".join(out)
+
+
+def _num(v, pad):
+    return "%0*u" % (pad, (v or 0) & 0xFFFFFFFF) if pad else "%u" % ((v or 0) & 0xFFFFFFFF)
+
+
+def _wildcard(w, pad, job):
+    jid = job.get("job_id") or 0
+    step = job.get("step_id", NO_VAL)
+    if w == "A":
+        return _num(job.get("array_job_id") or jid, pad)
+    if w in "Jj":
+        s = _num(jid, pad)
+        if w == "J" and step != SLURM_BATCH_SCRIPT:
+            s += ".%d" % (step if step < 2**31 else step - 2**32)
+        return s
+    if w == "a":
+        return _num(job.get("array_task_id"), pad)
+    if w == "b":
+        return _num((job.get("array_task_id") or 0) % 10, pad)
+    if w == "N":
+        return "%s" % (job.get("first_step_node") or "(null)")
+    if w == "r":
+        return _num(job.get("restart_cnt"), pad)
+    if w == "S":
+        return print_sluid(job.get("sluid") or 0)
+    if w == "s":
+        return "batch" if step == SLURM_BATCH_SCRIPT else _num(step, pad)
+    if w in "nt":
+        return _num(0, pad)
+    if w == "u":
+        return "%s" % (job.get("user") or "(null)")
+    if w == "x":
+        return "%s" % (job.get("jobname") or "(null)")
+    return ""
+
+
+def _job_pattern(job) -> dict:
+    return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
+            "first_step_node": member(job, "batch_host"), "jobname": member(job, "name"),
+            "restart_cnt": member(job, "restart_cnt", 0), "job_id": member(job, "step_id.job_id", 0),
+            "sluid": member(job, "step_id.sluid", 0), "step_id": SLURM_BATCH_SCRIPT,
+            "user": uid_to_name(member(job, "user_id")), "work_dir": member(job, "work_dir")}
+
+
+def _step_pattern(step) -> dict:
+    nodes = member(step, "nodes")
+    try:
+        first = hostlist_expand(nodes)[0] if nodes else None
+    except Exception:  # noqa: BLE001
+        first = None
+    return {"array_job_id": member(step, "array_job_id", 0), "array_task_id": member(step, "array_task_id", 0),
+            "first_step_node": first, "jobname": member(step, "job_name") or member(step, "name"),
+            "job_id": member(step, "step_id.job_id", 0), "sluid": member(step, "step_id.sluid", 0),
+            "step_id": member(step, "step_id.step_id", NO_VAL), "user": uid_to_name(member(step, "user_id")),
+            "work_dir": member(step, "cwd")}
+
+
+def _stdio_dumper(field, pattern):
+    def fn(d, t, obj):
+        path = member(obj, field)
+        return expand_stdio(path, pattern(obj)) if path else ""
+    return fn
+
+
+@CODECS.dumper("JOB_INFO_STDIN")
+def _dump_job_info_stdin(d, t, job):
+    """v0.0.42 ``slurm_get_job_stdin()``: a batch job without stdin reads /dev/null."""
+    path = member(job, "std_in")
+    if path:
+        return expand_stdio(path, _job_pattern(job))
+    return "/dev/null" if member(job, "batch_flag", 0) else ""
+
+
+def _db_job_pattern(job) -> dict:
+    return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", NO_VAL),
+            "first_step_node": (member(job, "nodes") or "").split(",")[0] or None,
+            "jobname": member(job, "jobname"), "job_id": member(job, "jobid", 0), "step_id": SLURM_BATCH_SCRIPT,
+            "user": member(job, "user") or uid_to_name(member(job, "uid")), "work_dir": member(job, "work_dir")}
+
+
+for _n, _field in (("STDIN", "std_in"), ("STDOUT", "std_out"), ("STDERR", "std_err")):
+    _job_fn = _stdio_dumper(_field, _job_pattern)
+    CODECS.add_dump(f"JOB_INFO_{_n}_EXP", _job_fn)
+    if _n != "STDIN":  # the v0.0.42 names (JOB_INFO_STDIN is above)
+        CODECS.add_dump(f"JOB_INFO_{_n}", _job_fn)
+    CODECS.add_dump(f"STEP_INFO_{_n}_EXP", _stdio_dumper(_field, _step_pattern))
+    CODECS.add_dump(f"JOB_{_n}", _stdio_dumper(_field, _db_job_pattern))

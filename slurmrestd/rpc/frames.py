@@ -1,0 +1,99 @@
+"""Frame I/O on a blocking socket, bounded by deadlines: what a slurmctld
+exchange and a slurmdbd persistent connection both need.
+
+A frame is ``u32 length`` + that many bytes; ``protocol.frame_length`` checks
+the prefix against a limit.  Deadlines are absolute times on the caller's
+``clock`` (injectable for tests).  Every failure is a ``SlurmError`` whose
+number the ``Peer`` names, as libslurm maps them:
+
+* nothing arrives in time → ``timeout_error`` (SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT);
+* EOF or a socket error while reading → ``receive_error``;
+* a socket error while sending → ``send_error``;
+* a length prefix above the limit → SLURM_PROTOCOL_INSANE_MSG_LENGTH.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from slurmrestd.errors import E, SlurmError
+from slurmrestd.rpc.pack import MAX_MSG_SIZE
+from slurmrestd.rpc.protocol import frame_length
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Peer:
+    """The daemon at the other end: its name (for messages) and the error
+    numbers its failures get."""
+
+    name: str
+    send_error: int
+    receive_error: int
+    timeout_error: int = E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT
+
+
+#: slurmctld, with the numbers of libslurm's ``_remap_slurmctld_errno``.
+SLURMCTLD = Peer("slurmctld", E.SLURMCTLD_COMMUNICATIONS_SEND_ERROR, E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR)
+
+
+def recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer = SLURMCTLD, *,
+               clock: Clock = time.monotonic, what: str = "reply") -> bytes:
+    """Exactly ``n`` bytes, or ``SlurmError`` once ``deadline`` has passed."""
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        left = deadline - clock()
+        try:
+            if left <= 0:
+                raise socket.timeout
+            sock.settimeout(left)
+            k = sock.recv_into(view[got:], n - got)
+        except socket.timeout:
+            raise SlurmError(peer.timeout_error,
+                             "timed out waiting for %s %s (%d of %d bytes)" % (peer.name, what, got, n)) from None
+        except OSError as exc:
+            raise SlurmError(peer.receive_error,
+                             "error reading %s %s: %s" % (peer.name, what, exc.strerror or exc)) from None
+        if not k:
+            raise SlurmError(peer.receive_error,
+                             "%s closed the connection after %d of %d bytes" % (peer.name, got, n))
+        got += k
+    return bytes(buf)
+
+
+def recv_frame(sock: socket.socket, deadline: float, peer: Peer = SLURMCTLD, *, clock: Clock = time.monotonic,
+               max_len: int = MAX_MSG_SIZE, what: str = "reply") -> bytes:
+    """One frame's payload (the bytes after its length prefix)."""
+    n = frame_length(recv_exact(sock, 4, deadline, peer, clock=clock, what=what), max_len)
+    return recv_exact(sock, n, deadline, peer, clock=clock, what=what)
+
+
+def send_all(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLURMCTLD, *,
+             request: str | None = None) -> None:
+    """Send every byte of ``data`` within ``timeout`` seconds."""
+    to = "%s to %s" % (request, peer.name) if request else "to %s" % peer.name
+    try:
+        sock.settimeout(timeout)
+        sock.sendall(data)
+    except socket.timeout:
+        raise SlurmError(peer.timeout_error, "timed out sending %s" % to) from None
+    except OSError as exc:
+        raise SlurmError(peer.send_error, "error sending %s: %s" % (to, exc.strerror or exc)) from None
+
+
+def exchange(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLURMCTLD, *,
+             clock: Clock = time.monotonic, max_len: int = MAX_MSG_SIZE, request: str | None = None,
+             what: str = "reply") -> bytes:
+    """Send one frame and read one reply frame, all within ``timeout`` seconds."""
+    deadline = clock() + timeout
+    send_all(sock, data, timeout, peer, request=request)
+    return recv_frame(sock, deadline, peer, clock=clock, max_len=max_len, what=what)
+
+
+__all__ = ["Peer", "SLURMCTLD", "recv_exact", "recv_frame", "send_all", "exchange"]

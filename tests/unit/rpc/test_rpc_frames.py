@@ -1,0 +1,108 @@
+"""rpc.frames on socketpairs: exact reads under a deadline, frames, the
+error numbers a Peer names (no Slurm needed)."""
+
+import socket
+import struct
+import time
+
+import pytest
+
+from slurmrestd.errors import E, SlurmError
+from slurmrestd.rpc import frames
+from slurmrestd.rpc.frames import SLURMCTLD, Peer
+
+DBD_LIKE = Peer("slurmdbd", E.ESLURM_DB_CONNECTION, E.ESLURM_DB_CONNECTION)
+
+
+@pytest.fixture
+def pair():
+    a, b = socket.socketpair()
+    yield a, b
+    a.close()
+    b.close()
+
+
+def soon():
+    return time.monotonic() + 5
+
+
+class Clock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now=100.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def test_recv_exact_collects_pieces(pair):
+    a, b = pair
+    b.sendall(b"ab")
+    b.sendall(b"cd")
+    assert frames.recv_exact(a, 4, deadline=soon()) == b"abcd"
+
+
+def test_recv_frame_reads_by_length_prefix(pair):
+    a, b = pair
+    b.sendall(struct.pack(">I", 3) + b"xyz" + b"next")
+    assert frames.recv_frame(a, deadline=soon()) == b"xyz"
+    assert a.recv(4) == b"next"
+
+
+def test_deadline_already_passed_is_a_timeout(pair):
+    a, b = pair
+    b.sendall(b"abcd")
+    clock = Clock()
+    with pytest.raises(SlurmError) as ei:
+        frames.recv_exact(a, 4, deadline=clock.now, clock=clock)
+    assert ei.value.errno == E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT
+    assert ei.value.description == "timed out waiting for slurmctld reply (0 of 4 bytes)"
+
+
+def test_silence_until_the_deadline_is_a_timeout(pair):
+    a, b = pair
+    b.sendall(b"ab")
+    with pytest.raises(SlurmError) as ei:
+        frames.recv_exact(a, 4, deadline=time.monotonic() + 0.2, what="DBD_GET_USERS")
+    assert ei.value.errno == E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT
+    assert "slurmctld DBD_GET_USERS (2 of 4 bytes)" in ei.value.description
+
+
+@pytest.mark.parametrize("peer,errno", [(SLURMCTLD, E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR),
+                                        (DBD_LIKE, E.ESLURM_DB_CONNECTION)])
+def test_eof_is_the_peers_receive_error(pair, peer, errno):
+    a, b = pair
+    b.sendall(b"\x00\x00")
+    b.close()
+    with pytest.raises(SlurmError) as ei:
+        frames.recv_frame(a, deadline=soon(), peer=peer)
+    assert ei.value.errno == errno
+    assert ei.value.description == "%s closed the connection after 2 of 4 bytes" % peer.name
+
+
+def test_oversized_frame_is_refused_before_reading_it(pair):
+    a, b = pair
+    b.sendall(struct.pack(">I", 5000))
+    with pytest.raises(SlurmError) as ei:
+        frames.recv_frame(a, deadline=soon(), max_len=4096)
+    assert ei.value.errno == E.SLURM_PROTOCOL_INSANE_MSG_LENGTH
+
+
+@pytest.mark.parametrize("request_name,text", [(None, "error sending to slurmdbd"),
+                                               ("DBD_FINI", "error sending DBD_FINI to slurmdbd")])
+def test_send_to_a_closed_peer_is_the_peers_send_error(pair, request_name, text):
+    a, b = pair
+    b.close()
+    with pytest.raises(SlurmError) as ei:
+        for _ in range(64):  # the first send may still be buffered
+            frames.send_all(a, b"x" * 65536, 1.0, DBD_LIKE, request=request_name)
+    assert ei.value.errno == E.ESLURM_DB_CONNECTION
+    assert ei.value.description.startswith(text)
+
+
+def test_exchange_sends_then_reads_one_frame(pair):
+    a, b = pair
+    b.sendall(struct.pack(">I", 2) + b"ok")
+    assert frames.exchange(a, b"request", 1.0) == b"ok"
+    assert b.recv(16) == b"request"
