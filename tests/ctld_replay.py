@@ -17,7 +17,7 @@ from slurmrestd.rpc.conf import SlurmConfig
 from slurmrestd.rpc.cred import JwtCredential
 from slurmrestd.rpc.ctld.client import SlurmctldClient
 from slurmrestd.rpc.ctld.transport import Endpoint
-from slurmrestd.rpc.pack import Packer
+from slurmrestd.rpc.pack import Bitstr, Packer
 from slurmrestd.rpc.protocol import decode_message, encode_request, frame_length
 from slurmrestd.slurm.msg_types import MsgType
 
@@ -78,6 +78,17 @@ class ReplayTransport:
         for ex, body in zip(self.answered, bodies):
             with open(os.path.join(self.golden, ex["file"] + ".req.bin"), "rb") as fh:
                 assert body == fh.read(), "request body differs from the captured one (%s)" % ex["file"]
+
+
+def jsonable(v):
+    """A decoded reply as the manifests record it (bitmaps as hex and size)."""
+    if isinstance(v, dict):
+        return {k: jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, Bitstr):
+        return {"bitstr": v.hex(), "size": v.size}
+    return v
 
 
 def replay_client(version: int | None, replies=(), golden: str | None = None,

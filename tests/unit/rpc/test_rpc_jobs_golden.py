@@ -13,26 +13,15 @@ import os
 
 import pytest
 
-from ctld_replay import replay_client
+from ctld_replay import jsonable, replay_client
 
 from slurmrestd.errors import SlurmError
 from slurmrestd.rpc.ctld import jobs
-from slurmrestd.rpc.pack import Bitstr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden", "jobs")
 MPATH = os.path.join(GOLDEN, "manifest.json")
 MANIFEST = json.load(open(MPATH)) if os.path.exists(MPATH) else {}
-
-
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, Bitstr):
-        return {"bitstr": v.hex(), "size": v.size}
-    return v
 
 
 def _args(entry):
@@ -52,7 +41,7 @@ def test_replay(base):
         error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
     client.transport.check_requests()
     assert error == entry["error"]
-    assert _jsonable(result) == entry["result"]
+    assert jsonable(result) == entry["result"]
 
 
 def _entries(op):

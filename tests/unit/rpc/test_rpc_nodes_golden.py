@@ -12,13 +12,12 @@ import os
 
 import pytest
 
-from ctld_replay import replay_client
+from ctld_replay import jsonable, replay_client
 
 from slurmrestd import data_parser
 from slurmrestd.data_parser import ParserContext
 from slurmrestd.errors import SlurmError
 from slurmrestd.rpc.ctld import nodes
-from slurmrestd.rpc.pack import Bitstr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden", "nodes")
@@ -27,16 +26,6 @@ MANIFEST = json.load(open(MPATH)) if os.path.exists(MPATH) else {}
 
 NODE_STATE_DRAIN = 0x0200
 NODE_STATE_CLOUD = 0x0080
-
-
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, Bitstr):
-        return {"bitstr": v.hex(), "size": v.size}
-    return v
 
 
 def _replay(entry):
@@ -56,7 +45,7 @@ def test_replay(base):
     client, result, error = _replay(entry)
     client.transport.check_requests()
     assert error == entry["error"]
-    assert _jsonable(result) == entry["result"]
+    assert jsonable(result) == entry["result"]
 
 
 def _entries(op):
