@@ -168,6 +168,15 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
     if environ.get("SLURMRESTD_JOB_LIST_CACHE"):
         limits = replace(limits, job_list_cache_entries=_count(environ["SLURMRESTD_JOB_LIST_CACHE"],
                                                                "SLURMRESTD_JOB_LIST_CACHE"))
+    if environ.get("SLURMRESTD_DBD_MAX_CONNECTIONS"):
+        limits = replace(limits, dbd_max_connections=_positive_int(environ["SLURMRESTD_DBD_MAX_CONNECTIONS"],
+                                                                   "SLURMRESTD_DBD_MAX_CONNECTIONS", 99))
+    for var, fld in (("SLURMRESTD_DBD_IDLE_TIMEOUT", "dbd_idle_timeout_s"),
+                     ("SLURMRESTD_DBD_CONNECTION_LIFETIME", "dbd_max_lifetime_s"),
+                     ("SLURMRESTD_DBD_ACQUIRE_TIMEOUT", "dbd_acquire_timeout_s"),
+                     ("SLURMRESTD_DBD_REQUEST_TIMEOUT", "dbd_request_timeout_s")):
+        if environ.get(var):
+            limits = replace(limits, **{fld: _seconds(environ[var], var)})
 
     # -- then the command line ------------------------------------------
     try:

@@ -162,6 +162,7 @@ def _serve(settings: Settings) -> int:
         manager.run()
     finally:
         workers.shutdown(timeout=1.0)
+        site.close()
     if not listeners and manager.inet_failed:
         return 1
     log.info("slurmrestd stopped")

@@ -62,6 +62,21 @@ class Limits:
     #: Dumped job lists kept (per caller, token, version and flags) and reused while the
     #: controller, asked with that caller's credential, reports no change.  0 disables it.
     job_list_cache_entries: int = 4
+    #: Persistent slurmdbd connections open at most (idle and in use, all callers together).
+    #: slurmdbd serves at most 100 for the whole site (slurmctld, sacct, sacctmgr …), so this
+    #: stays well below (SLURMRESTD_DBD_MAX_CONNECTIONS).
+    dbd_max_connections: int = 16
+    #: An unused slurmdbd connection is closed after this (SLURMRESTD_DBD_IDLE_TIMEOUT).
+    dbd_idle_timeout_s: float = 60.0
+    #: Any slurmdbd connection is closed after this, so that a restarted or failed-over
+    #: slurmdbd is picked up (SLURMRESTD_DBD_CONNECTION_LIFETIME).
+    dbd_max_lifetime_s: float = 600.0
+    #: A request waits this long for a free slurmdbd connection, then fails with 502
+    #: (SLURMRESTD_DBD_ACQUIRE_TIMEOUT).
+    dbd_acquire_timeout_s: float = 30.0
+    #: Longest wait for one slurmdbd reply; the C client's SLURMDBD_TIMEOUT
+    #: (SLURMRESTD_DBD_REQUEST_TIMEOUT).
+    dbd_request_timeout_s: float = 900.0
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Daemon-wide state that requests share: configuration, clients, caches.
 
 Nothing here is per request except what the factory methods build: each
-request gets its own controller client holding its own credential.
+request gets its own controller client holding its own credential, and its own
+slurmdbd session (``dbd``) over the daemon's pool of persistent connections.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from slurmrestd.cache import LruCache
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
+from slurmrestd.rpc.dbd.connection import DbdConnector
+from slurmrestd.rpc.dbd.pool import DbdPool
+from slurmrestd.rpc.dbd.session import DbdSession
 from slurmrestd.settings import Settings
 from slurmrestd.slurm.release import SLURM_RELEASE
 
@@ -36,11 +40,19 @@ class Site:
     version_cache: Any = field(default=None)
     #: Dumped job lists reused while the controller reports no change (see Limits).
     job_list_cache: LruCache = field(init=False)
+    #: Persistent slurmdbd connections shared by all requests (None without slurm.conf).
+    dbd_pool: Any = field(default=None)
 
     def __post_init__(self) -> None:
         if self.version_cache is None:
             self.version_cache = VersionCache()
         self.job_list_cache = LruCache(self.settings.limits.job_list_cache_entries)
+        if self.dbd_pool is None and self.slurm_conf is not None:
+            lim = self.settings.limits
+            connector = DbdConnector(self.slurm_conf, io_timeout=lim.dbd_request_timeout_s)
+            self.dbd_pool = DbdPool(connector, max_connections=lim.dbd_max_connections,
+                                    idle_timeout=lim.dbd_idle_timeout_s, max_lifetime=lim.dbd_max_lifetime_s,
+                                    acquire_timeout=lim.dbd_acquire_timeout_s, reaper=True)
 
     @property
     def cluster_name(self) -> str:
@@ -81,6 +93,23 @@ class Site:
         if self.slurm_conf is None:
             raise SlurmError(E.SLURM_ERROR, "no slurm.conf loaded: cannot reach slurmctld", "slurmctld")
         return SlurmctldClient(self.slurm_conf, self.credential(identity), version_cache=self.version_cache)
+
+    def dbd(self, identity: Identity) -> DbdSession:
+        """The slurmdbd session of one request, carrying that request's credential.
+
+        Use it as a context manager, or call ``release(commit=False)`` when the
+        request ends: that rolls back anything not committed and returns the
+        connection to the pool.  Nothing connects until the first query
+        (or ``open()``)."""
+        if self.dbd_pool is None:
+            raise SlurmError(E.ESLURM_DB_CONNECTION, "no slurm.conf loaded: cannot reach slurmdbd",
+                             "openapi_get_db_conn")
+        return DbdSession(self.dbd_pool, self.credential(identity))
+
+    def close(self) -> None:
+        """Close the daemon-wide connections (at shutdown)."""
+        if self.dbd_pool is not None:
+            self.dbd_pool.close()
 
     # -- response metadata ----------------------------------------------------
 

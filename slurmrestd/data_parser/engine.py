@@ -172,9 +172,9 @@ class Parser:
             return self.parse(self.reg[t.pointer_to], data, path)
         if m in ("list", "nt_array"):
             item = self.reg[t.list_of or t.array_of]
-            if data is None:
-                return []
-            seq = data if isinstance(data, list) else [data]
+            # a scalar is the list's one entry; null converts to "" first (``users=`` asks
+            # for user "", not for every user), as ``_parse_list``/``_parse_nt_array`` do
+            seq = data if isinstance(data, list) else ["" if data is None else data]
             out = []
             for i, v in enumerate(seq):
                 out.append(self.parse(item, v, with_index(path, i)))

@@ -1,5 +1,5 @@
-"""Frame I/O on a blocking socket, bounded by deadlines: what a slurmctld
-exchange and a slurmdbd persistent connection both need.
+"""TCP connect and frame I/O on a blocking socket, bounded by deadlines: what a
+slurmctld exchange and a slurmdbd persistent connection both need.
 
 A frame is ``u32 length`` + that many bytes; ``protocol.frame_length`` checks
 the prefix against a limit.  Deadlines are absolute times on the caller's
@@ -14,6 +14,7 @@ number the ``Peer`` names, as libslurm maps them:
 
 from __future__ import annotations
 
+import errno
 import socket
 import time
 from dataclasses import dataclass
@@ -39,6 +40,28 @@ class Peer:
 
 #: slurmctld, with the numbers of libslurm's ``_remap_slurmctld_errno``.
 SLURMCTLD = Peer("slurmctld", E.SLURMCTLD_COMMUNICATIONS_SEND_ERROR, E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR)
+#: slurmdbd: a lost persistent connection is ``ESLURM_DB_CONNECTION`` either way.
+SLURMDBD = Peer("slurmdbd", E.ESLURM_DB_CONNECTION, E.ESLURM_DB_CONNECTION)
+
+
+def connect(host: str, port: int, timeout: float, *, keepalive: bool = False) -> socket.socket:
+    """A TCP connection to the first address of ``host`` that accepts within
+    ``timeout`` seconds, with ``TCP_NODELAY`` (and ``SO_KEEPALIVE`` if asked);
+    ``OSError`` (``socket.timeout`` included) when none does."""
+    last: OSError | None = None
+    for fam, stype, proto, _, addr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        s = socket.socket(fam, stype, proto)
+        try:
+            s.settimeout(timeout)
+            s.connect(addr)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if keepalive:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            return s
+        except OSError as exc:
+            s.close()
+            last = exc
+    raise last or OSError(errno.EHOSTUNREACH, "no address for %s" % host)
 
 
 def recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer = SLURMCTLD, *,
@@ -96,4 +119,4 @@ def exchange(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLUR
     return recv_frame(sock, deadline, peer, clock=clock, max_len=max_len, what=what)
 
 
-__all__ = ["Peer", "SLURMCTLD", "recv_exact", "recv_frame", "send_all", "exchange"]
+__all__ = ["Peer", "SLURMCTLD", "SLURMDBD", "connect", "recv_exact", "recv_frame", "send_all", "exchange"]

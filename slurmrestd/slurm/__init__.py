@@ -11,6 +11,8 @@ Slurm's own headers and libslurm, with no I/O and no knowledge of REST or RPC.
 * ``hostlist``  – hostlist expressions.
 * ``msg_types`` – ``MsgType``: message type names and numbers (src/common/msg_type.h).
 * ``release``   – the Slurm release whose REST interface we reproduce.
+* ``msg_types``, ``dbd_msg_types`` – message type numbers and names of slurmctld
+                  (``msg_type.h``, from the packaged table) and slurmdbd (``slurmdbd_defs.h``).
 
 Modules here import only the standard library, ``slurmrestd.errors`` and each
 other; ``rpc/``, ``data_parser/``, ``operations/`` and ``http/`` import from here,

@@ -48,3 +48,18 @@ def test_list_requests():
     with pytest.raises(ListRequested) as e:
         parse(["-s", "list"], {})
     assert "openapi/util" in e.value.names
+
+
+def test_dbd_limits_from_env():
+    s, _ = parse([], {})
+    assert (s.limits.dbd_max_connections, s.limits.dbd_idle_timeout_s) == (16, 60.0)
+    s, _ = parse([], {"SLURMRESTD_DBD_MAX_CONNECTIONS": "4", "SLURMRESTD_DBD_IDLE_TIMEOUT": "2.5",
+                      "SLURMRESTD_DBD_CONNECTION_LIFETIME": "30", "SLURMRESTD_DBD_ACQUIRE_TIMEOUT": "1",
+                      "SLURMRESTD_DBD_REQUEST_TIMEOUT": "120"})
+    lim = s.limits
+    assert (lim.dbd_max_connections, lim.dbd_idle_timeout_s, lim.dbd_max_lifetime_s,
+            lim.dbd_acquire_timeout_s, lim.dbd_request_timeout_s) == (4, 2.5, 30.0, 1.0, 120.0)
+    for env in ({"SLURMRESTD_DBD_MAX_CONNECTIONS": "0"}, {"SLURMRESTD_DBD_MAX_CONNECTIONS": "100"},
+                {"SLURMRESTD_DBD_IDLE_TIMEOUT": "x"}, {"SLURMRESTD_DBD_REQUEST_TIMEOUT": "0"}):
+        with pytest.raises(UsageError):
+            parse([], env)

@@ -1,4 +1,6 @@
-"""slurmdbd fields: association ids, WCKey tags, purge periods, job conditions, RPC ids."""
+"""slurmdbd fields: association id strings and parsers, WCKey tags, purge periods, job
+condition times.  The slurmdb record dumps with their own C rules are in ``dbd`` and
+``dbd_jobs``."""
 
 from __future__ import annotations
 
@@ -29,35 +31,10 @@ def _dump_assoc_id_csv(d, t, value):
     return dump_csv_list(d, t, value)
 
 
-@CODECS.parser("ASSOC_ID_STRING_CSV_LIST")
-def _parse_assoc_id_csv(p, t, data, path):
-    seq = data if isinstance(data, list) else ([] if data is None else str(data).split(","))
-    out = []
-    for x in seq:
-        if isinstance(x, dict):
-            x = x.get("id")
-        if x in (None, ""):
-            continue
-        out.append(str(x))
-    return out
-
-
-@CODECS.dumper("ASSOC_ID")
-def _dump_assoc_id(d, t, assoc):
-    return int(member(assoc, "id", 0))
-
-
 @CODECS.parser("ASSOC_ID")
 def _parse_assoc_id(p, t, data, path):
     v = p.parse(p.reg["UINT32"], data, path)
     return {"id": v}
-
-
-@CODECS.dumper("JOB_ASSOC_ID")
-def _dump_job_assoc(d, t, job):
-    assoc = {"acct": member(job, "account"), "cluster": member(job, "cluster"),
-             "partition": member(job, "partition"), "user": member(job, "user"), "id": member(job, "associd", 0)}
-    return sub(d, "ASSOC_SHORT", assoc)
 
 
 @CODECS.parser("JOB_ASSOC_ID")
@@ -70,11 +47,6 @@ def _parse_job_assoc(p, t, data, path):
         if a.get(m) and not cur.get(k):
             out[k] = a[m]
     return out
-
-
-@CODECS.dumper("SLURMDB_RPC_ID")
-def _dump_dbd_rpc_id(d, t, value):
-    return str(value or 0) if not isinstance(value, str) else value
 
 
 @CODECS.dumper("SLURMDB_PURGE")
@@ -96,12 +68,6 @@ def _dump_purge(d, t, value):
 @CODECS.dumper("JOB_CONDITION_SUBMIT_TIME")
 def _dump_jc_submit_time(d, t, cond):
     return sub(d, "TIMESTAMP_NO_VAL", member(cond, "usage_start", NO_VAL64) or NO_VAL64)
-
-
-@CODECS.parser("JOB_CONDITION_SUBMIT_TIME")
-def _parse_jc_submit_time(p, t, data, path):
-    v = p.parse(p.reg["TIMESTAMP_NO_VAL"], data, path)
-    return {"usage_start": v} if v != NO_VAL64 else {}
 
 
 @CODECS.dumper("WCKEY_TAG")

@@ -1,11 +1,9 @@
 """Job fields: state reason, signals, nice, hold, exclusive, exit codes, GRES details,
-priorities by partition, planned start, and the job ids of job state, array and kill
-responses."""
+priorities by partition and the job ids of job state, array and kill responses."""
 
 from __future__ import annotations
 
 import re
-import time
 
 from slurmrestd.data_parser.codecs.base import CodecSet, sub
 from slurmrestd.data_parser.codecs.jobids import unfmt_job_id_string
@@ -14,7 +12,7 @@ from slurmrestd.data_parser.members import member
 from slurmrestd.data_parser.plain import UNSET, compact, parse_string, to_bool, to_int
 from slurmrestd.errors import E, strerror
 from slurmrestd.slurm.constants import JOB_REASONS, VALUES
-from slurmrestd.slurm.sentinels import INFINITE, NO_VAL, NO_VAL16, NO_VAL64
+from slurmrestd.slurm.sentinels import INFINITE, NO_VAL, NO_VAL16
 
 CODECS = CodecSet()
 
@@ -229,13 +227,3 @@ def _dump_state_resp_job_id(d, t, job):
     return ""
 
 
-@CODECS.dumper("JOB_PLANNED_TIME")
-def _dump_planned_time(d, t, job):
-    start, elig = member(job, "start"), member(job, "eligible")
-    if not elig or elig == INFINITE:
-        v = NO_VAL64
-    elif not start or start == INFINITE:
-        v = int(time.time()) - elig
-    else:
-        v = start - elig
-    return sub(d, "UINT64_NO_VAL", v)

@@ -18,7 +18,7 @@ from slurmrestd.slurm.sentinels import INFINITE, INFINITE16, INFINITE64, NO_VAL,
 CODECS = CodecSet()
 
 
-@CODECS.dumper("UINT16", "INT32", "INT64")
+@CODECS.dumper("UINT16")
 def _dump_int(d, t, value):
     return 0 if value is None else int(value)
 

@@ -83,7 +83,7 @@ def _dump_qos_string_id_list(d, t, value):
     return out
 
 
-@CODECS.parser("QOS_STRING_ID_LIST", "QOS_NAME_CSV_LIST", "QOS_ID_STRING_CSV_LIST")
+@CODECS.parser("QOS_STRING_ID_LIST", "QOS_NAME_CSV_LIST")
 def _parse_qos_string_id_list(p, t, data, path):
     if data is None:
         return []

@@ -111,11 +111,6 @@ CODECS.add_parse("MEM_PER_CPUS", lambda p, t, data, path: _parse_mem(p, data, pa
 CODECS.add_parse("MEM_PER_NODE", lambda p, t, data, path: _parse_mem(p, data, path, False))
 
 
-@CODECS.dumper("CPU_FREQ_FLAGS")
-def _dump_cpu_freq(d, t, value):
-    return cpu_freq_to_string(NO_VAL if value is None else int(value))
-
-
 CPU_FREQ_NAMES = (("CPU_FREQ_LOW", "Low"), ("CPU_FREQ_MEDIUM", "Medium"), ("CPU_FREQ_HIGHM1", "Highm1"),
                   ("CPU_FREQ_HIGH", "High"), ("CPU_FREQ_CONSERVATIVE", "Conservative"),
                   ("CPU_FREQ_PERFORMANCE", "Performance"), ("CPU_FREQ_POWERSAVE", "PowerSave"),

@@ -118,7 +118,8 @@ def _step_pattern(step) -> dict:
             "work_dir": member(step, "cwd")}
 
 
-def _stdio_dumper(field, pattern):
+def stdio_dumper(field, pattern):
+    """A dumper of the path in member ``field``, expanded with the fields ``pattern(obj)`` gives."""
     def fn(d, t, obj):
         path = member(obj, field)
         return expand_stdio(path, pattern(obj)) if path else ""
@@ -134,17 +135,9 @@ def _dump_job_info_stdin(d, t, job):
     return "/dev/null" if member(job, "batch_flag", 0) else ""
 
 
-def _db_job_pattern(job) -> dict:
-    return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", NO_VAL),
-            "first_step_node": (member(job, "nodes") or "").split(",")[0] or None,
-            "jobname": member(job, "jobname"), "job_id": member(job, "jobid", 0), "step_id": SLURM_BATCH_SCRIPT,
-            "user": member(job, "user") or uid_to_name(member(job, "uid")), "work_dir": member(job, "work_dir")}
-
-
 for _n, _field in (("STDIN", "std_in"), ("STDOUT", "std_out"), ("STDERR", "std_err")):
-    _job_fn = _stdio_dumper(_field, _job_pattern)
+    _job_fn = stdio_dumper(_field, _job_pattern)
     CODECS.add_dump(f"JOB_INFO_{_n}_EXP", _job_fn)
     if _n != "STDIN":  # the v0.0.42 names (JOB_INFO_STDIN is above)
         CODECS.add_dump(f"JOB_INFO_{_n}", _job_fn)
-    CODECS.add_dump(f"STEP_INFO_{_n}_EXP", _stdio_dumper(_field, _step_pattern))
-    CODECS.add_dump(f"JOB_{_n}", _stdio_dumper(_field, _db_job_pattern))
+    CODECS.add_dump(f"STEP_INFO_{_n}_EXP", stdio_dumper(_field, _step_pattern))

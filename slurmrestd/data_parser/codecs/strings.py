@@ -15,7 +15,7 @@ def _dump_string(d, t, value):
     return "" if value is None else str(value)
 
 
-@CODECS.parser("STRING", "USER_ID_STRING", "GROUP_ID_STRING")
+@CODECS.parser("STRING")
 def _parse_string(p, t, data, path):
     return parse_string(p, t, data, path)
 

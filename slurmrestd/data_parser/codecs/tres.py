@@ -7,7 +7,6 @@ from typing import Optional
 
 from slurmrestd.data_parser.codecs.base import CodecSet, sub
 from slurmrestd.data_parser.context import data_type_name
-from slurmrestd.data_parser.members import member
 from slurmrestd.errors import E
 from slurmrestd.slurm.sentinels import INFINITE64
 
@@ -129,25 +128,6 @@ def _parse_tres_str(p, data, path, simple: bool):
 #: TRES_STR keys TRES by id, TRES_STR_BY_TYPE by type (and name)
 CODECS.add_parse("TRES_STR", lambda p, t, data, path: _parse_tres_str(p, data, path, True))
 CODECS.add_parse("TRES_STR_BY_TYPE", lambda p, t, data, path: _parse_tres_str(p, data, path, False))
-
-
-def _step_tres(field):
-    def fn(d, t, step):
-        table = _tres_table(d.ctx)
-        value = member(step, field)
-        if table is None or not value:
-            return []
-        recs = tres_list_from_string(value, table)
-        for r in recs:
-            _resolve_tres(r, table)
-        return [d.dump(d.reg["TRES"], r, None) for r in recs]
-    return fn
-
-
-CODECS.add_dumps(_step_tres, {"STEP_TRES_REQ_MAX": ("stats.tres_usage_in_max",),
-                              "STEP_TRES_REQ_MIN": ("stats.tres_usage_in_min",),
-                              "STEP_TRES_USAGE_MAX": ("stats.tres_usage_out_max",),
-                              "STEP_TRES_USAGE_MIN": ("stats.tres_usage_out_min",)})
 
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ SLURM_PROTOCOL_INSANE_MSG_LENGTH.
 
 from __future__ import annotations
 
-import errno as _errno
 import logging
 import os
 import socket
@@ -90,18 +89,7 @@ class Transport:
 
     def connect_endpoint(self, ep: Endpoint) -> socket.socket:
         """One attempt at one controller; raises OSError on failure."""
-        last: OSError | None = None
-        for fam, stype, proto, _, addr in socket.getaddrinfo(ep.host, ep.port, 0, socket.SOCK_STREAM):
-            s = socket.socket(fam, stype, proto)
-            try:
-                s.settimeout(self.connect_timeout)
-                s.connect(addr)
-                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                return s
-            except OSError as exc:
-                s.close()
-                last = exc
-        raise last or OSError(_errno.EHOSTUNREACH, "no address for %s" % ep.host)
+        return frames.connect(ep.host, ep.port, self.connect_timeout)
 
     def open(self, only: int | None = None) -> tuple[socket.socket, Endpoint]:
         """Connect to the first controller that answers (or only to index ``only``)."""

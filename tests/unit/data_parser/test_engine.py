@@ -186,3 +186,15 @@ def test_dump_shape_matches_reference_capture(capture, type_name, key, value):
     ours = dump(type_name, value)
     assert list(ours) == list(ref)
     assert _shape(ours[key]) == _shape(ref[key])
+
+
+def test_list_given_null_or_scalar_is_one_entry():
+    """``_parse_list``: a scalar is the list's one entry and null converts to "" first."""
+    ctx = ParserContext()
+    assert parse("STRING_LIST", None, ctx) == [""]
+    assert parse("STRING_LIST", "a", ctx) == ["a"]
+    assert parse("STRING_LIST", ["a", "b"], ctx) == ["a", "b"]
+    assert not ctx.errors
+    ctx = ParserContext()
+    parse("TRES_LIST", None, ctx)
+    assert ctx.errors and ctx.errors[0]["source"] == "#/[0]/"

@@ -9,9 +9,9 @@ import pytest
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc import frames
-from slurmrestd.rpc.frames import SLURMCTLD, Peer
+from slurmrestd.rpc.frames import SLURMCTLD
 
-DBD_LIKE = Peer("slurmdbd", E.ESLURM_DB_CONNECTION, E.ESLURM_DB_CONNECTION)
+DBD_LIKE = frames.SLURMDBD
 
 
 @pytest.fixture
@@ -106,3 +106,28 @@ def test_exchange_sends_then_reads_one_frame(pair):
     b.sendall(struct.pack(">I", 2) + b"ok")
     assert frames.exchange(a, b"request", 1.0) == b"ok"
     assert b.recv(16) == b"request"
+
+
+def test_connect_sets_nodelay_and_keepalive_when_asked():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(2)
+    try:
+        for keepalive in (False, True):
+            s = frames.connect("127.0.0.1", srv.getsockname()[1], 2.0, keepalive=keepalive)
+            try:
+                assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                assert bool(s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)) is keepalive
+            finally:
+                s.close()
+    finally:
+        srv.close()
+
+
+def test_connect_refused_is_an_oserror():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+    srv.close()  # nothing listens there now
+    with pytest.raises(OSError):
+        frames.connect("127.0.0.1", port, 2.0)

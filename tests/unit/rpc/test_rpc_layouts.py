@@ -5,6 +5,7 @@ import pytest
 
 from slurmrestd.rpc.ctld import layouts as ctld_layouts
 from slurmrestd.rpc.ctld.jobs import layouts as job_layouts
+from slurmrestd.rpc.dbd import conds as dbd_conds, jobs as dbd_jobs
 from slurmrestd.rpc.layouts import F, Layout, kind, nest
 from slurmrestd.rpc.pack import Bitstr, Packer, Unpacker
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, V24_11, V26_05
@@ -18,13 +19,15 @@ SAMPLES = {
     "plugin_params": [{"name": "p", "key_pairs": [{"name": "k", "value": None}]}],
     "job_defaults": [{"type": 1, "value": 2}],
     "u16_pair": [6817, 6818],
+    "str_list": ["x", None],
     "step_id": {"sluid": 9, "job_id": 10, "step_id": 11, "step_het_comp": 12},
     "cron_entry": {"flags": 1, "minute": Bitstr(60, 1), "hour": Bitstr(24, 2), "day_of_month": None,
                    "month": Bitstr(12, 4), "day_of_week": None, "cronspec": "0 * * * *",
                    "line_start": 3, "line_end": 4},
 }
 
-LAYOUTS = [obj for mod in (ctld_layouts, job_layouts) for obj in vars(mod).values() if isinstance(obj, Layout)]
+LAYOUTS = [obj for mod in (ctld_layouts, job_layouts, dbd_conds, dbd_jobs) for obj in vars(mod).values()
+           if isinstance(obj, Layout)]
 
 
 def _sample(layout, version):
