@@ -160,16 +160,16 @@ def parse_flags(p, t: TypeDecl, data: Any, path, initial: int = 0) -> Any:
     """
     lim = (1 << width(t)) - 1
     if isinstance(data, str):
-        items, single_input = [data], True
+        items = [data]
     elif isinstance(data, list):
-        items, single_input = data, False
+        items = data
     else:
         p.error(E.ESLURM_DATA_FLAGS_INVALID_TYPE, path,
                 f"Expected a List but found a {data_type_name(data)}")
     cur = initial & lim
     seen = 0
     for i, item in enumerate(items):
-        ipath = path if single_input else with_index(path, i)
+        ipath = with_index(path, i)  # a single name is item 0, as in the reference
         if isinstance(item, (dict, list)) or item is None:
             p.warn(ipath, f"Ignoring unexpected field of type {data_type_name(item)}")
             continue

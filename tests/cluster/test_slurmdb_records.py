@@ -356,7 +356,7 @@ BAD = [
     ("jobs/?end_time=f&users=alice", "#/end_time/"),
     ("jobs/?users=no_such_user_h10b", "#/users[0]/"),
     ("jobs/?groups=no_such_group_h10b", "#/groups[0]/"),
-    ("jobs/?state=NOT_A_STATE", "#/state[0]/"),
+    ("jobs/?state=NOT_A_STATE", "#/state[0][0]/"),  # as the reference: one flag name is item 0
     ("jobs/?step=abc", "#/step[0]/"),
     ("jobs/?cpus_max=lots", "#/cpus_max/"),
     ("jobs/?exit_code=x", "#/exit_code/"),

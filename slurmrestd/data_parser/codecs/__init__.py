@@ -15,8 +15,8 @@ earlier area.
 from __future__ import annotations
 
 from slurmrestd.data_parser.codecs import (
-    accounting, controller, dbd, dbd_jobs, hostlists, job_desc, jobids, jobs, messages, numbers, qos, resources,
-    stdio, strings, timestamps, tres, users,
+    accounting, controller, dbd, dbd_jobs, hostlists, job_desc, jobids, jobs, messages, nodes, numbers,
+    partitions, qos, resources, stdio, strings, timestamps, tres, users,
 )
 from slurmrestd.data_parser.codecs.base import Codecs, merge
 from slurmrestd.data_parser.codecs.hostlists import hostlist_expand
@@ -38,6 +38,8 @@ AREAS = (
     accounting,
     messages,
     controller,
+    nodes,
+    partitions,
     dbd,
     dbd_jobs,
 )

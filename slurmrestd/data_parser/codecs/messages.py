@@ -1,13 +1,10 @@
-"""slurmctld messages as lists of their records, licenses, and the few node and partition
-fields that have a codec."""
+"""slurmctld messages as lists of their records, licenses, and the few node fields that
+have a codec (the rest of nodes and partitions: :mod:`.nodes`, :mod:`.partitions`)."""
 
 from __future__ import annotations
 
 from slurmrestd.data_parser.codecs.base import CodecSet, sub
 from slurmrestd.data_parser.members import member
-from slurmrestd.data_parser.plain import parse_string, to_int
-from slurmrestd.errors import E
-from slurmrestd.slurm.constants import VALUES
 
 CODECS = CodecSet()
 
@@ -41,7 +38,6 @@ def _array_dumper(array_member, item_type):
 #: messages dumped as the list of their records: type -> (array member, record type)
 _ARRAYS = {
     "JOB_INFO_MSG": ("job_array", "JOB_INFO"),
-    "NODES": ("node_array", "NODE"),
     "PARTITION_INFO_MSG": ("partition_array", "PARTITION_INFO"),
     "RESERVATION_INFO_MSG": ("reservation_array", "RESERVATION_INFO"),
     "STEP_INFO_MSG": ("job_steps", "STEP_INFO"),
@@ -61,39 +57,6 @@ def _dump_idle_cpus(d, t, node):
 @CODECS.dumper("NODE_SELECT_TRES_WEIGHTED")
 def _dump_tres_weighted(d, t, node):
     return float(member(node, "alloc_tres_weighted", 0.0))
-
-
-@CODECS.dumper("PARTITION_OVERSUBSCRIBE")
-def _dump_part_oversubscribe(d, t, value):
-    """``max_share`` as scontrol shows it: 0 EXCLUSIVE, 1 NO, n YES:n,
-    FORCE bit FORCE:n."""
-    v = int(value if value is not None else 1)
-    force = VALUES["SHARED_FORCE"]
-    cnt = v & ~force & 0xFFFF
-    if v & force:
-        return f"FORCE:{cnt}"
-    if v == 0:
-        return "EXCLUSIVE"
-    if v == 1:
-        return "NO"
-    return f"YES:{cnt}"
-
-
-@CODECS.parser("PARTITION_OVERSUBSCRIBE")
-def _parse_part_oversubscribe(p, t, data, path):
-    s = (parse_string(p, t, data, path) or "").upper()
-    force = VALUES["SHARED_FORCE"]
-    word, _, cnt = s.partition(":")
-    n = to_int(cnt) if cnt else None
-    if word in ("NO", ""):
-        return 1
-    if word == "EXCLUSIVE":
-        return 0
-    if word == "YES":
-        return n if n is not None else 4
-    if word == "FORCE":
-        return force | (n if n is not None else 4)
-    p.error(E.ESLURM_DATA_CONV_FAILED, path, f"Invalid oversubscribe value: {data}")
 
 
 @CODECS.dumper("H_RESOURCES_AS_LICENSE_LIST")

@@ -18,7 +18,7 @@ from slurmrestd.slurm.sentinels import INFINITE, INFINITE16, INFINITE64, NO_VAL,
 CODECS = CodecSet()
 
 
-@CODECS.dumper("UINT16", "OVERSUBSCRIBE_JOBS")
+@CODECS.dumper("UINT16")
 def _dump_int(d, t, value):
     return 0 if value is None else int(value)
 
@@ -62,18 +62,25 @@ def _dump_uint_warn(d, t, value):
     if _v42(d):
         if wide and value in (NO_VAL64, INFINITE64):
             return None
-        return value
+        return as_int64(value) if wide else value
     if d.ctx.complex_mode:
         if value == (INFINITE64 if wide else INFINITE):
             return math.inf
         if _is_cast_no_val_int(value, wide):
             return None
-        return value
+        return as_int64(value) if wide else value
     if value == (INFINITE64 if wide else INFINITE):
         _warn_inf(d, _TXT_INFINITE64 if wide else _TXT_INFINITE)
     elif value == (NO_VAL64 if wide else NO_VAL):
         _warn_null(d, _TXT_NO_VAL64 if wide else _TXT_NO_VAL)
-    return value
+    return as_int64(value) if wide else value
+
+
+def as_int64(value: int) -> int:
+    """A uint64_t as the C data_t holds it (``data_set_int`` takes an int64_t): values
+    from 2^63 up read negative (NO_VAL64 is -2)."""
+    value &= INFINITE64
+    return value - (1 << 64) if value >> 63 else value
 
 
 @CODECS.parser("UINT16", "UINT32", "UINT64", "INT32", "INT64")

@@ -144,7 +144,7 @@ def _parse_group_id(p, t, data, path):
                      E.ESLURM_GROUP_ID_UNKNOWN)
 
 
-@CODECS.dumper("NODE_REASON_USER_ID", "SINFO_REASON_USER_ID")
+@CODECS.dumper("SINFO_REASON_USER_ID")
 def _dump_reason_uid(d, t, obj):
     uid = member(obj, "reason_uid", NO_VAL)
     if uid == NO_VAL:

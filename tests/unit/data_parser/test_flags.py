@@ -76,3 +76,10 @@ def test_unknown_and_removed_flags():
 
 def test_flag_value_helper():
     assert flags.flag_value(get_registry("v0.0.45")["JOB_STATE"], "RUNNING", "COMPLETING") == 0x8001
+
+
+def test_unknown_single_flag_is_item_zero():
+    """One name instead of a list (``?flags=BOGUS``): the reference still names item 0."""
+    ctx = ParserContext()
+    parse("JOB_SHOW_FLAGS", "BOGUS", ctx, path=["flags"])
+    assert ctx.errors[0]["source"] == "#/flags[0]/"

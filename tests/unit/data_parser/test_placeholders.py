@@ -64,11 +64,18 @@ def test_zero_licenses_warns(version):
 
 @pytest.mark.parametrize("version", ("v0.0.43", "v0.0.44", "v0.0.45"))
 def test_integer_place_holders_warn_from_v43(version):
-    assert run("UINT64", INF64, version) == (INF64, [warn_inf("(0xffffffffffffffff)")])
-    assert run("UINT64", NV64, version) == (NV64, [warn_null("(0xfffffffffffffffe)")])
+    # data_set_int() stores an int64_t: the sentinels print as -1 and -2
+    assert run("UINT64", INF64, version) == (-1, [warn_inf("(0xffffffffffffffff)")])
+    assert run("UINT64", NV64, version) == (-2, [warn_null("(0xfffffffffffffffe)")])
     assert run("UINT32", INF32, version) == (INF32, [warn_inf("(0xffffffff)")])
     assert run("UINT32", NV32, version) == (NV32, [warn_null("(0xfffffffe)")])
     assert run("UINT64", 7, version) == (7, [])
+
+
+@pytest.mark.parametrize("version", ALL)
+def test_uint64_from_2_63_reads_negative(version):
+    """As the reference prints MEM_PER_CPU limits (partition maximums/memory_per_cpu)."""
+    assert run("UINT64", (1 << 63) | 100, version)[0] == -9223372036854775708
 
 
 def test_integer_place_holders_v42():

@@ -316,7 +316,7 @@ def test_job_by_id():
 
 @pytest.mark.parametrize("query,source", [({"start_time": "notatime"}, "#/start_time/"),
                                           ({"users": "no-such-user-h10b"}, "#/users[0]/"),
-                                          ({"state": "NOT_A_STATE"}, "#/state[0]/"),
+                                          ({"state": "NOT_A_STATE"}, "#/state[0][0]/"),  # as the reference
                                           ({"cpus_max": "many"}, "#/cpus_max/")])
 def test_jobs_bad_input(query, source):
     s = FakeSession(V26_05)

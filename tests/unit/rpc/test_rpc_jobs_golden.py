@@ -13,58 +13,15 @@ import os
 
 import pytest
 
+from ctld_replay import jsonable, replay_client
+
 from slurmrestd.errors import SlurmError
-from slurmrestd.rpc.conf import SlurmConfig
-from slurmrestd.rpc.cred import JwtCredential
 from slurmrestd.rpc.ctld import jobs
-from slurmrestd.rpc.ctld.client import SlurmctldClient
-from slurmrestd.rpc.pack import Bitstr
-from slurmrestd.rpc.protocol import decode_message, frame_length
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden", "jobs")
 MPATH = os.path.join(GOLDEN, "manifest.json")
 MANIFEST = json.load(open(MPATH)) if os.path.exists(MPATH) else {}
-
-
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, Bitstr):
-        return {"bitstr": v.hex(), "size": v.size}
-    return v
-
-
-class ReplayTransport:
-    """Stands in for the TCP transport: serves recorded replies in order, so
-    the real ``SlurmctldClient`` judges them."""
-
-    def __init__(self, exchanges):
-        self.exchanges = list(exchanges)
-        self.sent = []
-
-    def endpoints(self):
-        return []
-
-    def send_recv(self, data, only=None):
-        req = decode_message(data[4:])
-        assert self.exchanges, "more RPCs than were captured (msg_type %d)" % req.msg_type
-        ex = self.exchanges.pop(0)
-        assert req.msg_type == ex["msg_type"]
-        self.sent.append((ex, req.body.rest()))
-        with open(os.path.join(GOLDEN, ex["file"] + ".resp.bin"), "rb") as fh:
-            data = fh.read()
-        assert frame_length(data[:4]) == len(data) - 4
-        msg = decode_message(data[4:])
-        assert msg.version == req.version and msg.msg_type == ex["reply_type"]
-        return data[4:], None
-
-
-def replay_client(version, exchanges):
-    return SlurmctldClient(SlurmConfig(path="replay"), JwtCredential("t", "alice"), version=version,
-                           transport=ReplayTransport(exchanges))
 
 
 def _args(entry):
@@ -75,19 +32,16 @@ def _args(entry):
 @pytest.mark.parametrize("base", sorted(MANIFEST))
 def test_replay(base):
     entry = MANIFEST[base]
-    client = replay_client(entry["version"], entry["exchanges"])
+    client = replay_client(entry["version"], entry["exchanges"], GOLDEN)
     args, kwargs = _args(entry)
     result = error = None
     try:
         result = getattr(jobs, entry["func"])(client, *args, **kwargs)
     except SlurmError as exc:
         error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
-    assert not client.transport.exchanges, "fewer RPCs than captured"
-    for ex, body in client.transport.sent:
-        with open(os.path.join(GOLDEN, ex["file"] + ".req.bin"), "rb") as fh:
-            assert body == fh.read(), "request body differs from the captured one (%s)" % ex["file"]
+    client.transport.check_requests()
     assert error == entry["error"]
-    assert _jsonable(result) == entry["result"]
+    assert jsonable(result) == entry["result"]
 
 
 def _entries(op):
