@@ -81,13 +81,19 @@ class ReplayTransport:
 
 
 def jsonable(v):
-    """A decoded reply as the manifests record it (bitmaps as hex and size)."""
+    """A decoded reply as the manifests record it (bitmaps as hex and size, NaN as "nan").
+
+    The golden capture scripts (scripts/golden_manifest.py) write manifests with
+    this same function, so what a unit test compares is what was recorded.
+    """
     if isinstance(v, dict):
         return {k: jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [jsonable(x) for x in v]
     if isinstance(v, Bitstr):
         return {"bitstr": v.hex(), "size": v.size}
+    if isinstance(v, float) and v != v:
+        return "nan"
     return v
 
 
