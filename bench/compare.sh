@@ -17,26 +17,19 @@ SUITE=$2
 DUR=$3
 CONNS=$4
 shift 4
-PY=${PY:-.venv/bin/python}
-ROOT_DIR=${SLURMRESTD_CLUSTER_ROOT:-/var/lib/slurmrestd-cluster}
-OUT=${BENCH_OUT:-bench/results.md}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-# shellcheck disable=SC1090
-. "$ROOT_DIR/$SUITE/env"
-VERSION=v0.0.45
-[ "$SUITE" = trixie ] && VERSION=v0.0.42   # the 24.11 reference serves up to v0.0.42
+bench_need_wrk
+bench_suite_env
+bench_version
 TOKEN=$(bash cluster/cluster.sh token "$SUITE" alice 3600 | tail -1)
 
 tmp=$(mktemp -d)
 OURS=
 trap '[ -n "$OURS" ] && kill "$OURS" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-SLURMRESTD_SECURITY=disable_user_check SLURM_CONF=$SLURM_CONF \
-    $PY -m slurmrestd "127.0.0.1:$PORT" 2>"$tmp/ours.log" &
-OURS=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/livez" && break; sleep 0.2; done
+bench_start_ours
 
 listener() { # port -> pid of the process listening there
     ss -Htlnp "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1

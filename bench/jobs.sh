@@ -16,15 +16,12 @@ cd "$(dirname "$0")/.."
 SUITE=${1:-forky}
 N=${2:-1000}
 DUR=${3:-15}
-PY=${PY:-.venv/bin/python}
-ROOT_DIR=${SLURMRESTD_CLUSTER_ROOT:-/var/lib/slurmrestd-cluster}
-OUT=${BENCH_OUT:-bench/results.md}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-# shellcheck disable=SC1090
-. "$ROOT_DIR/$SUITE/env"
-VERSION=v0.0.45
-[ "$SUITE" = trixie ] && VERSION=v0.0.42   # the 24.11 reference serves up to v0.0.42
+bench_need_wrk
+bench_suite_env
+bench_version
 TOKEN=$(bash cluster/cluster.sh token "$SUITE" alice 3600 | tail -1)
 REF_PID=$(cat "$ROOT_DIR/$SUITE/pids/slurmrestd.pid")
 
@@ -39,10 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-SLURMRESTD_SECURITY=disable_user_check SLURM_CONF=$SLURM_CONF $PY -m slurmrestd "127.0.0.1:$PORT" 2>"$tmp/ours.log" &
-OURS=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/livez" && break; sleep 0.2; done
+bench_start_ours
 
 $PY bench/jobs_load.py submit "http://127.0.0.1:$PORT" "$VERSION" "$TOKEN" alice "$N" "$tmp/ids"
 

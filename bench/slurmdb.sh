@@ -13,24 +13,18 @@ cd "$(dirname "$0")/.."
 SUITE=${1:-forky}
 DUR=${2:-10}
 CONNS=${3:-16}
-PY=${PY:-.venv/bin/python}
-ROOT_DIR=${SLURMRESTD_CLUSTER_ROOT:-/var/lib/slurmrestd-cluster}
-OUT=${BENCH_OUT:-bench/results.md}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 PATHS=${SLURMDB_BENCH_PATHS:-accounts/ jobs/}
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+bench_need_wrk
 [ -f "$ROOT_DIR/$SUITE/env" ] || { echo "cluster $SUITE is not set up" >&2; exit 1; }
-# shellcheck disable=SC1090
-. "$ROOT_DIR/$SUITE/env"
+bench_suite_env
 TOKEN=$(bash cluster/cluster.sh token "$SUITE" alice 3600)
 
 tmp=$(mktemp -d)
 trap 'kill $OURS 2>/dev/null || true; rm -rf "$tmp"' EXIT
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-SLURMRESTD_SECURITY=disable_user_check SLURM_CONF=$SLURM_CONF \
-    $PY -m slurmrestd "127.0.0.1:$PORT" 2>"$tmp/ours.log" &
-OURS=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/livez" && break; sleep 0.2; done
+bench_start_ours
 
 rps() { # url
     wrk -t2 -c"$CONNS" -d"${DUR}s" -H "X-SLURM-USER-NAME: alice" -H "X-SLURM-USER-TOKEN: $TOKEN" "$1" \

@@ -23,7 +23,6 @@ Usage: PYTHONPATH=. .venv/bin/python scripts/capture_job_golden.py [suite ...]
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 
@@ -34,72 +33,16 @@ from slurmrestd.rpc.ctld import jobs  # noqa: E402
 from slurmrestd.rpc.ctld.client import SlurmctldClient  # noqa: E402
 from slurmrestd.rpc.conf import load_slurm_conf  # noqa: E402
 from slurmrestd.rpc.cred import JwtCredential  # noqa: E402
-from slurmrestd.rpc.pack import Bitstr  # noqa: E402
-from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, decode_message, version_release  # noqa: E402
+from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, version_release  # noqa: E402
 from slurmrestd.slurm import defs  # noqa: E402
 import golden_manifest  # noqa: E402
-from golden_manifest import RecordingTransport, read_env  # noqa: E402
+from golden_manifest import RecordingTransport, read_env, token  # noqa: E402
 
 ROOT = golden_manifest.ROOT
-CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cluster", "cluster.sh"))
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "unit", "rpc", "golden", "jobs")
 SCRIPT = "#!/bin/sh\nsleep 30\n"
 ENV = ["PATH=/usr/bin:/bin", "GOLDEN=1"]
 INFINITE = 0xFFFFFFFF
-
-
-
-def token(suite: str, user: str) -> str:
-    out = subprocess.run(["bash", CLUSTER_SH, "token", suite, user], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
-    return out.strip().splitlines()[-1]
-
-
-def jsonable(v):
-    if isinstance(v, dict):
-        return {k: jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, Bitstr):
-        return {"bitstr": v.hex(), "size": v.size}
-    if isinstance(v, float) and v != v:
-        return "nan"
-    return v
-
-
-
-class Recorder:
-    def __init__(self, suite: str, version: int, manifest: dict) -> None:
-        self.suite = suite
-        self.version = version
-        self.manifest = manifest
-
-    def run(self, op: str, client: SlurmctldClient, func: str, *args, **kwargs):
-        tr: RecordingTransport = client.transport  # type: ignore[assignment]
-        tr.frames.clear()
-        result = error = None
-        try:
-            result = getattr(jobs, func)(client, *args, **kwargs)
-        except SlurmError as exc:
-            error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
-        base = "%s-%04x-%s" % (self.suite, self.version, op)
-        exchanges = []
-        for i, (req, resp) in enumerate(tr.frames):
-            msg = decode_message(req[4:])
-            body = msg.body.rest()
-            rmsg = decode_message(resp[4:])
-            name = "%s-%d" % (base, i)
-            with open(os.path.join(OUT, name + ".req.bin"), "wb") as fh:
-                fh.write(body)
-            with open(os.path.join(OUT, name + ".resp.bin"), "wb") as fh:
-                fh.write(resp)
-            exchanges.append({"file": name, "msg_type": msg.msg_type, "reply_type": rmsg.msg_type})
-        self.manifest[base] = {"suite": self.suite, "version": self.version, "op": op, "func": func,
-                               "args": jsonable(list(args)), "kwargs": jsonable(kwargs),
-                               "exchanges": exchanges, "result": jsonable(result), "error": error}
-        print("  %s %-22s %s" % (version_release(self.version), op,
-                                 "error %s" % error["errno"] if error else "ok (%d RPC)" % len(exchanges)))
-        return result, error
 
 
 def desc(name: str, sid: int, **kw) -> dict:
@@ -133,7 +76,7 @@ def capture(suite: str, manifest: dict) -> None:
         alice = SlurmctldClient(conf, JwtCredential(alice_tok, "alice"), version=v,
                                 transport=RecordingTransport(conf))
         bob = SlurmctldClient(conf, JwtCredential(bob_tok, "bob"), version=v, transport=RecordingTransport(conf))
-        rec = Recorder(suite, v, manifest)
+        rec = golden_manifest.Recorder(OUT, jobs, suite, v, manifest)
         tag = "g%02x" % (v >> 8)
         created: list[int] = []
         try:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 import urllib.request
@@ -35,17 +34,15 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from slurmrestd.errors import SlurmError  # noqa: E402
-from slurmrestd.rpc.client import SlurmctldClient  # noqa: E402
+from slurmrestd.rpc.ctld.client import SlurmctldClient  # noqa: E402
 from slurmrestd.rpc.conf import load_slurm_conf  # noqa: E402
 from slurmrestd.rpc.cred import JwtCredential  # noqa: E402
 from slurmrestd.rpc.ctld import partitions, reservations  # noqa: E402
-from slurmrestd.rpc.pack import Bitstr  # noqa: E402
-from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, decode_message, version_release  # noqa: E402
+from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, version_release  # noqa: E402
 import golden_manifest  # noqa: E402
-from golden_manifest import RecordingTransport, read_env  # noqa: E402
+from golden_manifest import RecordingTransport, jsonable, read_env, token  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", os.path.join(os.path.dirname(HERE), "cluster", "cluster.sh"))
 OUT = os.path.join(HERE, "..", "tests", "unit", "rpc", "golden", "parts")
 MODULES = {"partitions": partitions, "reservations": reservations}
 #: data parser versions the reference daemon of each suite serves
@@ -53,26 +50,12 @@ REF_VERSIONS = {"forky": ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45"), "trixie":
 RESV_FLAGS = (1 << 0) | (1 << 2) | (1 << 6) | (1 << 32)  # MAINT, DAILY, IGNORE_JOBS, MAGNETIC
 
 
-def token(suite: str, user: str) -> str:
-    out = subprocess.run(["bash", CLUSTER_SH, "token", suite, user], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
-    return out.strip().splitlines()[-1]
+class Recorder(golden_manifest.Recorder):
+    """Records calls into ``partitions`` or ``reservations``, with the reference daemon's JSON."""
 
-
-def jsonable(v):
-    if isinstance(v, dict):
-        return {k: jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, Bitstr):
-        return {"bitstr": v.hex(), "size": v.size}
-    return v
-
-
-class Recorder:
     def __init__(self, suite: str, env: dict, version: int, manifest: dict, root_token: str) -> None:
-        self.suite, self.env, self.version, self.manifest = suite, env, version, manifest
-        self.root_token = root_token
+        super().__init__(OUT, None, suite, version, manifest)
+        self.env, self.root_token = env, root_token
 
     def reference(self, path: str) -> dict:
         out = {}
@@ -85,31 +68,9 @@ class Recorder:
         return out
 
     def run(self, op: str, client: SlurmctldClient, module: str, func: str, *args, ref_path: str = ""):
-        tr: RecordingTransport = client.transport  # type: ignore[assignment]
-        tr.frames.clear()
-        result = error = None
-        try:
-            result = getattr(MODULES[module], func)(client, *args)
-        except SlurmError as exc:
-            error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
-        reference = self.reference(ref_path) if ref_path else None
-        base = "%s-%04x-%s" % (self.suite, self.version, op)
-        exchanges = []
-        for i, (req, resp) in enumerate(tr.frames):
-            msg = decode_message(req[4:])
-            rmsg = decode_message(resp[4:])
-            name = "%s-%d" % (base, i)
-            with open(os.path.join(OUT, name + ".req.bin"), "wb") as fh:
-                fh.write(msg.body.rest())
-            with open(os.path.join(OUT, name + ".resp.bin"), "wb") as fh:
-                fh.write(resp)
-            exchanges.append({"file": name, "msg_type": msg.msg_type, "reply_type": rmsg.msg_type})
-        self.manifest[base] = {"suite": self.suite, "version": self.version, "op": op, "module": module,
-                               "func": func, "args": jsonable(list(args)), "exchanges": exchanges,
-                               "result": jsonable(result), "error": error, "reference": reference}
-        print("  %s %-22s %s" % (version_release(self.version), op,
-                                 "error %s" % error["errno"] if error else "ok (%d RPC)" % len(exchanges)))
-        return result, error
+        return self.record(op, client, lambda: getattr(MODULES[module], func)(client, *args),
+                           lambda: {"module": module, "func": func, "args": jsonable(list(args)),
+                                    "reference": self.reference(ref_path) if ref_path else None})
 
 
 def capture(suite: str, manifest: dict) -> None:

@@ -10,9 +10,11 @@ RC 0 and not recorded.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import NamedTuple
 
+from slurmrestd.errors import SlurmError
 from slurmrestd.rpc.conf import SlurmConfig
 from slurmrestd.rpc.cred import JwtCredential
 from slurmrestd.rpc.ctld.client import SlurmctldClient
@@ -81,13 +83,19 @@ class ReplayTransport:
 
 
 def jsonable(v):
-    """A decoded reply as the manifests record it (bitmaps as hex and size)."""
+    """A decoded reply as the manifests record it (bitmaps as hex and size, NaN as "nan").
+
+    The golden capture scripts (scripts/golden_manifest.py) write manifests with
+    this same function, so what a unit test compares is what was recorded.
+    """
     if isinstance(v, dict):
         return {k: jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [jsonable(x) for x in v]
     if isinstance(v, Bitstr):
         return {"bitstr": v.hex(), "size": v.size}
+    if isinstance(v, float) and v != v:
+        return "nan"
     return v
 
 
@@ -96,3 +104,31 @@ def replay_client(version: int | None, replies=(), golden: str | None = None,
     """A client speaking ``version`` (None: it probes, and the probe gets 26.05's answer)."""
     return SlurmctldClient(SlurmConfig(path="replay"), JwtCredential("t", "alice"), version=version,
                            transport=ReplayTransport(replies, golden, fail))
+
+
+def load_manifest(golden: str) -> dict:
+    """The ``manifest.json`` of a golden directory ({} when nothing was captured)."""
+    path = os.path.join(golden, "manifest.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def replay_entry(entry: dict, func, golden: str):
+    """Call ``func(client, *args, **kwargs)`` as recorded in ``entry`` on a client answered from
+    ``golden``; returns ``(client, result, error)`` with the error as the manifests record it."""
+    client = replay_client(entry["version"], entry["exchanges"], golden)
+    result = error = None
+    try:
+        result = func(client, *entry["args"], **entry.get("kwargs", {}))
+    except SlurmError as exc:
+        error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
+    return client, result, error
+
+
+def check_replayed(entry: dict, client: SlurmctldClient, result, error) -> None:
+    """The requests equal the captured ones and the result (or error) the recorded one."""
+    client.transport.check_requests()
+    assert error == entry["error"]
+    assert jsonable(result) == entry["result"]

@@ -1,10 +1,14 @@
-"""Shared pieces of the partition and reservation cluster tests: names, leaf diffs, clean-up."""
+"""Shared pieces of the partition and reservation cluster tests: names, leaf diffs, clean-up,
+the ``root_token`` and ``clean`` fixtures (import them into the test module to use them)."""
 
 from __future__ import annotations
 
 import os
 import time
 
+import pytest
+
+from clusters import token as cluster_token
 from http_client import call
 
 #: every object these tests create starts with this (unique per test process)
@@ -15,6 +19,24 @@ MOVING = frozenset({"meta", "last_update"})
 
 def base(ours) -> str:
     return "http://%s:%d" % ours.inet
+
+
+@pytest.fixture(scope="module")
+def root_token(cluster):
+    return cluster_token(cluster[0], "root")
+
+
+@pytest.fixture
+def clean(ours, root_token):
+    """Purges what the test created (names starting with ``PREFIX``) when it ends."""
+    yield
+    purge(base(ours), root_token)
+
+
+def both(env, ours, method, path, tok, user, body=None):
+    """The same request to our daemon and to the reference one: ``((status, doc), (status, doc))``."""
+    return (call(base(ours), method, path, tok, user, body),
+            call(env["REF_URL"], method, path, tok, user, body))
 
 
 def future_start(days: int = 400) -> int:

@@ -6,33 +6,17 @@ are deleted at the end of each test, even when it fails."""
 
 import pytest
 
-from clusters import REF_VERSIONS, token
+from clusters import REF_VERSIONS
 from http_client import call
-from parts_helpers import PREFIX, base, diff, purge
+from parts_helpers import PREFIX, base, both, clean, diff, purge, root_token  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.cluster
 
 VERSIONS = ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
 
 
-@pytest.fixture(scope="module")
-def root_token(cluster):
-    return token(cluster[0], "root")
-
-
-@pytest.fixture
-def clean(ours, root_token):
-    yield
-    purge(base(ours), root_token)
-
-
 def get(ours, path, tok, user="alice"):
     return call(base(ours), "GET", path, tok, user)
-
-
-def both(env, ours, method, path, tok, user="alice", body=None):
-    return (call(base(ours), method, path, tok, user, body),
-            call(env["REF_URL"], method, path, tok, user, body))
 
 
 def post_parts(ours, tok, descs, user="root"):

@@ -7,9 +7,9 @@ it fails."""
 
 import pytest
 
-from clusters import REF_VERSIONS, token
+from clusters import REF_VERSIONS
 from http_client import call
-from parts_helpers import PREFIX, base, diff, future_start, purge
+from parts_helpers import PREFIX, base, both, clean, diff, future_start, root_token  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.cluster
 
@@ -18,24 +18,8 @@ VERSIONS = ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
 POST_VERSIONS = ("v0.0.43", "v0.0.44", "v0.0.45")
 
 
-@pytest.fixture(scope="module")
-def root_token(cluster):
-    return token(cluster[0], "root")
-
-
-@pytest.fixture
-def clean(ours, root_token):
-    yield
-    purge(base(ours), root_token)
-
-
 def req(ours, method, path, tok, user="root", body=None):
     return call(base(ours), method, path, tok, user, body)
-
-
-def both(env, ours, method, path, tok, user="root", body=None):
-    return (call(base(ours), method, path, tok, user, body),
-            call(env["REF_URL"], method, path, tok, user, body))
 
 
 def seed_desc(name, start, **kw):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 import pytest
@@ -113,39 +114,35 @@ def test_request_timeout_answers_408(http_harness, limits):
     assert out.startswith(b"HTTP/1.1 408 ")
 
 
-def test_inet_mode_failure_sets_the_exit_status(limits):
+@contextlib.contextmanager
+def _inet_mode(limits):
+    """A manager serving one inet-mode connection (a socketpair): ``(harness, sessions, conn, peer)``."""
     sessions: list[TracedSession] = []
     h = Harness(limits, 8, "127.0.0.1:0")
     h.manager.protocol_factory = _factory(sessions, limits)
     h.pool.auto = True
     ours, theirs = socket.socketpair()
     try:
-        conn = h.manager.add_inet(ours.fileno(), ours.fileno())
+        yield h, sessions, h.manager.add_inet(ours.fileno(), ours.fileno()), theirs
+    finally:
+        h.close()
+        ours.close()
+        theirs.close()
+
+
+def test_inet_mode_failure_sets_the_exit_status(limits):
+    with _inet_mode(limits) as (h, sessions, conn, theirs):
         theirs.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
         h.until(lambda: conn.closed)
         assert theirs.recv(4096).startswith(b"HTTP/1.1 400 ")
         assert h.manager.inet_failed
         assert not sessions[0].reentered and sessions[0].lost == 1
-    finally:
-        h.close()
-        ours.close()
-        theirs.close()
 
 
 def test_inet_mode_success_is_not_a_failure(limits):
-    sessions: list[TracedSession] = []
-    h = Harness(limits, 8, "127.0.0.1:0")
-    h.manager.protocol_factory = _factory(sessions, limits)
-    h.pool.auto = True
-    ours, theirs = socket.socketpair()
-    try:
-        conn = h.manager.add_inet(ours.fileno(), ours.fileno())
+    with _inet_mode(limits) as (h, sessions, conn, theirs):
         theirs.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         h.until(lambda: conn.closed)
         assert theirs.recv(4096).endswith(b"ok:/x")
         assert not h.manager.inet_failed
         assert not sessions[0].reentered and sessions[0].lost == 1
-    finally:
-        h.close()
-        ours.close()
-        theirs.close()

@@ -8,40 +8,24 @@ result (or error) must equal the one recorded at capture time.  Replies must
 decode with no bytes left.
 """
 
-import json
 import os
 
 import pytest
 
-from ctld_replay import jsonable, replay_client
+from ctld_replay import check_replayed, load_manifest, replay_entry
 
-from slurmrestd.errors import SlurmError
 from slurmrestd.rpc.ctld import jobs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden", "jobs")
-MPATH = os.path.join(GOLDEN, "manifest.json")
-MANIFEST = json.load(open(MPATH)) if os.path.exists(MPATH) else {}
-
-
-def _args(entry):
-    return entry["args"], entry["kwargs"]
+MANIFEST = load_manifest(GOLDEN)
 
 
 @pytest.mark.skipif(not MANIFEST, reason="no job golden captures")
 @pytest.mark.parametrize("base", sorted(MANIFEST))
 def test_replay(base):
     entry = MANIFEST[base]
-    client = replay_client(entry["version"], entry["exchanges"], GOLDEN)
-    args, kwargs = _args(entry)
-    result = error = None
-    try:
-        result = getattr(jobs, entry["func"])(client, *args, **kwargs)
-    except SlurmError as exc:
-        error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
-    client.transport.check_requests()
-    assert error == entry["error"]
-    assert jsonable(result) == entry["result"]
+    check_replayed(entry, *replay_entry(entry, getattr(jobs, entry["func"]), GOLDEN))
 
 
 def _entries(op):

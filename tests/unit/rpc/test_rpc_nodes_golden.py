@@ -7,45 +7,33 @@ produces must equal the body the controller accepted, and the decoded result
 (or error) must equal the one recorded at capture time.  Replies must decode with no bytes left.
 """
 
-import json
 import os
 
 import pytest
 
-from ctld_replay import jsonable, replay_client
+from ctld_replay import check_replayed, load_manifest, replay_entry
 
 from slurmrestd import data_parser
 from slurmrestd.data_parser import ParserContext
-from slurmrestd.errors import SlurmError
 from slurmrestd.rpc.ctld import nodes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden", "nodes")
-MPATH = os.path.join(GOLDEN, "manifest.json")
-MANIFEST = json.load(open(MPATH)) if os.path.exists(MPATH) else {}
+MANIFEST = load_manifest(GOLDEN)
 
 NODE_STATE_DRAIN = 0x0200
 NODE_STATE_CLOUD = 0x0080
 
 
 def _replay(entry):
-    client = replay_client(entry["version"], entry["exchanges"], GOLDEN)
-    result = error = None
-    try:
-        result = getattr(nodes, entry["func"])(client, *entry["args"], **entry["kwargs"])
-    except SlurmError as exc:
-        error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
-    return client, result, error
+    return replay_entry(entry, getattr(nodes, entry["func"]), GOLDEN)
 
 
 @pytest.mark.skipif(not MANIFEST, reason="no node golden captures")
 @pytest.mark.parametrize("base", sorted(MANIFEST))
 def test_replay(base):
     entry = MANIFEST[base]
-    client, result, error = _replay(entry)
-    client.transport.check_requests()
-    assert error == entry["error"]
-    assert jsonable(result) == entry["result"]
+    check_replayed(entry, *_replay(entry))
 
 
 def _entries(op):

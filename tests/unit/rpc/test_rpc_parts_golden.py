@@ -11,45 +11,33 @@ at the same moment, for every data parser version it serves.
 """
 
 import copy
-import json
 import os
 
 import pytest
 
-from ctld_replay import jsonable, replay_client
+from ctld_replay import check_replayed, load_manifest, replay_entry
 
 from slurmrestd import data_parser
 from slurmrestd.data_parser import ParserContext
-from slurmrestd.errors import SlurmError
 from slurmrestd.rpc.ctld import partitions, reservations
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden", "parts")
-MPATH = os.path.join(GOLDEN, "manifest.json")
-MANIFEST = json.load(open(MPATH)) if os.path.exists(MPATH) else {}
+MANIFEST = load_manifest(GOLDEN)
 MODULES = {"partitions": partitions, "reservations": reservations}
 #: leaves that move between two calls
 MOVING = {"meta", "last_update"}
 
 
 def _replay(entry):
-    client = replay_client(entry["version"], entry["exchanges"], GOLDEN)
-    result = error = None
-    try:
-        result = getattr(MODULES[entry["module"]], entry["func"])(client, *entry["args"])
-    except SlurmError as exc:
-        error = {"errno": exc.errno, "description": exc.description, "source": exc.source}
-    return client, result, error
+    return replay_entry(entry, getattr(MODULES[entry["module"]], entry["func"]), GOLDEN)
 
 
 @pytest.mark.skipif(not MANIFEST, reason="no partition/reservation golden captures")
 @pytest.mark.parametrize("base", sorted(MANIFEST))
 def test_replay(base):
     entry = MANIFEST[base]
-    client, result, error = _replay(entry)
-    client.transport.check_requests()
-    assert error == entry["error"]
-    assert jsonable(result) == entry["result"]
+    check_replayed(entry, *_replay(entry))
 
 
 def leaves(doc, path=""):

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from socket_frames import read_frame
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
@@ -47,20 +48,7 @@ def rc_frame(rc, version=V26_05):
 
 def read_request(conn):
     conn.settimeout(5)
-    head = b""
-    while len(head) < 4:
-        chunk = conn.recv(4 - len(head))
-        if not chunk:
-            return None
-        head += chunk
-    (n,) = struct.unpack(">I", head)
-    data = b""
-    while len(data) < n:
-        chunk = conn.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
+    return read_frame(conn)
 
 
 class FakeServer:

@@ -6,6 +6,7 @@ import struct
 import threading
 
 import pytest
+from socket_frames import read_frame as _read_frame
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.conf import SlurmConfig
@@ -30,23 +31,6 @@ def read_frame(conn):
         return _read_frame(conn)
     except OSError:
         return None
-
-
-def _read_frame(conn):
-    hdr = b""
-    while len(hdr) < 4:
-        chunk = conn.recv(4 - len(hdr))
-        if not chunk:
-            return None
-        hdr += chunk
-    n = struct.unpack(">I", hdr)[0]
-    data = b""
-    while len(data) < n:
-        chunk = conn.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
 
 
 class Server:
