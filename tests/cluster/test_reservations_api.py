@@ -9,7 +9,7 @@ import pytest
 
 from clusters import REF_VERSIONS
 from http_client import call
-from parts_helpers import PREFIX, base, both, clean, diff, future_start, root_token  # noqa: F401 (fixtures)
+from parts_helpers import PREFIX, base, both, clean, diff, future_start, purge, root_token  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.cluster
 
