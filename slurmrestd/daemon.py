@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from slurmrestd import log as logsetup
 from slurmrestd import security
-from slurmrestd.auth import build_chain
+from slurmrestd.auth.setup import AuthSetupError, chain_from_settings
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.http.server import HttpSession
@@ -96,7 +96,7 @@ def run(settings: Settings, debug_level: str | None) -> int:
         if settings.generate_openapi_spec:
             return generate_spec(settings)
         return _serve(settings)
-    except (StartupError, security.SecurityError, ListenError) as e:
+    except (StartupError, security.SecurityError, ListenError, AuthSetupError) as e:
         log.error("%s", e)
         return 1
 
@@ -131,7 +131,13 @@ def _serve(settings: Settings) -> int:
     router, document = build_router(settings, site)
     if listeners:  # an inet-mode process serves one client: build the document only if asked
         document.document
-    app = RestApp(router, build_chain(settings.auth_plugins, settings.become_user), site)
+    # Imported before the user switch; the keys are read after it (below).
+    import slurmrestd.auth.jwt  # noqa: F401
+    import slurmrestd.auth.local  # noqa: F401
+    import slurmrestd.auth.verify  # noqa: F401
+    if settings.pam_service:
+        import slurmrestd.auth.pam  # noqa: F401
+        import pam  # noqa: F401
 
     for l in listeners:
         if l.unix_path and (uid is not None or gid is not None):
@@ -142,6 +148,8 @@ def _serve(settings: Settings) -> int:
         security.check_user(site.slurm_user_id, settings.become_user)
     else:
         log.warning("SLURMRESTD_SECURITY=disable_user_check: privilege checks are off (development only)")
+    # The keys are read as the user that serves requests: "readable" means readable by it.
+    app = RestApp(router, chain_from_settings(settings, site.slurm_conf, site.slurm_user_id), site)
 
     workers = WorkerPool(settings.threads)
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,

@@ -80,6 +80,23 @@ class Limits:
     #: Longest a request waits, in total, for an identical execution to share (coalescing):
     #: the one running when it arrived, then the one it joins.  It then answers 504.
     coalesce_wait_s: float = 60.0
+    #: A token's ``iat`` may lie this far in the future (clock skew between the issuer and
+    #: us) before local verification refuses it.  ``exp`` gets no grace, as in slurmctld.
+    jwt_iat_leeway_s: float = 60.0
+    #: Lifetime of the tokens the daemon signs after a PAM login or for a root peer of
+    #: rest_auth/local (SLURMRESTD_MINTED_TOKEN_LIFESPAN); one is reused per user while
+    #: more than half of it is left.
+    minted_token_lifespan_s: int = 300
+    #: Longest wait for one PAM conversation (SLURMRESTD_PAM_TIMEOUT); then 401.
+    pam_timeout_s: float = 10.0
+    #: Failed PAM logins allowed per client address and per user name within
+    #: ``pam_failure_window_s`` (SLURMRESTD_PAM_MAX_FAILURES); further tries get 429
+    #: without asking PAM.  0 disables the limit.
+    pam_max_failures: int = 5
+    #: The window of ``pam_max_failures`` (SLURMRESTD_PAM_FAILURE_WINDOW).
+    pam_failure_window_s: float = 300.0
+    #: PAM conversations running at once; a login beyond that is refused at once (401).
+    pam_max_concurrent: int = 4
 
 
 @dataclass(frozen=True)
@@ -107,6 +124,17 @@ class Settings:
     #: version and media types) share one execution that started after each of them
     #: arrived (``operations/coalesce``).  False runs every request on its own.
     coalesce: bool = True
+    #: Local JWT verification (SLURMRESTD_JWT_VERIFY): "auto" verifies whenever the key
+    #: is readable and passes tokens through otherwise; "yes" refuses to start without a
+    #: readable key; "no" always passes tokens through to slurmctld and slurmdbd.
+    jwt_verify: str = "auto"
+    #: Key files instead of slurm.conf's AuthAltParameters (SLURMRESTD_JWT_KEY: the HS256
+    #: secret, SLURMRESTD_JWKS: a JSON Web Key Set of RS256 public keys).
+    jwt_key: str | None = None
+    jwks: str | None = None
+    #: PAM service for HTTP Basic logins (SLURMRESTD_PAM_SERVICE); None: Basic is refused.
+    #: Needs the HS256 jwt_key, to sign the logged-in user's token.
+    pam_service: str | None = None
     limits: Limits = field(default_factory=Limits)
 
     @property

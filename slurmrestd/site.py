@@ -8,6 +8,7 @@ slurmdbd session (``dbd``) over the daemon's pool of persistent connections.
 from __future__ import annotations
 
 import functools
+import grp
 import pwd
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,11 +43,14 @@ class Site:
     job_list_cache: LruCache = field(init=False)
     #: Persistent slurmdbd connections shared by all requests (None without slurm.conf).
     dbd_pool: Any = field(default=None)
+    #: User name → primary group name, for meta.client.group (bounded).
+    group_names: LruCache = field(init=False)
 
     def __post_init__(self) -> None:
         if self.version_cache is None:
             self.version_cache = VersionCache()
         self.job_list_cache = LruCache(self.settings.limits.job_list_cache_entries)
+        self.group_names = LruCache(1024)
         if self.dbd_pool is None and self.slurm_conf is not None:
             lim = self.settings.limits
             connector = DbdConnector(self.slurm_conf, io_timeout=lim.dbd_request_timeout_s)
@@ -113,6 +117,28 @@ class Site:
 
     # -- response metadata ----------------------------------------------------
 
+    def client_names(self, identity) -> tuple[str, str]:
+        """(user, group) the request ran as, for meta.client: only once the daemon itself
+        proved who the caller is (a verified or minted token, the kernel's peer
+        credentials); a claim nobody checked yet is reported as ("", "")."""
+        if identity is None or not identity.verified or not identity.user_name:
+            return "", ""
+        user = identity.user_name
+        group = self.group_names.get(user)
+        if group is None:
+            group = ""
+            try:
+                gid = pwd.getpwnam(user).pw_gid
+            except KeyError:
+                gid = identity.gid if identity.token is None else None
+            if gid is not None:
+                try:
+                    group = grp.getgrgid(gid).gr_name
+                except KeyError:
+                    group = ""
+            self.group_names.put(user, group)
+        return user, group
+
     def meta(self, binding, conn, identity) -> dict:
         major, minor, micro = (self.release.split(".") + ["0", "0"])[:3]
         return {
@@ -122,11 +148,7 @@ class Site:
                 "data_parser": "data_parser/%s" % binding.version if binding.version else "",
                 "accounting_storage": self.accounting_storage,
             },
-            "client": {
-                "source": conn.name,
-                "user": identity.user_name or "",
-                "group": "",
-            },
+            "client": dict(zip(("source", "user", "group"), (conn.name, *self.client_names(identity)))),
             "command": [],
             "slurm": {
                 "version": {"major": major, "micro": micro, "minor": minor},
