@@ -66,18 +66,18 @@ def _uses_jwt(slurm_conf) -> bool:
 
 
 def key_paths(slurm_conf, jwt_key: str | None = None, jwks: str | None = None) -> tuple[str | None, str | None]:
-    """(HS256 key file, JWKS file) to try: the overrides, else slurm.conf's, else the controller's default."""
-    if jwt_key or jwks:
-        return jwt_key, jwks
-    if slurm_conf is None or not _uses_jwt(slurm_conf):
-        return None, None
-    opts = auth_alt_options(getattr(slurm_conf, "auth_alt_parameters", None))
-    hs, ks = opts.get("jwt_key") or None, opts.get("jwks") or None
-    if hs is None and ks is None:
-        state = slurm_conf.get("StateSaveLocation") if hasattr(slurm_conf, "get") else None
-        if state:
-            hs = os.path.join(state, DEFAULT_HS256_KEY_NAME)
-    return hs, ks
+    """(HS256 key file, JWKS file) to try.  Each override replaces slurm.conf's file of its
+    kind; with neither kind configured anywhere, the controller's default HS256 key
+    (``StateSaveLocation/jwt_hs256.key``) is tried."""
+    conf_hs = conf_ks = None
+    if slurm_conf is not None and _uses_jwt(slurm_conf):
+        opts = auth_alt_options(getattr(slurm_conf, "auth_alt_parameters", None))
+        conf_hs, conf_ks = opts.get("jwt_key") or None, opts.get("jwks") or None
+        if conf_hs is None and conf_ks is None and not (jwt_key or jwks):
+            state = slurm_conf.get("StateSaveLocation") if hasattr(slurm_conf, "get") else None
+            if state:
+                conf_hs = os.path.join(state, DEFAULT_HS256_KEY_NAME)
+    return jwt_key or conf_hs, jwks or conf_ks
 
 
 def _read(path: str) -> bytes:
@@ -127,7 +127,6 @@ def load_keys(slurm_conf, mode: str = "auto", jwt_key: str | None = None,
         log.info("rest_auth/jwt: local token verification is off (SLURMRESTD_JWT_VERIFY=no); "
                  "tokens pass through to slurmctld and slurmdbd")
         return None
-    explicit = bool(jwt_key or jwks)
     hs_path, ks_path = key_paths(slurm_conf, jwt_key, jwks)
     hs: bytes | None = None
     rs: dict[str, Any] = {}
@@ -143,15 +142,19 @@ def load_keys(slurm_conf, mode: str = "auto", jwt_key: str | None = None,
                 sources.append("jwt_key=%s" % hs_path)
         except OSError as e:
             problems.append("cannot read %s: %s" % (hs_path, e.strerror or e))
+            if jwt_key:  # asked for by name: an error in every mode but "no"
+                raise KeyFileError("rest_auth/jwt: SLURMRESTD_JWT_KEY: " + problems[-1]) from None
     if ks_path:
         try:
             rs = parse_jwks(_read(ks_path), ks_path)
             sources.append("jwks=%s (%d RS256 keys)" % (ks_path, len(rs)))
         except OSError as e:
             problems.append("cannot read %s: %s" % (ks_path, e.strerror or e))
+            if jwks:
+                raise KeyFileError("rest_auth/jwt: SLURMRESTD_JWKS: " + problems[-1]) from None
     opts = auth_alt_options(getattr(slurm_conf, "auth_alt_parameters", None))
     keys = JwtKeys(hs, rs, opts.get("userclaimfield") or None, tuple(sources))
-    if problems and (explicit or mode == "yes"):
+    if problems and mode == "yes":
         raise KeyFileError("rest_auth/jwt: " + "; ".join(problems))
     if not keys.usable:
         if mode == "yes":

@@ -209,6 +209,8 @@ def test_key_paths():
     assert key_paths(Conf(None, state="/var/spool")) == ("/var/spool/jwt_hs256.key", None)
     assert key_paths(Conf("jwt_key=/a", types=())) == (None, None)
     assert key_paths(Conf("jwt_key=/a"), jwt_key="/override") == ("/override", None)
+    assert key_paths(Conf("jwt_key=/a"), jwks="/j") == ("/a", "/j")
+    assert key_paths(Conf(None, state="/s"), jwks="/j") == (None, "/j")
     assert key_paths(None) == (None, None)
 
 
