@@ -17,7 +17,7 @@ from slurmrestd.auth import Identity
 from slurmrestd.cache import LruCache
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
-from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
+from slurmrestd.rpc.cred import JwtCredential, RefusedCredential, munge_from_authinfo
 from slurmrestd.rpc.dbd.connection import DbdConnector
 from slurmrestd.rpc.dbd.pool import DbdPool
 from slurmrestd.rpc.dbd.session import DbdSession
@@ -80,6 +80,8 @@ class Site:
 
     def credential(self, identity: Identity):
         """The Slurm credential that speaks for this request's caller."""
+        if identity.rejected is not None:
+            return RefusedCredential(identity.rejected)
         if identity.token is not None:
             return JwtCredential(identity.token, identity.user_name)
         if self.slurm_conf is None:

@@ -33,6 +33,10 @@ class Identity:
     #: site's key, a PAM login, the kernel's peer credentials); only then does the
     #: answer's meta.client name the user.
     verified: bool = False
+    #: Why local verification refused the token (for the log), or None.  Such a request
+    #: still runs, but every RPC it would make is answered as the controller answers a
+    #: bad credential, without being sent (``rpc.cred.RefusedCredential``).
+    rejected: str | None = None
 
     def __repr__(self) -> str:  # never log the token
         return "Identity(%s, user=%r, uid=%r)" % (self.plugin, self.user_name, self.uid)
@@ -43,17 +47,6 @@ class AuthError(SlurmError):
 
     def __init__(self, reason: str, errno: int = E.ESLURM_AUTH_CRED_INVALID) -> None:
         super().__init__(errno, reason, "rest_auth")
-
-
-class CredentialRejected(AuthError):
-    """Credentials that the controller would refuse, refused here instead (before any RPC).
-
-    Answered as the reference answers after slurmctld refuses them: 511 with error
-    SLURM_PROTOCOL_AUTHENTICATION_ERROR in the envelope.  ``description`` is the
-    reason, for the log only."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason, E.SLURM_PROTOCOL_AUTHENTICATION_ERROR)
 
 
 class LoginThrottled(AuthError):

@@ -5,6 +5,10 @@ The token comes from ``X-SLURM-USER-TOKEN`` (optionally with
 ``TokenVerifier`` the token is judged before anything else happens and a token
 slurmctld would refuse is refused here (``CredentialRejected``, no RPC); without
 one it passes through and slurmctld and slurmdbd judge it, as in the reference.
+A refused token gives an ``Identity`` with ``rejected`` set: the request runs,
+but none of its RPCs leaves the daemon, and each is answered as slurmctld
+answers a bad credential, so every endpoint answers as the reference does
+after the controller's refusal (511 and error 1007 for most).
 
 With PAM logins on, ``Authorization: Basic`` is a user name and password
 checked through PAM; the request then carries a short-lived token the daemon
@@ -17,7 +21,7 @@ import binascii
 import logging
 import socket
 
-from slurmrestd.auth import AuthError, CredentialRejected, Identity
+from slurmrestd.auth import AuthError, Identity
 from slurmrestd.auth.verify import TokenRejected
 
 log = logging.getLogger("slurmrestd.auth.jwt")
@@ -89,7 +93,7 @@ class JwtAuth:
         except TokenRejected as e:
             log.warning("[%s] rejected token%s: %s", conn.name,
                         " with X-SLURM-USER-NAME %s" % user if user else "", e.reason)
-            raise CredentialRejected(e.reason) from None
+            return Identity(self.name, None, token=token, rejected=e.reason)
         log.debug("[%s] verified token of %s, running as %s", conn.name, checked.token_user, checked.user_name)
         return Identity(self.name, checked.user_name, token=token, verified=True)
 

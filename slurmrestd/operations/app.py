@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from slurmrestd import serializers
-from slurmrestd.auth import AuthError, CredentialRejected, Identity, LoginThrottled, authenticate
+from slurmrestd.auth import AuthError, LoginThrottled, authenticate
 from slurmrestd.errors import E, SlurmError, http_status_for
 from slurmrestd.http import mime
 from slurmrestd.http.server import Response
@@ -62,12 +62,8 @@ class RestApp:
 
     def __call__(self, request, conn) -> Response:
         log.info("operations_router: [%s] %s %s", conn.name, request.method, request.path)
-        rejected: CredentialRejected | None = None
         try:
             identity = authenticate(self.auth_chain, request.headers, conn)
-        except CredentialRejected as e:
-            # Refused here as slurmctld would refuse it; answered like that refusal, below.
-            rejected, identity = e, Identity("rest_auth/jwt", None)
         except LoginThrottled as e:
             resp = _text(429, "Too many failed logins; try again later")
             resp.headers.append(("Retry-After", str(int(e.retry_after) + 1)))
@@ -102,8 +98,6 @@ class RestApp:
                 query = None
         except SlurmError as e:
             return _text(http_status_for(e.errno), e.description)
-        if rejected is not None:
-            return self._rejected(binding, request, identity, write_type, conn)
 
         def execute() -> tuple[Any, OperationContext]:
             ctx = OperationContext(request.method, request.path, params, query, identity,
@@ -126,18 +120,6 @@ class RestApp:
         doc["meta"] = self.site.meta(binding, conn, identity)
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
-        return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
-
-    def _rejected(self, binding, request, identity, write_type: str, conn) -> Response:
-        """A credential refused before any RPC: the answer the reference gives once slurmctld
-        refuses it (511, SLURM_PROTOCOL_AUTHENTICATION_ERROR), with no user in meta."""
-        ctx = OperationContext(request.method, request.path, {}, None, identity,
-                               binding.version, self.site, binding.operation)
-        ctx.error(E.SLURM_PROTOCOL_AUTHENTICATION_ERROR, "Protocol authentication error", "rest_auth/jwt")
-        if not binding.envelope:
-            return _text(http_status_for(ctx.rc), "Protocol authentication error")
-        doc = {"meta": self.site.meta(binding, conn, identity), "errors": ctx.errors,
-               "warnings": ctx.warnings}
         return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
 
     def _shared(self, binding, request, identity, read_type: str, write_type: str,

@@ -158,6 +158,13 @@ class SlurmctldClient:
         Retries like ``slurm_send_recv_controller_msg``: standby controllers
         (ESLURM_IN_STANDBY_MODE / _USE_BACKUP) → the next one; rate limiting
         (SLURMCTLD_COMMUNICATIONS_BACKOFF) → sleep 1 s, 2 s … and resend."""
+        if getattr(self.credential, "refused", None) is not None:
+            # Refused before sending (RefusedCredential): the controller's own answer to a bad
+            # credential, without asking it.
+            log.debug("%s not sent: credential refused locally", msg_type_name(msg_type))
+            version = self.version or self._cached_version(only) or SUPPORTED_VERSIONS[0]
+            return Reply(MsgType.RESPONSE_SLURM_RC, version, Unpacker(b""), None,
+                         E.SLURM_PROTOCOL_AUTHENTICATION_ERROR, None)
         explicit = self.version is not None
         version = self.protocol_version(only)
         ratelimited = 0

@@ -11,12 +11,12 @@ import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from slurmrestd.auth import CredentialRejected, Identity
+from slurmrestd.auth import Identity
 from slurmrestd.auth.jwt import JwtAuth
 from slurmrestd.auth.keys import JwtKeys, KeyFileError, auth_alt_options, key_paths, load_keys, parse_jwks
 from slurmrestd.auth.mint import TokenMinter
 from slurmrestd.auth.verify import TokenRejected, TokenVerifier
-from slurmrestd.errors import E
+from slurmrestd.errors import E, SlurmError
 from slurmrestd.http.headers import Headers
 
 KEY = os.urandom(64)
@@ -168,15 +168,43 @@ def test_plugin_claims_verified_identity():
     assert got == Identity("rest_auth/jwt", "alice", token=tok, verified=True)
 
 
-def test_plugin_refusal_is_511_and_never_logs_the_token(caplog):
+def test_plugin_refusal_never_logs_the_token(caplog):
+    """A refused token still makes an Identity, marked rejected and naming nobody."""
     auth = JwtAuth(verifier=verifier())
     tok = hs(claims(exp=NOW - 10))
-    with pytest.raises(CredentialRejected) as info:
-        auth.authenticate(Headers([("Authorization", "Bearer " + tok)]), FakeConn())
-    assert info.value.errno == E.SLURM_PROTOCOL_AUTHENTICATION_ERROR
-    assert info.value.http_status == 511
+    got = auth.authenticate(Headers([("Authorization", "Bearer " + tok)]), FakeConn())
+    assert got.rejected.startswith("expired") and got.user_name is None and not got.verified
     assert "expired" in caplog.text and tok not in caplog.text
     assert tok.split(".")[2] not in caplog.text
+
+
+def test_refused_credential_never_reaches_slurmctld():
+    """Every RPC with a refused token is answered as slurmctld answers a bad credential
+    (RC 1007), without a transport being used; a slurmdbd session refuses to open."""
+    from slurmrestd.rpc.cred import RefusedCredential
+    from slurmrestd.rpc.ctld.client import SlurmctldClient
+    from slurmrestd.rpc.dbd.session import DbdSession
+    from slurmrestd.slurm.msg_types import MsgType
+
+    class NoTransport:
+        def endpoints(self):  # listing the configured controllers opens nothing
+            return []
+
+        def __getattr__(self, name):
+            raise AssertionError("transport used: %s" % name)
+
+    client = SlurmctldClient(object(), RefusedCredential("expired"), transport=NoTransport())
+    with pytest.raises(SlurmError) as info:
+        client.call(MsgType.REQUEST_STATS_INFO, source="slurm_get_statistics")
+    assert (info.value.errno, info.value.source) == (E.SLURM_PROTOCOL_AUTHENTICATION_ERROR, "slurm_get_statistics")
+
+    class NoPool:
+        def acquire(self, *a):
+            raise AssertionError("pool used")
+
+    with pytest.raises(SlurmError) as info:
+        DbdSession(NoPool(), RefusedCredential("expired")).open()
+    assert info.value.errno == E.ESLURM_DB_CONNECTION
 
 
 def test_pass_through_without_a_verifier():

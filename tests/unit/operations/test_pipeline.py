@@ -167,27 +167,6 @@ def _run_with(auth, handler, envelope=True):
     return RestApp(router, [auth], site)(request, FakeConn()), site
 
 
-def test_rejected_token_is_511_without_running_the_handler():
-    from slurmrestd.auth import CredentialRejected
-
-    class Rejecting:
-        def authenticate(self, headers, conn):
-            raise CredentialRejected("expired 3 s ago")
-
-    def handler(ctx):
-        raise AssertionError("handler ran for a rejected token")
-
-    resp, site = _run_with(Rejecting(), handler)
-    doc = orjson.loads(resp.body)
-    assert resp.status == 511
-    assert [(e["error_number"], e["description"]) for e in doc["errors"]] == [
-        (int(E.SLURM_PROTOCOL_AUTHENTICATION_ERROR), "Protocol authentication error")]
-    assert "expired" not in resp.body.decode()
-    assert site.ctld_calls == [] and site.sessions == []
-    resp, _ = _run_with(Rejecting(), handler, envelope=False)
-    assert (resp.status, resp.body) == (511, b"Protocol authentication error")
-
-
 def test_throttled_login_is_429_with_retry_after():
     from slurmrestd.auth import LoginThrottled
 
