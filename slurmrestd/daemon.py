@@ -168,6 +168,14 @@ def _serve(settings: Settings) -> int:
     if settings.pam_service:
         import slurmrestd.auth.pam  # noqa: F401
         import pam  # noqa: F401
+    # Standard library pieces that are otherwise loaded on first use, from an installation the
+    # new user may not be able to read: host name encoding (socket.getaddrinfo) and the munge
+    # body hash.
+    import encodings.idna  # noqa: F401
+    try:
+        from Crypto.Hash import KangarooTwelve  # noqa: F401
+    except ImportError:  # pragma: no cover - a declared dependency
+        pass
 
     for l in listeners + probe_listeners:
         if l.unix_path and (uid is not None or gid is not None):
