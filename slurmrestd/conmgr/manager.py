@@ -182,16 +182,18 @@ class ConnectionManager:
         self._add_connection(conn)
         return conn
 
-    def counts(self) -> dict[str, int]:
-        """Connection counts right now (loop thread; a snapshot for metrics and logs).
+    def load(self) -> dict[str, int]:
+        """Connection counts, for metrics and logs; safe to call from any thread (a
+        snapshot of a few counters).
 
         ``open``: every client connection; ``busy``: a complete request with a worker
-        or a response being written; ``waiting``: the others (idle, sending a request,
-        queued, lingering); ``queued``: complete requests waiting for a busy slot.
+        or a response being written (counted against ``max_busy``, --max-connections);
+        ``waiting``: the others (idle, sending a request, queued, lingering), counted
+        against ``max_waiting``; ``parked``: complete requests waiting for a busy slot.
         """
         adm = self.admission
         return {"open": len(self.connections), "busy": len(adm.busy), "waiting": len(adm.waiting),
-                "queued": len(adm.queue), "max_busy": adm.max_busy, "max_waiting": adm.max_waiting}
+                "parked": len(adm.queue), "max_busy": adm.max_busy, "max_waiting": adm.max_waiting}
 
     @property
     def inet_failed(self) -> bool:
@@ -379,12 +381,6 @@ class ConnectionManager:
     @property
     def draining(self) -> bool:
         return self._draining_until is not None
-
-    def load(self) -> dict[str, int]:
-        """Connections open, busy (counted against ``max_connections``) and parked, for
-        metrics; safe to call from any thread (a snapshot of a few counters)."""
-        return {"open": len(self.connections), "busy": len(self._busy), "parked": len(self._parked),
-                "max_busy": self.max_connections}
 
     # -- accepting -------------------------------------------------------
 

@@ -249,13 +249,13 @@ def test_half_sent_requests_take_no_slot(make_harness):
         c.sendall(b"echo never finis")
     h.until(lambda: len(h.manager.connections) == 20)
     h.turn(3)
-    counts = h.manager.counts()
+    counts = h.manager.load()
     assert counts["busy"] == 0 and counts["waiting"] == 20
     assert h.listening()
     a = h.connect()
     a.sendall(b"work\n")
     h.until(lambda: h.pool.queued)
-    assert h.manager.counts()["busy"] == 1
+    assert h.manager.load()["busy"] == 1
     h.pool.release()
     assert recv_exactly(a, 5, h) == b"done\n"
 
@@ -271,13 +271,13 @@ def test_a_complete_request_at_the_limit_is_queued(make_harness):
     h.turn(5)
     assert len(h.pool.queued) == 1, "a second request went to a worker past the limit"
     b_conn = _conn_of(h, 1)
-    assert h.manager.counts()["queued"] == 1
+    assert h.manager.load()["parked"] == 1
     assert not h.interest(b_conn) & selectors.EVENT_READ, "a queued connection keeps reading"
     assert h.listening(), "queued requests do not stop the listener"
     h.pool.release()
     assert recv_exactly(a, 5, h) == b"done\n"
     h.until(lambda: h.pool.queued)  # b got the slot a freed
-    assert h.manager.counts()["queued"] == 0
+    assert h.manager.load()["parked"] == 0
     h.pool.release()
     assert recv_exactly(b, 5, h) == b"done\n"
 
@@ -295,7 +295,7 @@ def test_queued_requests_are_served_in_order(make_harness):
         c.sendall(b"work\n")
         h.turn(3)
         others.append(c)
-    assert h.manager.counts()["queued"] == 4
+    assert h.manager.load()["parked"] == 4
     for c in [a] + others:
         h.until(lambda: h.pool.queued)
         h.pool.release()
@@ -311,7 +311,7 @@ def test_waiting_cap_closes_the_longest_waiting(make_harness):
         h.until(lambda: len(h.protocols) == i + 1)
         h.turn(2)
         clients.append(c)
-    assert h.manager.counts()["waiting"] == 5
+    assert h.manager.load()["waiting"] == 5
     for c in clients[:3]:
         assert recv_until_eof(c, h) == b"", "the oldest are closed"
     for i, c in enumerate(clients[3:], 3):
@@ -328,7 +328,7 @@ def test_client_cap_closes_that_clients_longest_waiting(make_harness):
         h.until(lambda: len(h.protocols) == i + 1)
         h.turn(2)
         clients.append(c)
-    assert h.manager.counts()["waiting"] == 3
+    assert h.manager.load()["waiting"] == 3
     assert recv_until_eof(clients[0], h) == b""
     assert recv_until_eof(clients[1], h) == b""
     clients[4].sendall(b"\n")
@@ -345,7 +345,7 @@ def test_queued_requests_are_never_closed_at_a_cap(make_harness):
     h.until(lambda: len(h.protocols) == 2)
     q.sendall(b"work\n")
     h.turn(3)
-    assert h.manager.counts()["queued"] == 1
+    assert h.manager.load()["parked"] == 1
     for i in range(3):
         c = h.connect()
         h.until(lambda: len(h.protocols) == 3 + i)
