@@ -135,7 +135,7 @@ class ConnectionManager:
         self.admission = Admission(self.max_connections, min(max_waiting, self.max_open),
                                    limits.max_client_connections)
         self._capped = 0          # connections closed at a cap since the last log line
-        self._cap_logged_at = 0.0
+        self._cap_logged_at = -CAP_LOG_INTERVAL_S
         self.signal_handlers: dict[int, Callable[[], None]] = {}
 
     # -- set-up ----------------------------------------------------------
@@ -458,14 +458,18 @@ class ConnectionManager:
             log.debug("[%s] closing: waiting connections over the cap (newest: %s)", victim.name, conn.name)
             self.close(victim)
         self._capped += len(victims)
-        now = self.clock()
-        if now - self._cap_logged_at >= CAP_LOG_INTERVAL_S:
-            adm = self.admission
-            log.warning("closed %d waiting connections, longest waiting first: at most %d waiting "
-                        "connections, %s per client (%d waiting, %d busy)", self._capped, adm.max_waiting,
-                        adm.max_per_client or "any number", len(adm.waiting), len(adm.busy))
-            self._capped = 0
-            self._cap_logged_at = now
+        self._log_capped(self.clock())
+
+    def _log_capped(self, now: float) -> None:
+        """One warning line per CAP_LOG_INTERVAL_S for the connections closed at a cap."""
+        if not self._capped or now - self._cap_logged_at < CAP_LOG_INTERVAL_S:
+            return
+        adm = self.admission
+        log.warning("closed %d waiting connections, longest waiting first: at most %d waiting "
+                    "connections, %s per client (%d waiting, %d busy)", self._capped, adm.max_waiting,
+                    adm.max_per_client or "any number", len(adm.waiting), len(adm.busy))
+        self._capped = 0
+        self._cap_logged_at = now
 
     def _add_connection(self, conn: Connection) -> None:
         self.connections[conn.rfd] = conn
@@ -702,6 +706,7 @@ class ConnectionManager:
 
     def _sweep(self, now: float) -> None:
         lim = self.limits
+        self._log_capped(now)
         if not self._accepting:
             self._update_accepting()
         for conn in list(self.connections.values()):
