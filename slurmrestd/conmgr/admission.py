@@ -9,9 +9,10 @@ they are bounded by their own, much larger cap (``max_waiting``), by a cap
 per client (address, or uid on a unix socket), and by the deadlines the
 manager enforces.  When a cap is reached the waiting connection that has
 waited longest is closed, so a fresh client always gets in; a connection
-queued with a complete request is never chosen.
+with a complete request (queued for a slot, with a worker, or parked
+by the application) is never chosen.
 
-Pure bookkeeping: no I/O, no clock, no protocol calls.  The manager asks and
+Pure bookkeeping: no I/O, no clock, no protocol callbacks.  The manager asks and
 carries out the answers.
 """
 
@@ -123,11 +124,13 @@ class Admission:
     def _evictable(self, pool: dict["Connection", None]) -> Iterator["Connection"]:
         """The connections of ``pool`` that may be closed at a cap, oldest first."""
         for c in pool:
-            if c not in self.queue:
+            if c not in self.queue and not c.handling_request:
                 yield c
 
     def can_accept(self) -> bool:
-        """Room for one more waiting connection, or one that could make room."""
+        """Room for one more waiting connection, or one that could make room (a cheap
+        test: the queue is all that is counted; a parked request found at the cap only
+        makes the search go on)."""
         return len(self.waiting) < self.max_waiting or len(self.waiting) > len(self.queue)
 
     # -- internals ------------------------------------------------------------

@@ -195,6 +195,16 @@ class Connection:
         self.failed = True
         self.linger_wanted = True
 
+    @property
+    def handling_request(self) -> bool:
+        """A complete request is being handled: with a worker, queued for one, or parked
+        by the application until its answer is ready.  Never closed to make room."""
+        if self.busy:
+            return True
+        if self.request_started is not None or self.lingering or self.failed or self.closing:
+            return False
+        return self.protocol is not None and not self.protocol.is_idle()
+
     def is_idle(self) -> bool:
         proto_idle = self.protocol.is_idle() if self.protocol else True
         return proto_idle and not self.busy and not self.outbuf and not self.inbuf

@@ -158,8 +158,12 @@ class HttpSession(Protocol):
             if event is NEED_DATA:
                 if self.parser.at_request_boundary and self.parser.buffered_bytes == 0:
                     conn.end_request()
-                elif self.parser.head_complete:
-                    conn.head_received()
+                else:
+                    # Part of a request is in (maybe read ahead behind the previous one):
+                    # its deadlines run from now at the latest.
+                    conn.begin_request()
+                    if self.parser.head_complete:
+                        conn.head_received()
                 return
             if isinstance(event, ContinueExpected) or event is ContinueExpected:
                 conn.write(build_continue(self.parser.version or "1.1"))

@@ -254,3 +254,14 @@ def test_raw_1mb_header_then_read(shared_daemon):
     assert r.status == 431 and r.header("Connection") == "Close"
     assert rd.closed(), "EOF after the answer, not a reset"
     s.close()
+
+
+def test_a_half_sent_pipelined_request_has_a_deadline_too(daemon):
+    """The start of a next request read ahead behind a complete one gets the same deadline."""
+    d = daemon("-s", "openapi/util", "127.0.0.1:0", env=base_env(SLURMRESTD_HEADER_TIMEOUT="1"))
+    s = d.connect()
+    s.sendall(PING + HALF)
+    rd = Reader(s)
+    assert rd.read().status == 204
+    r = rd.read()
+    assert r is not None and r.status == 408

@@ -357,6 +357,24 @@ def test_queued_requests_are_never_closed_at_a_cap(make_harness):
     assert recv_exactly(q, 5, h) == b"done\n"
 
 
+def test_parked_requests_are_never_closed_at_a_cap(make_harness):
+    """A complete request the application parked (no worker, no slot) is not closed to make room."""
+    h = make_harness(max_waiting_connections=2, max_client_connections=0)
+    p = h.connect()
+    h.until(lambda: len(h.protocols) == 1)
+    p.sendall(b"park\n")
+    h.until(lambda: h.protocols[0].events == ["data"])
+    h.turn(2)
+    for i in range(3):
+        h.connect()
+        h.until(lambda: len(h.protocols) == 2 + i)
+        h.turn(2)
+    conn = _conn_of(h, 0)
+    assert not conn.closed, "a parked request was closed at the cap"
+    conn.call_soon(lambda: h.protocols[0]._work_done(conn))
+    assert recv_exactly(p, 5, h) == b"done\n"
+
+
 def test_header_deadline(make_harness, limits):
     """The request head has its own, shorter deadline; once the head is in, the request one applies."""
     h = make_harness(header_timeout_s=5.0, request_timeout_s=20.0)
