@@ -211,6 +211,17 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
                      ("SLURMRESTD_SHUTDOWN_GRACE", "shutdown_grace_s")):
         if environ.get(var):
             limits = replace(limits, **{fld: _seconds(environ[var], var)})
+    if environ.get("SLURMRESTD_HEADER_TIMEOUT"):
+        limits = replace(limits, header_timeout_s=_seconds(environ["SLURMRESTD_HEADER_TIMEOUT"],
+                                                           "SLURMRESTD_HEADER_TIMEOUT"))
+    if environ.get("SLURMRESTD_LINGER_TIMEOUT"):
+        limits = replace(limits, linger_timeout_s=_seconds(environ["SLURMRESTD_LINGER_TIMEOUT"],
+                                                           "SLURMRESTD_LINGER_TIMEOUT", allow_zero=True))
+    for var, fld in (("SLURMRESTD_MAX_WAITING_CONNECTIONS", "max_waiting_connections"),
+                     ("SLURMRESTD_MAX_CLIENT_CONNECTIONS", "max_client_connections"),
+                     ("SLURMRESTD_LINGER_BYTES", "linger_max_bytes")):
+        if environ.get(var):
+            limits = replace(limits, **{fld: _count(environ[var], var)})
     if environ.get("SLURMRESTD_ALLOCATION_WAIT"):
         limits = replace(limits, allocation_wait_s=_seconds(environ["SLURMRESTD_ALLOCATION_WAIT"],
                                                             "SLURMRESTD_ALLOCATION_WAIT", allow_zero=True))

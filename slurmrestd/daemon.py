@@ -191,7 +191,8 @@ def _serve(settings: Settings) -> int:
 
     workers = WorkerPool(settings.threads)
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,
-                                lambda conn: HttpSession(conn, app, settings.limits))
+                                lambda conn: HttpSession(conn, app, settings.limits,
+                                                         require_host=bool(listeners)))
     manager.signal_handlers[signal.SIGHUP] = logsetup.reopen
     manager.install_signal_handlers()
     site.metrics.watch_connections(manager)
@@ -204,8 +205,8 @@ def _serve(settings: Settings) -> int:
         manager.add_inet(0, 1)
     probes = ProbeServer(settings, site, probe_listeners) if probe_listeners else None
 
-    log.info("slurmrestd started: %d worker threads, max %d busy connections",
-             workers.size, settings.max_connections)
+    log.info("slurmrestd started: %d worker threads, max %d busy connections, %d waiting",
+             workers.size, settings.max_connections, manager.admission.max_waiting)
     try:
         manager.run()
     finally:

@@ -52,6 +52,24 @@ class Limits:
     idle_timeout_s: float = 60.0
     #: A request must arrive whole (headers and body) within this after its first byte.
     request_timeout_s: float = 60.0
+    #: The request line and header block must arrive within this after the first byte
+    #: (SLURMRESTD_HEADER_TIMEOUT); then 408 and close.
+    header_timeout_s: float = 30.0
+    #: Connections that are not busy (just opened, idle, sending a request, queued or
+    #: lingering) open at most; at the cap the one waiting longest is closed.  0: derived
+    #: from RLIMIT_NOFILE, whose soft limit is raised to the hard limit at start-up
+    #: (SLURMRESTD_MAX_WAITING_CONNECTIONS).
+    max_waiting_connections: int = 0
+    #: Of those, at most this many per client address (per uid on a unix socket); a
+    #: client over it loses its longest-waiting one.  0: no cap per client
+    #: (SLURMRESTD_MAX_CLIENT_CONNECTIONS).
+    max_client_connections: int = 1024
+    #: After an error response, our side is shut down and the peer's input read and
+    #: discarded for at most this long before closing, so the peer reads the response
+    #: instead of a reset (SLURMRESTD_LINGER_TIMEOUT; 0 closes at once).
+    linger_timeout_s: float = 5.0
+    #: ... and for at most this many bytes (SLURMRESTD_LINGER_BYTES).
+    linger_max_bytes: int = 4 * 1024 * 1024
     #: A client that does not read our response for this long is dropped.
     write_timeout_s: float = 60.0
     #: On SIGINT/SIGTERM, in-flight requests get this long to finish.
