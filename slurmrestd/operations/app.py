@@ -189,6 +189,8 @@ class RestApp:
         try:
             identity = authenticate(self.auth_chain, request.headers, conn)
         except LoginThrottled as e:
+            if self.metrics is not None:
+                self.metrics.auth_failed(e.errno)
             resp = _text(429, "Too many failed logins; try again later")
             resp.headers.append(("Retry-After", str(int(e.retry_after) + 1)))
             return resp
