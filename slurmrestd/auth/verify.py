@@ -11,6 +11,11 @@ or SlurmUser, as the controller decides.
 
 A refusal raises ``TokenRejected`` with a reason for the log; the token itself
 is never part of any message.
+
+A token whose signature and claims were checked is remembered (bounded LRU, by
+the exact token string) with its user and expiry, so a client reusing its token
+costs one dictionary look-up instead of a signature check; its expiry and the
+user-name rule are still checked on every use.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from slurmrestd.auth.keys import JwtKeys
+from slurmrestd.cache import LruCache
 
 #: Claims that may name the user, in the controller's order (``userclaimfield=`` after them).
 USER_CLAIMS = ("sun", "username")
@@ -61,13 +67,15 @@ class TokenVerifier:
 
     def __init__(self, keys: JwtKeys, slurm_user: str = "root", slurm_user_uid: int | None = None,
                  iat_leeway_s: float = 60.0, uid_of: Callable[[str], int | None] = _uid_of,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, cache_entries: int = 1024) -> None:
         self.keys = keys
         self.slurm_user = slurm_user or "root"
         self.slurm_user_uid = slurm_user_uid
         self.iat_leeway_s = iat_leeway_s
         self._uid_of = uid_of
         self._clock = clock
+        #: token → (user, exp) of tokens whose signature and claims passed.
+        self._checked = LruCache(cache_entries)
 
     def may_proxy(self, user: str) -> bool:
         """Whether a token of ``user`` may name another user (root or SlurmUser only)."""
@@ -77,6 +85,28 @@ class TokenVerifier:
         return uid is not None and (uid == 0 or uid == self.slurm_user_uid)
 
     def verify(self, token: str, header_user: str | None = None) -> VerifiedToken:
+        hit = self._checked.get(token)
+        if hit is not None:
+            user, exp = hit
+            now = self._clock()
+            if exp < now:
+                raise TokenRejected("expired %d s ago" % int(now - exp))
+            return self._run_as(user, exp, header_user)
+        user, exp = self._check(token)
+        self._checked.put(token, (user, exp))
+        return self._run_as(user, exp, header_user)
+
+    def _run_as(self, user: str, exp: float, header_user: str | None) -> VerifiedToken:
+        run_as = user
+        if header_user and header_user != user:
+            if not self.may_proxy(user):
+                raise TokenRejected("user name mismatch: a token of %s cannot act as %s "
+                                    "(X-SLURM-USER-NAME; only root and SlurmUser may)" % (user, header_user))
+            run_as = header_user
+        return VerifiedToken(run_as, user, float(exp))
+
+    def _check(self, token: str) -> tuple[str, float]:
+        """Signature and claims: (user, exp), or TokenRejected."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
@@ -128,10 +158,4 @@ class TokenVerifier:
         if user is None:
             raise TokenRejected("no user name claim (sun, username%s)"
                                 % (", " + self.keys.claim_field if self.keys.claim_field else ""))
-        run_as = user
-        if header_user and header_user != user:
-            if not self.may_proxy(user):
-                raise TokenRejected("user name mismatch: a token of %s cannot act as %s "
-                                    "(X-SLURM-USER-NAME; only root and SlurmUser may)" % (user, header_user))
-            run_as = header_user
-        return VerifiedToken(run_as, user, float(exp))
+        return user, float(exp)

@@ -303,3 +303,17 @@ def test_minted_token_verifies_and_is_reused():
 def test_minter_needs_a_key():
     with pytest.raises(ValueError):
         TokenMinter(b"", 300)
+
+
+def test_checked_tokens_are_remembered_until_they_expire():
+    t = [NOW]
+    v = TokenVerifier(JwtKeys(hs256=KEY), "slurm", 64030, 60.0, uid_of=UIDS.get, clock=lambda: t[0])
+    tok = hs(claims(exp=NOW + 10))
+    assert v.verify(tok).user_name == "alice"
+    v.keys = JwtKeys()  # a second signature check would now fail: the hit must not need one
+    assert v.verify(tok).user_name == "alice"
+    with pytest.raises(TokenRejected, match="cannot act as bob"):
+        v.verify(tok, "bob")  # the user-name rule is applied on every use
+    t[0] = NOW + 11
+    with pytest.raises(TokenRejected, match="expired"):
+        v.verify(tok)
