@@ -8,7 +8,7 @@ import os
 import pytest
 from shared_dir import REFERENCE
 
-from slurmrestd.rpc.dbd import job_modify, jobs, qos_rec, records
+from slurmrestd.rpc.dbd import cluster_rec, job_modify, jobs, qos_rec, records
 from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker
 from slurmrestd.rpc.protocol import V24_11, V25_05, V25_11, V26_05
 
@@ -108,3 +108,26 @@ def test_job_modify_unset_exit_code_is_no_val():
     p = Packer()
     job_modify.pack_job_rec(p, {"derived_es": "c"}, V26_05)
     assert jobs.unpack_job_rec(Unpacker(p.getvalue()), V26_05)["derived_ec"] == NO_VAL
+
+
+@needs_fixtures
+@pytest.mark.parametrize("prefix", sorted(VERSIONS))
+def test_cluster_records_encode_to_the_captured_bytes(prefix):
+    version = VERSIONS[prefix]
+    found = records_with_bytes(fixture(prefix, "GET_CLUSTERS"), records.unpack_cluster_rec, version)
+    assert found
+    for rec, raw in found:
+        p = Packer()
+        cluster_rec.pack_cluster_rec(p, rec, version)
+        assert p.getvalue() == raw, rec["name"]
+
+
+def test_cluster_from_the_parser_starts_from_the_c_defaults():
+    p = Packer()
+    cluster_rec.pack_cluster_rec(p, {"name": "c1", "root_assoc": {"shares_raw": 5}}, V26_05)
+    d = records.unpack_cluster_rec(Unpacker(p.getvalue()))
+    assert (d["name"], d["flags"], d["fed"]["state"], d["control_host"]) == ("c1", NO_VAL, NO_VAL, None)
+    assert d["root_assoc"]["shares_raw"] == 5 and d["root_assoc"]["is_def"] == 0xFFFE
+    p = Packer()
+    cluster_rec.pack_cluster_rec(p, None, V26_05)
+    assert p.getvalue() == b"\x00"
