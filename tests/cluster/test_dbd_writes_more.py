@@ -4,11 +4,17 @@ through the reference daemon gives the same statuses and the same read-back JSON
 by leaf (ids apart: slurmdbd numbers new records as they come).
 
 Every object is named ``dbdwm<pid>...`` and removed at the end; the real clusters are
-never posted nor deleted (a cluster add of an existing name resets it).
+never posted nor deleted (a cluster add of an existing name resets it).  Our own cluster
+is ``zzdbdwm...``: slurmdbd keeps its clusters in a sorted list, and a 24.11 slurmdbd
+leaks a lock (every later commit hangs) when an instance query meets a first cluster
+without records; so the test cluster sorts last, lives for one request pair, and the
+bulk config load is never given a new cluster (slurmdbd keeps a rolled-back cluster in
+its list).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -40,8 +46,14 @@ def qos_show(env, name):
     return [line.split("|") for line in out.splitlines() if line]
 
 
-def cleanup(env, names):
+def cleanup(env, names, base=None, root=None):
+    """Remove what a test made: sacctmgr for QOS and clusters; wckeys (sacctmgr cannot
+    delete them) through ``base`` as root."""
     for what, name in names:
+        if what == "wckey":
+            if base:
+                call(base, "DELETE", "/slurmdb/v0.0.45/wckey/" + name, root, user="root")
+            continue
         subprocess.run(["chroot", env["CHROOT"], "sacctmgr", "-i", "delete", what, "where", "name=" + name],
                        capture_output=True, timeout=120)
 
@@ -75,7 +87,7 @@ def number(n):
 
 def workflow(r: Run, env, p: str) -> None:
     """Create, read, modify, check with sacctmgr, refuse, roll back, delete, check gone."""
-    q1, q2, wk, cl = p + "q1", p + "q2", p + "wk", p + "cl"
+    q1, q2, wk, cl = p + "q1", p + "q2", p + "wk", "zz" + p + "cl"
     # 1. create two QOS (preemption by name, TRES and wall clock limits)
     st, doc = r("add qos", "POST", "qos/", qos_body(
         {"name": q1, "description": "first", "priority": number(7), "preempt": {"list": ["normal"]},
@@ -133,11 +145,10 @@ def workflow(r: Run, env, p: str) -> None:
     r("cluster gone", "GET", "cluster/" + cl)
     r("delete cluster again", "DELETE", "cluster/" + cl)
     assert sacctmgr(env, "show", "cluster", cl, "format=cluster").split() == []
-    # 6. the bulk load: stops after the clusters and keeps nothing (as the reference)
-    r("config empty", "POST", "config", {})
-    st, doc = r("config load", "POST", "config", {"clusters": [{"name": cl + "x"}], "qos": [{"name": p + "cq"}]})
-    assert st == 200 and doc["errors"] == [], doc
-    assert sacctmgr(env, "show", "cluster", cl + "x", "format=cluster").split() == []
+    # 6. the bulk load: the clusters come first, and without any slurmdbd refuses the list
+    st, doc = r("config empty", "POST", "config", {"qos": [{"name": p + "cq"}]})
+    assert st in (422, 500) and doc["errors"][0]["error_number"] == 2162, doc
+    r("config bad", "POST", "config", {"clusters": "x"})
     assert qos_show(env, p + "cq") == []
     r("tres", "POST", "tres/", {"TRES": [{"type": "cpu"}]})
     # 7. delete everything and check it is gone
@@ -155,12 +166,13 @@ def workflow(r: Run, env, p: str) -> None:
 
 def names(p):
     return [("qos", p + s) for s in ("q1", "q2", "r1", "alice", "bad", "cq")] + \
-        [("wckey", p + "wk"), ("wckey", p + "wka"), ("cluster", p + "cl"), ("cluster", p + "clx")]
+        [("wckey", p + "wk"), ("wckey", p + "wka"), ("cluster", "zz" + p + "cl")]
 
 
-#: 24.11 prints the list pointer in "slurmdb_X_add(0x7f..) failed" (26.05: "slurmdb_X_add() failed")
-#: and still has a typo that 26.05 fixed
-_TRIXIE_TEXT = ((re.compile(r"\(0x[0-9a-f]+\) failed"), "() failed"), (re.compile("non-existant"), "non-existent"))
+#: 24.11 prints the list pointer in "<func>(0x7f..) failed" where 26.05 says "<func>() failed"
+#: (adds) or "<func> failed" (removes): both sides are compared as "<func> failed"; and 24.11
+#: still has a typo that 26.05 fixed
+_TRIXIE_TEXT = ((re.compile(r"\((0x[0-9a-f]+)?\) failed"), " failed"), (re.compile("non-existant"), "non-existent"))
 
 
 def _trixie_text(doc):
@@ -176,8 +188,10 @@ def compare(suite, ours: Run, ref: Run) -> dict:
     assert [s for s, _, _ in ours.steps] == [s for s, _, _ in ref.steps]
     for (step, st_a, a), (_, st_b, b) in zip(ours.steps, ref.steps):
         if suite == "trixie":
-            b = _trixie_text(b)
+            a, b = _trixie_text(copy.deepcopy(a)), _trixie_text(b)
         st_b, b = by_design(suite, st_a, st_b, a, b)
+        if st_b == 500 and st_a == 422 and b.get("errors") and 9000 < b["errors"][0]["error_number"] < 9300:
+            st_b = 422  # bad input is a 4xx here by design; the reference answers some parser errors with 500
         if st_a != st_b:
             bad[step] = ("status", st_a, st_b, a.get("errors"), b.get("errors"))
             continue
@@ -196,14 +210,14 @@ def test_workflow_against_the_reference(cluster, ours, root_token, alice_token, 
     try:
         workflow(mine, env, p)
     finally:
-        cleanup(env, names(p))
+        cleanup(env, names(p), mine.base, root_token)
     if version not in REF_VERSIONS[suite]:
         return  # the 24.11 reference serves v0.0.42 only
     ref = Run(env["REF_URL"], version, tokens)
     try:
         workflow(ref, env, p)
     finally:
-        cleanup(env, names(p))
+        cleanup(env, names(p), mine.base, root_token)
     assert compare(suite, mine, ref) == {}
 
 
@@ -242,7 +256,7 @@ def test_retried_add_makes_one(cluster, ours, root_token):
         assert len(qos_show(env, q)) == 1
         assert len(sacctmgr(env, "show", "wckey", wk, "format=name").split()) == 1
     finally:
-        cleanup(env, [("qos", q), ("wckey", wk)])
+        cleanup(env, [("qos", q), ("wckey", wk)], base, root_token)
 
 
 def test_no_traceback(ours):
