@@ -63,3 +63,18 @@ def test_dbd_limits_from_env():
                 {"SLURMRESTD_DBD_IDLE_TIMEOUT": "x"}, {"SLURMRESTD_DBD_REQUEST_TIMEOUT": "0"}):
         with pytest.raises(UsageError):
             parse([], env)
+
+
+def test_connection_caps_and_linger_from_env():
+    lim = parse([], {})[0].limits
+    assert (lim.header_timeout_s, lim.max_waiting_connections, lim.max_client_connections,
+            lim.linger_timeout_s, lim.linger_max_bytes) == (30.0, 0, 1024, 5.0, 4 * 1024 * 1024)
+    lim = parse([], {"SLURMRESTD_HEADER_TIMEOUT": "2.5", "SLURMRESTD_MAX_WAITING_CONNECTIONS": "500",
+                     "SLURMRESTD_MAX_CLIENT_CONNECTIONS": "0", "SLURMRESTD_LINGER_TIMEOUT": "0",
+                     "SLURMRESTD_LINGER_BYTES": "1000"})[0].limits
+    assert (lim.header_timeout_s, lim.max_waiting_connections, lim.max_client_connections,
+            lim.linger_timeout_s, lim.linger_max_bytes) == (2.5, 500, 0, 0.0, 1000)
+    for env in ({"SLURMRESTD_HEADER_TIMEOUT": "0"}, {"SLURMRESTD_MAX_CLIENT_CONNECTIONS": "-1"},
+                {"SLURMRESTD_LINGER_TIMEOUT": "x"}, {"SLURMRESTD_MAX_WAITING_CONNECTIONS": "many"}):
+        with pytest.raises(UsageError):
+            parse([], env)

@@ -154,3 +154,25 @@ def test_dbd_on_a_site_without_slurmdbd_is_an_error_not_a_crash():
     assert resp.status == http_status_for(E.ESLURM_DB_CONNECTION)
     assert [(e["error_number"], e["source"]) for e in doc["errors"]] == [
         (int(E.ESLURM_DB_CONNECTION), "openapi_get_db_conn")]
+
+
+# -- credentials refused before the handler -------------------------------------------
+
+
+def _run_with(auth, handler, envelope=True):
+    router = Router()
+    router.add(Binding(PATH, "GET", handler, "openapi/slurmctld", "v0.0.45", envelope=envelope))
+    site = Site()
+    request = Request("GET", PATH, PATH, "", "1.1", Headers([]), b"", True)
+    return RestApp(router, [auth], site)(request, FakeConn()), site
+
+
+def test_throttled_login_is_429_with_retry_after():
+    from slurmrestd.auth import LoginThrottled
+
+    class Throttling:
+        def authenticate(self, headers, conn):
+            raise LoginThrottled("too many", 41.2)
+
+    resp, _ = _run_with(Throttling(), lambda ctx: None)
+    assert resp.status == 429 and ("Retry-After", "42") in resp.headers
