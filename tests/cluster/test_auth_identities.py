@@ -371,3 +371,33 @@ def test_slow_pam_has_a_deadline_and_blocks_nobody_else(cluster, pam_setup):
     finally:
         d.stop()
     assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
+
+
+def test_pam_as_an_unprivileged_daemon(cluster, pam_setup):
+    """The deployment shape: the daemon runs as slurmrestd, reads a copy of the key made for
+    it (SLURMRESTD_JWT_KEY, 0600 slurmrestd) and a PAM password file its group may read."""
+    import pwd
+    import shutil
+
+    suite, env = cluster
+    service, user, password = pam_setup
+    v = REF_VERSIONS[suite][-1]
+    sdir = tempfile.mkdtemp(prefix="auth-key-")
+    os.chmod(sdir, 0o755)
+    key = os.path.join(sdir, "jwt_hs256.key")
+    shutil.copyfile(env["JWT_KEY"], key)
+    pw = pwd.getpwnam("slurmrestd")
+    os.chown(key, pw.pw_uid, pw.pw_gid)
+    os.chmod(key, 0o600)
+    d = Daemon("-u", "slurmrestd", "127.0.0.1:0",
+               env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_PAM_SERVICE=service, SLURMRESTD_JWT_KEY=key))
+    try:
+        assert any("verifying tokens locally with jwt_key=%s" % key in l for l in d.log_lines), d.log_lines
+        st, doc = call(url(d), "GET", "/slurm/%s/diag" % v, headers=basic(user, password))
+        assert st == 200 and doc["meta"]["client"]["user"] == user, doc
+        st, _ = call(url(d), "GET", "/slurm/%s/diag" % v, headers=basic(user, "wrong"))
+        assert st == 401
+    finally:
+        d.stop()
+        shutil.rmtree(sdir, ignore_errors=True)
+    assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
