@@ -197,6 +197,13 @@ setup_pam() {
 auth     required pam_pwdfile.so pwdfile=$pdb nodelay
 account  required pam_permit.so
 PAMEOF
+    # The same, behind a PAM module that takes 5 s (a slow directory): deadline tests.
+    write_file_if_changed "/etc/pam.d/$PAM_SERVICE-slow" 644 root:root <<PAMEOF
+# written by slurmrestd cluster/cluster.sh: a PAM stack that answers after 5 s.
+auth     required pam_exec.so quiet /bin/sleep 5
+auth     required pam_pwdfile.so pwdfile=$pdb nodelay
+account  required pam_permit.so
+PAMEOF
 }
 
 # ------------------------------------------------------------------------------------------
