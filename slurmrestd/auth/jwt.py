@@ -21,6 +21,8 @@ import binascii
 import logging
 import socket
 
+import jwt as pyjwt
+
 from slurmrestd.auth import AuthError, Identity
 from slurmrestd.auth.verify import TokenRejected
 
@@ -40,6 +42,23 @@ def client_address(conn) -> str:
         except OSError:
             pass
     return getattr(conn, "name", "") or "?"
+
+
+def claimed_user(identity: Identity) -> str | None:
+    """Who a token passed through unchecked claims to act as: X-SLURM-USER-NAME, else the
+    token's own user claim (read without checking the signature).  Only to be reported once
+    slurmctld or slurmdbd accepted the token with that name."""
+    if identity.user_name:
+        return identity.user_name
+    try:
+        claims = pyjwt.decode(identity.token, options={"verify_signature": False})
+    except Exception:
+        return None
+    for claim in ("sun", "username"):
+        value = claims.get(claim)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def parse_basic(credentials: str) -> tuple[str, str]:

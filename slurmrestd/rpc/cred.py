@@ -63,13 +63,16 @@ class JwtCredential:
     """auth/jwt pass-through: the caller's token and (optional) user name."""
 
     plugin_id = AUTH_PLUGIN_JWT
-    __slots__ = ("token", "user_name")
+    __slots__ = ("token", "user_name", "accepted")
 
     def __init__(self, token: str, user_name: str | None = None) -> None:
         if not token:
             raise SlurmError(E.ESLURM_AUTH_CRED_INVALID, "auth/jwt: empty token")
         self.token = token
         self.user_name = user_name
+        #: Set once slurmctld or slurmdbd answered a message carrying it with success or
+        #: data: they verified the token (and the user name) then.
+        self.accepted = False
 
     def pack(self, packer: Packer, msg_type: int, body: bytes) -> None:
         packer.u32(AUTH_PLUGIN_JWT)

@@ -180,8 +180,20 @@ def test_unreadable_key_passes_through(cluster):
         st, doc = call(url(d), "GET", "/slurm/%s/diag" % v, forge(env, exp=int(time.time()) - 5), None)
         assert st == 511 and doc["errors"][0]["error_number"] == 1007
         assert settle(conf)[0] > before[0], "pass-through should have asked slurmctld"
-        st, doc = call(url(d), "GET", "/slurm/%s/diag" % v, token(suite, "alice"), "alice")
-        assert st == 200 and doc["meta"]["client"]["user"] == ""  # nobody verified the claim
+        # once slurmctld or slurmdbd accepted the token, meta.client names its user
+        alice = token(suite, "alice")
+        for path, user in (("/slurm/%s/diag" % v, "alice"), ("/slurmdb/%s/accounts" % v, None),
+                           ("/slurm/%s/jobs" % v, None), ("/slurm/%s/jobs" % v, None)):
+            st, doc = call(url(d), "GET", path, alice, user)
+            assert st == 200 and (doc["meta"]["client"]["user"], doc["meta"]["client"]["group"]) == \
+                ("alice", "alice"), (path, doc["meta"]["client"])
+        # ... and nothing for a claim they refused (bob's token naming alice), nor where no
+        # RPC checked anything
+        st, doc = call(url(d), "GET", "/slurm/%s/diag" % v, token(suite, "bob"), "alice")
+        assert st == 511 and doc["meta"]["client"]["user"] == ""
+        if v >= "v0.0.44":
+            st, doc = call(url(d), "POST", "/util/%s/hostlist" % v, alice, None, {"hostnames": ["n1", "n2"]})
+            assert st == 200 and doc["meta"]["client"]["user"] == "", doc["meta"]["client"]
     finally:
         d.stop()
         conf.close()

@@ -205,6 +205,10 @@ class SlurmctldClient:
                 version = newv
                 continue
             rc = reply_rc(msg)
+            if not rc or rc[0] in (0, E.SLURM_NO_CHANGE_IN_DATA):
+                # slurmctld answers nothing but an RC to a message whose credential it refused
+                if getattr(self.credential, "accepted", None) is False:
+                    self.credential.accepted = True
             reply = Reply(msg.msg_type, msg.version, msg.body, ep,
                           rc[0] if rc else None, rc[1] if rc else None)
             if rc and rc[0] in (E.ESLURM_IN_STANDBY_MODE, E.ESLURM_IN_STANDBY_USE_BACKUP) \

@@ -88,6 +88,9 @@ class DbdSession:
                                  "not sent to slurmdbd: the credential was refused locally")
             conn = self.pool.acquire(self.credential, self.key)
             self._conn = conn
+            # slurmdbd verified this credential when the connection was opened for it
+            if getattr(self.credential, "accepted", None) is False:
+                self.credential.accepted = True
             # a pooled connection may have died while idle; a fresh one has just answered
             self._unproven = conn.reuses > 0
         return conn
