@@ -141,6 +141,10 @@ def workflow(r: Run, env, p: str) -> None:
     assert st == 200 and doc["errors"] == [], doc
     r("read cluster", "GET", "cluster/" + cl)
     assert sacctmgr(env, "show", "cluster", cl, "format=cluster").split() == [cl]
+    r("plain user cluster add", "POST", "clusters/", {"clusters": [{"name": cl + "a"}]}, user="alice")
+    r("plain user cluster delete", "DELETE", "cluster/" + cl, user="alice")
+    assert sacctmgr(env, "show", "cluster", cl, "format=cluster").split() == [cl]
+    assert sacctmgr(env, "show", "cluster", cl + "a", "format=cluster").split() == []
     st, doc = r("delete cluster", "DELETE", "cluster/" + cl)
     assert st == 200 and doc["deleted_clusters"] == [cl], doc
     r("cluster gone", "GET", "cluster/" + cl)
@@ -167,7 +171,7 @@ def workflow(r: Run, env, p: str) -> None:
 
 def names(p):
     return [("qos", p + s) for s in ("q1", "q2", "r1", "alice", "bad", "cq")] + \
-        [("wckey", p + "wk"), ("wckey", p + "wka"), ("cluster", "zz" + p + "cl")]
+        [("wckey", p + "wk"), ("wckey", p + "wka"), ("cluster", "zz" + p + "cl"), ("cluster", "zz" + p + "cla")]
 
 
 #: 24.11 prints the list pointer in "<func>(0x7f..) failed" where 26.05 says "<func>() failed"
