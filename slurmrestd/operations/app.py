@@ -200,6 +200,9 @@ class RestApp:
                 self.metrics.auth_failed(e.errno)
             return _text(401, "Authentication failure")
         seen["user"] = identity.user_name
+        if identity.rejected is not None and self.metrics is not None:
+            # refused by local token verification; the request still gets the controller's answer
+            self.metrics.auth_failed(E.SLURM_PROTOCOL_AUTHENTICATION_ERROR)
 
         found = self.router.match(request.path)
         if found is None:

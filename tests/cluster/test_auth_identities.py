@@ -334,8 +334,8 @@ def test_sixteen_threads_keep_their_callers_apart(cluster, both_plugins):
 
 
 def test_slow_pam_has_a_deadline_and_blocks_nobody_else(cluster, pam_setup):
-    """``slurmrestd-test-slow`` takes 5 s (pam_exec sleep): with SLURMRESTD_PAM_TIMEOUT=1
-    two logins are refused after about 1 s, and meanwhile other clients are served at once
+    """``slurmrestd-test-slow`` takes 5 s (pam_exec sleep): with SLURMRESTD_PAM_TIMEOUT=2
+    two logins are refused after about 2 s, and meanwhile other clients are served at once
     (PAM runs on worker-side threads, never on the connection loop)."""
     import time
 
@@ -344,7 +344,7 @@ def test_slow_pam_has_a_deadline_and_blocks_nobody_else(cluster, pam_setup):
     v = REF_VERSIONS[suite][-1]
     d = Daemon("-t", "4", "127.0.0.1:0", env=base_env(SLURM_CONF=env["SLURM_CONF"],
                                                      SLURMRESTD_PAM_SERVICE=service + "-slow",
-                                                     SLURMRESTD_PAM_TIMEOUT="1"))
+                                                     SLURMRESTD_PAM_TIMEOUT="2"))
     try:
         alice = token(suite, "alice")
         results: list = []
@@ -364,10 +364,40 @@ def test_slow_pam_has_a_deadline_and_blocks_nobody_else(cluster, pam_setup):
         for t in threads:
             t.join(30)
         assert st == 200 and doc["meta"]["client"]["user"] == "alice"
-        assert other < 0.8, "a client waited %.2f s behind PAM" % other
+        assert other < 1.5, "a client waited %.2f s behind PAM" % other
         assert [r[0] for r in results] == [401, 401], results
-        assert all(0.9 < r[1] < 3.5 for r in results), results
-        assert "did not answer within 1 s" in d.drain_log()
+        assert all(1.9 < r[1] < 4.8 for r in results), results
+        assert "did not answer within 2 s" in d.drain_log()
     finally:
         d.stop()
+    assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
+
+
+def test_pam_as_an_unprivileged_daemon(cluster, pam_setup):
+    """The deployment shape: the daemon runs as slurmrestd, reads a copy of the key made for
+    it (SLURMRESTD_JWT_KEY, 0600 slurmrestd) and a PAM password file its group may read."""
+    import pwd
+    import shutil
+
+    suite, env = cluster
+    service, user, password = pam_setup
+    v = REF_VERSIONS[suite][-1]
+    sdir = tempfile.mkdtemp(prefix="auth-key-")
+    os.chmod(sdir, 0o755)
+    key = os.path.join(sdir, "jwt_hs256.key")
+    shutil.copyfile(env["JWT_KEY"], key)
+    pw = pwd.getpwnam("slurmrestd")
+    os.chown(key, pw.pw_uid, pw.pw_gid)
+    os.chmod(key, 0o600)
+    d = Daemon("-u", "slurmrestd", "127.0.0.1:0",
+               env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_PAM_SERVICE=service, SLURMRESTD_JWT_KEY=key))
+    try:
+        assert any("verifying tokens locally with jwt_key=%s" % key in l for l in d.log_lines), d.log_lines
+        st, doc = call(url(d), "GET", "/slurm/%s/diag" % v, headers=basic(user, password))
+        assert st == 200 and doc["meta"]["client"]["user"] == user, doc
+        st, _ = call(url(d), "GET", "/slurm/%s/diag" % v, headers=basic(user, "wrong"))
+        assert st == 401
+    finally:
+        d.stop()
+        shutil.rmtree(sdir, ignore_errors=True)
     assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)

@@ -81,6 +81,12 @@ def test_forged_tokens_cost_no_rpc(cluster, verifying, counted):
                 assert st == 502 and doc["errors"][0]["error_number"] == 7000
             assert doc["meta"]["client"]["user"] == "" and doc["meta"]["client"]["group"] == ""
     assert settle(counted) == before, "a refused token reached slurmctld or slurmdbd"
+    # operators see them: one authentication failure per refused request
+    st, text = call(url(verifying), "GET", "/metrics", token(suite, "alice"), None)
+    assert st == 200
+    line = [l for l in text.decode().splitlines()
+            if l.startswith('slurmrestd_auth_failures_total{reason="SLURM_PROTOCOL_AUTHENTICATION_ERROR"}')]
+    assert line and float(line[0].split()[-1]) >= len(forged) * len(paths(suite)), line
     log = verifying.drain_log()
     for reason in ("expired", "no exp claim", "in the future", "bad signature", "wrong algorithm 'none'",
                    "a token of alice cannot act as bob", "malformed token"):
