@@ -128,6 +128,27 @@ def run(settings: Settings, debug_level: str | None) -> int:
         return 1
 
 
+def _preload(settings: Settings) -> None:
+    """Import what is otherwise loaded on first use, while the installation is still readable."""
+    import slurmrestd.auth.jwt  # noqa: F401
+    import slurmrestd.auth.local  # noqa: F401
+    import slurmrestd.auth.verify  # noqa: F401
+    import slurmrestd.serializers as serializers
+
+    serializers.preload()
+    if settings.pam_service:
+        import slurmrestd.auth.pam  # noqa: F401
+        import pam  # noqa: F401
+    # Libraries and standard library pieces loaded lazily: PyJWT (token checks and minted
+    # tokens), host name encoding (socket.getaddrinfo) and the munge body hash.
+    import encodings.idna  # noqa: F401
+    import jwt  # noqa: F401
+    try:
+        from Crypto.Hash import KangarooTwelve  # noqa: F401
+    except ImportError:  # pragma: no cover - a declared dependency
+        pass
+
+
 def _serve(settings: Settings) -> int:
     sec = settings.security
     if settings.become_user:
@@ -156,27 +177,15 @@ def _serve(settings: Settings) -> int:
     for spec in settings.metrics_listen:
         probe_listeners.extend(open_listeners(spec))
 
-    # Everything is imported and built before the user switch: the new user may not be
-    # able to read the installation, and the OpenAPI document is then ready for clients.
+    # Everything a request may need is imported ahead in listen mode (no first-request cost) and
+    # before any user switch, -u/-g or become_user (the new user may not be able to read the
+    # installation).  An inet-mode process without a switch serves one client: it loads only
+    # what that request needs.
     router, document = build_router(settings, site)
     if listeners:  # an inet-mode process serves one client: build the document only if asked
         document.document
-    # Imported before the user switch; the keys are read after it (below).
-    import slurmrestd.auth.jwt  # noqa: F401
-    import slurmrestd.auth.local  # noqa: F401
-    import slurmrestd.auth.verify  # noqa: F401
-    if settings.pam_service:
-        import slurmrestd.auth.pam  # noqa: F401
-        import pam  # noqa: F401
-    # Standard library pieces that are otherwise loaded on first use, from an installation the
-    # new user may not be able to read: host name encoding (socket.getaddrinfo) and the munge
-    # body hash.
-    import encodings.idna  # noqa: F401
-    try:
-        from Crypto.Hash import KangarooTwelve  # noqa: F401
-    except ImportError:  # pragma: no cover - a declared dependency
-        pass
-
+    if listeners or uid is not None or gid is not None or settings.become_user:
+        _preload(settings)
     for l in listeners + probe_listeners:
         if l.unix_path and (uid is not None or gid is not None):
             # Hand the socket file to the user we become, so it stays usable and removable.

@@ -49,8 +49,9 @@ import math
 import re
 from collections.abc import Callable
 
+import functools
+
 import orjson
-import yaml
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.http.mime import (
@@ -62,12 +63,24 @@ from slurmrestd.http.mime import (
     MIME_YAML,
 )
 
-try:  # LibYAML bindings when PyYAML was built with them
-    _YamlLoader = yaml.CSafeLoader
-    _YamlDumper = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _YamlLoader = yaml.SafeLoader
-    _YamlDumper = yaml.SafeDumper
+
+
+@functools.cache
+def _yaml_kit():
+    """PyYAML, its loader and our dumper, imported on the first YAML body or answer: importing
+    PyYAML costs about 15 ms, which a JSON-only process (inet mode) should not pay."""
+    import yaml
+
+    try:  # LibYAML bindings when PyYAML was built with them
+        loader, base = yaml.CSafeLoader, yaml.CSafeDumper
+    except AttributeError:  # pragma: no cover - depends on the PyYAML build
+        loader, base = yaml.SafeLoader, yaml.SafeDumper
+
+    class Dumper(base):  # type: ignore[misc, valid-type]
+        """The libyaml dumper, quoting strings our own loader would read as non-strings."""
+
+    Dumper.add_representer(str, _represent_str)
+    return yaml, loader, Dumper
 
 __all__ = [
     "SERIALIZERS",
@@ -215,8 +228,9 @@ def load_yaml(data: bytes | bytearray | memoryview | str) -> object:
     root: list[object] = []
     docs = 0
     event = None
+    yaml, loader, _ = _yaml_kit()
     try:
-        for event in yaml.parse(data, Loader=_YamlLoader):
+        for event in yaml.parse(data, Loader=loader):
             if isinstance(event, yaml.AliasEvent):
                 raise _fail("Unable to parse YAML: aliases are not supported" + _yaml_where(event.start_mark), "body")
             if isinstance(event, yaml.DocumentStartEvent):
@@ -308,16 +322,15 @@ def _attach(stack: list, root: list, value: object, event: object) -> None:
     top[1] = _NO_KEY
 
 
-class _Dumper(_YamlDumper):  # type: ignore[misc, valid-type]
-    """The libyaml dumper, quoting strings our own loader would read as non-strings."""
+def preload() -> None:
+    """Import the lazily loaded codecs now (before the daemon switches to a user that may not
+    be able to read the installation)."""
+    _yaml_kit()
 
 
-def _represent_str(dumper: yaml.BaseDumper, data: str) -> yaml.ScalarNode:
+def _represent_str(dumper, data: str):
     style = "'" if not isinstance(_core_scalar(data), str) else None
     return dumper.represent_scalar(_TAG + "str", data, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
 
 
 def dump_yaml(obj: object) -> bytes:
@@ -326,9 +339,10 @@ def dump_yaml(obj: object) -> bytes:
     Strings that look like YAML 1.2 core-schema nulls, booleans or numbers are
     quoted, so :func:`load_yaml` gives back exactly what was dumped.
     """
+    yaml, _, dumper = _yaml_kit()
     return yaml.dump(
         obj,
-        Dumper=_Dumper,
+        Dumper=dumper,
         default_flow_style=False,
         sort_keys=False,
         allow_unicode=True,

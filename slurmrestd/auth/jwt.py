@@ -21,8 +21,6 @@ import binascii
 import logging
 import socket
 
-import jwt as pyjwt
-
 from slurmrestd.auth import AuthError, Identity
 from slurmrestd.auth.verify import TokenRejected
 
@@ -50,6 +48,8 @@ def claimed_user(identity: Identity) -> str | None:
     slurmctld or slurmdbd accepted the token with that name."""
     if identity.user_name:
         return identity.user_name
+    import jwt as pyjwt  # imported on first use (see auth/verify.py)
+
     try:
         claims = pyjwt.decode(identity.token, options={"verify_signature": False})
     except Exception:

@@ -13,7 +13,6 @@ lists instead of opening new ones for every request.
 
 from __future__ import annotations
 
-import jwt
 import threading
 import time
 from typing import Callable
@@ -51,5 +50,7 @@ class TokenMinter:
     def mint(self, user: str, now: float | None = None) -> tuple[str, int]:
         iat = int(self._clock() if now is None else now)
         exp = iat + self.lifespan_s
+        import jwt  # imported on first use (see auth/verify.py)
+
         token = jwt.encode({"iat": iat, "exp": exp, "sun": user}, self._key, algorithm="HS256")
         return token, exp

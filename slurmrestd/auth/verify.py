@@ -20,7 +20,6 @@ user-name rule are still checked on every use.
 
 from __future__ import annotations
 
-import jwt
 import pwd
 import time
 from dataclasses import dataclass
@@ -107,6 +106,8 @@ class TokenVerifier:
 
     def _check(self, token: str) -> tuple[str, float]:
         """Signature and claims: (user, exp), or TokenRejected."""
+        import jwt  # PyJWT (and cryptography) only once a token is checked: inet mode pays it per process
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
