@@ -23,10 +23,6 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-
 from slurmrestd.errors import errname
 
 #: Methods that get their own label value; others are counted as "other".
@@ -37,8 +33,16 @@ UNMATCHED = "unmatched"
 REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-#: What ``exposition`` answers with.
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+#: Events a deferred registry (inet mode) keeps before it builds the real one anyway.
+DEFERRED_EVENTS_MAX = 1000
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CONTENT_TYPE":  # what ``exposition`` answers with (prometheus_client's, loaded on use)
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+        return CONTENT_TYPE_LATEST
+    raise AttributeError(name)
 
 
 def error_label(rc: int) -> str:
@@ -66,6 +70,8 @@ class _LiveState:
         return []  # families vary with what is watched; nothing to check at registration
 
     def collect(self) -> Iterable:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
         with self._lock:
             manager, flight, caches, pool = (self.connections, self.single_flight, dict(self.caches),
                                              self.dbd_pool)
@@ -121,31 +127,81 @@ class _LiveState:
 
 
 class Metrics:
-    """The registry of one daemon and the counters its parts report to."""
+    """The registry of one daemon and the counters its parts report to.
 
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        r = self.registry
-        self.requests = Counter("slurmrestd_http_requests", "HTTP requests answered",
-                                ["method", "path", "status"], registry=r)
-        self.request_seconds = Histogram("slurmrestd_http_request_duration_seconds",
-                                         "Time from a whole request to its response",
-                                         ["method", "path"], buckets=REQUEST_BUCKETS, registry=r)
-        self.in_flight = Gauge("slurmrestd_http_requests_in_flight", "Requests being processed now",
-                               registry=r)
-        self.rpc_seconds = Histogram("slurmrestd_rpc_duration_seconds",
-                                     "Exchanges with slurmctld and slurmdbd, by message type",
-                                     ["peer", "msg_type"], buckets=RPC_BUCKETS, registry=r)
-        self.rpc_errors = Counter("slurmrestd_rpc_errors",
-                                  "Exchanges with slurmctld and slurmdbd that failed or answered an error",
-                                  ["peer", "msg_type", "error"], registry=r)
-        self.auth_failures = Counter("slurmrestd_auth_failures", "Requests refused by authentication",
-                                     ["reason"], registry=r)
-        self.cors_refused = Counter("slurmrestd_cors_refused",
-                                    "Cross-origin requests from an origin or with a method that is not allowed",
-                                    registry=r)
+    ``defer=True`` (inet mode: one process, one client) builds nothing at first: events are
+    kept in a short list and replayed into a real registry on the first scrape, on the first
+    direct use of a metric, or after ``DEFERRED_EVENTS_MAX`` events.  Importing
+    ``prometheus_client`` costs about 50 ms, which a process answering one request should
+    not pay unless that request is ``/metrics``.
+    """
+
+    def __init__(self, defer: bool = False) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[tuple] | None = [] if defer else None
         self._live = _LiveState()
-        r.register(self._live)
+        self._prom: dict[str, Any] | None = None
+        if not defer:
+            self._build()
+
+    def _build(self) -> dict[str, Any]:
+        with self._lock:
+            if self._prom is not None:
+                return self._prom
+            from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+            r = CollectorRegistry()
+            prom = {
+                "registry": r,
+                "requests": Counter("slurmrestd_http_requests", "HTTP requests answered",
+                                    ["method", "path", "status"], registry=r),
+                "request_seconds": Histogram("slurmrestd_http_request_duration_seconds",
+                                             "Time from a whole request to its response",
+                                             ["method", "path"], buckets=REQUEST_BUCKETS, registry=r),
+                "in_flight": Gauge("slurmrestd_http_requests_in_flight", "Requests being processed now",
+                                   registry=r),
+                "rpc_seconds": Histogram("slurmrestd_rpc_duration_seconds",
+                                         "Exchanges with slurmctld and slurmdbd, by message type",
+                                         ["peer", "msg_type"], buckets=RPC_BUCKETS, registry=r),
+                "rpc_errors": Counter("slurmrestd_rpc_errors",
+                                      "Exchanges with slurmctld and slurmdbd that failed or answered an error",
+                                      ["peer", "msg_type", "error"], registry=r),
+                "auth_failures": Counter("slurmrestd_auth_failures", "Requests refused by authentication",
+                                         ["reason"], registry=r),
+                "cors_refused": Counter("slurmrestd_cors_refused",
+                                        "Cross-origin requests from an origin or with a method that is not "
+                                        "allowed", registry=r),
+            }
+            r.register(self._live)
+            pending, self._pending = self._pending or (), None
+            self._prom = prom
+        for event, args in pending:
+            getattr(self, event)(*args)
+        return prom
+
+    def _defer(self, event: str, args: tuple) -> bool:
+        """Keep an event while deferred; False when the real registry takes it now."""
+        with self._lock:
+            if self._pending is None:
+                return False
+            if len(self._pending) < DEFERRED_EVENTS_MAX:
+                self._pending.append((event, args))
+                return True
+        self._build()
+        return False
+
+    def _metric(self, name: str) -> Any:
+        prom = self._prom
+        return (prom if prom is not None else self._build())[name]
+
+    registry = property(lambda self: self._metric("registry"))
+    requests = property(lambda self: self._metric("requests"))
+    request_seconds = property(lambda self: self._metric("request_seconds"))
+    in_flight = property(lambda self: self._metric("in_flight"))
+    rpc_seconds = property(lambda self: self._metric("rpc_seconds"))
+    rpc_errors = property(lambda self: self._metric("rpc_errors"))
+    auth_failures = property(lambda self: self._metric("auth_failures"))
+    cors_refused = property(lambda self: self._metric("cors_refused"))
 
     # -- watched state ----------------------------------------------------
 
@@ -170,26 +226,39 @@ class Metrics:
 
     def rpc_done(self, peer: str, msg_type: str, seconds: float, rc: int) -> None:
         """``rpc.observe.RpcObserver``: one exchange with slurmctld or slurmdbd."""
+        if self._prom is None and self._defer("rpc_done", (peer, msg_type, seconds, rc)):
+            return
         self.rpc_seconds.labels(peer, msg_type).observe(seconds)
         if rc:
             self.rpc_errors.labels(peer, msg_type, error_label(rc)).inc()
 
     def request_done(self, method: str, path: str | None, status: int, seconds: float) -> None:
+        if self._prom is None and self._defer("request_done", (method, path, status, seconds)):
+            return
         method = method if method in METHODS else "other"
         path = path or UNMATCHED
         self.requests.labels(method, path, str(status)).inc()
         self.request_seconds.labels(method, path).observe(seconds)
 
     def auth_failed(self, errno: int) -> None:
+        if self._prom is None and self._defer("auth_failed", (errno,)):
+            return
         self.auth_failures.labels(error_label(errno)).inc()
 
     def track_in_flight(self) -> Callable[[], None]:
         """Count one request in flight; call what it returns when the request ends."""
-        self.in_flight.inc()
-        return self.in_flight.dec
+        self._in_flight(1)
+        return lambda: self._in_flight(-1)
+
+    def _in_flight(self, delta: int) -> None:
+        if self._prom is None and self._defer("_in_flight", (delta,)):
+            return
+        self.in_flight.inc(delta)
 
     # -- exposition ---------------------------------------------------------
 
     def exposition(self) -> bytes:
         """The Prometheus text format of everything in the registry."""
-        return generate_latest(self.registry)
+        from prometheus_client.exposition import generate_latest
+
+        return generate_latest(self._build()["registry"])

@@ -54,7 +54,7 @@ class Site:
 
     def __post_init__(self) -> None:
         lim = self.settings.limits
-        self.metrics = Metrics()
+        self.metrics = Metrics(defer=self.settings.inet_mode)  # inet mode: built only if scraped
         if self.version_cache is None:
             self.version_cache = VersionCache()
         self.job_list_cache = LruCache(lim.job_list_cache_entries)

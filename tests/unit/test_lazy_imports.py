@@ -34,3 +34,43 @@ def test_yaml_still_round_trips_after_lazy_import():
 
     doc = {"a": "yes", "b": [1, 2.5, None], "c": "1"}
     assert serializers.load_yaml(serializers.dump_yaml(doc)) == doc
+
+
+def test_deferred_metrics_replay_on_scrape():
+    from slurmrestd.metrics import DEFERRED_EVENTS_MAX, Metrics
+
+    eager, lazy = Metrics(), Metrics(defer=True)
+    for m in (eager, lazy):
+        done = m.track_in_flight()
+        m.rpc_done("slurmctld", "REQUEST_PING", 0.002, 0)
+        m.rpc_done("slurmctld", "REQUEST_PING", 0.002, 2017)
+        m.auth_failed(1007)
+        m.request_done("GET", "/slurm/v0.0.45/ping", 200, 0.01)
+        done()
+    assert lazy._prom is None  # nothing built before the scrape
+    def numbers(m):  # the exposition without creation timestamps
+        return [line for line in m.exposition().splitlines() if b"_created" not in line]
+
+    assert numbers(lazy) == numbers(eager)
+    many = Metrics(defer=True)
+    for _ in range(DEFERRED_EVENTS_MAX + 1):
+        many.auth_failed(1007)
+    assert many._prom is not None  # bounded: built once the list is full
+    total = [line for line in numbers(many) if line.startswith(b"slurmrestd_auth_failures_total")]
+    assert len(total) == 1 and total[0].endswith(b" %d.0" % (DEFERRED_EVENTS_MAX + 1))
+
+
+def test_inet_process_builds_no_metrics_registry():
+    probe = """
+import sys
+from slurmrestd import cli
+from slurmrestd.site import Site
+settings, _ = cli.parse([], {})
+site = Site(settings)
+site.metrics.request_done("GET", None, 404, 0.001)
+print('prometheus_client' in sys.modules)
+"""
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
