@@ -93,6 +93,9 @@ _STATUS_BY_ERRNO: dict[int, int] = {
     E.ESLURM_DATA_PARSE_BAD_INPUT: 422,
     E.EPERM: 403,
     E.ESLURM_REST_BAD_REQUEST: 400,
+    # Ours, not the reference's (which answers 500): a singular query that matched several
+    # records is the client's to narrow down (docs/compatibility.md).
+    E.ESLURM_DATA_AMBIGUOUS_QUERY: 422,
 }
 
 

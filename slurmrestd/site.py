@@ -14,6 +14,7 @@ from typing import Any
 
 from slurmrestd.auth import Identity
 from slurmrestd.cache import LruCache
+from slurmrestd.data_parser.codecs.users import IdNames
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
@@ -42,11 +43,14 @@ class Site:
     job_list_cache: LruCache = field(init=False)
     #: Persistent slurmdbd connections shared by all requests (None without slurm.conf).
     dbd_pool: Any = field(default=None)
+    #: uid/gid → name lookups on this host, remembered briefly (see Limits.name_cache_*).
+    names: IdNames = field(init=False)
 
     def __post_init__(self) -> None:
         if self.version_cache is None:
             self.version_cache = VersionCache()
         self.job_list_cache = LruCache(self.settings.limits.job_list_cache_entries)
+        self.names = IdNames(self.settings.limits.name_cache_entries, self.settings.limits.name_cache_ttl_s)
         if self.dbd_pool is None and self.slurm_conf is not None:
             lim = self.settings.limits
             connector = DbdConnector(self.slurm_conf, io_timeout=lim.dbd_request_timeout_s)

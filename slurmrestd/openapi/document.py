@@ -18,6 +18,7 @@ from typing import Callable, Iterator, Optional, Sequence
 
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
 from slurmrestd.data_parser.schema import SchemaWriter
+from slurmrestd.openapi import corrections
 from slurmrestd.openapi.paths import PLUGINS, Method
 from slurmrestd.slurm.release import SLURM_RELEASE
 
@@ -93,14 +94,16 @@ def _supported(registry, m: Method) -> bool:
     return True
 
 
-def _bound(versions: Sequence[str], plugins: Sequence[str]):
+def _bound(versions: Sequence[str], plugins: Sequence[str], corrected: bool = True):
     """Yield (plugin, path decl, version, concrete path, [methods])."""
     for pname in plugins:
         plugin = PLUGINS[pname]
         for p in plugin.paths:
             for v in versions:
                 reg = get_registry(v)
-                methods = [m for m in p.methods if _supported(reg, m)]
+                decls = [corrections.corrected(p.template, m) for m in p.methods] if corrected \
+                    else p.methods
+                methods = [m for m in decls if _supported(reg, m)]
                 if methods:
                     yield plugin, p, v, p.template.replace("{data_parser}", v), methods
 
@@ -183,14 +186,15 @@ def build_document(versions: Sequence[str] = VERSIONS,
                    plugins: Sequence[str] = DEFAULT_PLUGINS,
                    registered: Optional[Callable[[str, str], bool]] = None,
                    slurm_release: str = SLURM_RELEASE,
-                   mime_types: Sequence[str] = DEFAULT_MIME_TYPES) -> dict:
+                   mime_types: Sequence[str] = DEFAULT_MIME_TYPES, corrected: bool = True) -> dict:
     """The complete OpenAPI document.
 
     ``versions``: data parser versions (order = order of the paths);
     ``plugins``: openapi plugins (slurmctld, slurmdbd, util);
     ``registered(path, method)`` (concrete path, version filled in): only operations whose handler is
     registered appear (None: all); ``mime_types``: response/request media
-    types listed (the reference lists one per loaded serializer).
+    types listed (the reference lists one per loaded serializer); ``corrected``: with the
+    corrections of ``openapi/corrections`` (False: the reference's document).
     """
     doc: dict = {}
     doc["tags"] = [{"name": n, "description": d} for n, d in TAGS]
@@ -200,7 +204,7 @@ def build_document(versions: Sequence[str] = VERSIONS,
     doc["components"] = {"schemas": schemas,
                          "securitySchemes": {k: dict(v) for k, v in SECURITY_SCHEMES.items()}}
     writers = {v: SchemaWriter(get_registry(v), schemas) for v in versions}
-    for plugin, p, v, path, methods in _bound(versions, plugins):
+    for plugin, p, v, path, methods in _bound(versions, plugins, corrected):
         if registered is not None:
             methods = [m for m in methods if registered(path, m.method)]
             if not methods:
@@ -229,5 +233,7 @@ def build_document(versions: Sequence[str] = VERSIONS,
     doc["servers"] = [{"url": "/"}]
     doc["security"] = [dict(s) for s in SECURITY]
     doc["openapi"] = OPENAPI_VERSION
+    if corrected:
+        corrections.apply(doc, versions)
     return doc
 

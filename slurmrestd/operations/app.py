@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slurmrestd import serializers
+from slurmrestd import data_parser, serializers
 from slurmrestd.auth import AuthError, authenticate
-from slurmrestd.errors import E, SlurmError, http_status_for
+from slurmrestd.errors import E, SlurmError, http_status_for, strerror
 from slurmrestd.http import mime
+from slurmrestd.http.parser import KNOWN_METHODS
 from slurmrestd.http.server import Response
 from slurmrestd.operations.coalesce import CoalesceTimeout, SingleFlight
 from slurmrestd.operations.context import OperationContext
@@ -59,9 +60,14 @@ class RestApp:
         #: Shares handler runs between identical concurrent read-only requests.
         self.single_flight = (single_flight if single_flight is not None
                               else SingleFlight.from_settings(getattr(site, "settings", None)))
+        #: per bound operation, the required members of its answer with their empty values
+        #: (at most one entry per binding)
+        self._required: dict = {}
 
     def __call__(self, request, conn) -> Response:
         log.info("operations_router: [%s] %s %s", conn.name, request.method, request.path)
+        if request.method not in KNOWN_METHODS:  # before authentication, as the reference
+            return self._unknown_method(request)
         try:
             identity = authenticate(self.auth_chain, request.headers, conn)
         except AuthError as e:
@@ -81,6 +87,9 @@ class RestApp:
 
         try:
             write_type = mime.resolve_write_type(request.headers.get("accept"))
+        except SlurmError as e:
+            return _text(http_status_for(e.errno), e.description)
+        try:
             body = request.body
             read_type = mime.resolve_read_type(request.headers.get("content-type"), body)
             if body and request.query:
@@ -93,7 +102,14 @@ class RestApp:
             else:
                 query = None
         except SlurmError as e:
-            return _text(http_status_for(e.errno), e.description)
+            # The operation is known and the answer's type too: refuse the input in the
+            # errors[] envelope the document describes (the reference answers text/plain).
+            ctx = OperationContext(request.method, request.path, params, None, identity,
+                                   binding.version, self.site, binding.operation)
+            ctx.record(e)
+            if not binding.envelope:
+                return _text(http_status_for(e.errno), e.description)
+            return self._envelope(binding, None, ctx, conn, identity, write_type)
 
         def execute() -> tuple[Any, OperationContext]:
             ctx = OperationContext(request.method, request.path, params, query, identity,
@@ -106,6 +122,10 @@ class RestApp:
             result, ctx = execute()
         if not binding.envelope:
             return self._raw(result, ctx, write_type)
+        return self._envelope(binding, result, ctx, conn, identity, write_type)
+
+    def _envelope(self, binding, result, ctx: OperationContext, conn, identity, write_type: str) -> Response:
+        """The handler's result in the meta/errors/warnings envelope, serialized."""
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
             return Response(204)
         # What an identical request shares is the handler's result, errors, warnings and status
@@ -113,10 +133,33 @@ class RestApp:
         # meta carries this client's own address (meta.client.source).  Sharing the serialized
         # bytes too would need meta spliced in per client; not done yet.
         doc: dict = dict(result) if isinstance(result, dict) else {}
+        for key, value in self._required_members(binding).items():
+            doc.setdefault(key, value)
         doc["meta"] = self.site.meta(binding, conn, identity)
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
+
+    def _unknown_method(self, request) -> Response:
+        """405 for a method the daemon does not know, with the path's ``Allow`` when the path
+        exists (the reference answers its 405 "Invalid HTTP method" without one)."""
+        resp = _text(405, strerror(E.ESLURM_HTTP_INVALID_METHOD))
+        found = self.router.match(request.path)
+        if found is not None:
+            resp.headers.append(("Allow", ", ".join(sorted(found[0]))))
+        return resp
+
+    def _required_members(self, binding) -> dict:
+        """A fresh copy of what every answer of ``binding`` carries even when its handler
+        failed (``jobs: []`` …), so that error answers validate against the document too."""
+        key = (binding.template, binding.method)
+        found = self._required.get(key)
+        if found is None:
+            rtype = getattr(binding.operation, "response_type", None)
+            found = data_parser.required_members(rtype, binding.version) if rtype else {}
+            self._required[key] = found
+        return {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                for k, v in found.items()}
 
     def _shared(self, binding, request, identity, read_type: str, write_type: str,
                 execute, conn) -> tuple[Any, OperationContext]:

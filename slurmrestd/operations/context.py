@@ -48,6 +48,8 @@ class OperationContext:
     def __post_init__(self) -> None:
         if self.version:
             self.diag.version = self.version
+        if self.diag.names is None:
+            self.diag.names = getattr(self.site, "names", None)
 
     @property
     def errors(self) -> list[dict]:

@@ -137,6 +137,8 @@ def get_jobs(ctx: OperationContext):
         else:
             ctx.error(errno_of(e), "Unable to query jobs", "slurm_load_jobs()")
     nerr, nwarn = len(ctx.errors), len(ctx.warnings)
+    if msg:  # the owners' names as the controller sent them win over this host's passwd
+        ctx.diag.learn_user_names(msg["job_array"])
     doc = dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
     if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
         cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])))
@@ -233,6 +235,8 @@ def get_job(ctx: OperationContext):
                                     "het_job_offset": sel["het_job_offset"]}, show_flags)
     except SlurmError as e:
         ctx.error(errno_of(e), "Unable to query JobId=%s" % job_text(sel), src)
+    if msg:
+        ctx.diag.learn_user_names(msg["job_array"])
     return dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or DEFAULT_VERSION)
 
 
