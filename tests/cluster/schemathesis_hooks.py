@@ -1,0 +1,58 @@
+"""schemathesis hooks for tests/cluster/test_schemathesis.py (loaded through SCHEMATHESIS_HOOKS).
+
+The fuzzed daemon serves a shared test cluster, and the user it runs as (alice) is shared
+with other tests.  Every request that could change a job is narrowed, just before it is
+sent, to the fuzz run's own jobs:
+
+- ``POST job/submit``: the job (each component of a heterogeneous job) is held and named
+  ``SPEC_FUZZ_NAME``, so it never runs and the test can find and cancel it;
+- ``POST``/``DELETE job/{job_id}`` and ``GET job/{job_id}/requeue``: the job id is the run's
+  own held job (``SPEC_FUZZ_JOB``);
+- ``DELETE jobs`` and ``POST jobs/requeue``: the list of jobs is that job, by id and name.
+
+Everything else (all the other values schemathesis generates) is sent as generated.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import schemathesis
+
+_VERSIONED = re.compile(r"^/(slurm|slurmdb|util)/v0\.0\.4\d")
+
+
+def _template(case) -> str:
+    return _VERSIONED.sub(r"/\1/{v}", case.operation.path)
+
+
+def _own_job() -> str:
+    return os.environ["SPEC_FUZZ_JOB"]
+
+
+def _hold(job) -> None:
+    if isinstance(job, dict):
+        job["hold"] = True
+        job["name"] = os.environ["SPEC_FUZZ_NAME"]
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    template, method = _template(case), case.method.upper()
+    body = case.body
+    if template == "/slurm/{v}/job/submit" and isinstance(body, dict):
+        _hold(body.get("job"))
+        for job in body.get("jobs") or () if isinstance(body.get("jobs"), list) else ():
+            _hold(job)
+        if "job" not in body and "jobs" not in body:
+            body["job"] = {}
+            _hold(body["job"])
+    elif template in ("/slurm/{v}/job/{job_id}", "/slurm/{v}/job/{job_id}/requeue") and method != "GET" \
+            or template == "/slurm/{v}/job/{job_id}/requeue":
+        case.path_parameters = {**(case.path_parameters or {}), "job_id": _own_job()}
+    elif template == "/slurm/{v}/jobs/" and method == "DELETE" and isinstance(body, dict):
+        body["jobs"] = [_own_job()]
+        body["job_name"] = os.environ["SPEC_FUZZ_NAME"]
+    elif template == "/slurm/{v}/jobs/requeue" and isinstance(body, dict):
+        body["jobs"] = [_own_job()]
