@@ -30,8 +30,9 @@ RESPONSE_TYPES = {
 #: ``ROLLUP_STATS``) are required inside the nested object they name (``_nest_required``).
 
 #: Schemas that are ``nullable`` in our document: both daemons dump ``null`` there.
-#: ``JOB_RES``: ``job_resources`` of a job that has no resources yet (pending, held).
-NULLABLE = ("JOB_RES",)
+#: ``JOB_RES``: ``job_resources`` of a job that has no resources yet (pending, held);
+#: ``JOB_ARRAY_RESPONSE_ARRAY``: ``results`` of a job update that was not for an array.
+NULLABLE = ("JOB_RES", "JOB_ARRAY_RESPONSE_ARRAY")
 
 
 def corrected(template: str, method):

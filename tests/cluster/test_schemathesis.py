@@ -76,22 +76,19 @@ def _template(path: str) -> str:
     return "/".join(parts)
 
 
-def fuzzed_document(doc: dict) -> dict:
-    """Our /openapi/v3 with only the operations to fuzz (see the module docstring)."""
-    doc = json.loads(json.dumps(doc))
-    paths = {}
+def not_fuzzed(doc: dict) -> list[str]:
+    """operationIds of our /openapi/v3 that are not fuzzed (see the module docstring).  They
+    stay in the document given to schemathesis (so their methods count as declared) and are
+    disabled in its configuration."""
+    out = []
     for path, item in doc["paths"].items():
-        if any(n in path for n in NEVER):
-            continue
-        keep = {}
+        t = _template(path)
         for method, op in item.items():
-            t = _template(path)
-            if method == "get" or t.startswith("/util/") or (t, method) in JOB_CHANGING:
-                keep[method] = op
-        if keep:
-            paths[path] = keep
-    doc["paths"] = paths
-    return doc
+            fuzzed = (method == "get" or t.startswith("/util/") or (t, method) in JOB_CHANGING) \
+                and not any(n in path for n in NEVER)
+            if not fuzzed:
+                out.append(op["operationId"])
+    return sorted(out)
 
 
 def failures(report_dir) -> list[str]:
@@ -132,8 +129,12 @@ def test_schemathesis_finds_nothing(tmp_path):
     try:
         st, doc = call(base, "GET", "/openapi/v3", tok, None)
         assert st == 200
-        (tmp_path / "openapi.json").write_text(json.dumps(fuzzed_document(doc)))
-        (tmp_path / "schemathesis.toml").write_text(CONFIG.format(seed=SEED, examples=EXAMPLES))
+        (tmp_path / "openapi.json").write_text(json.dumps(doc))
+        skipped = not_fuzzed(doc)
+        assert any("reconfigure" in o for o in skipped) and not any("get_jobs" in o for o in skipped)
+        (tmp_path / "schemathesis.toml").write_text(
+            CONFIG.format(seed=SEED, examples=EXAMPLES)
+            + "\n[[operations]]\ninclude-operation-id = %s\nenabled = false\n" % json.dumps(skipped))
         job = {"name": name, "hold": True, "script": "#!/bin/sh\ntrue\n", "current_working_directory": "/tmp",
                "environment": ["PATH=/bin:/usr/bin"]}
         st, doc = call(base, "POST", "/slurm/v0.0.45/job/submit", tok, None, {"job": job})

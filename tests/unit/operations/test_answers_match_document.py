@@ -124,3 +124,31 @@ def test_unknown_method_is_405_with_allow(method):
 
 def test_ambiguous_singular_query_is_the_clients_fault():
     assert http_status_for(E.ESLURM_DATA_AMBIGUOUS_QUERY) == 422
+
+
+def test_string_slurmdbd_cannot_store_is_the_clients_fault():
+    from slurmrestd.errors import MYSQL_ER_INVALID_CHARACTER_STRING, strerror
+    assert http_status_for(MYSQL_ER_INVALID_CHARACTER_STRING) == 422
+    assert "1300" in strerror(1300)  # not a Slurm error number
+
+
+def test_slurmdbd_strings_outside_the_bmp_are_refused():
+    from slurmrestd.operations.slurmdbd.common import _bad_path
+    assert _bad_path({"cluster": "a\u00d9b", "users": ["x"]}, []) is None
+    parts, why = _bad_path({"users": ["x", "a\U0001F600"]}, [])
+    assert parts == ["users[1]"] and "U+01F600" in why
+    assert _bad_path({"a\x00": 1}, [])[1] == "String contains a NUL byte"
+
+
+def test_unset_timestamps_and_cron_lists_pack():
+    from slurmrestd.rpc.layouts import pack_cron_entry
+    from slurmrestd.rpc.pack import Packer
+    assert Packer().time(0xFFFFFFFFFFFFFFFE).getvalue() == Packer().time(-2).getvalue()
+    with pytest.raises(ValueError):
+        Packer().time(1 << 64)
+    p = Packer()
+    pack_cron_entry(p, {"flags": 0, "minute": [0, 30], "hour": [], "day_of_month": [], "month": [],
+                        "day_of_week": [], "cronspec": "", "line_start": 0, "line_end": 0})
+    assert p.getvalue()
+    with pytest.raises(ValueError):
+        pack_cron_entry(Packer(), {"minute": [61]})
