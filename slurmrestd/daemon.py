@@ -10,12 +10,13 @@ import logging
 import os
 import signal
 import sys
+import threading
 
 from dataclasses import replace
 
 from slurmrestd import log as logsetup
 from slurmrestd import security
-from slurmrestd.auth import build_chain
+from slurmrestd.auth.setup import AuthSetupError, chain_from_settings
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.http.server import HttpSession
@@ -77,6 +78,32 @@ def load_slurm_conf(settings: Settings):
         return None
 
 
+#: Connections the metrics listener processes at once, and its worker threads.
+PROBE_MAX_BUSY = 16
+PROBE_WORKERS = 2
+
+
+class ProbeServer:
+    """The metrics listener (SLURMRESTD_METRICS_LISTEN): its own connection manager and
+    workers on a thread of their own, so scrapes and probes are answered even when the
+    main listeners are at their connection limit; no authentication (``core.ProbeApp``)."""
+
+    def __init__(self, settings: Settings, site: Site, listeners: list) -> None:
+        app = core.ProbeApp(site)
+        self.workers = WorkerPool(PROBE_WORKERS)
+        self.manager = ConnectionManager(settings.limits, PROBE_MAX_BUSY, self.workers,
+                                         lambda conn: HttpSession(conn, app, settings.limits))
+        for l in listeners:
+            self.manager.add_listener(l)
+        self.thread = threading.Thread(target=self.manager.run, name="metrics-listener", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.manager.request_stop("shutdown")
+        self.thread.join(5.0)
+        self.workers.shutdown(timeout=1.0)
+
+
 def generate_spec(settings: Settings) -> int:
     from slurmrestd import serializers
 
@@ -91,12 +118,12 @@ def generate_spec(settings: Settings) -> int:
 
 
 def run(settings: Settings, debug_level: str | None) -> int:
-    logsetup.setup(logsetup.effective_level(debug_level, settings.verbosity))
+    logsetup.setup(logsetup.effective_level(debug_level, settings.verbosity), fmt=settings.log_format)
     try:
         if settings.generate_openapi_spec:
             return generate_spec(settings)
         return _serve(settings)
-    except (StartupError, security.SecurityError, ListenError) as e:
+    except (StartupError, security.SecurityError, ListenError, AuthSetupError) as e:
         log.error("%s", e)
         return 1
 
@@ -125,15 +152,32 @@ def _serve(settings: Settings) -> int:
     if not listeners:
         for spec in settings.listen:
             listeners.extend(open_listeners(spec))
+    probe_listeners = []
+    for spec in settings.metrics_listen:
+        probe_listeners.extend(open_listeners(spec))
 
     # Everything is imported and built before the user switch: the new user may not be
     # able to read the installation, and the OpenAPI document is then ready for clients.
     router, document = build_router(settings, site)
     if listeners:  # an inet-mode process serves one client: build the document only if asked
         document.document
-    app = RestApp(router, build_chain(settings.auth_plugins, settings.become_user), site)
+    # Imported before the user switch; the keys are read after it (below).
+    import slurmrestd.auth.jwt  # noqa: F401
+    import slurmrestd.auth.local  # noqa: F401
+    import slurmrestd.auth.verify  # noqa: F401
+    if settings.pam_service:
+        import slurmrestd.auth.pam  # noqa: F401
+        import pam  # noqa: F401
+    # Standard library pieces that are otherwise loaded on first use, from an installation the
+    # new user may not be able to read: host name encoding (socket.getaddrinfo) and the munge
+    # body hash.
+    import encodings.idna  # noqa: F401
+    try:
+        from Crypto.Hash import KangarooTwelve  # noqa: F401
+    except ImportError:  # pragma: no cover - a declared dependency
+        pass
 
-    for l in listeners:
+    for l in listeners + probe_listeners:
         if l.unix_path and (uid is not None or gid is not None):
             # Hand the socket file to the user we become, so it stays usable and removable.
             os.chown(l.unix_path, -1 if uid is None else uid, -1 if gid is None else gid)
@@ -142,12 +186,16 @@ def _serve(settings: Settings) -> int:
         security.check_user(site.slurm_user_id, settings.become_user)
     else:
         log.warning("SLURMRESTD_SECURITY=disable_user_check: privilege checks are off (development only)")
+    # The keys are read as the user that serves requests: "readable" means readable by it.
+    app = RestApp(router, chain_from_settings(settings, site.slurm_conf, site.slurm_user_id), site)
 
     workers = WorkerPool(settings.threads)
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,
-                                lambda conn: HttpSession(conn, app, settings.limits))
+                                lambda conn: HttpSession(conn, app, settings.limits,
+                                                         require_host=bool(listeners)))
     manager.signal_handlers[signal.SIGHUP] = logsetup.reopen
     manager.install_signal_handlers()
+    site.metrics.watch_connections(manager)
 
     if listeners:
         for l in listeners:
@@ -155,12 +203,15 @@ def _serve(settings: Settings) -> int:
     else:
         log.debug("inet mode: serving the client on stdin/stdout")
         manager.add_inet(0, 1)
+    probes = ProbeServer(settings, site, probe_listeners) if probe_listeners else None
 
-    log.info("slurmrestd started: %d worker threads, max %d busy connections",
-             workers.size, settings.max_connections)
+    log.info("slurmrestd started: %d worker threads, max %d busy connections, %d waiting",
+             workers.size, settings.max_connections, manager.admission.max_waiting)
     try:
         manager.run()
     finally:
+        if probes is not None:
+            probes.stop()
         workers.shutdown(timeout=1.0)
         site.close()
     if not listeners and manager.inet_failed:

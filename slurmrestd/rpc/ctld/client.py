@@ -18,6 +18,7 @@ from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.conf import SlurmConfig
 from slurmrestd.rpc.ctld.layouts import ASSOC_SHARES_OBJECT, LICENSE_INFO, SLURM_CONF, STATS_INFO_RESPONSE
 from slurmrestd.rpc.ctld.transport import Endpoint, Transport
+from slurmrestd.rpc.observe import SLURMCTLD, RpcObserver, Timer
 from slurmrestd.slurm.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import (SUPPORTED_VERSIONS, V24_11, Credential, Message, decode_message,
@@ -32,6 +33,16 @@ STAT_COMMAND_GET = 1
 #: Errors after which a different protocol version may be the cause.
 _VERSION_SUSPECT = frozenset({E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, E.SLURM_PROTOCOL_INSANE_MSG_LENGTH,
                               E.SLURM_PROTOCOL_VERSION_ERROR, E.SLURM_COMMUNICATIONS_RECEIVE_ERROR})
+
+
+def _peek_rc(msg: Message) -> int:
+    """The return code of an RC reply without consuming its body (0 for other replies)."""
+    if msg.msg_type not in (MsgType.RESPONSE_SLURM_RC, MsgType.RESPONSE_SLURM_RC_MSG):
+        return 0
+    try:
+        return Unpacker(msg.body.view, msg.body.offset).i32()
+    except UnpackError:
+        return -1
 
 
 class VersionCache:
@@ -84,7 +95,8 @@ class SlurmctldClient:
 
     def __init__(self, config: SlurmConfig, credential: Credential, version: int | None = None, *,
                  version_cache: VersionCache | None = None, transport: Transport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, max_backoff_retries: int = 10) -> None:
+                 sleep: Callable[[float], None] = time.sleep, max_backoff_retries: int = 10,
+                 observer: RpcObserver | None = None) -> None:
         if version is not None and version not in SUPPORTED_VERSIONS:
             raise ValueError("unsupported protocol version %#x" % version)
         self.config = config
@@ -94,6 +106,8 @@ class SlurmctldClient:
         self.transport = transport or Transport(config)
         self.sleep = sleep
         self.max_backoff_retries = max_backoff_retries
+        #: Told about every exchange on the wire (``rpc.observe``); None tells nobody.
+        self.observer = observer
 
     # -- version --------------------------------------------------------------------------
 
@@ -120,8 +134,10 @@ class SlurmctldClient:
         for v in SUPPORTED_VERSIONS:
             data = encode_request(MsgType.REQUEST_PING, b"", self.credential, v)
             try:
-                payload, ep = self.transport.send_recv(data, only)
-                msg = decode_message(payload)
+                with Timer(self.observer, SLURMCTLD, "REQUEST_PING") as t:
+                    payload, ep = self.transport.send_recv(data, only)
+                    msg = decode_message(payload)
+                    t.rc = _peek_rc(msg)
             except SlurmError as exc:
                 if exc.errno in _VERSION_SUSPECT:
                     last = exc
@@ -145,12 +161,15 @@ class SlurmctldClient:
 
     def _send_once(self, msg_type: int, body: bytes, version: int, only: int | None) -> tuple[Message, Endpoint]:
         data = encode_request(msg_type, body, self.credential, version)
-        payload, ep = self.transport.send_recv(data, only)
-        try:
-            return decode_message(payload), ep
-        except UnpackError as exc:
-            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                             "malformed reply from %s: %s" % (ep, exc)) from None
+        with Timer(self.observer, SLURMCTLD, msg_type_name(msg_type)) as t:
+            payload, ep = self.transport.send_recv(data, only)
+            try:
+                msg = decode_message(payload)
+            except UnpackError as exc:
+                raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+                                 "malformed reply from %s: %s" % (ep, exc)) from None
+            t.rc = _peek_rc(msg)
+        return msg, ep
 
     def send(self, msg_type: int, body: bytes = b"", *, only: int | None = None) -> Reply:
         """Send one request and return the reply without judging its rc.
@@ -158,6 +177,13 @@ class SlurmctldClient:
         Retries like ``slurm_send_recv_controller_msg``: standby controllers
         (ESLURM_IN_STANDBY_MODE / _USE_BACKUP) → the next one; rate limiting
         (SLURMCTLD_COMMUNICATIONS_BACKOFF) → sleep 1 s, 2 s … and resend."""
+        if getattr(self.credential, "refused", None) is not None:
+            # Refused before sending (RefusedCredential): the controller's own answer to a bad
+            # credential, without asking it.
+            log.debug("%s not sent: credential refused locally", msg_type_name(msg_type))
+            version = self.version or self._cached_version(only) or SUPPORTED_VERSIONS[0]
+            return Reply(MsgType.RESPONSE_SLURM_RC, version, Unpacker(b""), None,
+                         E.SLURM_PROTOCOL_AUTHENTICATION_ERROR, None)
         explicit = self.version is not None
         version = self.protocol_version(only)
         ratelimited = 0
@@ -179,6 +205,10 @@ class SlurmctldClient:
                 version = newv
                 continue
             rc = reply_rc(msg)
+            if not rc or rc[0] in (0, E.SLURM_NO_CHANGE_IN_DATA):
+                # slurmctld answers nothing but an RC to a message whose credential it refused
+                if getattr(self.credential, "accepted", None) is False:
+                    self.credential.accepted = True
             reply = Reply(msg.msg_type, msg.version, msg.body, ep,
                           rc[0] if rc else None, rc[1] if rc else None)
             if rc and rc[0] in (E.ESLURM_IN_STANDBY_MODE, E.ESLURM_IN_STANDBY_USE_BACKUP) \
