@@ -107,10 +107,26 @@ def failures(report_dir) -> list[str]:
                     f = c["failure_info"]["failure"]
                     req = rec.get("interactions", {}).get(case_id, {}).get("request", {})
                     resp = rec.get("interactions", {}).get(case_id, {}).get("response") or {}
+                    detail = [ln.strip() for ln in f["message"].splitlines() if "Invalid component" in ln]
                     key = (f["code"], f["operation"], f["message"].split("\n")[0][:200])
-                    out.setdefault(key, "%s %s -> %s" % (req.get("method"), req.get("uri", "")[:300],
-                                                         resp.get("status_code")))
+                    out.setdefault(key, "%s %s -> %s %s %s" % (
+                        req.get("method"), req.get("uri", "")[:300], resp.get("status_code"), detail,
+                        _errors_of(resp)))
     return ["%s %s: %s | e.g. %s" % (k + (v,)) for k, v in sorted(out.items())]
+
+
+def _errors_of(resp: dict) -> str:
+    """errors[] and warnings[] of a recorded answer, briefly."""
+    import base64
+    body = (resp or {}).get("content")
+    try:
+        raw = base64.b64decode(body["$base64"]) if isinstance(body, dict) else (body or "").encode()
+        doc = json.loads(raw)
+        return "errors=%s warnings=%s" % ([(e.get("error_number"), e.get("description"), e.get("source"))
+                                          for e in doc.get("errors", [])],
+                                         [(w.get("description"), w.get("source")) for w in doc.get("warnings", [])])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ""
 
 
 def _cancel_named(base: str, tok: str, name: str) -> None:

@@ -287,10 +287,11 @@ def _job_update_rpc(ctx: OperationContext, sel: dict):
     if sel["step_id"]["step_id"] != NO_VAL or sel["step_id"]["step_het_comp"] != NO_VAL:
         ctx.warn("Job step information ignored. Job update requests apply to whole job and can not be "
                  "targeted to specific steps.", src)
-    if desc.get("clusters") == "":
-        # no cluster named is no federation request (slurmctld answers an empty list with
-        # SLURM_ERROR, a 500)
-        desc["clusters"] = None
+    for key in ("clusters", "cluster_features"):
+        if desc.get(key) == "":
+            # no cluster named is no federation request (slurmctld answers an empty one with
+            # SLURM_ERROR, a 500)
+            desc[key] = None
     step_id = dict(desc.get("step_id") or {})
     step_id["job_id"] = sel["step_id"]["job_id"]
     desc["step_id"] = step_id
