@@ -304,6 +304,7 @@ class RestApp:
         """405 for a method the daemon does not know, with the path's ``Allow`` when the path
         exists (the reference answers its 405 "Invalid HTTP method" without one)."""
         resp = _text(405, strerror(E.ESLURM_HTTP_INVALID_METHOD))
+        resp.close = True  # as before, when the parser refused the method
         found = self.router.match(request.path)
         if found is not None:
             resp.headers.append(("Allow", ", ".join(sorted(found[0]))))
