@@ -70,7 +70,7 @@ def before_call(context, case, kwargs):
 
 
 _ENVELOPE = {"meta", "errors", "warnings"}
-_AT = r"violates `\w+` at (?:/\$ref/\w+)*/properties/(\w+)"
+_AT = r"violates `\w+`(?:, `\w+`)* at (?:/\$ref/\w+)*/properties/(\w+)"
 _FIRST = re.compile(r"Invalid component: in body - (?:%s|(\w+))" % _AT)
 _LISTED = re.compile(r"^\s*- %s" % _AT, re.M)
 #: the data parser's warnings (the reference's wording) for input it converted or ignored
