@@ -63,6 +63,8 @@ class ParserContext:
     loaders: dict = field(default_factory=dict)
     #: complex mode (``-d v0.0.45+complex``): NO_VAL structs dump as bare values
     complex_mode: bool = False
+    #: ``SelectTypeParameters`` of the local slurm.conf (v0.0.40's job allocation counts)
+    select_type_param: str = ""
 
     def need(self, what: str) -> Optional[list]:
         """The ``TRES``/``QOS`` table, loading it on first use (None if unavailable)."""

@@ -11,3 +11,13 @@ DEFAULT_VERSION = VERSIONS_NEWEST_FIRST[0]
 VERSIONS_26_05: tuple[str, ...] = VERSIONS[:4]
 #: The versions Slurm 24.11's daemon serves that 26.05 no longer has.
 VERSIONS_24_11_ONLY: tuple[str, ...] = VERSIONS[4:]
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"v0.0.41"`` -> ``(0, 0, 41)``: versions compare by this key."""
+    return tuple(int(p) for p in version.lstrip("v").split("."))
+
+
+def not_newer_than(version: str, limit: str) -> bool:
+    """True when ``version`` is ``limit`` or older (``v0.0.40 <= v0.0.42``); False for no version."""
+    return bool(version) and version_key(version) <= version_key(limit)
