@@ -22,10 +22,11 @@ same name and calls it for the newer declarations.
 
 from __future__ import annotations
 
-from slurmrestd.data_parser.codecs import controller, dbd, messages
+from slurmrestd.data_parser.codecs import controller, dbd, messages, stdio, strings
 from slurmrestd.data_parser.codecs.base import CodecSet, sub
 from slurmrestd.data_parser.codecs.users import uid_to_name
 from slurmrestd.data_parser.members import get_member, member
+from slurmrestd.data_parser.versions import VERSIONS_24_11_ONLY
 from slurmrestd.errors import E
 from slurmrestd.slurm.constants import VALUES
 from slurmrestd.slurm.dbd_msg_types import dbd_msg_type_name
@@ -204,7 +205,7 @@ def _flag_param(cond_type: str, flag: str):
         return bool(_int(member(cond, "flags")) & bit)
 
     def parse(p, t, data, path):
-        on = p.parse(p.reg["BOOL"], data, path)
+        on = strings.CODECS.parse["BOOL"](p, p.reg["BOOL"], data, path)  # no type warning, as in C
         flags = _int((p.current or {}).get("flags"))
         return {"flags": (flags | bit) if on else (flags & bit)}
     return dump, parse
@@ -228,3 +229,43 @@ for _name, _flag in _FLAG_PARAMS.items():
     _d, _p = _flag_param(_name, _flag)
     CODECS.add_dump(_name, _d)
     CODECS.add_parse(_name, _p)
+
+
+# -- job stdio paths as 24.11's libslurm gave them ---------------------------------------------
+
+def _default_out(job) -> str:
+    work_dir = member(job, "work_dir") or ""
+    if member(job, "array_job_id", 0):
+        return "%s/slurm-%u_%u.out" % (work_dir, _int(member(job, "array_job_id")),
+                                       _int(member(job, "array_task_id")) & 0xFFFFFFFF)
+    return "%s/slurm-%u.out" % (work_dir, _int(member(job, "job_id")))
+
+
+def _stdio_24_11(job, which: str) -> str:
+    """slurm_get_job_std{in,out,err}() of 24.11: a batch job without a path has the default
+    (stdin /dev/null, stdout slurm-%j.out in the working directory, stderr = stdout)."""
+    pattern = stdio._job_pattern(job)
+    path = member(job, {"in": "std_in", "out": "std_out", "err": "std_err"}[which])
+    if path:
+        return stdio.expand_stdio(path, pattern)
+    if not member(job, "batch_flag", 0):
+        return ""
+    if which == "in":
+        return "/dev/null"
+    if which == "err" and member(job, "std_out"):
+        return stdio.expand_stdio(member(job, "std_out"), pattern)
+    return _default_out(job)
+
+
+def _stdio_dispatch(name: str, which: str):
+    newer = stdio.CODECS.dump[name]
+
+    def fn(d, t, job):
+        if d.reg.version in VERSIONS_24_11_ONLY:
+            return _stdio_24_11(job, which)
+        return newer(d, t, job)
+    return fn
+
+
+for _name, _which in (("JOB_INFO_STDIN", "in"), ("JOB_INFO_STDOUT", "out"), ("JOB_INFO_STDERR", "err")):
+    CODECS.add_dump(_name, _stdio_dispatch(_name, _which))
