@@ -8,6 +8,10 @@ if [ -x cluster/cluster.sh ] && [ "${SKIP_CLUSTER:-0}" != 1 ]; then
     bash cluster/cluster.sh up all
     bash cluster/cluster.sh clean all   # start from an empty job queue
 fi
+# Chromium (CORS browser test) and nginx (scale-out test), installed only when missing.
+if [ "${SKIP_SITE_TOOLS:-0}" != 1 ]; then
+    bash scripts/ensure_tools.sh || echo "test.sh: scripts/ensure_tools.sh failed; browser and nginx tests will say so" >&2
+fi
 # The client-generation proof may install openapi-generator-cli (PyPI) and Java 17 (Debian).
 export SLURMRESTD_ALLOW_PIP=${SLURMRESTD_ALLOW_PIP:-1}
 exec "$PY" -m pytest -q "$@"

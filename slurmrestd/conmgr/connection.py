@@ -11,7 +11,7 @@ results back through ``ConnectionManager.call_soon``.
 
 The seam between a protocol and the manager runs one way.  What a protocol asks
 of its connection (``write``, ``close_after_write``, ``pause_reading``,
-``resume_reading``, ``submit``, ``report_failure``) only changes the connection's state and
+``resume_reading``, ``submit``, ``call_soon``, ``report_failure``) only changes the connection's state and
 marks it dirty; it never sends, closes or calls back into the protocol.  The
 manager flushes dirty connections (sends, closes, updates selector interest and
 admission) once the protocol callback that dirtied them has returned.
@@ -137,6 +137,18 @@ class Connection:
         The connection counts as busy until then (``ConnectionManager.submit``).
         """
         self.manager.submit(self, work)
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the loop thread; callable from any thread.
+
+        For a protocol whose answer is produced elsewhere (a request parked until a shared
+        execution ends): ``fn`` may use the connection as any protocol callback does, and
+        the manager flushes what it asked for once it returns.  Dropped if the connection
+        has closed by then."""
+        def run() -> None:
+            if not self.closed:
+                fn()
+        self.manager.call_soon(run)
 
     @property
     def draining(self) -> bool:

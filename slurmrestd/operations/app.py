@@ -7,28 +7,93 @@ reference does); once a handler runs, the answer is always the envelope.
 
 Read-only GETs (``Binding.coalesce``) run the handler through the app's
 ``SingleFlight``: identical concurrent requests share one handler run that
-started after each of them arrived (``operations/coalesce``).
+started after each of them arrived, and its serialized answer
+(``operations/coalesce``).  A request that waits for a shared run is parked: the
+app returns a ``Deferred`` and no worker waits with it; what ``__call__`` adds
+around the pipeline is then done when the answer is ready.
+
+Around it (``__call__``): the request id (``operations/access``), the CORS
+preflight, answered before authentication, and CORS response headers
+(``operations/cors``), the request metrics (``slurmrestd.metrics``) and the
+access log record.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 from typing import Any
+
+import orjson
 
 from slurmrestd import serializers
 from slurmrestd.auth import AuthError, authenticate
 from slurmrestd.errors import E, SlurmError, http_status_for
 from slurmrestd.http import mime
-from slurmrestd.http.server import Response
+from slurmrestd.http.server import Deferred, Response
+from slurmrestd.operations import access
 from slurmrestd.operations.coalesce import CoalesceTimeout, SingleFlight
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.cors import CorsPolicy
 from slurmrestd.operations.router import Router
+from slurmrestd.settings import Cors
 
 log = logging.getLogger("slurmrestd.operations")
 
 UNKNOWN_URL_TEXT = (b"Unable to find requested URL endpoint. Please query the '/openapi/v3' endpoint "
                     b"or visit 'https://slurm.schedmd.com/rest_api.html' for the OpenAPI specification "
                     b"which includes a list of all possible slurmrestd endpoints.")
+
+#: Media types serialized with orjson, where a shared answer is spliced per client.
+_JSON_TYPES = frozenset((mime.MIME_JSON, mime.MIME_JSONREQUEST))
+#: Stands for the client's address in a shared answer's meta (random: no data can contain it).
+_SOURCE_MARK = "slurmrestd-client-source-" + secrets.token_hex(16)
+_SOURCE_MARK_JSON = orjson.dumps(_SOURCE_MARK)
+
+
+class _MarkedConn:
+    """A connection whose name is the marker (what ``site.meta`` reads for meta.client.source)."""
+
+    __slots__ = ("_conn",)
+    name = _SOURCE_MARK
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._conn, attr)
+
+
+class _SharedAnswer:
+    """What one execution hands every request joined to it (read-only once built)."""
+
+    __slots__ = ("status", "content_type", "parts", "doc", "shared_response")
+
+    def __init__(self, status: int = 200, content_type: str | None = None, *,
+                 parts: tuple[bytes, bytes] | None = None, doc: dict | None = None,
+                 response: Response | None = None) -> None:
+        self.status = status
+        self.content_type = content_type
+        #: The serialized JSON before and after meta.client.source's value.
+        self.parts = parts
+        #: The document, serialized per request (media types other than JSON).
+        self.doc = doc
+        #: A complete answer that needs nothing per client (204, raw documents).
+        self.shared_response = response
+
+    def response(self, app: "RestApp", binding, conn, identity) -> Response:
+        """This client's response."""
+        r = self.shared_response
+        if r is not None:
+            return Response(r.status, r.body, r.content_type, r.close, list(r.headers))
+        if self.parts is not None:
+            head, tail = self.parts
+            return Response(self.status, b"".join((head, orjson.dumps(conn.name), tail)), self.content_type)
+        doc = dict(self.doc or {})
+        doc["meta"] = app.site.meta(binding, conn, identity)
+        return Response(self.status, serializers.dump(self.content_type, doc), self.content_type)
+
 
 def _text(status: int, text: str | bytes) -> Response:
     body = text.encode() if isinstance(text, str) else text
@@ -56,22 +121,85 @@ class RestApp:
         self.router = router
         self.auth_chain = auth_chain
         self.site = site
+        settings = getattr(site, "settings", None)
         #: Shares handler runs between identical concurrent read-only requests.
         self.single_flight = (single_flight if single_flight is not None
-                              else SingleFlight.from_settings(getattr(site, "settings", None)))
+                              else SingleFlight.from_settings(settings))
+        self.cors = CorsPolicy(getattr(settings, "cors", None) or Cors())
+        self.json_log = getattr(settings, "log_format", "text") == "json"
+        #: The site's ``Metrics`` (None for sites without one, as in some tests).
+        self.metrics = getattr(site, "metrics", None)
+        if self.metrics is not None:
+            self.metrics.watch_single_flight(self.single_flight)
 
-    def __call__(self, request, conn) -> Response:
-        log.info("operations_router: [%s] %s %s", conn.name, request.method, request.path)
+    def __call__(self, request, conn) -> Response | Deferred:
+        started = time.perf_counter()
+        rid = access.request_id(request.headers)
+        done = self.metrics.track_in_flight() if self.metrics is not None else None
+        seen: dict = {}
+        try:
+            resp = self._serve(request, conn, rid, seen)
+        except BaseException:
+            if done is not None:
+                done()
+            raise
+        if isinstance(resp, Deferred):
+            ready = resp.peek()
+            if ready is None:  # parked: finish on the thread that resolves it
+                out = Deferred()
+                resp.then(lambda r: out.resolve(
+                    self._finish(request, conn, rid, seen, r, started, done)))
+                return out
+            resp = ready
+        return self._finish(request, conn, rid, seen, resp, started, done)
+
+    def _finish(self, request, conn, rid: str, seen: dict, resp: Response, started: float,
+                done) -> Response:
+        """Request id, CORS headers, metrics and the access record of an answered request."""
+        if done is not None:
+            done()
+        seconds = time.perf_counter() - started
+        resp.headers.append((access.HEADER, rid))
+        if self.cors.enabled and not seen.get("preflight"):
+            resp.headers.extend(self.cors.response_headers(request))
+        if self.metrics is not None:
+            self.metrics.request_done(request.method, seen.get("template"), resp.status, seconds)
+        access.log_access(self.json_log, rid, conn.name, seen.get("user"), request.method, request.path,
+                          resp.status, seconds)
+        return resp
+
+    def _serve(self, request, conn, rid: str, seen: dict) -> Response | Deferred:
+        """The pipeline proper; ``seen`` collects the matched template and the user for the
+        metrics and the access log."""
+        if self.json_log:
+            log.debug("operations_router: [%s] %s %s (request id %s)", conn.name, request.method,
+                      request.path, rid, extra={"request_id": rid, "client": conn.name,
+                                                "method": request.method, "path": request.path})
+        else:
+            log.info("operations_router: [%s] %s %s (request id %s)", conn.name, request.method,
+                     request.path, rid)
+        if self.cors.is_preflight(request):
+            seen["preflight"] = True
+            resp, refused = self.cors.preflight(request)
+            if refused is not None:
+                log.info("[%s] %s (request id %s)", conn.name, resp.body.decode(), rid)
+                if self.metrics is not None:
+                    self.metrics.cors_refused.inc()
+            return resp
         try:
             identity = authenticate(self.auth_chain, request.headers, conn)
         except AuthError as e:
-            log.info("[%s] authentication failed: %s", conn.name, e.description)
+            log.info("[%s] authentication failed: %s (request id %s)", conn.name, e.description, rid)
+            if self.metrics is not None:
+                self.metrics.auth_failed(e.errno)
             return _text(401, "Authentication failure")
+        seen["user"] = identity.user_name
 
         found = self.router.match(request.path)
         if found is None:
             return _text(404, UNKNOWN_URL_TEXT)
         methods, params = found
+        seen["template"] = next(iter(methods.values())).template
         binding = methods.get(request.method)
         if binding is None:
             allow = ", ".join(sorted(methods))
@@ -95,49 +223,96 @@ class RestApp:
         except SlurmError as e:
             return _text(http_status_for(e.errno), e.description)
 
-        def execute() -> tuple[Any, OperationContext]:
-            ctx = OperationContext(request.method, request.path, params, query, identity,
-                                   binding.version, self.site, binding.operation)
-            return self._handle(binding, ctx, conn), ctx
-
-        if binding.coalesce:
-            result, ctx = self._shared(binding, request, identity, read_type, write_type, execute, conn)
-        else:
-            result, ctx = execute()
+        if binding.coalesce and self.single_flight.enabled:
+            return self._coalesced(binding, request, identity, params, query, read_type, write_type, conn)
+        ctx = OperationContext(request.method, request.path, params, query, identity,
+                               binding.version, self.site, binding.operation)
+        result = self._handle(binding, ctx, conn)
         if not binding.envelope:
             return self._raw(result, ctx, write_type)
+        return self._envelope(binding, ctx, result, conn, identity, write_type)
+
+    def _envelope(self, binding, ctx: OperationContext, result: Any, conn, identity,
+                  write_type: str) -> Response:
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
             return Response(204)
-        # What an identical request shares is the handler's result, errors, warnings and status
-        # (``ctx``, read-only from here on).  The envelope is built and serialized per request:
-        # meta carries this client's own address (meta.client.source).  Sharing the serialized
-        # bytes too would need meta spliced in per client; not done yet.
         doc: dict = dict(result) if isinstance(result, dict) else {}
         doc["meta"] = self.site.meta(binding, conn, identity)
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
 
-    def _shared(self, binding, request, identity, read_type: str, write_type: str,
-                execute, conn) -> tuple[Any, OperationContext]:
-        """``execute()`` through the single flight, keyed on everything the answer depends on:
-        the exact credential, method, raw path, raw query, body bytes, version and media types."""
+    # -- coalesced requests ------------------------------------------------------
+
+    def _coalesced(self, binding, request, identity, params, query, read_type: str, write_type: str,
+                   conn) -> Response | Deferred:
+        """The request through the single flight, keyed on everything the answer depends on:
+        the exact credential, method, raw path, raw query, body bytes, version and media types.
+
+        The execution runs the handler and serializes the answer once for everyone joined
+        to it (``_SharedAnswer``).  A request that joins a later execution is parked: the
+        worker returns a ``Deferred`` at once and the answer is written when it is ready."""
         key = (identity.plugin, identity.user_name, identity.token, identity.uid, identity.gid,
                request.method, request.path, request.query, request.body, binding.version,
                read_type, write_type)
-        try:
-            return self.single_flight.run(key, execute)
-        except Exception as e:
-            ctx = OperationContext(request.method, request.path, {}, None, identity,
+        deferred = Deferred()
+
+        def execute() -> _SharedAnswer:
+            ctx = OperationContext(request.method, request.path, params, query, identity,
                                    binding.version, self.site, binding.operation)
-            if isinstance(e, CoalesceTimeout):
-                log.warning("[%s] %s %s: %s", conn.name, request.method, request.path, e.description)
-                ctx.record(e)
-            else:  # the shared run failed outside the handler: everyone joined gets this answer
-                log.error("[%s] shared run of %s %s failed: %r", conn.name, request.method,
-                          request.path, e)
-                ctx.error(E.SLURM_ERROR, "Internal error while processing the request", binding.template)
-            return None, ctx
+            result = self._handle(binding, ctx, conn)
+            return self._shareable(binding, ctx, result, conn, identity, write_type)
+
+        def deliver(answer: Any, error: BaseException | None) -> None:
+            if error is None:
+                try:
+                    deferred.resolve(answer.response(self, binding, conn, identity))
+                    return
+                except Exception as e:  # noqa: BLE001 - answered as a failed run
+                    error = e
+            deferred.resolve(self._failed(binding, request, identity, write_type, error, conn))
+
+        self.single_flight.submit(key, execute, deliver)
+        return deferred.peek() or deferred
+
+    def _shareable(self, binding, ctx: OperationContext, result: Any, conn, identity,
+                   write_type: str) -> "_SharedAnswer":
+        """The answer of one execution in the form every joined request can take.
+
+        Everything in it depends only on the key, except ``meta.client.source`` (each
+        client's own address): for JSON the document is serialized once with a marker
+        there and split around it, so each request costs one concatenation.  Other media
+        types keep the document and serialize it per request."""
+        if not binding.envelope:
+            return _SharedAnswer(response=self._raw(result, ctx, write_type))
+        if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
+            return _SharedAnswer(response=Response(204))
+        doc: dict = dict(result) if isinstance(result, dict) else {}
+        doc["meta"] = None
+        doc["errors"] = ctx.errors
+        doc["warnings"] = ctx.warnings
+        status = status_for(ctx)
+        if write_type in _JSON_TYPES:
+            doc["meta"] = self.site.meta(binding, _MarkedConn(conn), identity)
+            parts = serializers.dump(write_type, doc).split(_SOURCE_MARK_JSON)
+            if len(parts) == 2:
+                return _SharedAnswer(status, write_type, parts=(parts[0], parts[1]))
+        return _SharedAnswer(status, write_type, doc=doc)
+
+    def _failed(self, binding, request, identity, write_type: str, error: BaseException,
+                conn) -> Response:
+        ctx = OperationContext(request.method, request.path, {}, None, identity,
+                               binding.version, self.site, binding.operation)
+        if isinstance(error, CoalesceTimeout):
+            log.warning("[%s] %s %s: %s", conn.name, request.method, request.path, error.description)
+            ctx.record(error)
+        else:  # the shared run failed outside the handler: everyone joined gets this answer
+            log.error("[%s] shared run of %s %s failed: %r", conn.name, request.method,
+                      request.path, error)
+            ctx.error(E.SLURM_ERROR, "Internal error while processing the request", binding.template)
+        if not binding.envelope:
+            return self._raw(None, ctx, write_type)
+        return self._envelope(binding, ctx, None, conn, identity, write_type)
 
     def _handle(self, binding, ctx: OperationContext, conn) -> Any:
         """Run the handler: a raised ``SlurmError`` becomes the request's error; then release
@@ -164,6 +339,8 @@ class RestApp:
             return Response(204)
         if ctx.rc:
             return _text(http_status_for(ctx.rc), ctx.errors[0]["description"])
+        if isinstance(result, Response):  # a handler that answers on its own (metrics, probes)
+            return result
         if callable(result):  # pre-serialized documents: result(write_type) -> bytes
             return Response(200, result(write_type), write_type)
         return Response(200, serializers.dump(write_type, result), write_type)

@@ -15,7 +15,9 @@ of its set bit indexes (QOS ids), which the QOS_PREEMPT_LIST codec resolves.
 
 from __future__ import annotations
 
-from slurmrestd.rpc.pack import NO_VAL, Unpacker, UnpackError
+from slurmrestd.rpc.layouts import F, Layout
+from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
+from slurmrestd.slurm.sentinels import NO_VAL16
 from slurmrestd.rpc.protocol import PROTOCOL_VERSION, V25_11, V26_05
 
 #: DBD_ROLLUP_HOUR, DBD_ROLLUP_DAY, DBD_ROLLUP_MONTH
@@ -63,42 +65,33 @@ def unpack_coord_rec(u: Unpacker, version: int = 0) -> dict:
     return {"name": u.str(), "direct": u.u16()}
 
 
+#: ``slurmdb_assoc_rec_t`` after its ``accounting_list`` (32 members, one layout since 24.11)
+ASSOC_REC = Layout("slurmdb_assoc_rec_t", (
+    F("acct", "str"), F("cluster", "str"), F("comment", "str"), F("def_qos_id", "u32"), F("flags", "u32"),
+    F("shares_raw", "u32"), F("grp_tres_mins", "str"), F("grp_tres_run_mins", "str"), F("grp_tres", "str"),
+    F("grp_jobs", "u32"), F("grp_jobs_accrue", "u32"), F("grp_submit_jobs", "u32"), F("grp_wall", "u32"),
+    F("id", "u32"), F("is_def", "u16"), F("lineage", "str"), F("max_tres_mins_pj", "str"),
+    F("max_tres_run_mins", "str"), F("max_tres_pj", "str"), F("max_tres_pn", "str"), F("max_jobs", "u32"),
+    F("max_jobs_accrue", "u32"), F("min_prio_thresh", "u32"), F("max_submit_jobs", "u32"),
+    F("max_wall_pj", "u32"), F("parent_acct", "str"), F("parent_id", "u32"), F("partition", "str"),
+    F("priority", "u32"), F("qos_list", "str_list"), F("uid", "u32"), F("user", "str"),
+))
+
+#: ``slurmdb_init_assoc_rec()``: what a new association holds before anything is set
+#: (the C data parser starts every parsed association from it; so do the encoders)
+ASSOC_REC_NEW: dict = {
+    **ASSOC_REC.zeros(), "accounting_list": None,
+    "def_qos_id": NO_VAL, "is_def": NO_VAL16, "grp_jobs": NO_VAL, "grp_jobs_accrue": NO_VAL,
+    "grp_submit_jobs": NO_VAL, "grp_wall": NO_VAL, "max_jobs": NO_VAL, "max_jobs_accrue": NO_VAL,
+    "min_prio_thresh": NO_VAL, "max_submit_jobs": NO_VAL, "max_wall_pj": NO_VAL, "priority": NO_VAL,
+    "shares_raw": NO_VAL,
+}
+
+
 def unpack_assoc_rec(u: Unpacker, version: int = 0) -> dict:
     """``slurmdb_assoc_rec_t`` (33 members on the wire)."""
     d: dict = {"accounting_list": _list(u, version, unpack_accounting_rec)}
-    d["acct"] = u.str()
-    d["cluster"] = u.str()
-    d["comment"] = u.str()
-    d["def_qos_id"] = u.u32()
-    d["flags"] = u.u32()
-    d["shares_raw"] = u.u32()
-    d["grp_tres_mins"] = u.str()
-    d["grp_tres_run_mins"] = u.str()
-    d["grp_tres"] = u.str()
-    d["grp_jobs"] = u.u32()
-    d["grp_jobs_accrue"] = u.u32()
-    d["grp_submit_jobs"] = u.u32()
-    d["grp_wall"] = u.u32()
-    d["id"] = u.u32()
-    d["is_def"] = u.u16()
-    d["lineage"] = u.str()
-    d["max_tres_mins_pj"] = u.str()
-    d["max_tres_run_mins"] = u.str()
-    d["max_tres_pj"] = u.str()
-    d["max_tres_pn"] = u.str()
-    d["max_jobs"] = u.u32()
-    d["max_jobs_accrue"] = u.u32()
-    d["min_prio_thresh"] = u.u32()
-    d["max_submit_jobs"] = u.u32()
-    d["max_wall_pj"] = u.u32()
-    d["parent_acct"] = u.str()
-    d["parent_id"] = u.u32()
-    d["partition"] = u.str()
-    d["priority"] = u.u32()
-    d["qos_list"] = unpack_str_list(u, version)
-    d["uid"] = u.u32()
-    d["user"] = u.str()
-    return d
+    return ASSOC_REC.decode(u, version, d)
 
 
 def unpack_account_rec(u: Unpacker, version: int = 0) -> dict:
@@ -264,9 +257,144 @@ def unpack_key_pair(u: Unpacker, version: int = 0) -> dict:
     return {"name": u.str(), "value": u.str()}
 
 
+# -- encoders (the records a client sends: DBD_ADD_*, DBD_MODIFY_*, DBD_ADD_*_COND) -------------
+#
+# ``pack_X_rec(p, rec, version)`` writes ``rec`` (a dict keyed by C member names, or None for a
+# NULL pointer, which has its own encoding).  A member the dict does not hold is what the C
+# record holds when freshly made: ``ASSOC_REC_NEW`` for associations, 0/NULL for the others
+# (``WCKEY_REC_NEW``: is_def NO_VAL16).  Lists: None = NULL list (NO_VAL), [] = count 0.
+
+
+def _with_new(rec: dict, new: dict) -> dict:
+    out = dict(new)
+    out.update((k, v) for k, v in rec.items() if k in new)
+    return out
+
+
+def pack_tres_rec(p: Packer, rec: dict | None, version: int = 0) -> None:
+    """``slurmdb_pack_tres_rec``; NULL: alloc_secs 0, count 0, id 0, name and type NULL."""
+    rec = rec or {}
+    p.u64(int(rec.get("alloc_secs") or 0)).u64(int(rec.get("count") or 0)).u32(int(rec.get("id") or 0))
+    p.str(rec.get("name")).str(rec.get("type"))
+
+
+def pack_accounting_rec(p: Packer, rec: dict | None, version: int = 0) -> None:
+    """``slurmdb_pack_accounting_rec``."""
+    rec = rec or {}
+    p.u64(int(rec.get("alloc_secs") or 0))
+    pack_tres_rec(p, rec.get("tres_rec"), version)
+    p.u32(int(rec.get("id") or 0)).u32(int(rec.get("id_alt") or 0)).time(int(rec.get("period_start") or 0))
+
+
+def pack_coord_rec(p: Packer, rec: dict | None, version: int = 0) -> None:
+    """``slurmdb_pack_coord_rec``: name, u16 direct."""
+    rec = rec or {}
+    p.str(rec.get("name")).u16(int(rec.get("direct") or 0))
+
+
+def pack_list(p: Packer, items, pack_item, version: int) -> None:
+    """``slurm_pack_list``: None → NO_VAL; else u32 count + ``pack_item(p, item, version)`` each."""
+    if items is None:
+        p.u32(NO_VAL)
+        return
+    items = list(items)
+    p.u32(len(items))
+    for it in items:
+        pack_item(p, it, version)
+
+
+#: the NULL ``slurmdb_assoc_rec_t`` (``slurmdb_pack_assoc_rec(NULL)``): not ASSOC_REC_NEW
+_ASSOC_NULL: dict = {
+    **ASSOC_REC.zeros(),
+    "def_qos_id": NO_VAL, "shares_raw": NO_VAL, "grp_jobs": NO_VAL, "grp_jobs_accrue": NO_VAL,
+    "grp_submit_jobs": NO_VAL, "grp_wall": NO_VAL, "max_jobs": NO_VAL, "max_jobs_accrue": NO_VAL,
+    "min_prio_thresh": NO_VAL, "max_submit_jobs": NO_VAL, "max_wall_pj": NO_VAL,
+}
+
+
+def pack_assoc_rec(p: Packer, rec: dict | None, version: int = 0) -> None:
+    """``slurmdb_pack_assoc_rec``: accounting list, then :data:`ASSOC_REC`."""
+    if rec is None:
+        p.u32(NO_VAL)
+        ASSOC_REC.encode(p, _ASSOC_NULL, version)
+        return
+    d = _with_new(rec, ASSOC_REC_NEW)
+    pack_list(p, d["accounting_list"], pack_accounting_rec, version)
+    ASSOC_REC.encode(p, d, version)
+
+
+def pack_account_rec(p: Packer, rec: dict | None, version: int = 0) -> None:
+    """``slurmdb_pack_account_rec``: assoc list, coordinators, description, flags, name, organization."""
+    if rec is None:
+        p.u32(NO_VAL).u32(NO_VAL).null().u32(0).null().null()
+        return
+    pack_list(p, rec.get("assoc_list"), pack_assoc_rec, version)
+    pack_list(p, rec.get("coordinators"), pack_coord_rec, version)
+    p.str(rec.get("description")).u32(int(rec.get("flags") or 0)).str(rec.get("name"))
+    p.str(rec.get("organization"))
+
+
+#: ``slurmdb_init_wckey_rec()``
+WCKEY_REC_NEW: dict = {"accounting_list": None, "cluster": None, "flags": 0, "id": 0, "is_def": NO_VAL16,
+                       "name": None, "uid": 0, "user": None}
+
+
+def pack_wckey_rec(p: Packer, rec: dict | None, version: int = 0) -> None:
+    """``slurmdb_pack_wckey_rec``."""
+    if rec is None:
+        p.u32(NO_VAL).null().u32(0).u32(NO_VAL).null().u32(NO_VAL).null()
+        return
+    d = _with_new(rec, WCKEY_REC_NEW)
+    pack_list(p, d["accounting_list"], pack_accounting_rec, version)
+    p.str(d["cluster"]).u32(int(d["flags"])).u32(int(d["id"])).u16(int(d["is_def"])).str(d["name"])
+    p.u32(int(d["uid"])).str(d["user"])
+
+
+def pack_user_rec(p: Packer, rec: dict | None, version: int) -> None:
+    """``slurmdb_pack_user_rec``; from 25.11 with a presence byte and ``def_qos_id``."""
+    new = version >= V25_11
+    if rec is None:
+        if new:
+            p.bool(False)
+        else:
+            p.u16(0).u32(NO_VAL).u32(NO_VAL).null().null().u32(0).null().null().u32(0).u32(NO_VAL)
+        return
+    if new:
+        p.bool(True)
+    p.u16(int(rec.get("admin_level") or 0))
+    pack_list(p, rec.get("assoc_list"), pack_assoc_rec, version)
+    pack_list(p, rec.get("coord_accts"), pack_coord_rec, version)
+    if new:
+        p.u32(int(rec.get("def_qos_id") or 0))
+    p.str(rec.get("default_acct")).str(rec.get("default_wckey")).u32(int(rec.get("flags") or 0))
+    p.str(rec.get("name")).str(rec.get("old_name")).u32(int(rec.get("uid") or 0))
+    pack_list(p, rec.get("wckey_list"), pack_wckey_rec, version)
+
+
+def _pack_strs(p: Packer, items) -> None:
+    p.str_list(None if items is None else [None if s is None else str(s) for s in items])
+
+
+def pack_add_assoc_cond(p: Packer, cond: dict | None, version: int = 0) -> None:
+    """``slurmdb_pack_add_assoc_cond``: account list, the association to give each new one
+    (``assoc``, a whole assoc_rec), cluster, partition, user and wckey lists."""
+    if cond is None:
+        p.u32(NO_VAL)
+        pack_assoc_rec(p, None, version)
+        for _ in range(4):
+            p.u32(NO_VAL)
+        return
+    _pack_strs(p, cond.get("acct_list"))
+    pack_assoc_rec(p, cond.get("assoc") or {}, version)
+    for name in ("cluster_list", "partition_list", "user_list", "wckey_list"):
+        _pack_strs(p, cond.get(name))
+
+
 __all__ = [
     "ROLLUP_NAMES", "unpack_str_list", "unpack_tres_rec", "unpack_accounting_rec", "unpack_cluster_accounting_rec",
-    "unpack_coord_rec", "unpack_assoc_rec", "unpack_account_rec", "unpack_wckey_rec", "unpack_user_rec",
+    "unpack_coord_rec", "ASSOC_REC", "ASSOC_REC_NEW", "unpack_assoc_rec", "unpack_account_rec", "unpack_wckey_rec", "unpack_user_rec",
     "unpack_cluster_rec", "unpack_qos_rec", "unpack_rollup_stats", "unpack_rpc_obj", "unpack_stats_msg",
     "unpack_slurmdbd_conf", "unpack_key_pair",
+    "WCKEY_REC_NEW", "pack_list", "pack_tres_rec", "pack_accounting_rec", "pack_coord_rec", "pack_assoc_rec",
+    "pack_account_rec", "pack_wckey_rec", "pack_user_rec", "pack_add_assoc_cond",
 ]

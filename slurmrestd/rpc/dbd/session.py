@@ -19,8 +19,13 @@ does, and the pool never hands out a connection with an open transaction.
   taking the connection's protocol version (layouts differ per version).
   If the connection came from the pool and fails before this session got any
   reply on it (slurmdbd restarted meanwhile), the request is sent again once
-  on a new connection.  If slurmdbd closed the connection after a reply (access
-  denied), the next request opens a new one, as the C client's reconnect does.
+  on a new connection (nothing was committed: the lost transaction died with
+  it).  If slurmdbd closed the connection after a reply (access denied), the
+  next request opens a new one, as the C client's reconnect does — unless this
+  session already sent a write (``DBD_ADD_*``, ``DBD_MODIFY_*``,
+  ``DBD_REMOVE_*``): that write was in the lost transaction, and carrying on in
+  a new one would commit only part of the request, so it raises
+  ``ESLURM_DB_CONNECTION`` instead.  One REST request is one transaction.
 * ``get_list(...)`` is the ``acct_storage_p_get_*`` pattern: a cond message,
   a ``DBD_GOT_*`` list reply (or PERSIST_RC: rc 0 = nothing found, else the
   error), decoded item by item.
@@ -37,11 +42,15 @@ from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.dbd.connection import DbdConnection
 from slurmrestd.rpc.dbd.frames import Reply
 from slurmrestd.rpc.pack import NO_VAL, Packer, Unpacker, UnpackError
-from slurmrestd.slurm.dbd_msg_types import dbd_msg_type_name
+from slurmrestd.slurm.dbd_msg_types import DbdMsgType, dbd_msg_type_name
 
 log = logging.getLogger(__name__)
 
 Body = bytes | Callable[[int], bytes]
+
+#: Messages that change the database (they belong to the request's transaction).
+WRITE_TYPES = frozenset(t for t in DbdMsgType if t.name.startswith(("DBD_ADD_", "DBD_MODIFY_", "DBD_REMOVE_"))
+                        or t.name == "DBD_FIX_RUNAWAY_JOB")
 
 
 class DbdSession:
@@ -56,6 +65,8 @@ class DbdSession:
         self._conn: DbdConnection | None = None
         #: whether the current connection came from the pool and has not answered us yet
         self._unproven = False
+        #: a write was sent on the current transaction (see the module docstring)
+        self.wrote = False
         self.released = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -68,6 +79,9 @@ class DbdSession:
         if conn is not None and not conn.usable:
             self.pool.discard(conn)
             self._conn = conn = None
+            if self.wrote:
+                raise SlurmError(E.ESLURM_DB_CONNECTION, "slurmdbd closed the connection in the middle of "
+                                 "this request's transaction; nothing of it was committed")
         if conn is None:
             conn = self.pool.acquire(self.credential, self.key)
             self._conn = conn
@@ -88,6 +102,7 @@ class DbdSession:
         if not conn.usable:
             raise SlurmError(E.ESLURM_DB_CONNECTION, "slurmdbd connection lost before commit")
         conn.fini(True)
+        self.wrote = False
         self.pool.count_event("commits")
 
     def release(self, commit: bool = False) -> None:
@@ -96,8 +111,14 @@ class DbdSession:
             return
         self.released = True
         conn, self._conn = self._conn, None
+        lost = self.wrote and commit and (conn is None or not conn.usable)
+        self.wrote = False
         if conn is not None:
             self.pool.release(conn, commit)
+        if lost:
+            # the writes were in a transaction that died with its connection
+            raise SlurmError(E.ESLURM_DB_CONNECTION, "slurmdbd connection lost before commit; "
+                             "nothing of this request was committed")
 
     def __enter__(self) -> "DbdSession":
         return self
@@ -122,6 +143,8 @@ class DbdSession:
                     continue
                 raise
             self._unproven = False
+            if msg_type in WRITE_TYPES:
+                self.wrote = True
             return reply
         raise AssertionError("unreachable")
 
@@ -209,4 +232,4 @@ def pack_cond(pack: Callable[[Packer, Any, int], None], cond: Any) -> Callable[[
     return body
 
 
-__all__ = ["DbdSession", "unpack_list_msg", "pack_cond"]
+__all__ = ["DbdSession", "WRITE_TYPES", "unpack_list_msg", "pack_cond"]

@@ -1,0 +1,78 @@
+"""What the openapi/slurmdbd write handlers share (the reference's api.c helpers for writes).
+
+* ``records(ctx, resp_type)``: the request body parsed as an ``OPENAPI_*_RESP``
+  (``{"accounts": [...]}`` …) → its list of records, dicts keyed by C member
+  names.  A body that does not parse ends the request (4xx, nothing sent).
+* ``db_rc(ctx, fn, db, items, caller)``: ``db_query_rc()``: an add; a failure
+  is recorded as ``"<func>() failed"`` with slurmdbd's error number.
+* ``db_modify(ctx, fn, db, cond, rec, caller)``: ``db_modify_rc()``: a modify;
+  the same error form (also for "nothing changed", as the reference).
+* ``db_list(ctx, fn, db, cond, caller)``: ``db_query_list()`` for a remove:
+  ``"<func> failed"``, an empty answer warned as ``"<func>() found nothing"``.
+* ``exists(ctx, fn, db, cond, caller)``: ``db_query_list_xempty()``: the
+  existence check before add-or-modify; ``None`` after a recorded error.
+
+There is no explicit commit: the request is one slurmdbd transaction, which
+the pipeline commits when no error was recorded and rolls back otherwise
+(``OperationContext.release``), so a list whose third item fails leaves
+nothing of the first two.  Handlers stop at the first error, as the
+reference's ``list_for_each`` does.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from slurmrestd.errors import SlurmError
+from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.slurmdbd.common import parse, query_list
+from slurmrestd.rpc.dbd import messages, writes
+
+log = logging.getLogger(__name__)
+
+
+def func_name(fn: Callable) -> str:
+    """The libslurmdb name of one of our slurmdb functions."""
+    return writes.FUNC_NAMES.get(fn.__name__) or messages.FUNC_NAMES[fn.__name__]
+
+
+def records(ctx: OperationContext, resp_type: str) -> list:
+    """The body's records (``response`` of ``resp_type``); [] when the list is empty."""
+    value = parse(ctx, resp_type, ctx.query, "request")
+    return list((value or {}).get("response") or [])
+
+
+def db_rc(ctx: OperationContext, fn: Callable, db, items: Any, caller: str) -> bool:
+    """``db_query_rc``: ``fn(db, items)``; False after recording ``"<func>() failed"``."""
+    try:
+        fn(db, items)
+    except SlurmError as e:
+        log.debug("%s: %s", func_name(fn), e.description)
+        ctx.error(e.errno, "%s() failed" % func_name(fn), caller)
+        return False
+    return True
+
+
+def db_modify(ctx: OperationContext, fn: Callable, db, cond: Any, rec: Any, caller: str) -> list | None:
+    """``db_modify_rc``: the names ``fn(db, cond, rec)`` changed, or None after recording
+    ``"<func>() failed"``."""
+    try:
+        return fn(db, cond, rec)
+    except SlurmError as e:
+        log.debug("%s: %s", func_name(fn), e.description)
+        ctx.error(e.errno, "%s() failed" % func_name(fn), caller)
+        return None
+
+
+def db_list(ctx: OperationContext, fn: Callable, db, cond: Any, caller: str) -> list | None:
+    """``db_query_list`` of a remove: the names, ``[]`` (warned) or None (error recorded)."""
+    return query_list(ctx, fn, db, cond, caller, func_name=func_name(fn))
+
+
+def exists(ctx: OperationContext, fn: Callable, db, cond: Any, caller: str) -> list | None:
+    """``db_query_list_xempty``: what matches ``cond`` ([] for nothing), None after an error."""
+    return query_list(ctx, fn, db, cond, caller, ignore_empty=True, func_name=func_name(fn))
+
+
+__all__ = ["func_name", "records", "db_rc", "db_modify", "db_list", "exists"]
