@@ -105,9 +105,9 @@ App = Callable[[Request, Connection], Union[Response, Deferred]]
 class HttpSession(Protocol):
     __slots__ = ("app", "parser", "in_flight", "peer_eof", "eof_fed", "failed")
 
-    def __init__(self, conn: Connection, app: App, limits: Limits) -> None:
+    def __init__(self, conn: Connection, app: App, limits: Limits, require_host: bool = True) -> None:
         self.app = app
-        self.parser = RequestParser(limits)
+        self.parser = RequestParser(limits, require_host=require_host)
         self.in_flight = False
         self.peer_eof = False
         self.eof_fed = False
@@ -158,12 +158,21 @@ class HttpSession(Protocol):
             if event is NEED_DATA:
                 if self.parser.at_request_boundary and self.parser.buffered_bytes == 0:
                     conn.end_request()
+                else:
+                    # Part of a request is in (maybe read ahead behind the previous one):
+                    # its deadlines run from now at the latest.
+                    conn.begin_request()
+                    if self.parser.head_complete:
+                        conn.head_received()
                 return
             if isinstance(event, ContinueExpected) or event is ContinueExpected:
                 conn.write(build_continue(self.parser.version or "1.1"))
                 continue
             if isinstance(event, Request):
                 conn.end_request()
+                if "host" not in event.headers and event.version == "1.1":
+                    log.debug("[%s] %s %s without a Host header: accepted (%s)", conn.name, event.method,
+                              event.target, "absolute-form target" if not event.target.startswith(("/", "*")) else "inet mode")
                 self._start(conn, event)
                 return
             return  # PAUSED or closed: wait for the response to be written
@@ -203,7 +212,8 @@ class HttpSession(Protocol):
         self.in_flight = False
         conn.write(data)
         if close or conn.draining:
-            conn.close_after_write()
+            # Bytes of a next request already read would otherwise turn the close into a reset.
+            conn.close_after_write(linger=self.parser.buffered_bytes > 0)
             return
         self.parser.start_next_request()
         self._pump(conn)  # a pipelined request may already be buffered

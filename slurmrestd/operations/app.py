@@ -23,12 +23,14 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from slurmrestd import serializers
-from slurmrestd.auth import AuthError, authenticate
+from slurmrestd.auth import AuthError, LoginThrottled, authenticate
+from slurmrestd.auth.jwt import claimed_user
 from slurmrestd.errors import E, SlurmError, http_status_for
 from slurmrestd.http import mime
 from slurmrestd.http.server import Deferred, Response
@@ -68,11 +70,13 @@ class _MarkedConn:
 class _SharedAnswer:
     """What one execution hands every request joined to it (read-only once built)."""
 
-    __slots__ = ("status", "content_type", "parts", "doc", "shared_response")
+    __slots__ = ("status", "content_type", "parts", "doc", "shared_response", "identity")
 
     def __init__(self, status: int = 200, content_type: str | None = None, *,
                  parts: tuple[bytes, bytes] | None = None, doc: dict | None = None,
-                 response: Response | None = None) -> None:
+                 response: Response | None = None, identity=None) -> None:
+        #: The caller as meta.client names it (``_proven``); None: the requester's own.
+        self.identity = identity
         self.status = status
         self.content_type = content_type
         #: The serialized JSON before and after meta.client.source's value.
@@ -91,13 +95,23 @@ class _SharedAnswer:
             head, tail = self.parts
             return Response(self.status, b"".join((head, orjson.dumps(conn.name), tail)), self.content_type)
         doc = dict(self.doc or {})
-        doc["meta"] = app.site.meta(binding, conn, identity)
+        doc["meta"] = app.site.meta(binding, conn, self.identity or identity)
         return Response(self.status, serializers.dump(self.content_type, doc), self.content_type)
 
 
 def _text(status: int, text: str | bytes) -> Response:
     body = text.encode() if isinstance(text, str) else text
     return Response(status, body, "text/plain")
+
+
+def _proven(identity, ctx: OperationContext):
+    """The identity meta.client may name: a token passed through unchecked counts as
+    proven once slurmctld or slurmdbd accepted it (``ctx.caller_proven``)."""
+    if identity.verified or identity.rejected is not None or identity.token is None \
+            or not ctx.caller_proven:
+        return identity
+    user = claimed_user(identity)
+    return replace(identity, user_name=user, verified=True) if user else identity
 
 
 def status_for(ctx: OperationContext) -> int:
@@ -188,12 +202,21 @@ class RestApp:
             return resp
         try:
             identity = authenticate(self.auth_chain, request.headers, conn)
+        except LoginThrottled as e:
+            if self.metrics is not None:
+                self.metrics.auth_failed(e.errno)
+            resp = _text(429, "Too many failed logins; try again later")
+            resp.headers.append(("Retry-After", str(int(e.retry_after) + 1)))
+            return resp
         except AuthError as e:
             log.info("[%s] authentication failed: %s (request id %s)", conn.name, e.description, rid)
             if self.metrics is not None:
                 self.metrics.auth_failed(e.errno)
             return _text(401, "Authentication failure")
         seen["user"] = identity.user_name
+        if identity.rejected is not None and self.metrics is not None:
+            # refused by local token verification; the request still gets the controller's answer
+            self.metrics.auth_failed(E.SLURM_PROTOCOL_AUTHENTICATION_ERROR)
 
         found = self.router.match(request.path)
         if found is None:
@@ -237,7 +260,7 @@ class RestApp:
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
             return Response(204)
         doc: dict = dict(result) if isinstance(result, dict) else {}
-        doc["meta"] = self.site.meta(binding, conn, identity)
+        doc["meta"] = self.site.meta(binding, conn, _proven(identity, ctx))
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
@@ -292,12 +315,13 @@ class RestApp:
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         status = status_for(ctx)
+        identity = _proven(identity, ctx)
         if write_type in _JSON_TYPES:
             doc["meta"] = self.site.meta(binding, _MarkedConn(conn), identity)
             parts = serializers.dump(write_type, doc).split(_SOURCE_MARK_JSON)
             if len(parts) == 2:
                 return _SharedAnswer(status, write_type, parts=(parts[0], parts[1]))
-        return _SharedAnswer(status, write_type, doc=doc)
+        return _SharedAnswer(status, write_type, doc=doc, identity=identity)
 
     def _failed(self, binding, request, identity, write_type: str, error: BaseException,
                 conn) -> Response:

@@ -92,3 +92,39 @@ def test_dbd_limits_from_env():
                 {"SLURMRESTD_DBD_IDLE_TIMEOUT": "x"}, {"SLURMRESTD_DBD_REQUEST_TIMEOUT": "0"}):
         with pytest.raises(UsageError):
             parse([], env)
+
+
+def test_connection_caps_and_linger_from_env():
+    lim = parse([], {})[0].limits
+    assert (lim.header_timeout_s, lim.max_waiting_connections, lim.max_client_connections,
+            lim.linger_timeout_s, lim.linger_max_bytes) == (30.0, 0, 1024, 5.0, 4 * 1024 * 1024)
+    lim = parse([], {"SLURMRESTD_HEADER_TIMEOUT": "2.5", "SLURMRESTD_MAX_WAITING_CONNECTIONS": "500",
+                     "SLURMRESTD_MAX_CLIENT_CONNECTIONS": "0", "SLURMRESTD_LINGER_TIMEOUT": "0",
+                     "SLURMRESTD_LINGER_BYTES": "1000"})[0].limits
+    assert (lim.header_timeout_s, lim.max_waiting_connections, lim.max_client_connections,
+            lim.linger_timeout_s, lim.linger_max_bytes) == (2.5, 500, 0, 0.0, 1000)
+    for env in ({"SLURMRESTD_HEADER_TIMEOUT": "0"}, {"SLURMRESTD_MAX_CLIENT_CONNECTIONS": "-1"},
+                {"SLURMRESTD_LINGER_TIMEOUT": "x"}, {"SLURMRESTD_MAX_WAITING_CONNECTIONS": "many"}):
+        with pytest.raises(UsageError):
+            parse([], env)
+
+
+def test_auth_settings_from_env():
+    s, _ = parse([], {})
+    assert (s.jwt_verify, s.jwt_key, s.jwks, s.pam_service) == ("auto", None, None, None)
+    assert (s.limits.minted_token_lifespan_s, s.limits.pam_timeout_s, s.limits.pam_max_failures,
+            s.limits.pam_failure_window_s) == (300, 10.0, 5, 300.0)
+    s, _ = parse([], {"SLURMRESTD_JWT_VERIFY": "Yes", "SLURMRESTD_JWT_KEY": "/k", "SLURMRESTD_JWKS": "/j",
+                      "SLURMRESTD_PAM_SERVICE": "slurmrestd", "SLURMRESTD_MINTED_TOKEN_LIFESPAN": "60",
+                      "SLURMRESTD_PAM_TIMEOUT": "2.5", "SLURMRESTD_PAM_MAX_FAILURES": "0",
+                      "SLURMRESTD_PAM_FAILURE_WINDOW": "30"})
+    assert (s.jwt_verify, s.jwt_key, s.jwks, s.pam_service) == ("yes", "/k", "/j", "slurmrestd")
+    assert (s.limits.minted_token_lifespan_s, s.limits.pam_timeout_s, s.limits.pam_max_failures,
+            s.limits.pam_failure_window_s) == (60, 2.5, 0, 30.0)
+    assert parse([], {"SLURMRESTD_JWT_VERIFY": "off"})[0].jwt_verify == "no"
+    assert parse([], {"SLURMRESTD_JWT_VERIFY": "AUTO"})[0].jwt_verify == "auto"
+    for env in ({"SLURMRESTD_JWT_VERIFY": "maybe"}, {"SLURMRESTD_MINTED_TOKEN_LIFESPAN": "5"},
+                {"SLURMRESTD_MINTED_TOKEN_LIFESPAN": "100000"}, {"SLURMRESTD_PAM_TIMEOUT": "0"},
+                {"SLURMRESTD_PAM_MAX_FAILURES": "-1"}, {"SLURMRESTD_PAM_FAILURE_WINDOW": "x"}):
+        with pytest.raises(UsageError):
+            parse([], env)

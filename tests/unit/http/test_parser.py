@@ -268,6 +268,37 @@ def test_reference_messages():
         "Content-Length header appears twice with different values")
 
 
+def _one(raw: bytes, **kw) -> Request:
+    p = RequestParser(**kw)
+    p.receive_data(raw)
+    ev = p.next_event()
+    assert isinstance(ev, Request), ev
+    return ev
+
+
+def test_missing_host_accepted_for_an_absolute_form_target():
+    """The target names its authority; the reference never checks Host at all."""
+    r = _one(b"GET http://localhost/slurm/v0.0.45/diag HTTP/1.1\r\nAccept: */*\r\n\n")
+    assert r.path == "/slurm/v0.0.45/diag" and "host" not in r.headers
+
+
+def test_missing_host_accepted_when_not_required():
+    """Inet mode: the seeds' own example sends no Host."""
+    r = _one(b"GET /slurm/v0.0.45/diag HTTP/1.1\r\nAccept: */*\r\n\n", require_host=False)
+    assert r.path == "/slurm/v0.0.45/diag"
+    with pytest.raises(HttpError) as e:
+        _one(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", require_host=False)
+    assert e.value.status == 400  # two Host fields stay an error
+
+
+def test_head_complete_before_the_body():
+    p = RequestParser()
+    p.receive_data(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n")
+    assert p.next_event() is NEED_DATA and not p.head_complete
+    p.receive_data(b"\r\nab")
+    assert p.next_event() is NEED_DATA and p.head_complete
+
+
 def test_error_is_sticky_and_data_after_error_ignored():
     p = RequestParser()
     p.receive_data(b"FOO / HTTP/1.1\r\n")
