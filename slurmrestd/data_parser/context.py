@@ -63,6 +63,8 @@ class ParserContext:
     loaders: dict = field(default_factory=dict)
     #: complex mode (``-d v0.0.45+complex``): NO_VAL structs dump as bare values
     complex_mode: bool = False
+    #: ``SelectTypeParameters`` of the local slurm.conf (v0.0.40's job allocation counts)
+    select_type_param: str = ""
     #: the daemon's id → name resolver (``codecs.users.IdNames``); None asks every time
     names: Any = None
     #: user names the controller sent in this answer, by uid (``user_name`` of each job):

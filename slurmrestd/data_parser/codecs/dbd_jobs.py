@@ -28,6 +28,7 @@ from slurmrestd.data_parser.codecs.resources import cpu_freq_to_string as govern
 from slurmrestd.data_parser.codecs.stdio import stdio_dumper
 from slurmrestd.data_parser.codecs.tres import tres_list_from_string
 from slurmrestd.data_parser.members import member
+from slurmrestd.data_parser.versions import not_newer_than
 from slurmrestd.data_parser.plain import compact, to_int
 from slurmrestd.errors import E
 from slurmrestd.slurm.constants import VALUES
@@ -206,7 +207,8 @@ def find_assoc(table, key: dict) -> Optional[dict]:
 
 
 def _v42(d) -> bool:
-    return getattr(d.reg, "version", "") == "v0.0.42"
+    """v0.0.42 and the older versions."""
+    return not_newer_than(getattr(d.reg, "version", ""), "v0.0.42")
 
 
 @dumper("JOB_ASSOC_ID")
