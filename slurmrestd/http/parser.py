@@ -54,7 +54,9 @@ from slurmrestd.http.events import (
 from slurmrestd.http.headers import Headers
 from slurmrestd.settings import Limits
 
-#: Methods the daemon knows; any other token is answered 405.
+#: Methods the daemon knows.  Any other token is parsed as a request all the same, so that the
+#: application can answer 405 with the ``Allow`` header of the path (RFC 9110 §15.5.6); only
+#: ``CONNECT``, whose authority-form target is no path, is refused here with 405.
 KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 #: Empty lines tolerated before a request line (RFC 9112 §2.2 asks for at least one).
 MAX_LEADING_EMPTY_LINES = 8
@@ -384,7 +386,7 @@ class RequestParser:
         if not abnf.TOKEN.fullmatch(method):
             raise _bad_request("Method is not a token", E.ESLURM_HTTP_INVALID_METHOD)
         self._method = method.decode("ascii")
-        if self._method not in KNOWN_METHODS:
+        if self._method == "CONNECT":
             raise HttpError(405, E.ESLURM_HTTP_INVALID_METHOD)
 
         self._target = target.decode("ascii")

@@ -18,6 +18,7 @@ from typing import Callable, Iterator, Optional, Sequence
 
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
 from slurmrestd.data_parser.schema import SchemaWriter, count_references
+from slurmrestd.openapi import corrections
 from slurmrestd.openapi.paths import PLUGINS, Method
 from slurmrestd.slurm.release import SLURM_RELEASE
 
@@ -101,14 +102,20 @@ def _supported(registry, m: Method) -> bool:
     return True
 
 
-def _bound(versions: Sequence[str], plugins: Sequence[str]):
+def _bound(versions: Sequence[str], plugins: Sequence[str], corrected: bool = True):
     """Yield (plugin, path decl, version, concrete path, [methods])."""
     for pname in plugins:
         plugin = PLUGINS[pname]
         for p in plugin.paths:
             for v in versions:
                 reg = get_registry(v)
-                methods = [m for m in p.methods if _supported(reg, m)]
+                methods = []
+                for m in p.methods:
+                    fixed = corrections.corrected(p.template, m) if corrected else m
+                    if fixed is not m and not _supported(reg, fixed):
+                        fixed = m  # a version without the corrected type keeps the declared one
+                    if _supported(reg, fixed):
+                        methods.append(fixed)
                 if methods:
                     yield plugin, p, v, p.template.replace("{data_parser}", v), methods
 
@@ -191,14 +198,15 @@ def build_document(versions: Sequence[str] = VERSIONS,
                    plugins: Sequence[str] = DEFAULT_PLUGINS,
                    registered: Optional[Callable[[str, str], bool]] = None,
                    slurm_release: str = SLURM_RELEASE,
-                   mime_types: Sequence[str] = DEFAULT_MIME_TYPES) -> dict:
+                   mime_types: Sequence[str] = DEFAULT_MIME_TYPES, corrected: bool = True) -> dict:
     """The complete OpenAPI document.
 
     ``versions``: data parser versions (order = order of the paths);
     ``plugins``: openapi plugins (slurmctld, slurmdbd, util);
     ``registered(path, method)`` (concrete path, version filled in): only operations whose handler is
     registered appear (None: all); ``mime_types``: response/request media
-    types listed (the reference lists one per loaded serializer).
+    types listed (the reference lists one per loaded serializer); ``corrected``: with the
+    corrections of ``openapi/corrections`` (False: the reference's document).
     """
     doc: dict = {}
     doc["tags"] = [{"name": n, "description": d} for n, d in TAGS]
@@ -208,7 +216,7 @@ def build_document(versions: Sequence[str] = VERSIONS,
     doc["components"] = {"schemas": schemas,
                          "securitySchemes": {k: dict(v) for k, v in SECURITY_SCHEMES.items()}}
     bound = []
-    for plugin, p, v, path, methods in _bound(versions, plugins):
+    for plugin, p, v, path, methods in _bound(versions, plugins, corrected):
         if registered is not None:
             methods = [m for m in methods if registered(path, m.method)]
         if methods:
@@ -246,5 +254,7 @@ def build_document(versions: Sequence[str] = VERSIONS,
     doc["servers"] = [{"url": "/"}]
     doc["security"] = [dict(s) for s in SECURITY]
     doc["openapi"] = OPENAPI_VERSION
+    if corrected:
+        corrections.apply(doc, versions)
     return doc
 

@@ -54,6 +54,8 @@ class OperationContext:
         conf = getattr(self.site, "slurm_conf", None)
         if conf is not None and hasattr(conf, "get"):
             self.diag.select_type_param = conf.get("SelectTypeParameters") or ""
+        if self.diag.names is None:
+            self.diag.names = getattr(self.site, "names", None)
 
     @property
     def errors(self) -> list[dict]:

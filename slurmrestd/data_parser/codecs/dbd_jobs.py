@@ -153,7 +153,7 @@ def _first_host(nodes: Optional[str]) -> Optional[str]:
     return _nth_host(nodes, 0)
 
 
-def db_job_pattern(job) -> dict:
+def db_job_pattern(d, job) -> dict:
     """``slurmdb_expand_job_stdio_fields``: the job's fields, step = batch."""
     return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
             "first_step_node": _first_host(member(job, "nodes")), "jobname": member(job, "jobname"),
@@ -162,7 +162,7 @@ def db_job_pattern(job) -> dict:
             "work_dir": member(job, "work_dir")}
 
 
-def db_step_pattern(step) -> dict:
+def db_step_pattern(d, step) -> dict:
     """``slurmdb_expand_step_stdio_fields``: array and names from the job, the rest from the step."""
     job = member(step, "job_ptr") or {}
     return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
