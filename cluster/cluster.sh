@@ -886,6 +886,40 @@ cmd_rebuild() {
     cmd_up "$1"
 }
 
+# Fault tests (tests/faults/) stop a daemon the way a crash or an operator would, then
+# start it again exactly as `up` does.  Both verbs act on one running suite only.
+FAULT_DAEMONS='^(slurmctld|slurmdbd)$'
+
+cmd_kill_daemon() {   # kill-daemon <suite> <slurmctld|slurmdbd> [TERM|KILL]: signal it, wait until it is gone
+    [[ $# -ge 2 && $2 =~ $FAULT_DAEMONS ]] || die "usage: kill-daemon <suite> <slurmctld|slurmdbd> [TERM|KILL]"
+    need_root
+    suite_vars "$1"
+    local name=$2 sig=${3:-TERM} pid i
+    [[ $sig =~ ^(TERM|KILL)$ ]] || die "signal must be TERM or KILL"
+    pid=$(daemon_pid "$name") || { info "$SUITE: $name is not running"; return 0; }
+    kill "-$sig" "$pid" 2>/dev/null || true
+    for i in $(seq 300); do pid_running "$pid" || break; sleep 0.1; done
+    pid_running "$pid" && die "$SUITE: $name (pid $pid) still running 30s after SIG$sig"
+    rm -f "$PIDDIR/$name.pid"
+    info "$SUITE: $name (pid $pid) stopped by SIG$sig"
+}
+
+cmd_restart_daemon() {   # restart-daemon <suite> <slurmctld|slurmdbd>: start it as `up` does (no-op if running), wait until usable
+    [[ $# -ge 2 && $2 =~ $FAULT_DAEMONS ]] || die "usage: restart-daemon <suite> <slurmctld|slurmdbd>"
+    need_root
+    suite_vars "$1"
+    [[ -d $CH && -f $SDIR/env ]] || die "$SUITE is not set up; run: $0 up $SUITE"
+    case $2 in
+        slurmdbd) start_slurmdbd ;;
+        slurmctld)
+            if daemon_pid slurmctld >/dev/null && ctld_up; then info "$SUITE: slurmctld already running"
+            else start_slurmctld; fi
+            local rc=0
+            wait_for 90 "node n1 usable" slurmd node_ready || rc=$?
+            ((rc == 0)) || die "$SUITE: node n1 not usable after the slurmctld restart (state '$(node_state)')" ;;
+    esac
+}
+
 usage() {
     cat <<EOF
 usage: $0 <command> [args]
@@ -898,6 +932,8 @@ usage: $0 <command> [args]
   clean [suite|all]            cancel every job of the test users (alice, bob)
   pam                          set up the PAM test service (part of up); prints service, user, password file
   rebuild <suite>              drop the cached chroot, rebuild and start it
+  kill-daemon <suite> <slurmctld|slurmdbd> [TERM|KILL]   stop one daemon with that signal (fault tests)
+  restart-daemon <suite> <slurmctld|slurmdbd>           start it again as 'up' does; no-op when running
 Root: $ROOT (SLURMRESTD_CLUSTER_ROOT)
 EOF
 }
@@ -914,6 +950,8 @@ main() {
         clean) cmd_clean "$@" ;;
         pam) cmd_pam "$@" ;;
         rebuild) cmd_rebuild "$@" ;;
+        kill-daemon) cmd_kill_daemon "$@" ;;
+        restart-daemon) cmd_restart_daemon "$@" ;;
         help|-h|--help) usage ;;
         *) usage >&2; exit 2 ;;
     esac

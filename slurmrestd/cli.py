@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from slurmrestd import SLURM_COMPAT_RELEASE, __version__
 from slurmrestd.log import parse_level
-from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_MAX_CONNECTIONS, LOG_FORMATS,
-                                 OPENAPI_PLUGINS, SECURITY_WORDS, Cors, Limits, Settings)
+from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_DATA_PARSER, DEFAULT_MAX_CONNECTIONS,
+                                 LOG_FORMATS, OPENAPI_PLUGINS, SECURITY_WORDS, Cors, Limits, Settings)
 
 USAGE = """\
 Usage: slurmrestd [OPTIONS] <[host]:port|unix:/path/to/socket>...
@@ -79,12 +79,21 @@ def _plugins(text: str, known: tuple[str, ...], prefix: str, what: str) -> tuple
     return tuple(out)
 
 
+def _data_parser_name(item: str) -> str:
+    """One ``-d`` item as the reference reads it: ``NAME[+FLAGS]``, where ``latest`` (any
+    case) is the newest version and NAME may carry the ``data_parser/`` prefix."""
+    name = item.split("+", 1)[0]
+    if name.lower() == "latest":
+        return DEFAULT_DATA_PARSER
+    return name.removeprefix("data_parser/")
+
+
 def _data_parsers(text: str) -> tuple[str, ...]:
     if text.strip().lower() == "list":
         raise ListRequested("Possible data_parser plugins:", tuple("data_parser/" + v for v in DATA_PARSERS))
     out: list[str] = []
     for item in _split_csv(text):
-        name = item.removeprefix("data_parser/").split("+", 1)[0]
+        name = _data_parser_name(item)
         if name not in DATA_PARSERS:
             raise UsageError("unknown data_parser plugin %r (known: %s)" % (item, ", ".join(DATA_PARSERS)))
         if name not in out:

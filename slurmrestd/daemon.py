@@ -174,8 +174,12 @@ def _serve(settings: Settings) -> int:
         for spec in settings.listen:
             listeners.extend(open_listeners(spec))
     probe_listeners = []
-    for spec in settings.metrics_listen:
-        probe_listeners.extend(open_listeners(spec))
+    if settings.metrics_listen and not listeners:
+        # one process per client (inetd, Accept=yes): a listener of its own would clash
+        log.warning("SLURMRESTD_METRICS_LISTEN ignored in inet mode")
+    else:
+        for spec in settings.metrics_listen:
+            probe_listeners.extend(open_listeners(spec))
 
     # Everything a request may need is imported ahead in listen mode (no first-request cost) and
     # before any user switch, -u/-g or become_user (the new user may not be able to read the

@@ -80,6 +80,11 @@ class Limits:
     #: Dumped job lists kept (per caller, token, version and flags) and reused while the
     #: controller, asked with that caller's credential, reports no change.  0 disables it.
     job_list_cache_entries: int = 4
+    #: User and group names looked up on this host (where the controller sent none) are
+    #: remembered this many at most, each kind, the oldest forgotten first; 0 asks every time.
+    name_cache_entries: int = 4096
+    #: … and for this long, so renamed or new accounts show up soon.
+    name_cache_ttl_s: float = 60.0
     #: Persistent slurmdbd connections open at most (idle and in use, all callers together).
     #: slurmdbd serves at most 100 for the whole site (slurmctld, sacct, sacctmgr …), so this
     #: stays well below (SLURMRESTD_DBD_MAX_CONNECTIONS).

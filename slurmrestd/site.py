@@ -15,6 +15,7 @@ from typing import Any
 
 from slurmrestd.auth import Identity
 from slurmrestd.cache import LruCache
+from slurmrestd.data_parser.codecs.users import IdNames
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.metrics import Metrics
 from slurmrestd.readiness import Readiness
@@ -51,6 +52,8 @@ class Site:
     metrics: Metrics = field(init=False)
     #: The ``/readyz`` verdict (slurmctld, and slurmdbd when served, reachable).
     readiness: Readiness = field(init=False)
+    #: uid/gid → name lookups on this host, remembered briefly (see Limits.name_cache_*).
+    names: IdNames = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.settings.limits
@@ -60,6 +63,7 @@ class Site:
         self.job_list_cache = LruCache(lim.job_list_cache_entries)
         self.metrics.watch_cache("job_list", self.job_list_cache)
         self.group_names = LruCache(1024)
+        self.names = IdNames(lim.name_cache_entries, lim.name_cache_ttl_s)
         if self.dbd_pool is None and self.slurm_conf is not None:
             connector = DbdConnector(self.slurm_conf, io_timeout=lim.dbd_request_timeout_s,
                                      observer=self.metrics)

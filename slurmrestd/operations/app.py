@@ -28,11 +28,12 @@ from typing import Any
 
 import orjson
 
-from slurmrestd import serializers
+from slurmrestd import data_parser, serializers
 from slurmrestd.auth import AuthError, LoginThrottled, authenticate
 from slurmrestd.auth.jwt import claimed_user
-from slurmrestd.errors import E, SlurmError, http_status_for
+from slurmrestd.errors import E, SlurmError, http_status_for, strerror
 from slurmrestd.http import mime
+from slurmrestd.http.parser import KNOWN_METHODS
 from slurmrestd.http.server import Deferred, Response
 from slurmrestd.operations import access
 from slurmrestd.operations.coalesce import CoalesceTimeout, SingleFlight
@@ -145,6 +146,9 @@ class RestApp:
         self.metrics = getattr(site, "metrics", None)
         if self.metrics is not None:
             self.metrics.watch_single_flight(self.single_flight)
+        #: per bound operation, the required members of its answer with their empty values
+        #: (at most one entry per binding)
+        self._required: dict = {}
 
     def __call__(self, request, conn) -> Response | Deferred:
         started = time.perf_counter()
@@ -192,6 +196,8 @@ class RestApp:
         else:
             log.info("operations_router: [%s] %s %s (request id %s)", conn.name, request.method,
                      request.path, rid)
+        if request.method not in KNOWN_METHODS:  # before authentication, as the reference
+            return self._unknown_method(request)
         if self.cors.is_preflight(request):
             seen["preflight"] = True
             resp, refused = self.cors.preflight(request)
@@ -232,6 +238,9 @@ class RestApp:
 
         try:
             write_type = mime.resolve_write_type(request.headers.get("accept"))
+        except SlurmError as e:
+            return _text(http_status_for(e.errno), e.description)
+        try:
             body = request.body
             read_type = mime.resolve_read_type(request.headers.get("content-type"), body)
             if body and request.query:
@@ -244,7 +253,14 @@ class RestApp:
             else:
                 query = None
         except SlurmError as e:
-            return _text(http_status_for(e.errno), e.description)
+            # The operation is known and the answer's type too: refuse the input in the
+            # errors[] envelope the document describes (the reference answers text/plain).
+            if not binding.envelope:
+                return _text(http_status_for(e.errno), e.description)
+            ctx = OperationContext(request.method, request.path, params, None, identity,
+                                   binding.version, self.site, binding.operation)
+            ctx.record(e)
+            return self._envelope(binding, ctx, None, conn, identity, write_type)
 
         if binding.coalesce and self.single_flight.enabled:
             return self._coalesced(binding, request, identity, params, query, read_type, write_type, conn)
@@ -259,11 +275,40 @@ class RestApp:
                   write_type: str) -> Response:
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
             return Response(204)
-        doc: dict = dict(result) if isinstance(result, dict) else {}
+        doc = self._with_required(binding, result)
         doc["meta"] = self.site.meta(binding, conn, _proven(identity, ctx))
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
+
+    def _with_required(self, binding, result: Any) -> dict:
+        """The handler's result with the required members of the answer's type added where
+        missing (``jobs: []`` …), so that error answers validate against the document too."""
+        doc: dict = dict(result) if isinstance(result, dict) else {}
+        for key, value in self._required_members(binding).items():
+            doc.setdefault(key, value)
+        return doc
+
+    def _required_members(self, binding) -> dict:
+        """A fresh copy of the required members of ``binding``'s answer, empty."""
+        key = (binding.template, binding.method)
+        found = self._required.get(key)
+        if found is None:
+            rtype = getattr(binding.operation, "response_type", None)
+            found = data_parser.required_members(rtype, binding.version) if rtype else {}
+            self._required[key] = found
+        return {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                for k, v in found.items()}
+
+    def _unknown_method(self, request) -> Response:
+        """405 for a method the daemon does not know, with the path's ``Allow`` when the path
+        exists (the reference answers its 405 "Invalid HTTP method" without one)."""
+        resp = _text(405, strerror(E.ESLURM_HTTP_INVALID_METHOD))
+        resp.close = True  # as before, when the parser refused the method
+        found = self.router.match(request.path)
+        if found is not None:
+            resp.headers.append(("Allow", ", ".join(sorted(found[0]))))
+        return resp
 
     # -- coalesced requests ------------------------------------------------------
 
@@ -310,7 +355,7 @@ class RestApp:
             return _SharedAnswer(response=self._raw(result, ctx, write_type))
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
             return _SharedAnswer(response=Response(204))
-        doc: dict = dict(result) if isinstance(result, dict) else {}
+        doc = self._with_required(binding, result)
         doc["meta"] = None
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings

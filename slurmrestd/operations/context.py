@@ -51,6 +51,11 @@ class OperationContext:
     def __post_init__(self) -> None:
         if self.version:
             self.diag.version = self.version
+        conf = getattr(self.site, "slurm_conf", None)
+        if conf is not None and hasattr(conf, "get"):
+            self.diag.select_type_param = conf.get("SelectTypeParameters") or ""
+        if self.diag.names is None:
+            self.diag.names = getattr(self.site, "names", None)
 
     @property
     def errors(self) -> list[dict]:
