@@ -14,12 +14,18 @@ class LruCache:
         self.size = max(0, size)
         self._lock = threading.Lock()
         self._data: collections.OrderedDict[Hashable, Any] = collections.OrderedDict()
+        #: Lookups that found an entry / found none, since start (the metrics read them).
+        self.hits = 0
+        self.misses = 0
 
     def get(self, key: Hashable) -> Any:
         with self._lock:
             hit = self._data.get(key)
             if hit is not None:
                 self._data.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
             return hit
 
     def put(self, key: Hashable, value: Any) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import getopt
 import os
+import re
 import sys
 from dataclasses import replace
 
 from slurmrestd import SLURM_COMPAT_RELEASE, __version__
 from slurmrestd.log import parse_level
-from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_MAX_CONNECTIONS, OPENAPI_PLUGINS,
-                                 SECURITY_WORDS, Limits, Settings)
+from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_MAX_CONNECTIONS, LOG_FORMATS,
+                                 OPENAPI_PLUGINS, SECURITY_WORDS, Cors, Limits, Settings)
 
 USAGE = """\
 Usage: slurmrestd [OPTIONS] <[host]:port|unix:/path/to/socket>...
@@ -135,6 +136,42 @@ def _switch(text: str, what: str) -> bool:
                          % (what, text)) from None
 
 
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    out = []
+    for item in _split_csv(text):
+        if item != "*" and not _ORIGIN.fullmatch(item):
+            raise UsageError("invalid origin %r in SLURMRESTD_CORS_ORIGINS: expected * or "
+                             "scheme://host[:port] (http or https, no path)" % item)
+        out.append(item.lower())
+    return tuple(dict.fromkeys(out))
+
+
+def _tokens(text: str, var: str, upper: bool = False) -> tuple[str, ...]:
+    out = []
+    for item in _split_csv(text):
+        if not _TOKEN.fullmatch(item):
+            raise UsageError("invalid name %r in %s" % (item, var))
+        out.append(item.upper() if upper else item)
+    return tuple(dict.fromkeys(out))
+
+
+def _cors(environ: dict[str, str]) -> Cors:
+    kw: dict = {}
+    if environ.get("SLURMRESTD_CORS_ORIGINS"):
+        kw["origins"] = _origins(environ["SLURMRESTD_CORS_ORIGINS"])
+    if environ.get("SLURMRESTD_CORS_METHODS"):
+        kw["methods"] = _tokens(environ["SLURMRESTD_CORS_METHODS"], "SLURMRESTD_CORS_METHODS", upper=True)
+    if environ.get("SLURMRESTD_CORS_HEADERS"):
+        kw["headers"] = _tokens(environ["SLURMRESTD_CORS_HEADERS"], "SLURMRESTD_CORS_HEADERS")
+    if environ.get("SLURMRESTD_CORS_MAX_AGE"):
+        kw["max_age_s"] = _count(environ["SLURMRESTD_CORS_MAX_AGE"], "SLURMRESTD_CORS_MAX_AGE")
+    return Cors(**kw)
+
+
 def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | None]:
     """Return the settings and the base log level name (None: default)."""
     kw: dict = {}
@@ -191,6 +228,21 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
             limits = replace(limits, **{fld: _seconds(environ[var], var)})
     if environ.get("SLURMRESTD_COALESCE"):
         kw["coalesce"] = _switch(environ["SLURMRESTD_COALESCE"], "SLURMRESTD_COALESCE")
+    if environ.get("SLURMRESTD_METRICS_LISTEN"):
+        kw["metrics_listen"] = tuple(_split_csv(environ["SLURMRESTD_METRICS_LISTEN"]))
+    if environ.get("SLURMRESTD_LOG_FORMAT"):
+        fmt = environ["SLURMRESTD_LOG_FORMAT"].strip().lower()
+        if fmt not in LOG_FORMATS:
+            raise UsageError("invalid SLURMRESTD_LOG_FORMAT %r: must be one of %s"
+                             % (environ["SLURMRESTD_LOG_FORMAT"], ", ".join(LOG_FORMATS)))
+        kw["log_format"] = fmt
+    kw["cors"] = _cors(environ)
+    if environ.get("SLURMRESTD_READY_TIMEOUT"):
+        limits = replace(limits, ready_probe_timeout_s=_seconds(environ["SLURMRESTD_READY_TIMEOUT"],
+                                                                "SLURMRESTD_READY_TIMEOUT"))
+    if environ.get("SLURMRESTD_READY_CACHE"):
+        limits = replace(limits, ready_cache_s=_seconds(environ["SLURMRESTD_READY_CACHE"],
+                                                        "SLURMRESTD_READY_CACHE", allow_zero=True))
 
     # -- then the command line ------------------------------------------
     try:

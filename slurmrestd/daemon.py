@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 
 from dataclasses import replace
 
@@ -77,6 +78,32 @@ def load_slurm_conf(settings: Settings):
         return None
 
 
+#: Connections the metrics listener processes at once, and its worker threads.
+PROBE_MAX_BUSY = 16
+PROBE_WORKERS = 2
+
+
+class ProbeServer:
+    """The metrics listener (SLURMRESTD_METRICS_LISTEN): its own connection manager and
+    workers on a thread of their own, so scrapes and probes are answered even when the
+    main listeners are at their connection limit; no authentication (``core.ProbeApp``)."""
+
+    def __init__(self, settings: Settings, site: Site, listeners: list) -> None:
+        app = core.ProbeApp(site)
+        self.workers = WorkerPool(PROBE_WORKERS)
+        self.manager = ConnectionManager(settings.limits, PROBE_MAX_BUSY, self.workers,
+                                         lambda conn: HttpSession(conn, app, settings.limits))
+        for l in listeners:
+            self.manager.add_listener(l)
+        self.thread = threading.Thread(target=self.manager.run, name="metrics-listener", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.manager.request_stop("shutdown")
+        self.thread.join(5.0)
+        self.workers.shutdown(timeout=1.0)
+
+
 def generate_spec(settings: Settings) -> int:
     from slurmrestd import serializers
 
@@ -91,7 +118,7 @@ def generate_spec(settings: Settings) -> int:
 
 
 def run(settings: Settings, debug_level: str | None) -> int:
-    logsetup.setup(logsetup.effective_level(debug_level, settings.verbosity))
+    logsetup.setup(logsetup.effective_level(debug_level, settings.verbosity), fmt=settings.log_format)
     try:
         if settings.generate_openapi_spec:
             return generate_spec(settings)
@@ -125,6 +152,9 @@ def _serve(settings: Settings) -> int:
     if not listeners:
         for spec in settings.listen:
             listeners.extend(open_listeners(spec))
+    probe_listeners = []
+    for spec in settings.metrics_listen:
+        probe_listeners.extend(open_listeners(spec))
 
     # Everything is imported and built before the user switch: the new user may not be
     # able to read the installation, and the OpenAPI document is then ready for clients.
@@ -133,7 +163,7 @@ def _serve(settings: Settings) -> int:
         document.document
     app = RestApp(router, build_chain(settings.auth_plugins, settings.become_user), site)
 
-    for l in listeners:
+    for l in listeners + probe_listeners:
         if l.unix_path and (uid is not None or gid is not None):
             # Hand the socket file to the user we become, so it stays usable and removable.
             os.chown(l.unix_path, -1 if uid is None else uid, -1 if gid is None else gid)
@@ -148,6 +178,7 @@ def _serve(settings: Settings) -> int:
                                 lambda conn: HttpSession(conn, app, settings.limits))
     manager.signal_handlers[signal.SIGHUP] = logsetup.reopen
     manager.install_signal_handlers()
+    site.metrics.watch_connections(manager)
 
     if listeners:
         for l in listeners:
@@ -155,12 +186,15 @@ def _serve(settings: Settings) -> int:
     else:
         log.debug("inet mode: serving the client on stdin/stdout")
         manager.add_inet(0, 1)
+    probes = ProbeServer(settings, site, probe_listeners) if probe_listeners else None
 
     log.info("slurmrestd started: %d worker threads, max %d busy connections",
              workers.size, settings.max_connections)
     try:
         manager.run()
     finally:
+        if probes is not None:
+            probes.stop()
         workers.shutdown(timeout=1.0)
         site.close()
     if not listeners and manager.inet_failed:

@@ -1,9 +1,22 @@
-"""Logging set-up: Slurm's level names, -v counting, stderr output."""
+"""Logging set-up: Slurm's level names, -v counting, stderr output.
+
+Two formats (``SLURMRESTD_LOG_FORMAT``): ``text``, Slurm's own line
+(``[time] slurmrestd: level: message``), and ``json``, one object per line
+with the time, level, logger and message plus the request fields a record
+carries (``REQUEST_FIELDS``: request id, client, user, method, path, status,
+duration).  When stderr is the journal (systemd sets ``JOURNAL_STREAM`` to the
+device and inode of the stream it gave us) the lines carry no time of their
+own, the journal stamps them, and start with a ``<N>`` syslog priority, which
+the journal reads as the entry's priority.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+import time
 
 #: Slurm's log level names → Python logging levels (verbose and debugN sit between).
 LEVELS = {
@@ -40,24 +53,98 @@ def effective_level(base: str | None, verbosity: int) -> int:
     return LEVELS[_ORDER[min(idx + verbosity, len(_ORDER) - 1)]]
 
 
+#: Log formats of SLURMRESTD_LOG_FORMAT.
+FORMATS = ("text", "json")
+#: Fields a request's records may carry (``extra=``), written by the JSON format.
+REQUEST_FIELDS = ("request_id", "client", "user", "method", "path", "status", "duration_ms")
+
+
+def syslog_priority(levelno: int) -> int:
+    """The syslog priority of a Python level (crit 2, err 3, warning 4, info 6, debug 7)."""
+    if levelno >= logging.CRITICAL:
+        return 2
+    if levelno >= logging.ERROR:
+        return 3
+    if levelno >= logging.WARNING:
+        return 4
+    if levelno >= LEVELS["verbose"]:
+        return 6
+    return 7
+
+
+def is_journal(stream, environ=None) -> bool:
+    """True when ``stream`` is the journal's stream socket (``JOURNAL_STREAM=dev:inode``)."""
+    value = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    dev, _, ino = value.partition(":")
+    if not (dev.isdigit() and ino.isdigit()):
+        return False
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return st.st_dev == int(dev) and st.st_ino == int(ino)
+
+
 class _Formatter(logging.Formatter):
-    def __init__(self, with_time: bool) -> None:
+    def __init__(self, with_time: bool, priority: bool = False) -> None:
         super().__init__(("[%(asctime)s.%(msecs)03d] " if with_time else "") + "slurmrestd: %(levelname_lc)s%(message)s",
                          "%Y-%m-%dT%H:%M:%S")
+        self.priority = priority
 
     def format(self, record: logging.LogRecord) -> str:
         lvl = record.levelno
         record.levelname_lc = "" if logging.INFO <= lvl < logging.WARNING else record.levelname.lower() + ": "
-        return super().format(record)
+        text = super().format(record)
+        if self.priority:
+            prefix = "<%d>" % syslog_priority(lvl)
+            text = prefix + text.replace("\n", "\n" + prefix)
+        return text
 
 
-def setup(level: int, stream=None) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record; ``with_time`` False leaves the time to the journal."""
+
+    def __init__(self, with_time: bool = True, priority: bool = False) -> None:
+        super().__init__()
+        self.with_time = with_time
+        self.priority = priority
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict = {}
+        if self.with_time:
+            doc["time"] = "%s.%03dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
+                                        int(record.msecs))
+        doc["level"] = record.levelname.lower()
+        doc["logger"] = record.name
+        doc["message"] = record.getMessage()
+        for name in REQUEST_FIELDS:
+            value = record.__dict__.get(name)
+            if value is not None:
+                doc[name] = value
+        if record.exc_info:
+            doc["exception"] = self.formatException(record.exc_info)
+        text = json.dumps(doc, ensure_ascii=False, default=str)
+        if self.priority:
+            text = "<%d>%s" % (syslog_priority(record.levelno), text)
+        return text
+
+
+def setup(level: int, stream=None, fmt: str = "text", journal: bool | None = None) -> None:
+    """Log to ``stream`` (stderr) at ``level`` in format ``fmt``; ``journal`` None detects it."""
+    if fmt not in FORMATS:
+        raise ValueError("unknown log format %r" % fmt)
+    stream = stream or sys.stderr
+    if journal is None:
+        journal = is_journal(stream)
     root = logging.getLogger("slurmrestd")
     root.setLevel(level)
     for h in list(root.handlers):
         root.removeHandler(h)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(_Formatter(with_time=True))
+    handler = logging.StreamHandler(stream)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(with_time=not journal, priority=journal))
+    else:
+        handler.setFormatter(_Formatter(with_time=not journal, priority=journal))
     root.addHandler(handler)
     root.propagate = False
 

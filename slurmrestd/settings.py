@@ -80,6 +80,43 @@ class Limits:
     #: Longest a request waits, in total, for an identical execution to share (coalescing):
     #: the one running when it arrived, then the one it joins.  It then answers 504.
     coalesce_wait_s: float = 60.0
+    #: Longest one readiness probe (``/readyz``) waits for slurmctld or slurmdbd to answer
+    #: before calling it unreachable (SLURMRESTD_READY_TIMEOUT).
+    ready_probe_timeout_s: float = 2.0
+    #: A readiness probe's verdict is reused this long, so that frequent probes do not load
+    #: slurmctld and slurmdbd (SLURMRESTD_READY_CACHE; 0 probes every time).
+    ready_cache_s: float = 2.0
+
+
+#: Request headers a browser may always send cross-origin: the authentication headers.
+CORS_AUTH_HEADERS = ("X-SLURM-USER-NAME", "X-SLURM-USER-TOKEN", "Authorization")
+#: Response headers a cross-origin script may read besides the CORS-safelisted ones.
+CORS_EXPOSED_HEADERS = ("X-Request-ID",)
+
+
+@dataclass(frozen=True)
+class Cors:
+    """Cross-origin resource sharing for browser clients; off unless origins are given."""
+
+    #: Origins allowed, exactly as browsers send them (``https://portal.example:8443``),
+    #: or ``*`` for any (SLURMRESTD_CORS_ORIGINS, comma-separated).  Empty: CORS is off and
+    #: no CORS header is ever sent.
+    origins: tuple[str, ...] = ()
+    #: Methods a cross-origin request may use (SLURMRESTD_CORS_METHODS).
+    methods: tuple[str, ...] = ("GET", "POST", "DELETE")
+    #: Request headers allowed besides the authentication headers (``CORS_AUTH_HEADERS``,
+    #: always allowed) (SLURMRESTD_CORS_HEADERS).
+    headers: tuple[str, ...] = ("Content-Type", "Accept", "X-Request-ID")
+    #: How long a browser may cache a preflight answer (SLURMRESTD_CORS_MAX_AGE).
+    max_age_s: int = 600
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.origins)
+
+
+#: Log formats (SLURMRESTD_LOG_FORMAT); ``log.FORMATS`` holds the same names.
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -107,6 +144,14 @@ class Settings:
     #: version and media types) share one execution that started after each of them
     #: arrived (``operations/coalesce``).  False runs every request on its own.
     coalesce: bool = True
+    #: SLURMRESTD_METRICS_LISTEN: further listen addresses (``host:port``, ``unix:/path``) that
+    #: serve only ``/metrics`` and the health probes, without authentication, for Prometheus
+    #: and Kubernetes.  The main listeners serve ``/metrics`` too, after authentication.
+    metrics_listen: tuple[str, ...] = ()
+    #: SLURMRESTD_LOG_FORMAT: ``text`` (Slurm's line) or ``json`` (one object per line, with
+    #: the request fields).  Under systemd's journal either drops its own timestamps.
+    log_format: str = "text"
+    cors: Cors = field(default_factory=Cors)
     limits: Limits = field(default_factory=Limits)
 
     @property

@@ -15,6 +15,8 @@ from typing import Any
 from slurmrestd.auth import Identity
 from slurmrestd.cache import LruCache
 from slurmrestd.errors import E, SlurmError
+from slurmrestd.metrics import Metrics
+from slurmrestd.readiness import Readiness
 from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
 from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
 from slurmrestd.rpc.dbd.connection import DbdConnector
@@ -42,17 +44,31 @@ class Site:
     job_list_cache: LruCache = field(init=False)
     #: Persistent slurmdbd connections shared by all requests (None without slurm.conf).
     dbd_pool: Any = field(default=None)
+    #: This daemon's Prometheus registry; the RPC clients and the pipeline report to it.
+    metrics: Metrics = field(init=False)
+    #: The ``/readyz`` verdict (slurmctld, and slurmdbd when served, reachable).
+    readiness: Readiness = field(init=False)
 
     def __post_init__(self) -> None:
+        lim = self.settings.limits
+        self.metrics = Metrics()
         if self.version_cache is None:
             self.version_cache = VersionCache()
-        self.job_list_cache = LruCache(self.settings.limits.job_list_cache_entries)
+        self.job_list_cache = LruCache(lim.job_list_cache_entries)
+        self.metrics.watch_cache("job_list", self.job_list_cache)
         if self.dbd_pool is None and self.slurm_conf is not None:
-            lim = self.settings.limits
-            connector = DbdConnector(self.slurm_conf, io_timeout=lim.dbd_request_timeout_s)
+            connector = DbdConnector(self.slurm_conf, io_timeout=lim.dbd_request_timeout_s,
+                                     observer=self.metrics)
             self.dbd_pool = DbdPool(connector, max_connections=lim.dbd_max_connections,
                                     idle_timeout=lim.dbd_idle_timeout_s, max_lifetime=lim.dbd_max_lifetime_s,
                                     acquire_timeout=lim.dbd_acquire_timeout_s, reaper=True)
+        if self.dbd_pool is not None:
+            self.metrics.watch_dbd_pool(self.dbd_pool)
+        served = self.settings.openapi_plugins or ()
+        self.readiness = Readiness(self.slurm_conf, check_ctld="openapi/slurmctld" in served,
+                                   check_dbd="openapi/slurmdbd" in served,
+                                   timeout_s=lim.ready_probe_timeout_s, cache_s=lim.ready_cache_s,
+                                   observer=self.metrics, version_cache=self.version_cache)
 
     @property
     def cluster_name(self) -> str:
@@ -92,7 +108,8 @@ class Site:
         """A slurmctld client for one request, carrying that request's credential."""
         if self.slurm_conf is None:
             raise SlurmError(E.SLURM_ERROR, "no slurm.conf loaded: cannot reach slurmctld", "slurmctld")
-        return SlurmctldClient(self.slurm_conf, self.credential(identity), version_cache=self.version_cache)
+        return SlurmctldClient(self.slurm_conf, self.credential(identity), version_cache=self.version_cache,
+                               observer=self.metrics)
 
     def dbd(self, identity: Identity) -> DbdSession:
         """The slurmdbd session of one request, carrying that request's credential.

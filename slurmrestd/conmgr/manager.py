@@ -341,6 +341,12 @@ class ConnectionManager:
     def draining(self) -> bool:
         return self._draining_until is not None
 
+    def load(self) -> dict[str, int]:
+        """Connections open, busy (counted against ``max_connections``) and parked, for
+        metrics; safe to call from any thread (a snapshot of a few counters)."""
+        return {"open": len(self.connections), "busy": len(self._busy), "parked": len(self._parked),
+                "max_busy": self.max_connections}
+
     # -- accepting -------------------------------------------------------
 
     def _update_accepting(self) -> None:

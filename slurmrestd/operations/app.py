@@ -8,11 +8,17 @@ reference does); once a handler runs, the answer is always the envelope.
 Read-only GETs (``Binding.coalesce``) run the handler through the app's
 ``SingleFlight``: identical concurrent requests share one handler run that
 started after each of them arrived (``operations/coalesce``).
+
+Around it (``__call__``): the request id (``operations/access``), the CORS
+preflight, answered before authentication, and CORS response headers
+(``operations/cors``), the request metrics (``slurmrestd.metrics``) and the
+access log record.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slurmrestd import serializers
@@ -20,9 +26,12 @@ from slurmrestd.auth import AuthError, authenticate
 from slurmrestd.errors import E, SlurmError, http_status_for
 from slurmrestd.http import mime
 from slurmrestd.http.server import Response
+from slurmrestd.operations import access
 from slurmrestd.operations.coalesce import CoalesceTimeout, SingleFlight
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.cors import CorsPolicy
 from slurmrestd.operations.router import Router
+from slurmrestd.settings import Cors
 
 log = logging.getLogger("slurmrestd.operations")
 
@@ -56,22 +65,69 @@ class RestApp:
         self.router = router
         self.auth_chain = auth_chain
         self.site = site
+        settings = getattr(site, "settings", None)
         #: Shares handler runs between identical concurrent read-only requests.
         self.single_flight = (single_flight if single_flight is not None
-                              else SingleFlight.from_settings(getattr(site, "settings", None)))
+                              else SingleFlight.from_settings(settings))
+        self.cors = CorsPolicy(getattr(settings, "cors", None) or Cors())
+        self.json_log = getattr(settings, "log_format", "text") == "json"
+        #: The site's ``Metrics`` (None for sites without one, as in some tests).
+        self.metrics = getattr(site, "metrics", None)
+        if self.metrics is not None:
+            self.metrics.watch_single_flight(self.single_flight)
 
     def __call__(self, request, conn) -> Response:
-        log.info("operations_router: [%s] %s %s", conn.name, request.method, request.path)
+        started = time.perf_counter()
+        rid = access.request_id(request.headers)
+        done = self.metrics.track_in_flight() if self.metrics is not None else None
+        seen: dict = {}
+        try:
+            resp = self._serve(request, conn, rid, seen)
+        finally:
+            if done is not None:
+                done()
+        seconds = time.perf_counter() - started
+        resp.headers.append((access.HEADER, rid))
+        if self.cors.enabled and not seen.get("preflight"):
+            resp.headers.extend(self.cors.response_headers(request))
+        if self.metrics is not None:
+            self.metrics.request_done(request.method, seen.get("template"), resp.status, seconds)
+        access.log_access(self.json_log, rid, conn.name, seen.get("user"), request.method, request.path,
+                          resp.status, seconds)
+        return resp
+
+    def _serve(self, request, conn, rid: str, seen: dict) -> Response:
+        """The pipeline proper; ``seen`` collects the matched template and the user for the
+        metrics and the access log."""
+        if self.json_log:
+            log.debug("operations_router: [%s] %s %s (request id %s)", conn.name, request.method,
+                      request.path, rid, extra={"request_id": rid, "client": conn.name,
+                                                "method": request.method, "path": request.path})
+        else:
+            log.info("operations_router: [%s] %s %s (request id %s)", conn.name, request.method,
+                     request.path, rid)
+        if self.cors.is_preflight(request):
+            seen["preflight"] = True
+            resp, refused = self.cors.preflight(request)
+            if refused is not None:
+                log.info("[%s] %s (request id %s)", conn.name, resp.body.decode(), rid)
+                if self.metrics is not None:
+                    self.metrics.cors_refused.inc()
+            return resp
         try:
             identity = authenticate(self.auth_chain, request.headers, conn)
         except AuthError as e:
-            log.info("[%s] authentication failed: %s", conn.name, e.description)
+            log.info("[%s] authentication failed: %s (request id %s)", conn.name, e.description, rid)
+            if self.metrics is not None:
+                self.metrics.auth_failed(e.errno)
             return _text(401, "Authentication failure")
+        seen["user"] = identity.user_name
 
         found = self.router.match(request.path)
         if found is None:
             return _text(404, UNKNOWN_URL_TEXT)
         methods, params = found
+        seen["template"] = next(iter(methods.values())).template
         binding = methods.get(request.method)
         if binding is None:
             allow = ", ".join(sorted(methods))
@@ -164,6 +220,8 @@ class RestApp:
             return Response(204)
         if ctx.rc:
             return _text(http_status_for(ctx.rc), ctx.errors[0]["description"])
+        if isinstance(result, Response):  # a handler that answers on its own (metrics, probes)
+            return result
         if callable(result):  # pre-serialized documents: result(write_type) -> bytes
             return Response(200, result(write_type), write_type)
         return Response(200, serializers.dump(write_type, result), write_type)

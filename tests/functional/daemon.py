@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AUTH = b"X-SLURM-USER-NAME: alice\r\nX-SLURM-USER-TOKEN: not-checked-by-slurmrestd\r\n"
-_LISTEN_RE = re.compile(r"listening on (\S+)")
+_LISTEN_RE = re.compile(r"listening on ([^\s\"]+)")  # text or JSON log lines
 
 
 def base_env(**extra: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ PKG = pathlib.Path(slurmrestd.__file__).parent
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("entry", ("slurmrestd.__main__", "slurmrestd.cli")),
     ("composition", ("slurmrestd.daemon",)),
-    ("operations", ("slurmrestd.operations", "slurmrestd.site")),
+    ("operations", ("slurmrestd.operations", "slurmrestd.site", "slurmrestd.metrics", "slurmrestd.readiness")),
     ("edge", ("slurmrestd.auth", "slurmrestd.openapi", "slurmrestd.serializers", "slurmrestd.security")),
     ("http", ("slurmrestd.http",)),
     ("conmgr", ("slurmrestd.conmgr",)),

@@ -18,6 +18,7 @@ from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc.conf import SlurmConfig
 from slurmrestd.rpc.ctld.layouts import ASSOC_SHARES_OBJECT, LICENSE_INFO, SLURM_CONF, STATS_INFO_RESPONSE
 from slurmrestd.rpc.ctld.transport import Endpoint, Transport
+from slurmrestd.rpc.observe import SLURMCTLD, RpcObserver, Timer
 from slurmrestd.slurm.msg_types import MsgType, msg_type_name
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
 from slurmrestd.rpc.protocol import (SUPPORTED_VERSIONS, V24_11, Credential, Message, decode_message,
@@ -32,6 +33,16 @@ STAT_COMMAND_GET = 1
 #: Errors after which a different protocol version may be the cause.
 _VERSION_SUSPECT = frozenset({E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, E.SLURM_PROTOCOL_INSANE_MSG_LENGTH,
                               E.SLURM_PROTOCOL_VERSION_ERROR, E.SLURM_COMMUNICATIONS_RECEIVE_ERROR})
+
+
+def _peek_rc(msg: Message) -> int:
+    """The return code of an RC reply without consuming its body (0 for other replies)."""
+    if msg.msg_type not in (MsgType.RESPONSE_SLURM_RC, MsgType.RESPONSE_SLURM_RC_MSG):
+        return 0
+    try:
+        return Unpacker(msg.body.view, msg.body.offset).i32()
+    except UnpackError:
+        return -1
 
 
 class VersionCache:
@@ -84,7 +95,8 @@ class SlurmctldClient:
 
     def __init__(self, config: SlurmConfig, credential: Credential, version: int | None = None, *,
                  version_cache: VersionCache | None = None, transport: Transport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, max_backoff_retries: int = 10) -> None:
+                 sleep: Callable[[float], None] = time.sleep, max_backoff_retries: int = 10,
+                 observer: RpcObserver | None = None) -> None:
         if version is not None and version not in SUPPORTED_VERSIONS:
             raise ValueError("unsupported protocol version %#x" % version)
         self.config = config
@@ -94,6 +106,8 @@ class SlurmctldClient:
         self.transport = transport or Transport(config)
         self.sleep = sleep
         self.max_backoff_retries = max_backoff_retries
+        #: Told about every exchange on the wire (``rpc.observe``); None tells nobody.
+        self.observer = observer
 
     # -- version --------------------------------------------------------------------------
 
@@ -120,8 +134,10 @@ class SlurmctldClient:
         for v in SUPPORTED_VERSIONS:
             data = encode_request(MsgType.REQUEST_PING, b"", self.credential, v)
             try:
-                payload, ep = self.transport.send_recv(data, only)
-                msg = decode_message(payload)
+                with Timer(self.observer, SLURMCTLD, "REQUEST_PING") as t:
+                    payload, ep = self.transport.send_recv(data, only)
+                    msg = decode_message(payload)
+                    t.rc = _peek_rc(msg)
             except SlurmError as exc:
                 if exc.errno in _VERSION_SUSPECT:
                     last = exc
@@ -145,12 +161,15 @@ class SlurmctldClient:
 
     def _send_once(self, msg_type: int, body: bytes, version: int, only: int | None) -> tuple[Message, Endpoint]:
         data = encode_request(msg_type, body, self.credential, version)
-        payload, ep = self.transport.send_recv(data, only)
-        try:
-            return decode_message(payload), ep
-        except UnpackError as exc:
-            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                             "malformed reply from %s: %s" % (ep, exc)) from None
+        with Timer(self.observer, SLURMCTLD, msg_type_name(msg_type)) as t:
+            payload, ep = self.transport.send_recv(data, only)
+            try:
+                msg = decode_message(payload)
+            except UnpackError as exc:
+                raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+                                 "malformed reply from %s: %s" % (ep, exc)) from None
+            t.rc = _peek_rc(msg)
+        return msg, ep
 
     def send(self, msg_type: int, body: bytes = b"", *, only: int | None = None) -> Reply:
         """Send one request and return the reply without judging its rc.

@@ -43,6 +43,7 @@ from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.rpc import frames
 from slurmrestd.rpc.dbd.frames import Reply, decode_reply, encode_fini, encode_init, encode_msg
 from slurmrestd.rpc.frames import SLURMDBD
+from slurmrestd.rpc.observe import SLURMDBD as DBD_PEER, RpcObserver, Timer
 from slurmrestd.rpc.pack import MAX_MSG_SIZE
 from slurmrestd.rpc.protocol import SUPPORTED_VERSIONS, Credential, version_release
 from slurmrestd.slurm.dbd_msg_types import PERSIST_RC, dbd_msg_type_name
@@ -98,8 +99,11 @@ class DbdConnection:
 
     def __init__(self, sock: socket.socket, endpoint: DbdEndpoint, version: int, *, key=None,
                  io_timeout: float = SLURMDBD_TIMEOUT_S, max_reply: int = MAX_MSG_SIZE,
-                 clock: Callable[[], float] = time.monotonic, flags: int = 0) -> None:
+                 clock: Callable[[], float] = time.monotonic, flags: int = 0,
+                 observer: RpcObserver | None = None) -> None:
         self._sock: socket.socket | None = sock
+        #: Told about every exchange (``rpc.observe``); None tells nobody.
+        self.observer = observer
         self.endpoint = endpoint
         self.version = version
         #: pool key of the credential that opened it
@@ -135,7 +139,10 @@ class DbdConnection:
         self.dirty = True
         self.requests += 1
         try:
-            reply = _exchange(sock, encode_msg(msg_type, body), self.io_timeout, self.clock, self.max_reply, what)
+            with Timer(self.observer, DBD_PEER, what) as t:
+                reply = _exchange(sock, encode_msg(msg_type, body), self.io_timeout, self.clock,
+                                  self.max_reply, what)
+                t.rc = reply.rc.rc if reply.rc is not None else 0
         except BaseException:
             self._fail()
             raise
@@ -152,7 +159,10 @@ class DbdConnection:
         connection is closed then (its transaction state is unknown)."""
         sock = self._check()
         try:
-            reply = _exchange(sock, encode_fini(commit), self.io_timeout, self.clock, self.max_reply, "DBD_FINI")
+            with Timer(self.observer, DBD_PEER, "DBD_FINI") as t:
+                reply = _exchange(sock, encode_fini(commit), self.io_timeout, self.clock, self.max_reply,
+                                  "DBD_FINI")
+                t.rc = reply.rc.rc if reply.rc is not None else 0
         except BaseException:
             self._fail()
             raise
@@ -193,9 +203,11 @@ class DbdConnector:
     def __init__(self, config, *, versions: Iterable[int] = SUPPORTED_VERSIONS,
                  connect_timeout: float | None = None, init_timeout: float | None = None,
                  io_timeout: float = SLURMDBD_TIMEOUT_S, max_reply: int = MAX_MSG_SIZE,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, observer: RpcObserver | None = None) -> None:
         self.config = config
         self.versions = tuple(versions)
+        #: Handed to every connection it opens, and told about each init (``rpc.observe``).
+        self.observer = observer
         self.connect_timeout = float(getattr(config, "tcp_timeout", 2) if connect_timeout is None
                                      else connect_timeout)
         self.init_timeout = float(getattr(config, "message_timeout", 10) + 35 if init_timeout is None
@@ -245,7 +257,10 @@ class DbdConnector:
         try:
             frame = encode_init(credential, self.cluster_name, version)
             try:
-                reply = _exchange(sock, frame, self.init_timeout, self.clock, self.max_reply, "SLURM_PERSIST_INIT")
+                with Timer(self.observer, DBD_PEER, "REQUEST_PERSIST_INIT") as t:
+                    reply = _exchange(sock, frame, self.init_timeout, self.clock, self.max_reply,
+                                      "SLURM_PERSIST_INIT")
+                    t.rc = reply.rc.rc if reply.rc is not None else 0
             except SlurmError as exc:
                 if exc.errno == E.ESLURM_DB_CONNECTION:
                     # closed without an answer: an older slurmdbd refusing the version does that
@@ -269,7 +284,8 @@ class DbdConnector:
                                  % (ep, accepted))
             ok = True
             return DbdConnection(sock, ep, accepted, key=key, io_timeout=self.io_timeout,
-                                 max_reply=self.max_reply, clock=self.clock, flags=rc.flags)
+                                 max_reply=self.max_reply, clock=self.clock, flags=rc.flags,
+                                 observer=self.observer)
         finally:
             if not ok:
                 sock.close()

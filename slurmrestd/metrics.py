@@ -1,0 +1,194 @@
+"""Prometheus metrics of one daemon, made with ``prometheus_client``.
+
+Everything lives in the ``CollectorRegistry`` of one ``Metrics`` object, which
+the site owns (no module-level registry, so two daemons in one process, or
+tests, never share numbers).  Two kinds of numbers:
+
+* events counted where they happen: requests (by method, path template and
+  status) and their latency, requests in flight, RPCs to slurmctld and slurmdbd
+  by message type with latency and errors (``Metrics`` is the
+  ``rpc.observe.RpcObserver`` the clients are given), authentication failures
+  by reason;
+* state read when scraped, from objects the daemon registers with ``watch_*``:
+  connections busy and idle (the connection manager), request coalescing, cache
+  lookups, the slurmdbd connection pool.
+
+Label values are bounded: a path label is the template the router matched
+(``/slurm/v0.0.45/job/{job_id}``) or ``unmatched``; an unknown method is
+``other``; error and reason labels are Slurm error names.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+from slurmrestd.errors import errname
+
+#: Methods that get their own label value; others are counted as "other".
+METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
+#: The path label of a request no route matched.
+UNMATCHED = "unmatched"
+#: Latency buckets (seconds): from a cached document to a long slurmdbd job query.
+REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+#: What ``exposition`` answers with.
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def error_label(rc: int) -> str:
+    """A bounded label for a Slurm error number (its name; "unknown" when it has none)."""
+    if rc < 0:
+        return "unknown"
+    try:
+        name = errname(rc)
+    except Exception:
+        return "unknown"
+    return name if name and not name[0].isdigit() else "unknown"
+
+
+class _LiveState:
+    """A collector that reads the watched objects at scrape time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.connections: Any = None
+        self.single_flight: Any = None
+        self.caches: dict[str, Any] = {}
+        self.dbd_pool: Any = None
+
+    def describe(self) -> Iterable:
+        return []  # families vary with what is watched; nothing to check at registration
+
+    def collect(self) -> Iterable:
+        with self._lock:
+            manager, flight, caches, pool = (self.connections, self.single_flight, dict(self.caches),
+                                             self.dbd_pool)
+        if manager is not None:
+            load = manager.load()
+            g = GaugeMetricFamily("slurmrestd_connections",
+                                  "Open client connections: busy (a request being received, processed "
+                                  "or answered) or idle (kept alive, waiting for the next request)",
+                                  labels=["state"])
+            g.add_metric(["busy"], load["busy"])
+            g.add_metric(["idle"], load["open"] - load["busy"])
+            yield g
+            yield GaugeMetricFamily("slurmrestd_connections_parked",
+                                    "Idle connections whose next request waits for a free busy slot",
+                                    value=load["parked"])
+            yield GaugeMetricFamily("slurmrestd_connections_max_busy",
+                                    "Most connections busy at once (--max-connections)",
+                                    value=load["max_busy"])
+        if flight is not None:
+            yield CounterMetricFamily("slurmrestd_coalesce_executions",
+                                      "Handler runs of coalescable read-only requests",
+                                      value=flight.executions)
+            yield CounterMetricFamily("slurmrestd_coalesce_shared",
+                                      "Requests answered by an identical request's run (coalescing hits)",
+                                      value=flight.shared)
+        if caches:
+            c = CounterMetricFamily("slurmrestd_cache_lookups", "Lookups in daemon-wide caches",
+                                    labels=["cache", "result"])
+            for name, cache in sorted(caches.items()):
+                c.add_metric([name, "hit"], cache.hits)
+                c.add_metric([name, "miss"], cache.misses)
+            yield c
+        if pool is not None:
+            st = pool.stats()
+            g = GaugeMetricFamily("slurmrestd_dbd_pool_connections",
+                                  "Persistent slurmdbd connections open, by state", labels=["state"])
+            g.add_metric(["idle"], st.get("idle", 0))
+            g.add_metric(["in_use"], st.get("in_use", 0))
+            yield g
+            yield GaugeMetricFamily("slurmrestd_dbd_pool_max_connections",
+                                    "Most persistent slurmdbd connections allowed",
+                                    value=st.get("max_connections", 0))
+            events = {k: v for k, v in st.items()
+                      if k not in ("idle", "in_use", "open", "max_connections") and isinstance(v, int)}
+            if events:
+                c = CounterMetricFamily("slurmrestd_dbd_pool_events",
+                                        "slurmdbd pool events since start (opened, reused, closed …)",
+                                        labels=["event"])
+                for name, n in sorted(events.items()):
+                    c.add_metric([name], n)
+                yield c
+
+
+class Metrics:
+    """The registry of one daemon and the counters its parts report to."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter("slurmrestd_http_requests", "HTTP requests answered",
+                                ["method", "path", "status"], registry=r)
+        self.request_seconds = Histogram("slurmrestd_http_request_duration_seconds",
+                                         "Time from a whole request to its response",
+                                         ["method", "path"], buckets=REQUEST_BUCKETS, registry=r)
+        self.in_flight = Gauge("slurmrestd_http_requests_in_flight", "Requests being processed now",
+                               registry=r)
+        self.rpc_seconds = Histogram("slurmrestd_rpc_duration_seconds",
+                                     "Exchanges with slurmctld and slurmdbd, by message type",
+                                     ["peer", "msg_type"], buckets=RPC_BUCKETS, registry=r)
+        self.rpc_errors = Counter("slurmrestd_rpc_errors",
+                                  "Exchanges with slurmctld and slurmdbd that failed or answered an error",
+                                  ["peer", "msg_type", "error"], registry=r)
+        self.auth_failures = Counter("slurmrestd_auth_failures", "Requests refused by authentication",
+                                     ["reason"], registry=r)
+        self.cors_refused = Counter("slurmrestd_cors_refused",
+                                    "Cross-origin requests from an origin or with a method that is not allowed",
+                                    registry=r)
+        self._live = _LiveState()
+        r.register(self._live)
+
+    # -- watched state ----------------------------------------------------
+
+    def watch_connections(self, manager: Any) -> None:
+        """``manager.load()`` → {"open", "busy", "parked", "max_busy"} is read at scrape time."""
+        with self._live._lock:
+            self._live.connections = manager
+
+    def watch_single_flight(self, flight: Any) -> None:
+        with self._live._lock:
+            self._live.single_flight = flight
+
+    def watch_cache(self, name: str, cache: Any) -> None:
+        with self._live._lock:
+            self._live.caches[name] = cache
+
+    def watch_dbd_pool(self, pool: Any) -> None:
+        with self._live._lock:
+            self._live.dbd_pool = pool
+
+    # -- events -----------------------------------------------------------
+
+    def rpc_done(self, peer: str, msg_type: str, seconds: float, rc: int) -> None:
+        """``rpc.observe.RpcObserver``: one exchange with slurmctld or slurmdbd."""
+        self.rpc_seconds.labels(peer, msg_type).observe(seconds)
+        if rc:
+            self.rpc_errors.labels(peer, msg_type, error_label(rc)).inc()
+
+    def request_done(self, method: str, path: str | None, status: int, seconds: float) -> None:
+        method = method if method in METHODS else "other"
+        path = path or UNMATCHED
+        self.requests.labels(method, path, str(status)).inc()
+        self.request_seconds.labels(method, path).observe(seconds)
+
+    def auth_failed(self, errno: int) -> None:
+        self.auth_failures.labels(error_label(errno)).inc()
+
+    def track_in_flight(self) -> Callable[[], None]:
+        """Count one request in flight; call what it returns when the request ends."""
+        self.in_flight.inc()
+        return self.in_flight.dec
+
+    # -- exposition ---------------------------------------------------------
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format of everything in the registry."""
+        return generate_latest(self.registry)

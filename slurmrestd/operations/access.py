@@ -1,0 +1,42 @@
+"""Request ids and the access log line of each request.
+
+A request keeps the ``X-Request-ID`` its client sent when that is 1–200
+visible ASCII characters; otherwise it gets a new random id.  The id is echoed
+in the response and written in the request's log records.  The access record
+(logger ``slurmrestd.access``) carries the request fields of
+``log.REQUEST_FIELDS`` as attributes, which the JSON log format writes out;
+in the text format it is one line at level ``verbose`` (``-v``), in the JSON
+format at ``info``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from slurmrestd.log import LEVELS
+
+HEADER = "X-Request-ID"
+MAX_LEN = 200
+
+log = logging.getLogger("slurmrestd.access")
+
+
+def request_id(headers) -> str:
+    """The client's ``X-Request-ID`` when it is usable, else a new one."""
+    rid = headers.get("x-request-id")
+    if rid and len(rid) <= MAX_LEN and all(0x21 <= ord(c) <= 0x7E for c in rid):
+        return rid
+    return uuid.uuid4().hex
+
+
+def log_access(json_format: bool, rid: str, client: str, user: str | None, method: str, path: str,
+               status: int, seconds: float) -> None:
+    level = logging.INFO if json_format else LEVELS["verbose"]
+    if not log.isEnabledFor(level):
+        return
+    ms = round(seconds * 1000.0, 3)
+    log.log(level, "[%s] %s %s -> %d in %.1f ms (user %s, request id %s)", client, method, path, status, ms,
+            user or "-", rid,
+            extra={"request_id": rid, "client": client, "user": user or "", "method": method,
+                   "path": path, "status": status, "duration_ms": ms})
