@@ -72,14 +72,15 @@ class _LiveState:
         if manager is not None:
             load = manager.load()
             g = GaugeMetricFamily("slurmrestd_connections",
-                                  "Open client connections: busy (a request being received, processed "
-                                  "or answered) or idle (kept alive, waiting for the next request)",
+                                  "Open client connections: busy (a complete request with a worker, or "
+                                  "its response being written) or idle (anything else: kept alive, "
+                                  "sending a request, waiting for a busy slot, lingering)",
                                   labels=["state"])
             g.add_metric(["busy"], load["busy"])
             g.add_metric(["idle"], load["open"] - load["busy"])
             yield g
             yield GaugeMetricFamily("slurmrestd_connections_parked",
-                                    "Idle connections whose next request waits for a free busy slot",
+                                    "Connections whose complete request waits for a free busy slot",
                                     value=load["parked"])
             yield GaugeMetricFamily("slurmrestd_connections_max_busy",
                                     "Most connections busy at once (--max-connections)",

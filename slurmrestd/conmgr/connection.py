@@ -11,7 +11,7 @@ results back through ``ConnectionManager.call_soon``.
 
 The seam between a protocol and the manager runs one way.  What a protocol asks
 of its connection (``write``, ``close_after_write``, ``pause_reading``,
-``resume_reading``, ``submit``, ``report_failure``) only changes the connection's state and
+``resume_reading``, ``submit``, ``call_soon``, ``report_failure``) only changes the connection's state and
 marks it dirty; it never sends, closes or calls back into the protocol.  The
 manager flushes dirty connections (sends, closes, updates selector interest and
 admission) once the protocol callback that dirtied them has returned.
@@ -81,6 +81,7 @@ class Connection:
         "manager", "rfd", "wfd", "sock", "name", "is_unix", "protocol",
         "inbuf", "outbuf", "read_eof", "closing", "closed", "reading", "failed",
         "last_activity", "request_started", "write_started", "busy", "_peer_creds",
+        "client_key", "head_done", "linger_wanted", "lingering", "linger_until", "linger_left",
     )
 
     def __init__(self, manager: "ConnectionManager", rfd: int, wfd: int, name: str,
@@ -104,6 +105,13 @@ class Connection:
         self.write_started: float | None = None    # output pending since
         self.busy = False             # a worker is processing a request
         self._peer_creds: PeerCreds | None = None
+        #: Whom the per-client cap counts this connection against (address or uid); None: no cap.
+        self.client_key: str | None = None
+        self.head_done = False        # the request head of the current request is whole
+        self.linger_wanted = False    # drain the peer's input before closing
+        self.lingering = False        # output done and shut down; discarding input until close
+        self.linger_until = 0.0
+        self.linger_left = 0
 
     # -- used by protocols (loop thread); none of these does I/O ---------
 
@@ -116,9 +124,17 @@ class Connection:
         self.outbuf += data
         self.manager.mark_dirty(self)
 
-    def close_after_write(self) -> None:
-        """Close once everything queued so far has been sent."""
+    def close_after_write(self, linger: bool = False) -> None:
+        """Close once everything queued so far has been sent.
+
+        With ``linger`` (always after ``report_failure``) the manager then shuts
+        down our sending side and reads and discards what the peer still sends,
+        for a bounded time and number of bytes, before it closes: closing with
+        unread input makes the kernel reset the connection, and the peer would
+        lose the response it has not read yet.
+        """
         self.closing = True
+        self.linger_wanted = self.linger_wanted or linger
         self.reading = False
         self.manager.mark_dirty(self)
 
@@ -138,26 +154,56 @@ class Connection:
         """
         self.manager.submit(self, work)
 
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the loop thread; callable from any thread.
+
+        For a protocol whose answer is produced elsewhere (a request parked until a shared
+        execution ends): ``fn`` may use the connection as any protocol callback does, and
+        the manager flushes what it asked for once it returns.  Dropped if the connection
+        has closed by then."""
+        def run() -> None:
+            if not self.closed:
+                fn()
+        self.manager.call_soon(run)
+
     @property
     def draining(self) -> bool:
         """The daemon is shutting down: finish the current request, then close."""
         return self.manager.draining
 
     def begin_request(self) -> None:
-        """The protocol saw the first byte of a request: its deadline starts now."""
+        """The protocol saw the first byte of a request: its deadlines start now."""
         if self.request_started is None:
             self.request_started = self.manager.clock()
+            self.head_done = False
+
+    def head_received(self) -> None:
+        """The request head is whole: the header deadline no longer applies."""
+        self.head_done = True
 
     def end_request(self) -> None:
         """The request is whole (or nothing is pending): no request deadline."""
         self.request_started = None
+        self.head_done = False
 
     def report_failure(self) -> None:
         """The protocol refused the peer's input (a protocol error or a timeout).
 
-        In inet mode this decides the process's exit status.
+        In inet mode this decides the process's exit status.  The connection
+        lingers when it closes (see ``close_after_write``).
         """
         self.failed = True
+        self.linger_wanted = True
+
+    @property
+    def handling_request(self) -> bool:
+        """A complete request is being handled: with a worker, queued for one, or parked
+        by the application until its answer is ready.  Never closed to make room."""
+        if self.busy:
+            return True
+        if self.request_started is not None or self.lingering or self.failed or self.closing:
+            return False
+        return self.protocol is not None and not self.protocol.is_idle()
 
     def is_idle(self) -> bool:
         proto_idle = self.protocol.is_idle() if self.protocol else True

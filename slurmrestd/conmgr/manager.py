@@ -5,20 +5,31 @@ writes queued output and enforces deadlines.  Blocking work (a request talking
 to slurmctld) runs on the worker pool; its result comes back through
 ``call_soon``, which wakes the loop.
 
-Admission control
------------------
-``max_connections`` bounds the connections that are *busy*: a request partly
-received, being processed, or a response still being written.  Idle keep-alive
-connections do not count, so a crowd of idle clients cannot lock out an active
-one.  At the limit the listeners leave the selector (new clients wait in the
-kernel backlog rather than being refused) and an idle connection that starts
-a new request is parked until a slot frees up.  Separately, the total number of
-open connections is capped by the file descriptor limit.
+Admission control (``admission.py``)
+-------------------------------------
+``max_connections`` bounds the connections that are *busy*: a complete request
+with a worker, or a response still being written.  A connection that is only
+open, idle between requests or still sending its request is *waiting*: it
+costs a selector entry and a small buffer, never a slot, so neither idle nor
+half-sent requests can lock out an active client.  A complete request that
+finds every slot taken is queued (reading stops) until one frees up.  Waiting
+connections have their own cap (``Limits.max_waiting_connections``, by default
+derived from ``RLIMIT_NOFILE``, whose soft limit is raised to the hard one at
+start-up) and a cap per client address (``max_client_connections``); at a cap
+the connection that has waited longest is closed.
 
 Deadlines (``Limits``): an idle keep-alive connection is closed after
-``idle_timeout_s``; a request must arrive whole within ``request_timeout_s`` of
-its first byte; a peer that stops reading our response is dropped after
-``write_timeout_s`` without progress.
+``idle_timeout_s``; a request head must arrive within ``header_timeout_s`` of
+its first byte and the whole request within ``request_timeout_s``; a peer that
+stops reading our response is dropped after ``write_timeout_s`` without
+progress.
+
+Lingering close: a connection that ends after an error response (or with input
+not read) is not closed at once, which would make the kernel answer the
+peer's unread bytes with a reset that destroys the response before the peer
+reads it.  Once the response is sent, our side is shut down and the peer's
+input is read and discarded until it closes, for at most ``linger_timeout_s``
+and ``linger_max_bytes``.
 
 Flushing
 --------
@@ -44,6 +55,7 @@ import socket
 import time
 from typing import Callable
 
+from slurmrestd.conmgr.admission import Admission
 from slurmrestd.conmgr.connection import Connection, Protocol
 from slurmrestd.conmgr.listen import Listener
 from slurmrestd.conmgr.workers import WorkerPool
@@ -55,6 +67,8 @@ READ_CHUNK = 256 * 1024
 ACCEPT_BATCH = 64
 SWEEP_INTERVAL_S = 0.5
 _FD_RESERVE = 64  # descriptors kept free for RPC sockets, logs and files
+#: Closing connections over a cap is logged at most this often (each one at debug).
+CAP_LOG_INTERVAL_S = 10.0
 
 ProtocolFactory = Callable[[Connection], Protocol]
 Clock = Callable[[], float]
@@ -100,10 +114,8 @@ class ConnectionManager:
         self.selector = selectors.DefaultSelector()
         self.listeners: list[Listener] = []
         self.connections: dict[int, Connection] = {}  # keyed by read fd
-        self._busy: set[Connection] = set()
         #: Connections a protocol changed since the last flush (insertion-ordered).
         self._dirty: dict[Connection, None] = {}
-        self._parked: collections.deque[Connection] = collections.deque()
         self._accepting = False
         self._accept_retry_at = 0.0
         self._fd_events: dict[int, int] = {}
@@ -119,6 +131,11 @@ class ConnectionManager:
         self._unselectable: set[Connection] = set()
         self._next_sweep = 0.0
         self.max_open = self._open_fd_budget()
+        max_waiting = limits.max_waiting_connections or max(16, self.max_open - self.max_connections)
+        self.admission = Admission(self.max_connections, min(max_waiting, self.max_open),
+                                   limits.max_client_connections)
+        self._capped = 0          # connections closed at a cap since the last log line
+        self._cap_logged_at = -CAP_LOG_INTERVAL_S
         self.signal_handlers: dict[int, Callable[[], None]] = {}
 
     # -- set-up ----------------------------------------------------------
@@ -165,6 +182,19 @@ class ConnectionManager:
         self._add_connection(conn)
         return conn
 
+    def load(self) -> dict[str, int]:
+        """Connection counts, for metrics and logs; safe to call from any thread (a
+        snapshot of a few counters).
+
+        ``open``: every client connection; ``busy``: a complete request with a worker
+        or a response being written (counted against ``max_busy``, --max-connections);
+        ``waiting``: the others (idle, sending a request, queued, lingering), counted
+        against ``max_waiting``; ``parked``: complete requests waiting for a busy slot.
+        """
+        adm = self.admission
+        return {"open": len(self.connections), "busy": len(adm.busy), "waiting": len(adm.waiting),
+                "parked": len(adm.queue), "max_busy": adm.max_busy, "max_waiting": adm.max_waiting}
+
     @property
     def inet_failed(self) -> bool:
         """True when the protocol of the inet-mode client reported a failure."""
@@ -186,9 +216,20 @@ class ConnectionManager:
     def submit(self, conn: Connection, work: Callable[[], Callable[[], None] | None]) -> None:
         """Run ``work`` on a worker; the callable it returns then runs on the loop.
 
-        The connection counts as busy until the follow-up has run.
+        The connection counts as busy until the follow-up has run.  With every busy
+        slot taken the work waits in a queue (first come, first served) and the
+        connection stops reading until a slot frees up.
         """
+        if conn is not self.inet_conn and not self.admission.may_dispatch(conn):
+            self.admission.enqueue(conn, work)
+            self.mark_dirty(conn)
+            return
+        self._dispatch(conn, work)
+
+    def _dispatch(self, conn: Connection, work: Callable[[], Callable[[], None] | None]) -> None:
         conn.busy = True
+        if conn is not self.inet_conn:
+            self.admission.set_busy(conn)
         self.mark_dirty(conn)
 
         def run() -> None:
@@ -317,7 +358,7 @@ class ConnectionManager:
         self.listeners.clear()
         self._accepting = False
         for conn in list(self.connections.values()):
-            if conn.is_idle():
+            if conn.is_idle() or conn.lingering:
                 self.close(conn)
             else:
                 self._update_interest(conn)
@@ -341,17 +382,11 @@ class ConnectionManager:
     def draining(self) -> bool:
         return self._draining_until is not None
 
-    def load(self) -> dict[str, int]:
-        """Connections open, busy (counted against ``max_connections``) and parked, for
-        metrics; safe to call from any thread (a snapshot of a few counters)."""
-        return {"open": len(self.connections), "busy": len(self._busy), "parked": len(self._parked),
-                "max_busy": self.max_connections}
-
     # -- accepting -------------------------------------------------------
 
     def _update_accepting(self) -> None:
         want = (not self._stop_requested
-                and len(self._busy) < self.max_connections
+                and self.admission.can_accept()
                 and len(self.connections) < self.max_open
                 and self.clock() >= self._accept_retry_at)
         if want == self._accepting:
@@ -363,8 +398,9 @@ class ConnectionManager:
             else:
                 self._unregister_listener(l)
         if not want and self.listeners:
-            log.debug("deferring new connections: %d/%d busy, %d open",
-                      len(self._busy), self.max_connections, len(self.connections))
+            log.debug("deferring new connections: %d/%d busy, %d waiting, %d open",
+                      len(self.admission.busy), self.max_connections, len(self.admission.waiting),
+                      len(self.connections))
 
     def _unregister_listener(self, l: Listener) -> None:
         try:
@@ -393,6 +429,7 @@ class ConnectionManager:
             if sock.family == socket.AF_UNIX:
                 name = "%s(fd:%d)" % (listener.address, sock.fileno())
                 is_unix = True
+                client = None
             else:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 if sock.family == socket.AF_INET6:
@@ -400,10 +437,39 @@ class ConnectionManager:
                 else:
                     name = "%s:%d" % (addr[0], addr[1])
                 is_unix = False
+                client = addr[0]
             conn = Connection(self, sock.fileno(), sock.fileno(), name, sock=sock, is_unix=is_unix)
+            if is_unix:
+                creds = conn.peer_creds
+                client = "uid:%d" % creds.uid if creds is not None else None
+            conn.client_key = client
+            self.admission.add(conn)
             self._add_connection(conn)
-            if len(self.connections) >= self.max_open:
+            self._enforce_caps(conn)
+            if len(self.connections) >= self.max_open or not self.admission.can_accept():
                 self._update_accepting()
+
+    def _enforce_caps(self, conn: Connection) -> None:
+        """Close the longest-waiting connections over the caps that ``conn`` reached."""
+        victims = self.admission.over_cap(conn)
+        if not victims:
+            return
+        for victim in victims:
+            log.debug("[%s] closing: waiting connections over the cap (newest: %s)", victim.name, conn.name)
+            self.close(victim)
+        self._capped += len(victims)
+        self._log_capped(self.clock())
+
+    def _log_capped(self, now: float) -> None:
+        """One warning line per CAP_LOG_INTERVAL_S for the connections closed at a cap."""
+        if not self._capped or now - self._cap_logged_at < CAP_LOG_INTERVAL_S:
+            return
+        adm = self.admission
+        log.warning("closed %d waiting connections, longest waiting first: at most %d waiting "
+                    "connections, %s per client (%d waiting, %d busy)", self._capped, adm.max_waiting,
+                    adm.max_per_client or "any number", len(adm.waiting), len(adm.busy))
+        self._capped = 0
+        self._cap_logged_at = now
 
     def _add_connection(self, conn: Connection) -> None:
         self.connections[conn.rfd] = conn
@@ -417,9 +483,8 @@ class ConnectionManager:
     def _do_read(self, conn: Connection) -> None:
         if not self._want_read(conn):
             return
-        if conn.is_idle() and conn not in self._busy and len(self._busy) >= self.max_connections:
-            # At the limit: leave the new request in the kernel until a slot frees.
-            self._park(conn)
+        if conn.lingering:
+            self._linger_read(conn)
             return
         room = max(0, self.limits.max_pipelined_bytes - len(conn.inbuf))
         try:
@@ -462,8 +527,8 @@ class ConnectionManager:
                 continue
             if conn.outbuf:
                 self._do_write(conn)
-            elif conn.closing:
-                self.close(conn)
+            elif conn.closing and not conn.lingering:
+                self._close_or_linger(conn)
             else:
                 self._refresh(conn)
 
@@ -486,10 +551,46 @@ class ConnectionManager:
             now = self.clock()
             conn.last_activity = now
             conn.write_started = now if conn.outbuf else None
-        if not conn.outbuf and conn.closing:
-            self.close(conn)
+        if not conn.outbuf and conn.closing and not conn.lingering:
+            self._close_or_linger(conn)
             return
         self._refresh(conn)
+
+    # -- lingering close -------------------------------------------------
+
+    def _close_or_linger(self, conn: Connection) -> None:
+        """The output is sent and the connection is to close: close, or linger first."""
+        lim = self.limits
+        if (conn.sock is None or conn.read_eof or self.draining or lim.linger_timeout_s <= 0
+                or not (conn.linger_wanted or conn.inbuf)):
+            self.close(conn)
+            return
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.close(conn)
+            return
+        conn.lingering = True
+        conn.inbuf.clear()
+        conn.linger_until = self.clock() + lim.linger_timeout_s
+        conn.linger_left = lim.linger_max_bytes
+        self._refresh(conn)
+
+    def _linger_read(self, conn: Connection) -> None:
+        """Read and discard; close at the peer's EOF, an error or the byte bound."""
+        try:
+            data = conn.sock.recv(min(READ_CHUNK, max(1, conn.linger_left)))  # type: ignore[union-attr]
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self.close(conn)
+            return
+        conn.linger_left -= len(data)
+        if not data or conn.linger_left <= 0:
+            if data:
+                log.debug("[%s] peer still sending after %d bytes of lingering: closing",
+                          conn.name, self.limits.linger_max_bytes)
+            self.close(conn)
 
     def close(self, conn: Connection) -> None:
         if conn.closed:
@@ -503,7 +604,7 @@ class ConnectionManager:
                     pass
                 del self._fd_events[fd]
         self.connections.pop(conn.rfd, None)
-        self._busy.discard(conn)
+        freed = self.admission.remove(conn)
         self._unselectable.discard(conn)
         self._dirty.pop(conn, None)
         if conn.protocol is not None:
@@ -522,13 +623,19 @@ class ConnectionManager:
         conn.inbuf.clear()
         conn.outbuf.clear()
         log.debug("[%s] closed (%d open)", conn.name, len(self.connections))
-        self._release_slot()
+        if freed:
+            self._dispatch_queued()
+        self._update_accepting()
 
     # -- bookkeeping -----------------------------------------------------
 
     def _want_read(self, conn: Connection) -> bool:
+        if conn.lingering:
+            return not conn.closed
         if conn.closed or conn.read_eof or conn.closing or not conn.reading:
             return False
+        if conn in self.admission.queue:
+            return False  # a complete request waits for a slot: leave the rest in the kernel
         if len(conn.inbuf) >= self.limits.max_pipelined_bytes:
             return False
         if len(conn.outbuf) >= self.limits.max_outbuf_bytes:
@@ -569,58 +676,65 @@ class ConnectionManager:
             self._unselectable.add(conn)
 
     def _refresh(self, conn: Connection) -> None:
-        """Recompute busy/idle state, selector interest and admission after any change."""
+        """Recompute busy/waiting state, selector interest and admission after any change."""
         if conn.closed:
             return
-        if conn.is_idle():
-            if conn in self._busy:
-                self._busy.discard(conn)
-                self._release_slot()
-            if self.draining:
-                self.close(conn)
-                return
-        else:
-            self._busy.add(conn)
+        freed = False
+        if conn is not self.inet_conn:
+            if conn.busy or conn.outbuf:
+                self.admission.set_busy(conn)
+            else:
+                freed = self.admission.set_waiting(conn)
+        if self.draining and conn.is_idle():
+            self.close(conn)
+            return
         self._update_interest(conn)
+        if freed:
+            self._dispatch_queued()
         self._update_accepting()
 
-    def _park(self, conn: Connection) -> None:
-        if conn.reading:
-            conn.reading = False
-            self._parked.append(conn)
-            self._update_interest(conn)
-        self._update_accepting()
-
-    def _release_slot(self) -> None:
-        while self._parked and len(self._busy) < self.max_connections:
-            conn = self._parked.popleft()
-            if conn.closed:
-                continue
-            conn.reading = True
-            self._update_interest(conn)
-            # It had data waiting: count it now so the slot is not given twice.
-            self._busy.add(conn)
-        self._update_accepting()
+    def _dispatch_queued(self) -> None:
+        """Hand queued complete requests to workers while busy slots are free."""
+        while True:
+            nxt = self.admission.next_queued()
+            if nxt is None:
+                return
+            conn, work = nxt
+            if not conn.closed:
+                self._dispatch(conn, work)  # type: ignore[arg-type]
+                self._update_interest(conn)
 
     def _sweep(self, now: float) -> None:
         lim = self.limits
+        self._log_capped(now)
         if not self._accepting:
             self._update_accepting()
         for conn in list(self.connections.values()):
             if conn.closed or conn.busy:
                 continue
-            if conn.outbuf:
+            if conn.lingering:
+                if now >= conn.linger_until:
+                    log.debug("[%s] lingering close: peer still open after %.0fs", conn.name,
+                              lim.linger_timeout_s)
+                    self.close(conn)
+            elif conn.outbuf:
                 if conn.write_started is not None and now - conn.write_started > lim.write_timeout_s:
                     log.info("[%s] peer stopped reading for %.0fs: closing", conn.name, lim.write_timeout_s)
                     self.close(conn)
             elif conn.request_started is not None:
-                if now - conn.request_started > lim.request_timeout_s:
-                    log.info("[%s] request not complete after %.0fs: closing", conn.name, lim.request_timeout_s)
-                    if conn.protocol is None:
-                        self.close(conn)
-                    else:
-                        self._call_protocol(conn, conn.protocol.request_timed_out)
-                        self._flush_dirty()
+                age = now - conn.request_started
+                if not conn.head_done and age > lim.header_timeout_s:
+                    what = "request head not complete after %.0fs" % lim.header_timeout_s
+                elif age > lim.request_timeout_s:
+                    what = "request not complete after %.0fs" % lim.request_timeout_s
+                else:
+                    continue
+                log.info("[%s] %s: closing", conn.name, what)
+                if conn.protocol is None:
+                    self.close(conn)
+                else:
+                    self._call_protocol(conn, conn.protocol.request_timed_out)
+                    self._flush_dirty()
             elif conn.is_idle() and conn is not self.inet_conn:
                 if now - conn.last_activity > lim.idle_timeout_s:
                     log.debug("[%s] idle for %.0fs: closing", conn.name, lim.idle_timeout_s)

@@ -54,7 +54,9 @@ from slurmrestd.http.events import (
 from slurmrestd.http.headers import Headers
 from slurmrestd.settings import Limits
 
-#: Methods the daemon knows; any other token is answered 405.
+#: Methods the daemon knows.  Any other token is parsed as a request all the same, so that the
+#: application can answer 405 with the ``Allow`` header of the path (RFC 9110 §15.5.6); only
+#: ``CONNECT``, whose authority-form target is no path, is refused here with 405.
 KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 #: Empty lines tolerated before a request line (RFC 9112 §2.2 asks for at least one).
 MAX_LEADING_EMPTY_LINES = 8
@@ -108,8 +110,13 @@ def _comma_list(values: list[str]) -> list[str]:
 class RequestParser:
     """Turns the bytes of one connection into ``Request`` events."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, require_host: bool = True) -> None:
         self.limits = limits if limits is not None else Limits()
+        #: Refuse an HTTP/1.1 request in origin-form without ``Host`` (RFC 9112 §3.2).  The
+        #: reference daemon never checks ``Host``; inet mode (one client on stdin, where the
+        #: seeds' own example sends none) turns this off.  An absolute-form target names its
+        #: authority itself and is accepted without ``Host`` either way.
+        self.require_host = require_host
         self._buf = bytearray()
         self._pos = 0  # first unconsumed byte
         self._scan = 0  # LF search resumes here
@@ -167,6 +174,11 @@ class RequestParser:
         return self._state == _IDLE and self._pos == len(self._buf)
 
     @property
+    def head_complete(self) -> bool:
+        """The request line and header block of the current request are in (body may follow)."""
+        return self._state in (_BODY, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _PAUSED)
+
+    @property
     def version(self) -> str:
         """``"1.0"`` or ``"1.1"`` for the current request; ``"1.1"`` until known."""
         return self._version or "1.1"
@@ -188,6 +200,7 @@ class RequestParser:
         self._target = ""
         self._path = ""
         self._query = ""
+        self._absolute = False  # the target was in absolute-form
         self._fields: list[tuple[str, str]] = []
         self._header_bytes = 0  # field-line bytes so far, headers and trailers together
         self._field_count = 0  # likewise for the number of fields
@@ -373,7 +386,7 @@ class RequestParser:
         if not abnf.TOKEN.fullmatch(method):
             raise _bad_request("Method is not a token", E.ESLURM_HTTP_INVALID_METHOD)
         self._method = method.decode("ascii")
-        if self._method not in KNOWN_METHODS:
+        if self._method == "CONNECT":
             raise HttpError(405, E.ESLURM_HTTP_INVALID_METHOD)
 
         self._target = target.decode("ascii")
@@ -395,6 +408,7 @@ class RequestParser:
                 raise _bad_request("Request target scheme must be http or https")
             if not m["authority"]:
                 raise _bad_request("Absolute-form request target has an empty authority")
+            self._absolute = True
             target = m["rest"].decode("ascii")
             if not target.startswith("/"):
                 target = "/" + target
@@ -444,7 +458,7 @@ class RequestParser:
         hosts = headers.get_all("host")
         if len(hosts) > 1:
             raise _bad_request("Host header appears more than once")
-        if http11 and not hosts:
+        if http11 and not hosts and self.require_host and not self._absolute:
             raise _bad_request("HTTP/1.1 request without a Host header")
 
         if "upgrade" in headers:

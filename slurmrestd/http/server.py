@@ -9,6 +9,11 @@ connection is in flight at a time, so responses keep request order.
 
 Every protocol error ends in exactly one error response and a close.
 
+The application may answer later: it returns a ``Deferred`` and resolves it from
+any thread (a request parked until a shared execution ends, ``operations/coalesce``).
+The worker is then free at once; the connection stays busy, and the response is
+written when the ``Deferred`` resolves.
+
 The session only asks its connection for things (write, close after writing,
 report a failure); the connection manager carries them out once the callback
 returns, so ``connection_lost`` never runs inside another session method.
@@ -17,8 +22,9 @@ returns, so ``connection_lost`` never runs inside another session method.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Union
 
 from slurmrestd.conmgr.connection import Connection, Protocol
 from slurmrestd.http.events import NEED_DATA, ContinueExpected, Request
@@ -41,16 +47,67 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
 
-#: The application: called on a worker thread with the request and its connection.
-App = Callable[[Request, Connection], Response]
+class Deferred:
+    """A response another thread will produce: ``resolve`` it exactly once, from any thread."""
+
+    __slots__ = ("_lock", "_response", "_callback", "_event")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._response: Response | None = None
+        self._callback: Callable[[Response], None] | None = None
+        self._event: threading.Event | None = None
+
+    def resolve(self, response: Response) -> None:
+        with self._lock:
+            if self._response is not None:
+                raise RuntimeError("Deferred resolved twice")
+            self._response = response
+            callback, event = self._callback, self._event
+        if event is not None:
+            event.set()
+        if callback is not None:
+            callback(response)
+
+    def then(self, callback: Callable[[Response], None]) -> None:
+        """Call ``callback(response)`` once resolved: at once if it already is, else on the
+        resolving thread."""
+        with self._lock:
+            response = self._response
+            if response is None:
+                self._callback = callback
+                return
+        callback(response)
+
+    def peek(self) -> Response | None:
+        """The response if already resolved, else None."""
+        with self._lock:
+            return self._response
+
+    def wait(self, timeout: float | None = None) -> Response:
+        """Block until resolved (for callers without a loop: tests, profiling scripts)."""
+        with self._lock:
+            if self._response is not None:
+                return self._response
+            if self._event is None:
+                self._event = threading.Event()
+            event = self._event
+        if not event.wait(timeout):
+            raise TimeoutError("response not produced in time")
+        return self._response  # type: ignore[return-value]
+
+
+#: The application: called on a worker thread with the request and its connection; a
+#: ``Deferred`` answer is resolved later, from any thread.
+App = Callable[[Request, Connection], Union[Response, Deferred]]
 
 
 class HttpSession(Protocol):
     __slots__ = ("app", "parser", "in_flight", "peer_eof", "eof_fed", "failed")
 
-    def __init__(self, conn: Connection, app: App, limits: Limits) -> None:
+    def __init__(self, conn: Connection, app: App, limits: Limits, require_host: bool = True) -> None:
         self.app = app
-        self.parser = RequestParser(limits)
+        self.parser = RequestParser(limits, require_host=require_host)
         self.in_flight = False
         self.peer_eof = False
         self.eof_fed = False
@@ -101,12 +158,21 @@ class HttpSession(Protocol):
             if event is NEED_DATA:
                 if self.parser.at_request_boundary and self.parser.buffered_bytes == 0:
                     conn.end_request()
+                else:
+                    # Part of a request is in (maybe read ahead behind the previous one):
+                    # its deadlines run from now at the latest.
+                    conn.begin_request()
+                    if self.parser.head_complete:
+                        conn.head_received()
                 return
             if isinstance(event, ContinueExpected) or event is ContinueExpected:
                 conn.write(build_continue(self.parser.version or "1.1"))
                 continue
             if isinstance(event, Request):
                 conn.end_request()
+                if "host" not in event.headers and event.version == "1.1":
+                    log.debug("[%s] %s %s without a Host header: accepted (%s)", conn.name, event.method,
+                              event.target, "absolute-form target" if not event.target.startswith(("/", "*")) else "inet mode")
                 self._start(conn, event)
                 return
             return  # PAUSED or closed: wait for the response to be written
@@ -115,17 +181,29 @@ class HttpSession(Protocol):
         self.in_flight = True
         app = self.app
 
-        def work() -> Callable[[], None]:
+        def serialize(resp: Response) -> tuple[bytes, bool]:
+            close = resp.close or not request.keep_alive
+            return build_response(
+                resp.status, resp.body, resp.content_type, version=request.version,
+                close=close, head=request.method == "HEAD", extra_headers=resp.headers), close
+
+        def later(resp: Response) -> None:  # any thread: the answer of a parked request
+            data, close = serialize(resp)
+            conn.call_soon(lambda: self._finish(conn, data, close))
+
+        def work() -> Callable[[], None] | None:
             try:
                 resp = app(request, conn)
             except Exception:
                 log.exception("[%s] %s %s failed", conn.name, request.method, request.path)
                 resp = Response(500, b"Unexpected internal error", "text/plain", close=True)
-            data = build_response(
-                resp.status, resp.body, resp.content_type, version=request.version,
-                close=resp.close or not request.keep_alive,
-                head=request.method == "HEAD", extra_headers=resp.headers)
-            close = resp.close or not request.keep_alive
+            if isinstance(resp, Deferred):
+                ready = resp.peek()
+                if ready is None:
+                    resp.then(later)  # the worker is free; the session stays in flight
+                    return None
+                resp = ready
+            data, close = serialize(resp)
             return lambda: self._finish(conn, data, close)
 
         conn.submit(work)
@@ -134,7 +212,8 @@ class HttpSession(Protocol):
         self.in_flight = False
         conn.write(data)
         if close or conn.draining:
-            conn.close_after_write()
+            # Bytes of a next request already read would otherwise turn the close into a reset.
+            conn.close_after_write(linger=self.parser.buffered_bytes > 0)
             return
         self.parser.start_next_request()
         self._pump(conn)  # a pipelined request may already be buffered

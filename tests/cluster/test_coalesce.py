@@ -143,3 +143,42 @@ def test_different_credentials_never_share(cluster, jobs, tokens):
                 assert jid in [j["job_id"] for j in doc["jobs"]]
             else:
                 assert doc["errors"] == alone[name][1]["errors"], (name, doc)
+
+
+def _metric(base: str, tok: str, name: str) -> float:
+    st, text = call(base, "GET", "/metrics", tok)
+    assert st == 200, text
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith(name + " ") or line.startswith(name + "{"))
+
+
+@pytest.fixture(scope="module")
+def ours_two_workers(cluster):
+    """Two workers only: waiting requests must not need one each."""
+    d = Daemon("127.0.0.1:0", "-t", "2",
+               env=base_env(SLURM_CONF=cluster[1]["SLURM_CONF"], SLURMRESTD_COALESCE="yes"))
+    yield d
+    d.stop()
+    log = "\n".join(d.log_lines)
+    assert "Traceback (most recent call last)" not in log, log[-4000:]
+
+
+def test_parked_requests_share_beyond_the_worker_count(ours_two_workers, tokens):
+    """12 clients, 2 workers: a waiting request holds no worker, so one execution answers
+    several of them (with a worker per waiter at most 2 could share one)."""
+    base = "http://%s:%d" % ours_two_workers.inet
+    alice = tokens["alice"]
+    before_runs = _metric(base, alice, "slurmrestd_coalesce_executions_total")
+    before_shared = _metric(base, alice, "slurmrestd_coalesce_shared_total")
+    with Hammer(lambda: call(base, "GET", "/slurm/v0.0.45/diag", alice), 12) as hammer:
+        time.sleep(3)
+    answered = len(hammer.seen)
+    assert answered > 30
+    assert all(st == 200 and doc["errors"] == [] for _, (st, doc) in hammer.seen)
+    sources = {doc["meta"]["client"]["source"] for _, (st, doc) in hammer.seen}
+    assert len(sources) > 12  # each answer carries its own client's address (a new port per call)
+    runs = _metric(base, alice, "slurmrestd_coalesce_executions_total") - before_runs
+    shared = _metric(base, alice, "slurmrestd_coalesce_shared_total") - before_shared
+    assert runs * 3 < answered, (runs, answered)
+    assert shared > answered / 2, (shared, answered)

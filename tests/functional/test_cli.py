@@ -121,6 +121,20 @@ def test_inet_mode_over_pipes():
     assert b'"x1"' in out.stdout and b'"x2"' in out.stdout
 
 
+def test_inet_mode_accepts_a_request_without_host():
+    """Like the reference, inet mode serves an HTTP/1.1 request without Host (the seeds'
+    example); listen mode still refuses an origin-form one (test_http)."""
+    raw = (b"GET /healthz HTTP/1.1\r\nAccept: */*\r\n\n"
+           b"POST http://localhost/util/v0.0.45/hostnames HTTP/1.1\r\nContent-Type: application/json\r\n"
+           b"Content-Length: 21\r\n\r\n{\"hostlist\":\"x[1-2]\"}")
+    out = run("-s", "openapi/util", "-vv", input=raw)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(b"HTTP/1.1 204 NO CONTENT\r\n")
+    assert b'"x1"' in out.stdout
+    assert b"without a Host header: accepted (inet mode)" in out.stderr
+    assert b"without a Host header: accepted (absolute-form target)" in out.stderr
+
+
 def test_inet_mode_over_socketpair():
     a, b = socket.socketpair()
     proc = subprocess.Popen([sys.executable, "-m", "slurmrestd", "-s", "openapi/util"], cwd=ROOT,
@@ -172,3 +186,13 @@ def test_systemd_socket_activation():
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
+
+
+def test_inet_mode_ignores_the_metrics_listener():
+    """One process per client cannot own a listener: SLURMRESTD_METRICS_LISTEN is ignored."""
+    out = run("-s", "openapi/util", input=request("GET", "/healthz"),
+              env=base_env(SLURMRESTD_METRICS_LISTEN="127.0.0.1:0"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(b"HTTP/1.1 204 NO CONTENT\r\n")
+    assert b"SLURMRESTD_METRICS_LISTEN ignored in inet mode" in out.stderr
+    assert b"listening on" not in out.stderr

@@ -197,7 +197,9 @@ def test_ipv6_and_unix(daemon, tmp_path):
     assert any(a.startswith("[::1]:") for a in d.addresses)
     assert "unix:" + sock_path in d.addresses
     for addr in d.addresses:
-        r = roundtrip(d, request("GET", "/healthz"), address=addr)
+        # On the unix socket rest_auth/local vouches for us (root, the daemon's own user here);
+        # naming another user would need a jwt_key to sign a token with (none in this test).
+        r = roundtrip(d, request("GET", "/healthz", auth=not addr.startswith("unix:")), address=addr)
         assert r.status == 204
     import os
     import stat
@@ -249,25 +251,6 @@ def test_idle_and_slow_clients_are_closed(daemon):
     assert Reader(idle).closed(timeout=5)
     r = Reader(slow).read()
     assert r is not None and r.status == 408
-
-
-def test_max_connections_defers_instead_of_refusing(daemon):
-    d = daemon("-s", "openapi/util", "--max-connections", "2", "127.0.0.1:0",
-               env=base_env(SLURMRESTD_REQUEST_TIMEOUT="30"))
-    # Two slow senders hold both slots with half-sent requests.
-    holders = [d.connect() for _ in range(2)]
-    for h in holders:
-        h.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
-    time.sleep(0.3)
-    waiting = d.connect()  # accepted by the kernel; the daemon defers it
-    waiting.sendall(request("GET", "/healthz"))
-    waiting.settimeout(0.8)
-    with pytest.raises(socket.timeout):
-        waiting.recv(1)
-    holders[0].sendall(b"X-SLURM-USER-NAME: a\r\nX-SLURM-USER-TOKEN: t\r\n\r\n")
-    assert Reader(holders[0]).read().status == 204
-    waiting.settimeout(5)
-    assert Reader(waiting).read().status == 204
 
 
 def test_generate_openapi_spec_needs_no_controller():

@@ -4,6 +4,8 @@
   (``{"accounts": [...]}`` …) → its list of records, dicts keyed by C member
   names; None when it does not parse (the parser's errors are the answer, 4xx,
   and nothing is sent).  ``parse_value(ctx, type)``: the same for any body type.
+* ``parse_body(ctx, resp_type)``: the same parse without the "Rejecting request"
+  wrap-up error (qos.c, wckeys.c, cluster.c, config.c): None when it failed.
 * ``db_rc(ctx, fn, db, items, caller)``: ``db_query_rc()``: an add; a failure
   is recorded as ``"<func>() failed"`` with slurmdbd's error number.
 * ``db_modify(ctx, fn, db, cond, rec, caller)``: ``db_modify_rc()``: a modify;
@@ -59,6 +61,20 @@ def records(ctx: OperationContext, resp_type: str) -> list | None:
     return list(value.get("response") or [])
 
 
+def parse_body(ctx: OperationContext, resp_type: str) -> dict | None:
+    """The body parsed as ``resp_type`` the way most C write handlers do it
+    (``if (!DATA_PARSE(...))``): on failure only the parser's own errors are
+    recorded, with no "Rejecting request" wrap-up, and the result is None.
+    Lists keep the difference between absent (None) and empty ([])."""
+    data = ctx.query if ctx.query is not None else {}
+    reject_nul(ctx, data, "request")
+    before = len(ctx.errors)
+    value = data_parser.parse(resp_type, data, ctx.diag, version=ctx.version)
+    if len(ctx.errors) > before:
+        return None
+    return value if isinstance(value, dict) else {}
+
+
 def db_rc(ctx: OperationContext, fn: Callable, db, items: Any, caller: str) -> bool:
     """``db_query_rc``: ``fn(db, items)``; False after recording ``"<func>() failed"``."""
     try:
@@ -91,4 +107,4 @@ def exists(ctx: OperationContext, fn: Callable, db, cond: Any, caller: str) -> l
     return query_list(ctx, fn, db, cond, caller, ignore_empty=True, func_name=func_name(fn))
 
 
-__all__ = ["func_name", "parse_value", "records", "db_rc", "db_modify", "db_list", "exists"]
+__all__ = ["func_name", "parse_value", "records", "parse_body", "db_rc", "db_modify", "db_list", "exists"]

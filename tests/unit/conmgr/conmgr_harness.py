@@ -57,7 +57,8 @@ class LineProtocol(Protocol):
     """One command per line.
 
     ``echo TEXT`` answers TEXT; ``big N`` answers N bytes of ``x``; ``work`` answers
-    ``done`` from a worker; ``quit`` closes after writing; ``fail`` reports a failure
+    ``done`` from a worker; ``park`` waits, without a worker, for the test to call
+``_work_done`` through ``conn.call_soon``; ``quit`` closes after writing; ``fail`` reports a failure
     and closes.  It records every callback and notes any re-entry: a protocol method
     called while another one is still running.
     """
@@ -112,6 +113,8 @@ class LineProtocol(Protocol):
             elif cmd == "work":
                 self.pending_work += 1
                 conn.submit(lambda: lambda: self._work_done(conn))
+            elif cmd == "park":  # answered later by the test through conn.call_soon, no worker
+                self.pending_work += 1
 
     def _work_done(self, conn: Connection) -> None:
         self._enter("work_done")

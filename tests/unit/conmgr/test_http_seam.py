@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 
 import pytest
-from conmgr_harness import Harness, recv_until_eof
+from conmgr_harness import Harness, read_available, recv_until_eof
 
-from slurmrestd.http.server import HttpSession, Response
+from slurmrestd.http.server import Deferred, HttpSession, Response
 
 
 class TracedSession(HttpSession):
@@ -146,3 +147,67 @@ def test_inet_mode_success_is_not_a_failure(limits):
         assert theirs.recv(4096).endswith(b"ok:/x")
         assert not h.manager.inet_failed
         assert not sessions[0].reentered and sessions[0].lost == 1
+
+
+class DeferredSession(HttpSession):
+    """Answers /later with a Deferred that the test resolves (as a parked coalesced request)."""
+
+    __slots__ = ("pending",)
+
+    def __init__(self, conn, limits, pending) -> None:
+        super().__init__(conn, self._app, limits)
+        self.pending = pending
+
+    def _app(self, request, conn):
+        if request.path != "/later":
+            return Response(200, b"now", "text/plain")
+        d = Deferred()
+        self.pending.append(d)
+        return d
+
+
+def test_deferred_answer_frees_the_worker_and_keeps_the_connection_busy(limits, tmp_path):
+    pending: list[Deferred] = []
+    h = Harness(limits, 8, "unix:%s" % (tmp_path / "d.sock"))
+    h.manager.protocol_factory = lambda conn: DeferredSession(conn, limits, pending)
+    h.pool.auto = True
+    try:
+        c = h.connect()
+        c.sendall(b"GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+        h.until(lambda: pending)
+        h.turn(5)
+        conn = h.open_connections()[0]
+        assert not conn.busy and not conn.is_idle()    # no worker, but a request in flight
+        assert read_available(c) == b""                 # nothing written yet, /next not started
+        h.clock.advance(limits.idle_timeout_s + limits.request_timeout_s + 1)
+        h.turn(2)
+        assert h.open_connections() == [conn]           # a parked request is not idle: kept
+        threading.Thread(target=pending[0].resolve, args=(Response(200, b"later", "text/plain"),)).start()
+        out = b""
+        for _ in range(200):
+            h.turn()
+            out += read_available(c)
+            if out.count(b"HTTP/1.1 200") == 2:
+                break
+        assert out.index(b"later") < out.index(b"now")  # in order, the pipelined one after
+        c.close()
+    finally:
+        h.close()
+
+
+def test_deferred_resolved_after_the_client_left(limits, tmp_path):
+    pending: list[Deferred] = []
+    h = Harness(limits, 8, "unix:%s" % (tmp_path / "d.sock"))
+    h.manager.protocol_factory = lambda conn: DeferredSession(conn, limits, pending)
+    h.pool.auto = True
+    try:
+        c = h.connect()
+        c.sendall(b"GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+        h.until(lambda: pending)
+        c.close()
+        h.turn(3)
+        assert len(h.open_connections()) == 1  # EOF seen; the answer is still due
+        pending[0].resolve(Response(200, b"late", "text/plain"))
+        h.until(lambda: not h.open_connections())  # written (or not) and closed, no error
+    finally:
+        h.close()

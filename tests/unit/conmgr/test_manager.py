@@ -182,6 +182,9 @@ def test_request_deadline(make_harness, limits):
     h.clock.advance(2)
     h.turn()
     assert recv_until_eof(c, h) == b"timeout\n"
+    c.close()  # the manager lingers after a failure until the peer closes
+    h.clients.remove(c)
+    h.until(lambda: h.protocols[0].events[-1] == "lost")
     events = h.protocols[0].events
     assert events.count("timeout") == 1 and events[-1] == "lost"
     assert events.count("lost") == 1
@@ -237,50 +240,215 @@ def test_write_progress_restarts_the_write_deadline(make_harness, limits):
 # -- admission at --max-connections --------------------------------------
 
 
-def test_listener_pauses_at_the_limit_and_resumes(make_harness):
-    h = make_harness(max_connections=1, unix=False)
+def test_half_sent_requests_take_no_slot(make_harness):
+    """Connections still sending their request are waiting, not busy: the listener keeps
+    accepting and an active client is served at once."""
+    h = make_harness(max_connections=1)
+    slow = [h.connect() for _ in range(20)]
+    for c in slow:
+        c.sendall(b"echo never finis")
+    h.until(lambda: len(h.manager.connections) == 20)
+    h.turn(3)
+    counts = h.manager.load()
+    assert counts["busy"] == 0 and counts["waiting"] == 20
+    assert h.listening()
     a = h.connect()
     a.sendall(b"work\n")
     h.until(lambda: h.pool.queued)
-    h.turn()
-    assert not h.listening(), "still accepting with every slot busy"
-    b = h.connect()  # waits in the kernel backlog
-    h.turn(3)
-    assert len(h.manager.connections) == 1
+    assert h.manager.load()["busy"] == 1
     h.pool.release()
     assert recv_exactly(a, 5, h) == b"done\n"
-    h.until(lambda: len(h.manager.connections) == 2)
-    assert h.listening()
-    b.sendall(b"echo b\n")
-    assert recv_exactly(b, 2, h) == b"b\n"
 
 
-def test_idle_connections_do_not_count(make_harness):
-    h = make_harness(max_connections=1)
-    clients = [h.connect() for _ in range(5)]
-    h.until(lambda: len(h.manager.connections) == 5)
-    assert h.listening()
-    for i, c in enumerate(clients):
-        c.sendall(b"echo %d\n" % i)
-        assert recv_exactly(c, 2, h) == b"%d\n" % i
-
-
-def test_a_new_request_at_the_limit_is_parked(make_harness):
+def test_a_complete_request_at_the_limit_is_queued(make_harness):
     h = make_harness(max_connections=1)
     a = h.connect()
     b = h.connect()
     h.until(lambda: len(h.protocols) == 2)
     a.sendall(b"work\n")
     h.until(lambda: h.pool.queued)
-    b.sendall(b"echo b\n")
+    b.sendall(b"work\n")
     h.turn(5)
-    b_proto = h.protocols[1]
-    assert b_proto.events == [], "a request was read past the limit"
+    assert len(h.pool.queued) == 1, "a second request went to a worker past the limit"
     b_conn = _conn_of(h, 1)
-    assert not h.interest(b_conn) & selectors.EVENT_READ
+    assert h.manager.load()["parked"] == 1
+    assert not h.interest(b_conn) & selectors.EVENT_READ, "a queued connection keeps reading"
+    assert h.listening(), "queued requests do not stop the listener"
     h.pool.release()
     assert recv_exactly(a, 5, h) == b"done\n"
-    assert recv_exactly(b, 2, h) == b"b\n"
+    h.until(lambda: h.pool.queued)  # b got the slot a freed
+    assert h.manager.load()["parked"] == 0
+    h.pool.release()
+    assert recv_exactly(b, 5, h) == b"done\n"
+
+
+def test_queued_requests_are_served_in_order(make_harness):
+    h = make_harness(max_connections=1)
+    a = h.connect()
+    h.until(lambda: len(h.protocols) == 1)
+    a.sendall(b"work\n")
+    h.until(lambda: h.pool.queued)
+    others = []
+    for i in range(4):
+        c = h.connect()
+        h.until(lambda: len(h.protocols) == 2 + i)
+        c.sendall(b"work\n")
+        h.turn(3)
+        others.append(c)
+    assert h.manager.load()["parked"] == 4
+    for c in [a] + others:
+        h.until(lambda: h.pool.queued)
+        h.pool.release()
+        assert recv_exactly(c, 5, h) == b"done\n"
+
+
+def test_waiting_cap_closes_the_longest_waiting(make_harness):
+    h = make_harness(max_waiting_connections=5, max_client_connections=0)
+    clients = []
+    for i in range(8):
+        c = h.connect()
+        c.sendall(b"echo half%d" % i)
+        h.until(lambda: len(h.protocols) == i + 1)
+        h.turn(2)
+        clients.append(c)
+    assert h.manager.load()["waiting"] == 5
+    for c in clients[:3]:
+        assert recv_until_eof(c, h) == b"", "the oldest are closed"
+    for i, c in enumerate(clients[3:], 3):
+        c.sendall(b"\n")
+        assert recv_exactly(c, 6, h) == b"half%d\n" % i
+
+
+def test_client_cap_closes_that_clients_longest_waiting(make_harness):
+    h = make_harness(unix=False, max_client_connections=3)
+    clients = []
+    for i in range(5):
+        c = h.connect()
+        c.sendall(b"echo c%d" % i)
+        h.until(lambda: len(h.protocols) == i + 1)
+        h.turn(2)
+        clients.append(c)
+    assert h.manager.load()["waiting"] == 3
+    assert recv_until_eof(clients[0], h) == b""
+    assert recv_until_eof(clients[1], h) == b""
+    clients[4].sendall(b"\n")
+    assert recv_exactly(clients[4], 3, h) == b"c4\n"
+
+
+def test_queued_requests_are_never_closed_at_a_cap(make_harness):
+    h = make_harness(max_connections=1, max_waiting_connections=2, max_client_connections=0)
+    a = h.connect()
+    h.until(lambda: len(h.protocols) == 1)
+    a.sendall(b"work\n")
+    h.until(lambda: h.pool.queued)
+    q = h.connect()
+    h.until(lambda: len(h.protocols) == 2)
+    q.sendall(b"work\n")
+    h.turn(3)
+    assert h.manager.load()["parked"] == 1
+    for i in range(3):
+        c = h.connect()
+        h.until(lambda: len(h.protocols) == 3 + i)
+        h.turn(2)
+    assert not _conn_of(h, 1).closed, "a queued request was closed at the cap"
+    h.pool.release()
+    h.until(lambda: h.pool.queued)
+    h.pool.release()
+    assert recv_exactly(q, 5, h) == b"done\n"
+
+
+def test_parked_requests_are_never_closed_at_a_cap(make_harness):
+    """A complete request the application parked (no worker, no slot) is not closed to make room."""
+    h = make_harness(max_waiting_connections=2, max_client_connections=0)
+    p = h.connect()
+    h.until(lambda: len(h.protocols) == 1)
+    p.sendall(b"park\n")
+    h.until(lambda: h.protocols[0].events == ["data"])
+    h.turn(2)
+    for i in range(3):
+        h.connect()
+        h.until(lambda: len(h.protocols) == 2 + i)
+        h.turn(2)
+    conn = _conn_of(h, 0)
+    assert not conn.closed, "a parked request was closed at the cap"
+    conn.call_soon(lambda: h.protocols[0]._work_done(conn))
+    assert recv_exactly(p, 5, h) == b"done\n"
+
+
+def test_header_deadline(make_harness, limits):
+    """The request head has its own, shorter deadline; once the head is in, the request one applies."""
+    h = make_harness(header_timeout_s=5.0, request_timeout_s=20.0)
+    c = h.connect()
+    c.sendall(b"echo head")
+    h.until(lambda: h.protocols and _conn_of(h).request_started is not None)
+    h.clock.advance(6)
+    h.turn()
+    assert recv_until_eof(c, h) == b"timeout\n"
+    d = h.connect()
+    d.sendall(b"echo body")
+    h.until(lambda: len(h.protocols) == 2 and _conn_of(h).request_started is not None)
+    _conn_of(h).head_received()
+    h.clock.advance(6)
+    h.turn()
+    assert "timeout" not in h.protocols[1].events
+    d.sendall(b"\n")
+    assert recv_exactly(d, 5, h) == b"body\n"
+
+
+# -- lingering close ------------------------------------------------------
+
+
+def test_lingering_close_after_failure_drains_input(make_harness):
+    """After a failure the output is sent, our side shut down, and what the peer still
+    sends is discarded until it closes: no reset destroys the response."""
+    h = make_harness()
+    c = h.connect()
+    c.sendall(b"fail\n" + b"x" * 1000)
+    h.until(lambda: h.protocols and _conn_of(h) is not None and _conn_of(h).lingering)
+    conn = _conn_of(h)
+    for _ in range(20):
+        c.sendall(b"y" * 10000)
+        h.turn(2)
+    assert not conn.closed
+    assert recv_until_eof(c, h) == b""  # our FIN arrived, nothing was reset
+    c.close()
+    h.clients.remove(c)
+    h.until(lambda: conn.closed)
+    assert h.protocols[0].events[-1] == "lost"
+
+
+def test_lingering_is_bounded_in_time_and_bytes(make_harness, limits):
+    h = make_harness(linger_max_bytes=50000)
+    c = h.connect()
+    c.sendall(b"fail\n")
+    h.until(lambda: h.protocols and _conn_of(h) is not None and _conn_of(h).lingering)
+    conn = _conn_of(h)
+    for _ in range(6):
+        try:
+            c.sendall(b"z" * 10000)
+        except OSError:
+            break  # reset once the manager gave up
+        h.turn(2)
+    h.until(lambda: conn.closed)
+    h2 = make_harness(linger_timeout_s=2.0)
+    c2 = h2.connect()
+    c2.sendall(b"fail\n")
+    h2.until(lambda: h2.protocols and _conn_of(h2) is not None and _conn_of(h2).lingering)
+    conn2 = _conn_of(h2)
+    h2.clock.advance(1)
+    h2.turn(2)
+    assert not conn2.closed
+    h2.clock.advance(1.5)
+    h2.turn(2)
+    assert conn2.closed
+
+
+def test_plain_close_does_not_linger(make_harness):
+    h = make_harness()
+    c = h.connect()
+    c.sendall(b"quit\n")
+    assert recv_until_eof(c, h) == b"bye\n"
+    assert not h.manager.connections
 
 
 # -- backpressure ---------------------------------------------------------

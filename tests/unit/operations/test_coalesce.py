@@ -20,6 +20,7 @@ from slurmrestd.cli import UsageError, parse
 from slurmrestd.errors import E
 from slurmrestd.http.events import Request
 from slurmrestd.http.headers import Headers
+from slurmrestd.http.server import Deferred
 from slurmrestd.operations import bind_operations, plugins
 from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.coalesce import NOT_COALESCED, CoalesceTimeout, SingleFlight, coalescable
@@ -104,7 +105,8 @@ def test_concurrent_identical_requests_share_the_next_execution():
     assert answers[0] == "answer 1"
     # arrived while execution 1 ran: never its answer, all the next one's
     assert answers[1:] == ["answer 2"] * 9
-    assert ex.started == 2 and sf.executions == 2 and sf.shared == 8
+    # the nine joiners were parked: none ran it, the first request's thread ran it for them
+    assert ex.started == 2 and sf.executions == 2 and sf.shared == 9
     assert sf.in_flight() == 0
 
 
@@ -123,7 +125,8 @@ def test_request_arriving_during_an_execution_gets_the_next_one():
     until(lambda: ex.started == 3, "the third execution")
     ex.gate(3).set()
     assert r.join() == ["answer 1", "answer 2", "answer 3"]
-    assert sf.shared == 0
+    # the two late requests were parked and answered by the first request's thread
+    assert sf.executions == 3 and sf.shared == 2
 
 
 def test_answers_are_never_older_than_their_request_under_load():
@@ -149,7 +152,7 @@ def test_answers_are_never_older_than_their_request_under_load():
         r.start(request)
     results = r.join()
     assert all(started > arrived for arrived, started in results)
-    assert sf.executions < 60 and sf.executions + sf.shared == 60
+    assert sf.executions < 60 and sf.answered == 60 and sf.shared < 60
 
 
 def test_different_keys_never_share():
@@ -211,6 +214,37 @@ def test_disabled_every_request_executes():
     assert sf.executions == 4 and sf.shared == 0
 
 
+def test_joining_holds_no_thread():
+    """submit() returns at once for a request that joins; the leader's thread delivers later."""
+    sf, ex, r = SingleFlight(wait_s=WAIT), GatedExecution(), Runner()
+    got: list = []
+    r.start(lambda: sf.submit("k", ex, lambda v, e: got.append(("leader", v, e))))
+    until(lambda: ex.started == 1, "the first execution")
+    for i in range(20):  # all from this one thread: none of them blocks it
+        sf.submit("k", ex, lambda v, e, i=i: got.append((i, v, e)))
+    assert sf.waiting("k") == 20 and got == []
+    ex.gate(1).set()
+    until(lambda: ex.started == 2, "the shared execution")
+    ex.gate(2).set()
+    r.join()
+    assert got[0] == ("leader", "answer 1", None)
+    assert sorted(got[1:]) == [(i, "answer 2", None) for i in range(20)]
+    assert sf.in_flight() == 0 and sf.answered == 21
+
+
+def test_a_parked_request_times_out_while_the_execution_goes_on():
+    sf, ex, r = SingleFlight(wait_s=0.2), GatedExecution(), Runner()
+    got: list = []
+    r.start(lambda: sf.submit("k", ex, lambda v, e: got.append(("leader", v))))
+    until(lambda: ex.started == 1, "the first execution")
+    sf.submit("k", ex, lambda v, e: got.append(("late", e)))
+    until(lambda: len(got) == 1, "the watchdog")
+    assert got[0][0] == "late" and isinstance(got[0][1], CoalesceTimeout)
+    ex.gate(1).set()
+    r.join()
+    assert got[1] == ("leader", "answer 1") and ex.started == 1 and sf.in_flight() == 0
+
+
 # -- through the pipeline ------------------------------------------------------
 
 class FakeConn:
@@ -263,7 +297,9 @@ def make_app(handler, settings=None):
 def get(app, conn=1, path="/slurm/v0.0.45/thing", query="", token="tok-a", user="alice",
         accept="application/json"):
     headers = Headers([("x-slurm-user-token", token), ("x-slurm-user-name", user), ("accept", accept)])
-    return app(Request("GET", path, path, query, "1.1", headers, b"", True), FakeConn(conn))
+    resp = app(Request("GET", path, path, query, "1.1", headers, b"", True), FakeConn(conn))
+    # a request parked until a shared run ends is answered later, from that run's thread
+    return resp.wait(WAIT) if isinstance(resp, Deferred) else resp
 
 
 def test_pipeline_shares_the_result_but_not_the_envelope():
@@ -281,7 +317,34 @@ def test_pipeline_shares_the_result_but_not_the_envelope():
     assert [d["run"] for d in docs] == [1, 2, 2, 2]
     assert [d["meta"]["client"]["source"] for d in docs] == ["client:%d" % c for c in (1, 2, 3, 4)]
     assert all(d["errors"] == [] and d["warnings"] == [] for d in docs)
-    assert app.single_flight.shared == 2
+    assert app.single_flight.shared == 3
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/yaml"])
+def test_pipeline_serializes_once_and_gives_each_client_its_address(accept, monkeypatch):
+    from slurmrestd import serializers
+    from slurmrestd.operations import app as app_module
+
+    dumps: list = []
+    real_dump = serializers.dump
+    monkeypatch.setattr(app_module.serializers, "dump", lambda t, doc: dumps.append(t) or real_dump(t, doc))
+    h = EchoHandler()
+    app, r = make_app(h), Runner()
+    r.start(lambda: get(app, 1, accept=accept))
+    until(lambda: h.started == 1, "the first request")
+    for c in range(2, 8):
+        r.start(lambda c=c: get(app, c, accept=accept))
+    until(lambda: sum(app.single_flight.waiting(k) for k in list(app.single_flight._slots)) == 6, "joiners")
+    h.gate(1).set()
+    until(lambda: h.started == 2, "the shared run")
+    h.gate(2).set()
+    resps = r.join()
+    docs = [serializers.load(accept, x.body) for x in resps]
+    assert [d["meta"]["client"]["source"] for d in docs] == ["client:%d" % c for c in range(1, 8)]
+    assert [d["run"] for d in docs] == [1] + [2] * 6
+    # everything but the address is the same bytes; JSON is serialized once per run
+    assert len({x.body.replace(b"client:%d" % c, b"") for c, x in enumerate(resps[1:], 2)}) == 1
+    assert len(dumps) == (2 if accept == "application/json" else 1 + 6)
 
 
 @pytest.mark.parametrize("variant", [
@@ -310,7 +373,8 @@ def test_pipeline_never_shares_across_differences(variant):
     first, third = orjson.loads(first.body), orjson.loads(third.body)
     assert (first["run"], third["run"]) == (1, 3)
     assert first["user"] == third["user"] == "alice" and first["token"] == third["token"] == "tok-a"
-    assert app.single_flight.shared == 0
+    # the third was parked for its own run; the different request never joined anything
+    assert app.single_flight.shared == 1 and app.single_flight.executions == 3
     assert h.seen[1].identity.token == variant.get("token", "tok-a")
     assert h.seen[1].identity.user_name == variant.get("user", "alice")
 
