@@ -14,7 +14,7 @@ ALL_SUITES=(forky trixie)
 BUILD_VERSION=1
 CHROOT_PKGS=(slurmctld slurmd slurmdbd slurmrestd slurm-client munge slurm-wlm-jwt-plugin
              slurm-wlm-mysql-plugin procps)
-HOST_PKGS=(debootstrap mariadb-server mariadb-client libmunge2 openssl curl iproute2 util-linux)
+HOST_PKGS=(debootstrap mariadb-server mariadb-client libmunge2 openssl curl iproute2 util-linux libpam-pwdfile)
 
 # Fixed ids: identical on the host and in every chroot.
 SLURM_UID=64030        # Debian's slurm-wlm packages also use 64030
@@ -166,6 +166,44 @@ prepare_host() {
     host_apt_install "${HOST_PKGS[@]}"
     step "host: users slurm($SLURM_UID) slurmrestd($SLURMRESTD_UID) alice($ALICE_UID) bob($BOB_UID)"
     ensure_accounts ""
+    setup_pam
+}
+
+# ------------------------------------------------------------------------------------------
+# PAM test stack (HTTP Basic logins of the Python daemon): a dedicated service whose only
+# user is alice, with a generated password kept in $ROOT/secrets.  No system password is
+# set or changed: the password lives in a pam_pwdfile file of its own.
+# ------------------------------------------------------------------------------------------
+PAM_SERVICE=slurmrestd-test
+PAM_USER=alice
+setup_pam() {
+    step "host: PAM service $PAM_SERVICE (pam_pwdfile, user $PAM_USER)"
+    host_apt_install libpam-pwdfile
+    mkdir -p "$ROOT/secrets"; chmod 700 "$ROOT/secrets"
+    local pwf=$ROOT/secrets/pam_password pdb=$ROOT/pam-passwd
+    [[ -s $pwf ]] || (umask 077; openssl rand -hex 12 >"$pwf")
+    local pw; pw=$(cat "$pwf")
+    # Keep the hash while it still matches the password (idempotent: no rewrite).
+    local line hash
+    line=$(grep -E "^$PAM_USER:" "$pdb" 2>/dev/null || true)
+    hash=${line#*:}
+    if [[ -z $line ]] || [[ $(openssl passwd -6 -salt "$(cut -d'$' -f3 <<<"$hash")" "$pw") != "$hash" ]]; then
+        printf '%s:%s\n' "$PAM_USER" "$(openssl passwd -6 "$pw")" >"$pdb"
+    fi
+    chown "root:$SLURMRESTD_UID" "$pdb"; chmod 640 "$pdb"
+    write_file_if_changed "/etc/pam.d/$PAM_SERVICE" 644 root:root <<PAMEOF
+# written by slurmrestd cluster/cluster.sh: HTTP Basic logins of the test daemon.
+# Users and password hashes: $pdb (password of $PAM_USER: $pwf)
+auth     required pam_pwdfile.so pwdfile=$pdb nodelay
+account  required pam_permit.so
+PAMEOF
+    # The same, behind a PAM module that takes 5 s (a slow directory): deadline tests.
+    write_file_if_changed "/etc/pam.d/$PAM_SERVICE-slow" 644 root:root <<PAMEOF
+# written by slurmrestd cluster/cluster.sh: a PAM stack that answers after 5 s.
+auth     required pam_exec.so quiet /bin/sleep 5
+auth     required pam_pwdfile.so pwdfile=$pdb nodelay
+account  required pam_permit.so
+PAMEOF
 }
 
 # ------------------------------------------------------------------------------------------
@@ -800,6 +838,13 @@ cmd_env() {
     cat "$SDIR/env"
 }
 
+cmd_pam() {   # set up (or check) the PAM test service; prints: service user password-file
+    need_root
+    mkdir -p "$ROOT/logs"
+    setup_pam
+    echo "$PAM_SERVICE $PAM_USER $ROOT/secrets/pam_password"
+}
+
 cmd_token() {
     [[ $# -ge 2 ]] || die "usage: token <suite> <user> [lifespan]"
     suite_vars "$1"
@@ -841,6 +886,40 @@ cmd_rebuild() {
     cmd_up "$1"
 }
 
+# Fault tests (tests/faults/) stop a daemon the way a crash or an operator would, then
+# start it again exactly as `up` does.  Both verbs act on one running suite only.
+FAULT_DAEMONS='^(slurmctld|slurmdbd)$'
+
+cmd_kill_daemon() {   # kill-daemon <suite> <slurmctld|slurmdbd> [TERM|KILL]: signal it, wait until it is gone
+    [[ $# -ge 2 && $2 =~ $FAULT_DAEMONS ]] || die "usage: kill-daemon <suite> <slurmctld|slurmdbd> [TERM|KILL]"
+    need_root
+    suite_vars "$1"
+    local name=$2 sig=${3:-TERM} pid i
+    [[ $sig =~ ^(TERM|KILL)$ ]] || die "signal must be TERM or KILL"
+    pid=$(daemon_pid "$name") || { info "$SUITE: $name is not running"; return 0; }
+    kill "-$sig" "$pid" 2>/dev/null || true
+    for i in $(seq 300); do pid_running "$pid" || break; sleep 0.1; done
+    pid_running "$pid" && die "$SUITE: $name (pid $pid) still running 30s after SIG$sig"
+    rm -f "$PIDDIR/$name.pid"
+    info "$SUITE: $name (pid $pid) stopped by SIG$sig"
+}
+
+cmd_restart_daemon() {   # restart-daemon <suite> <slurmctld|slurmdbd>: start it as `up` does (no-op if running), wait until usable
+    [[ $# -ge 2 && $2 =~ $FAULT_DAEMONS ]] || die "usage: restart-daemon <suite> <slurmctld|slurmdbd>"
+    need_root
+    suite_vars "$1"
+    [[ -d $CH && -f $SDIR/env ]] || die "$SUITE is not set up; run: $0 up $SUITE"
+    case $2 in
+        slurmdbd) start_slurmdbd ;;
+        slurmctld)
+            if daemon_pid slurmctld >/dev/null && ctld_up; then info "$SUITE: slurmctld already running"
+            else start_slurmctld; fi
+            local rc=0
+            wait_for 90 "node n1 usable" slurmd node_ready || rc=$?
+            ((rc == 0)) || die "$SUITE: node n1 not usable after the slurmctld restart (state '$(node_state)')" ;;
+    esac
+}
+
 usage() {
     cat <<EOF
 usage: $0 <command> [args]
@@ -851,7 +930,10 @@ usage: $0 <command> [args]
   token <suite> <user> [secs]  print a JWT for <user> (default lifespan 3600)
   logs <suite> [-f]            tail the daemon logs
   clean [suite|all]            cancel every job of the test users (alice, bob)
+  pam                          set up the PAM test service (part of up); prints service, user, password file
   rebuild <suite>              drop the cached chroot, rebuild and start it
+  kill-daemon <suite> <slurmctld|slurmdbd> [TERM|KILL]   stop one daemon with that signal (fault tests)
+  restart-daemon <suite> <slurmctld|slurmdbd>           start it again as 'up' does; no-op when running
 Root: $ROOT (SLURMRESTD_CLUSTER_ROOT)
 EOF
 }
@@ -866,7 +948,10 @@ main() {
         token) cmd_token "$@" ;;
         logs) cmd_logs "$@" ;;
         clean) cmd_clean "$@" ;;
+        pam) cmd_pam "$@" ;;
         rebuild) cmd_rebuild "$@" ;;
+        kill-daemon) cmd_kill_daemon "$@" ;;
+        restart-daemon) cmd_restart_daemon "$@" ;;
         help|-h|--help) usage ;;
         *) usage >&2; exit 2 ;;
     esac

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from slurmrestd import SLURM_COMPAT_RELEASE, __version__
 from slurmrestd.log import parse_level
-from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_MAX_CONNECTIONS, LOG_FORMATS,
-                                 OPENAPI_PLUGINS, SECURITY_WORDS, Cors, Limits, Settings)
+from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_DATA_PARSER, DEFAULT_MAX_CONNECTIONS,
+                                 LOG_FORMATS, OPENAPI_PLUGINS, SECURITY_WORDS, Cors, Limits, Settings)
 
 USAGE = """\
 Usage: slurmrestd [OPTIONS] <[host]:port|unix:/path/to/socket>...
@@ -79,12 +79,21 @@ def _plugins(text: str, known: tuple[str, ...], prefix: str, what: str) -> tuple
     return tuple(out)
 
 
+def _data_parser_name(item: str) -> str:
+    """One ``-d`` item as the reference reads it: ``NAME[+FLAGS]``, where ``latest`` (any
+    case) is the newest version and NAME may carry the ``data_parser/`` prefix."""
+    name = item.split("+", 1)[0]
+    if name.lower() == "latest":
+        return DEFAULT_DATA_PARSER
+    return name.removeprefix("data_parser/")
+
+
 def _data_parsers(text: str) -> tuple[str, ...]:
     if text.strip().lower() == "list":
         raise ListRequested("Possible data_parser plugins:", tuple("data_parser/" + v for v in DATA_PARSERS))
     out: list[str] = []
     for item in _split_csv(text):
-        name = item.removeprefix("data_parser/").split("+", 1)[0]
+        name = _data_parser_name(item)
         if name not in DATA_PARSERS:
             raise UsageError("unknown data_parser plugin %r (known: %s)" % (item, ", ".join(DATA_PARSERS)))
         if name not in out:
@@ -243,6 +252,28 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
                      ("SLURMRESTD_DBD_REQUEST_TIMEOUT", "dbd_request_timeout_s")):
         if environ.get(var):
             limits = replace(limits, **{fld: _seconds(environ[var], var)})
+    if environ.get("SLURMRESTD_JWT_VERIFY"):
+        word = environ["SLURMRESTD_JWT_VERIFY"].strip().lower()
+        if word != "auto":
+            word = "yes" if _switch(word, "SLURMRESTD_JWT_VERIFY (or auto)") else "no"
+        kw["jwt_verify"] = word
+    for var, fld in (("SLURMRESTD_JWT_KEY", "jwt_key"), ("SLURMRESTD_JWKS", "jwks"),
+                     ("SLURMRESTD_PAM_SERVICE", "pam_service")):
+        if environ.get(var):
+            kw[fld] = environ[var].strip()
+    if environ.get("SLURMRESTD_MINTED_TOKEN_LIFESPAN"):
+        limits = replace(limits, minted_token_lifespan_s=_positive_int(
+            environ["SLURMRESTD_MINTED_TOKEN_LIFESPAN"], "SLURMRESTD_MINTED_TOKEN_LIFESPAN", 86400))
+        if limits.minted_token_lifespan_s < 10:
+            raise UsageError("invalid SLURMRESTD_MINTED_TOKEN_LIFESPAN %r: must be between 10 and 86400"
+                             % environ["SLURMRESTD_MINTED_TOKEN_LIFESPAN"])
+    for var, fld in (("SLURMRESTD_PAM_TIMEOUT", "pam_timeout_s"),
+                     ("SLURMRESTD_PAM_FAILURE_WINDOW", "pam_failure_window_s")):
+        if environ.get(var):
+            limits = replace(limits, **{fld: _seconds(environ[var], var)})
+    if environ.get("SLURMRESTD_PAM_MAX_FAILURES"):
+        limits = replace(limits, pam_max_failures=_count(environ["SLURMRESTD_PAM_MAX_FAILURES"],
+                                                         "SLURMRESTD_PAM_MAX_FAILURES"))
     if environ.get("SLURMRESTD_COALESCE"):
         kw["coalesce"] = _switch(environ["SLURMRESTD_COALESCE"], "SLURMRESTD_COALESCE")
     if environ.get("SLURMRESTD_METRICS_LISTEN"):

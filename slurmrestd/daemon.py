@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from slurmrestd import log as logsetup
 from slurmrestd import security
-from slurmrestd.auth import build_chain
+from slurmrestd.auth.setup import AuthSetupError, chain_from_settings
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.conmgr.tls import TlsError, TlsServer, cert_files
@@ -139,7 +139,7 @@ def run(settings: Settings, debug_level: str | None) -> int:
         if settings.generate_openapi_spec:
             return generate_spec(settings)
         return _serve(settings)
-    except (StartupError, security.SecurityError, ListenError) as e:
+    except (StartupError, security.SecurityError, ListenError, AuthSetupError) as e:
         log.error("%s", e)
         return 1
 
@@ -169,8 +169,12 @@ def _serve(settings: Settings) -> int:
         for spec in settings.listen:
             listeners.extend(open_listeners(spec))
     probe_listeners = []
-    for spec in settings.metrics_listen:
-        probe_listeners.extend(open_listeners(spec))
+    if settings.metrics_listen and not listeners:
+        # one process per client (inetd, Accept=yes): a listener of its own would clash
+        log.warning("SLURMRESTD_METRICS_LISTEN ignored in inet mode")
+    else:
+        for spec in settings.metrics_listen:
+            probe_listeners.extend(open_listeners(spec))
     # The certificate is read before the user switch, as the reference reads its own.
     tls = load_tls(settings, slurm_conf) if any(l.tls for l in listeners) else None
 
@@ -179,7 +183,21 @@ def _serve(settings: Settings) -> int:
     router, document = build_router(settings, site)
     if listeners:  # an inet-mode process serves one client: build the document only if asked
         document.document
-    app = RestApp(router, build_chain(settings.auth_plugins, settings.become_user), site)
+    # Imported before the user switch; the keys are read after it (below).
+    import slurmrestd.auth.jwt  # noqa: F401
+    import slurmrestd.auth.local  # noqa: F401
+    import slurmrestd.auth.verify  # noqa: F401
+    if settings.pam_service:
+        import slurmrestd.auth.pam  # noqa: F401
+        import pam  # noqa: F401
+    # Standard library pieces that are otherwise loaded on first use, from an installation the
+    # new user may not be able to read: host name encoding (socket.getaddrinfo) and the munge
+    # body hash.
+    import encodings.idna  # noqa: F401
+    try:
+        from Crypto.Hash import KangarooTwelve  # noqa: F401
+    except ImportError:  # pragma: no cover - a declared dependency
+        pass
 
     for l in listeners + probe_listeners:
         if l.unix_path and (uid is not None or gid is not None):
@@ -190,6 +208,8 @@ def _serve(settings: Settings) -> int:
         security.check_user(site.slurm_user_id, settings.become_user)
     else:
         log.warning("SLURMRESTD_SECURITY=disable_user_check: privilege checks are off (development only)")
+    # The keys are read as the user that serves requests: "readable" means readable by it.
+    app = RestApp(router, chain_from_settings(settings, site.slurm_conf, site.slurm_user_id), site)
 
     workers = WorkerPool(settings.threads)
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,

@@ -45,6 +45,9 @@ def errname(errno: int) -> str:
 
 E = Errno  # short alias used throughout the code base
 
+#: A MySQL error number slurmdbd passes through as its rc (no Slurm error has this number).
+MYSQL_ER_INVALID_CHARACTER_STRING = 1300
+
 # Errors with a fixed HTTP status; everything else follows the range rule in
 # http_status_for().  The mapping is the reference daemon's (an interface fact).
 _STATUS_BY_ERRNO: dict[int, int] = {
@@ -93,6 +96,13 @@ _STATUS_BY_ERRNO: dict[int, int] = {
     E.ESLURM_DATA_PARSE_BAD_INPUT: 422,
     E.EPERM: 403,
     E.ESLURM_REST_BAD_REQUEST: 400,
+    # Ours, not the reference's (which answers 500): a singular query that matched several
+    # records is the client's to narrow down (docs/compatibility.md).
+    E.ESLURM_DATA_AMBIGUOUS_QUERY: 422,
+    # slurmdbd passes MySQL's ER_INVALID_CHARACTER_STRING through when a string of the query
+    # cannot be stored in its tables (a character outside the database's character set, such
+    # as an emoji in a utf8mb3 database): the request's fault (the reference answers 500).
+    MYSQL_ER_INVALID_CHARACTER_STRING: 422,
 }
 
 

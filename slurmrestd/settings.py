@@ -83,6 +83,11 @@ class Limits:
     #: Dumped job lists kept (per caller, token, version and flags) and reused while the
     #: controller, asked with that caller's credential, reports no change.  0 disables it.
     job_list_cache_entries: int = 4
+    #: User and group names looked up on this host (where the controller sent none) are
+    #: remembered this many at most, each kind, the oldest forgotten first; 0 asks every time.
+    name_cache_entries: int = 4096
+    #: … and for this long, so renamed or new accounts show up soon.
+    name_cache_ttl_s: float = 60.0
     #: Persistent slurmdbd connections open at most (idle and in use, all callers together).
     #: slurmdbd serves at most 100 for the whole site (slurmctld, sacct, sacctmgr …), so this
     #: stays well below (SLURMRESTD_DBD_MAX_CONNECTIONS).
@@ -107,6 +112,23 @@ class Limits:
     #: A readiness probe's verdict is reused this long, so that frequent probes do not load
     #: slurmctld and slurmdbd (SLURMRESTD_READY_CACHE; 0 probes every time).
     ready_cache_s: float = 2.0
+    #: A token's ``iat`` may lie this far in the future (clock skew between the issuer and
+    #: us) before local verification refuses it.  ``exp`` gets no grace, as in slurmctld.
+    jwt_iat_leeway_s: float = 60.0
+    #: Lifetime of the tokens the daemon signs after a PAM login or for a root peer of
+    #: rest_auth/local (SLURMRESTD_MINTED_TOKEN_LIFESPAN); one is reused per user while
+    #: more than half of it is left.
+    minted_token_lifespan_s: int = 300
+    #: Longest wait for one PAM conversation (SLURMRESTD_PAM_TIMEOUT); then 401.
+    pam_timeout_s: float = 10.0
+    #: Failed PAM logins allowed per client address and per user name within
+    #: ``pam_failure_window_s`` (SLURMRESTD_PAM_MAX_FAILURES); further tries get 429
+    #: without asking PAM.  0 disables the limit.
+    pam_max_failures: int = 5
+    #: The window of ``pam_max_failures`` (SLURMRESTD_PAM_FAILURE_WINDOW).
+    pam_failure_window_s: float = 300.0
+    #: PAM conversations running at once; a login beyond that is refused at once (401).
+    pam_max_concurrent: int = 4
 
 
 #: Request headers a browser may always send cross-origin: the authentication headers.
@@ -165,6 +187,17 @@ class Settings:
     #: version and media types) share one execution that started after each of them
     #: arrived (``operations/coalesce``).  False runs every request on its own.
     coalesce: bool = True
+    #: Local JWT verification (SLURMRESTD_JWT_VERIFY): "auto" verifies whenever the key
+    #: is readable and passes tokens through otherwise; "yes" refuses to start without a
+    #: readable key; "no" always passes tokens through to slurmctld and slurmdbd.
+    jwt_verify: str = "auto"
+    #: Key files instead of slurm.conf's AuthAltParameters (SLURMRESTD_JWT_KEY: the HS256
+    #: secret, SLURMRESTD_JWKS: a JSON Web Key Set of RS256 public keys).
+    jwt_key: str | None = None
+    jwks: str | None = None
+    #: PAM service for HTTP Basic logins (SLURMRESTD_PAM_SERVICE); None: Basic is refused.
+    #: Needs the HS256 jwt_key, to sign the logged-in user's token.
+    pam_service: str | None = None
     #: SLURMRESTD_METRICS_LISTEN: further listen addresses (``host:port``, ``unix:/path``) that
     #: serve only ``/metrics`` and the health probes, without authentication, for Prometheus
     #: and Kubernetes.  The main listeners serve ``/metrics`` too, after authentication.

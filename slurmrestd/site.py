@@ -8,17 +8,19 @@ slurmdbd session (``dbd``) over the daemon's pool of persistent connections.
 from __future__ import annotations
 
 import functools
+import grp
 import pwd
 from dataclasses import dataclass, field
 from typing import Any
 
 from slurmrestd.auth import Identity
 from slurmrestd.cache import LruCache
+from slurmrestd.data_parser.codecs.users import IdNames
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.metrics import Metrics
 from slurmrestd.readiness import Readiness
 from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
-from slurmrestd.rpc.cred import JwtCredential, munge_from_authinfo
+from slurmrestd.rpc.cred import JwtCredential, RefusedCredential, munge_from_authinfo
 from slurmrestd.rpc.dbd.connection import DbdConnector
 from slurmrestd.rpc.dbd.pool import DbdPool
 from slurmrestd.rpc.dbd.session import DbdSession
@@ -44,10 +46,14 @@ class Site:
     job_list_cache: LruCache = field(init=False)
     #: Persistent slurmdbd connections shared by all requests (None without slurm.conf).
     dbd_pool: Any = field(default=None)
+    #: User name → primary group name, for meta.client.group (bounded).
+    group_names: LruCache = field(init=False)
     #: This daemon's Prometheus registry; the RPC clients and the pipeline report to it.
     metrics: Metrics = field(init=False)
     #: The ``/readyz`` verdict (slurmctld, and slurmdbd when served, reachable).
     readiness: Readiness = field(init=False)
+    #: uid/gid → name lookups on this host, remembered briefly (see Limits.name_cache_*).
+    names: IdNames = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.settings.limits
@@ -56,6 +62,8 @@ class Site:
             self.version_cache = VersionCache()
         self.job_list_cache = LruCache(lim.job_list_cache_entries)
         self.metrics.watch_cache("job_list", self.job_list_cache)
+        self.group_names = LruCache(1024)
+        self.names = IdNames(lim.name_cache_entries, lim.name_cache_ttl_s)
         if self.dbd_pool is None and self.slurm_conf is not None:
             connector = DbdConnector(self.slurm_conf, io_timeout=lim.dbd_request_timeout_s,
                                      observer=self.metrics)
@@ -92,6 +100,8 @@ class Site:
 
     def credential(self, identity: Identity):
         """The Slurm credential that speaks for this request's caller."""
+        if identity.rejected is not None:
+            return RefusedCredential(identity.rejected)
         if identity.token is not None:
             return JwtCredential(identity.token, identity.user_name)
         if self.slurm_conf is None:
@@ -130,6 +140,28 @@ class Site:
 
     # -- response metadata ----------------------------------------------------
 
+    def client_names(self, identity) -> tuple[str, str]:
+        """(user, group) the request ran as, for meta.client: only once the daemon itself
+        proved who the caller is (a verified or minted token, the kernel's peer
+        credentials); a claim nobody checked yet is reported as ("", "")."""
+        if identity is None or not identity.verified or not identity.user_name:
+            return "", ""
+        user = identity.user_name
+        group = self.group_names.get(user)
+        if group is None:
+            group = ""
+            try:
+                gid = pwd.getpwnam(user).pw_gid
+            except KeyError:
+                gid = identity.gid if identity.token is None else None
+            if gid is not None:
+                try:
+                    group = grp.getgrgid(gid).gr_name
+                except KeyError:
+                    group = ""
+            self.group_names.put(user, group)
+        return user, group
+
     def meta(self, binding, conn, identity) -> dict:
         major, minor, micro = (self.release.split(".") + ["0", "0"])[:3]
         return {
@@ -139,11 +171,7 @@ class Site:
                 "data_parser": "data_parser/%s" % binding.version if binding.version else "",
                 "accounting_storage": self.accounting_storage,
             },
-            "client": {
-                "source": conn.name,
-                "user": identity.user_name or "",
-                "group": "",
-            },
+            "client": dict(zip(("source", "user", "group"), (conn.name, *self.client_names(identity)))),
             "command": [],
             "slurm": {
                 "version": {"major": major, "micro": micro, "minor": minor},

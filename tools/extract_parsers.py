@@ -8,7 +8,7 @@ data (struct tables, flag tables and the type registry).  Only facts are kept:
 type names, C members, key paths, flags; C description texts are reduced to a
 "has description" marker (our own wording is produced by gen_decls.py).
 
-Usage: extract_parsers.py VERSION [--tag TAG] [--repo DIR] > out.json
+Usage: extract_parsers.py VERSION [--tag TAG] [--repo DIR | --src TREE] > out.json
 
 The SchedMD slurm git repository (bare or checked out) is ``--repo DIR``, else
 ``$SLURM_GIT_MIRROR``, else ``../slurm`` beside the project checkout.
@@ -85,7 +85,13 @@ PRELUDE = """
 """
 
 
-def load_source(version: str, tag: str = DEFAULT_TAG, repo: str | None = None) -> str:
+def load_source(version: str, tag: str = DEFAULT_TAG, repo: str | None = None,
+                src: str | None = None) -> str:
+    """parsers.c of ``version``: from the unpacked source tree ``src`` when given,
+    else from ``tag`` of the git repository."""
+    if src:
+        with open(os.path.join(src, "src", "plugins", "data_parser", version, "parsers.c")) as fh:
+            return fh.read()
     return subprocess.run(
         ["git", "-C", mirror(repo), "show",
          f"{tag}:src/plugins/data_parser/{version}/parsers.c"],
@@ -114,10 +120,27 @@ def _strip_defines(text: str) -> str:
     return "\n".join(out)
 
 
+#: v0.0.40 and older: ``addr`` names the C type of the removed member too, and
+#: ``addpss``/``addpcs``/``addr`` types have their own schema function (``spec``).
+OLD_OVERRIDES = {
+    "addr": "(typev, stype, typeo, deprec) REG(REMOVED, typev, typeo, deprec, SPEC)",
+    "addpss": "(typev, stype, need, typeo, desc, newf, freef) REG(SIMPLE, typev, (stype), need, typeo, desc, SPEC)",
+    "addpcs": "(typev, typet, need, typeo, desc) REG(COMPLEX, typev, (typet), need, typeo, desc, SPEC)",
+}
+
+
+def _overrides(src: str) -> dict:
+    """The marker macros for this parsers.c (v0.0.40 has other arities)."""
+    m = re.search(r"^#define addr\(([^)]*)\)", src, re.M)
+    if m and len(m.group(1).split(",")) == 4:
+        return {**OVERRIDES, **OLD_OVERRIDES}
+    return OVERRIDES
+
+
 def preprocess(src: str) -> str:
     start = re.search(r"^#define add_parser\(", src, re.M).start()
     section = _strip_defines(src[start:])
-    defs = "".join(f"#define {k}{v}\n" for k, v in OVERRIDES.items())
+    defs = "".join(f"#define {k}{v}\n" for k, v in _overrides(src).items())
     text = PRELUDE + defs + section
     return subprocess.run(["cpp", "-P", "-undef", "-nostdinc", "-w"],
                           input=text, check=True, capture_output=True,
@@ -296,6 +319,8 @@ def _reg(a):
         r["needs"] = _text(rest[1])
         r["openapi"] = _text(rest[2])
         r["desc"] = _strval(rest[3])
+        if len(rest) > 4:
+            r["spec"] = True
     elif model in ("SIMPLE_ARRAY", "COMPLEX_ARRAY"):
         r["array_type"] = _text(rest[0])
         r["ctype"] = _text(_unparen(rest[1]))
@@ -309,6 +334,8 @@ def _reg(a):
     elif model == "REMOVED":
         r["openapi"] = _text(rest[0])
         r["deprecated"] = _text(rest[1])
+        if len(rest) > 2:
+            r["spec"] = True
     else:
         raise ValueError(model)
     return r
@@ -318,8 +345,9 @@ def parse_disabled(src: str):
     return sorted(set(re.findall(r"^PARSE_DISABLED\((\w+)\)", src, re.M)))
 
 
-def extract(version: str, tag: str = DEFAULT_TAG, repo: str | None = None):
-    src = load_source(version, tag, repo)
+def extract(version: str, tag: str = DEFAULT_TAG, repo: str | None = None,
+            tree: str | None = None):
+    src = load_source(version, tag, repo, tree)
     data = parse(preprocess(src))
     data["parse_disabled"] = parse_disabled(src)
     data["version"] = version
@@ -332,5 +360,6 @@ if __name__ == "__main__":
     ap.add_argument("--tag", default=DEFAULT_TAG)
     ap.add_argument("--repo", default=None, help="slurm git repository (default: $%s or %s)"
                     % (MIRROR_ENV, DEFAULT_MIRROR))
+    ap.add_argument("--src", default=None, help="an unpacked Slurm source tree (instead of a git tag)")
     a = ap.parse_args()
-    json.dump(extract(a.version, a.tag, a.repo), sys.stdout, indent=1)
+    json.dump(extract(a.version, a.tag, a.repo, a.src), sys.stdout, indent=1)

@@ -9,7 +9,12 @@ Slurm headers of one release from the bare mirror, collects ``#define``s and
 a plain table ``{expression: int}`` so the RPC layer can hand over raw flag
 integers.
 
-Usage: tools/gen_constants.py [--repo DIR] [--tag TAG] [--out FILE]
+Usage: tools/gen_constants.py [--repo DIR] [--tag TAG | --src TREE] [--old-src TREE] [--out FILE]
+
+``--src`` reads an unpacked source tree (of the tag the table names) instead of the git
+mirror; ``--old-src`` an unpacked Slurm 24.11 tree for the symbols that only the v0.0.40
+and v0.0.41 flag tables name (26.05 no longer defines them; 26.05's values win everywhere
+else).
 
 The SchedMD slurm git repository (bare or checked out) is ``--repo DIR``, else
 ``$SLURM_GIT_MIRROR``, else ``../slurm`` beside the project checkout.  The
@@ -53,6 +58,23 @@ def source_files(repo, tag):
     # data_parser plugin sources define a few local helpers too
     extra = [n for n in names if re.match(r"src/plugins/data_parser/v0\.0\.4\d/[^/]+\.c$", n)]
     return hdrs + extra
+
+
+def tree_files(tree):
+    """The same selection as source_files(), from an unpacked source tree."""
+    names = []
+    for d, _dirs, files in os.walk(tree):
+        for f in files:
+            names.append(os.path.relpath(os.path.join(d, f), tree))
+    hdrs = [n for n in names if n.endswith(".h") and not n.startswith(("testsuite/", "contribs/"))]
+    hdrs.sort(key=lambda n: (n not in PREFERRED, PREFERRED.index(n) if n in PREFERRED else 0, n))
+    extra = sorted(n for n in names if re.match(r"src/plugins/data_parser/v0\.0\.4\d/[^/]+\.c$", n))
+    return hdrs + extra
+
+
+def read_tree(tree, name) -> str:
+    with open(os.path.join(tree, name), errors="replace") as fh:
+        return fh.read()
 
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
@@ -158,17 +180,36 @@ def main() -> int:
                     help="slurm git repository (default: $%s or %s)" % (MIRROR_ENV, DEFAULT_REPO))
     ap.add_argument("--tag", default=TAG)
     ap.add_argument("--out", default=OUT)
+    ap.add_argument("--src", help="unpacked Slurm source tree instead of the git mirror")
+    ap.add_argument("--old-src", help="unpacked older Slurm tree (24.11): symbols that only it defines "
+                    "(named by the v0.0.40/v0.0.41 flag tables) come from there")
     a = ap.parse_args()
+    if a.src:
+        def show(name):
+            return read_tree(a.src, name)
+        files = tree_files(a.src)
+        tag = os.path.basename(os.path.normpath(a.src))
+    else:
+        def show(name):
+            return git(a.repo, "show", f"{a.tag}:{name}")
+        files = source_files(a.repo, a.tag)
+        tag = a.tag
     defs: dict = {}
-    for f in source_files(a.repo, a.tag):
-        collect(git(a.repo, "show", f"{a.tag}:{f}"), defs)
+    for f in files:
+        collect(show(f), defs)
+    if a.old_src:
+        old: dict = {}
+        for f in tree_files(a.old_src):
+            collect(read_tree(a.old_src, f), old)
+        for k, v in old.items():
+            defs.setdefault(k, v)
     ev = Evaluator(defs)
     reasons = {}
-    jsr = _COMMENT.sub(" ", git(a.repo, "show", f"{a.tag}:src/common/job_state_reason.c"))
+    jsr = _COMMENT.sub(" ", show("src/common/job_state_reason.c"))
     for m in re.finditer(r"\[(\w+)\]\s*=\s*\{[^{}]*?\.str\s*=\s*\"([^\"]*)\"", jsr):
         reasons[ev.symbol(m.group(1))] = m.group(2)
     layouts = []
-    ssl = _COMMENT.sub(" ", git(a.repo, "show", f"{a.tag}:src/common/slurm_step_layout.c"))
+    ssl = _COMMENT.sub(" ", show("src/common/slurm_step_layout.c"))
     block = ssl[ssl.index("layout_type_names[] ="):]
     block = block[:block.index("};")]
     for m in re.finditer(r"\{\s*(SLURM_DIST_\w+)\s*,\s*\"([^\"]*)\"\s*\}", block):
@@ -179,7 +220,7 @@ def main() -> int:
             table[e] = ev.value(e)
         except Exception as exc:  # noqa: BLE001 - reported
             failed.append((e, repr(exc)))
-    doc = {"tag": a.tag,
+    doc = {"tag": TAG if a.src else tag,
            "values": {k: table[k] for k in sorted(table)},
            "job_reasons": {str(k): reasons[k] for k in sorted(reasons)},
            "layout_names": [[k, n] for k, n in layouts]}

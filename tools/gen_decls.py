@@ -3,11 +3,21 @@
 
 One-off generator: runs extract_parsers.py on v0.0.42..v0.0.45, converts the
 tables to the declaration model of ``slurmrestd.data_parser.model`` and writes
+(``--src TREE`` reads an unpacked source tree instead of the git mirror)
 
   slurmrestd/data_parser/decl/v0045.py   full declarations (base)
   slurmrestd/data_parser/decl/v0044.py   delta against v0.0.45
   slurmrestd/data_parser/decl/v0043.py   delta against v0.0.44
   slurmrestd/data_parser/decl/v0042.py   delta against v0.0.43
+
+With ``--old-src TREE`` (an unpacked Slurm 24.11 tree; ``--src`` the 26.05 one) it
+writes only the versions 26.05 no longer has:
+
+  slurmrestd/data_parser/decl/v0041.py   delta against v0.0.42 (24.11's v0.0.41)
+  slurmrestd/data_parser/decl/v0040.py   delta against v0.0.41 (24.11's v0.0.40)
+
+v0.0.40's fixed schemas (``spec`` types) live in the hand-written
+``decl/v0040_specs.py``.
 
 Facts (names, types, members, key paths, flags) come from parsers.c.  Texts are
 our own: every description is a short phrase derived from the key or the name
@@ -16,6 +26,8 @@ bootstrap the modules are ordinary reviewed source; re-running overwrites them.
 """
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import difflib
 import os
 import re
@@ -35,13 +47,15 @@ OUT = os.path.join(ROOT, "slurmrestd", "data_parser", "decl")
 DEPREC = {
     "0": None, "": None,
     "SLURM_MIN_PROTOCOL_VERSION": "min",
+    "SLURM_23_11_PROTOCOL_VERSION": "23.11",
+    "SLURM_24_05_PROTOCOL_VERSION": "24.05",
     "SLURM_24_11_PROTOCOL_VERSION": "24.11",
     "SLURM_25_05_PROTOCOL_VERSION": "25.05",
     "SLURM_25_11_PROTOCOL_VERSION": "25.11",
     "SLURM_26_05_PROTOCOL_VERSION": "26.05",
 }
 
-NEEDS = {None: None, "NEED_NONE": None, "NEED_TRES": "TRES", "NEED_QOS": "QOS"}
+NEEDS = {None: None, "NEED_NONE": None, "NEED_TRES": "TRES", "NEED_QOS": "QOS", "NEED_ASSOC": "ASSOC"}
 
 # Our own short wording for leaf types that carry a description.
 LEAF_TEXT = {
@@ -124,11 +138,13 @@ def convert(data: dict) -> list:
             out.append(M.Alias(name=name, alias_of=r["alias_type"]))
         elif mdl == "REMOVED":
             out.append(M.Removed(name=name, openapi=r["openapi"],
-                                 deprecated=DEPREC[r["deprecated"]]))
+                                 deprecated=DEPREC[r["deprecated"]],
+                                 spec=name if r.get("spec") else None))
         else:
             cplx = mdl.startswith("COMPLEX")
             kw = dict(name=name, ctype=norm_ctype(r["ctype"]), needs=NEEDS[r["needs"]],
                       complex=cplx, parse_disabled=name in pdis,
+                      spec=name if r.get("spec") else None,
                       desc=own_desc(r.get("desc"), LEAF_TEXT.get(name) or humanize(name.lower())))
             if mdl.endswith("_ARRAY"):
                 kw["array_of"] = r["array_type"]
@@ -244,11 +260,11 @@ def r_type(t, ind="    ") -> str:
     if isinstance(t, M.Alias):
         return f"{ind}Alias({kw(name=t.name, alias_of=t.alias_of)}),\n"
     if isinstance(t, M.Removed):
-        return f"{ind}Removed({kw(name=t.name, openapi=t.openapi, deprecated=t.deprecated)}),\n"
+        return f"{ind}Removed({kw(name=t.name, openapi=t.openapi, deprecated=t.deprecated, spec=t.spec)}),\n"
     if isinstance(t, M.Leaf):
         a = kw(name=t.name, ctype=t.ctype, openapi=t.openapi, array_of=t.array_of,
                pointer_to=t.pointer_to, needs=t.needs, complex=t.complex,
-               parse_disabled=t.parse_disabled)
+               parse_disabled=t.parse_disabled, spec=t.spec)
         if t.desc is not None:
             a += f", desc={q(t.desc)}"
         return f"{ind}Leaf({a}),\n"
@@ -345,12 +361,20 @@ def compute_delta(newer: list, older: list, base: str) -> M.Delta:
                 patch.append(p)
                 continue
         put.append(t)
-    opts = M.GenOptions(flag_enums_as_refs=True, desc_first_wins=True, deprecated=True) \
-        if older_version == "v0.0.42" else M.GenOptions()
-    return M.Delta(base, drop, tuple(put), tuple(patch), opts)
+    return M.Delta(base, drop, tuple(put), tuple(patch), OPTIONS.get(older_version, M.GenOptions()))
 
 
 older_version = None
+
+#: Generator switches per version (see GenOptions): v0.0.42 as 26.05 serves it; v0.0.41 and
+#: v0.0.40 as Slurm 24.11 served them.
+OPTIONS = {
+    "v0.0.42": M.GenOptions(flag_enums_as_refs=True, desc_first_wins=True, deprecated=True),
+    "v0.0.41": M.GenOptions(flag_enums_as_refs=True, desc_first_wins=True, refs="counted"),
+    "v0.0.40": M.GenOptions(flag_enums_as_refs=True, desc_first_wins=True, legacy=True),
+}
+#: Versions read from the older source tree (--old-src), each a delta of the one before it.
+OLD_VERSIONS = ["v0.0.42", "v0.0.41", "v0.0.40"]
 
 
 def render_delta(version: str, d: M.Delta) -> str:
@@ -358,12 +382,14 @@ def render_delta(version: str, d: M.Delta) -> str:
                       version=version)
     s += f'VERSION = "{version}"\n\n'
     o = d.options
-    if o == M.GenOptions():
-        s += "OPTIONS = GenOptions()\n\n"
-    else:
-        s += (f"OPTIONS = GenOptions(flag_enums_as_refs={o.flag_enums_as_refs}, "
-              f"desc_first_wins={o.desc_first_wins}, deprecated={o.deprecated})\n\n")
+    args = ", ".join(f"{f.name}={getattr(o, f.name)!r}" for f in dataclasses.fields(o)
+                     if getattr(o, f.name) != f.default)
+    s += f"OPTIONS = GenOptions({args})\n\n"
+    if any(t.spec for t in d.put):
+        s += f"from slurmrestd.data_parser.decl.v00{version[-2:]}_specs import SPECS  # noqa: E402\n\n"
     s += f'DELTA = Delta(\n    base="{d.base}",\n    options=OPTIONS,\n'
+    if any(t.spec for t in d.put):
+        s += "    specs=SPECS,\n"
     s += "    # types that do not exist in this version\n    drop=(\n"
     for n in d.drop:
         s += f"        {q(n)},\n"
@@ -409,10 +435,36 @@ def apply_delta(newer: list, d: M.Delta) -> list:
     return out
 
 
+def main_old(new_src: str, old_src: str):
+    """v0.0.41 as a delta of v0.0.42 (26.05's tables), v0.0.40 as a delta of v0.0.41,
+    both from an older Slurm source tree (24.11)."""
+    global older_version
+    conv = {"v0.0.42": convert(extract_parsers.extract("v0.0.42", tree=new_src))}
+    for v in OLD_VERSIONS[1:]:
+        conv[v] = convert(extract_parsers.extract(v, tree=old_src))
+    for newer, older in zip(OLD_VERSIONS, OLD_VERSIONS[1:]):
+        older_version = older
+        d = compute_delta(conv[newer], conv[older], newer)
+        got = {t.name: t for t in apply_delta(conv[newer], d)}
+        want = {t.name: t for t in conv[older]}
+        assert got == want, f"delta {older} does not reproduce the tables"
+        with open(os.path.join(OUT, "v00" + older[-2:] + ".py"), "w") as fh:
+            fh.write(render_delta(older, d).replace(
+                "src/plugins/data_parser/", "the older tree's src/plugins/data_parser/"))
+        print(older, "drop", len(d.drop), "put", len(d.put), "patch", len(d.patch),
+              "rows", sum(len(p.drop) + len(p.replace) + len(p.insert) for p in d.patch))
+
+
 def main():
     global older_version
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--src", help="unpacked Slurm source tree instead of the git mirror")
+    ap.add_argument("--old-src", help="unpacked older Slurm tree (24.11): write v0.0.41 and v0.0.40 only")
+    a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
-    conv = {v: convert(extract_parsers.extract(v)) for v in VERSIONS}
+    if a.old_src:
+        return main_old(a.src, a.old_src)
+    conv = {v: convert(extract_parsers.extract(v, tree=a.src)) for v in VERSIONS}
     with open(os.path.join(OUT, "v0045.py"), "w") as fh:
         fh.write(render_base("v0.0.45", conv["v0.0.45"]))
     for newer, older in zip(VERSIONS, VERSIONS[1:]):

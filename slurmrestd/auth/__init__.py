@@ -29,6 +29,14 @@ class Identity:
     #: Peer uid/gid for rest_auth/local.
     uid: int | None = None
     gid: int | None = None
+    #: True when the daemon itself proved who the caller is (a token checked with the
+    #: site's key, a PAM login, the kernel's peer credentials); only then does the
+    #: answer's meta.client name the user.
+    verified: bool = False
+    #: Why local verification refused the token (for the log), or None.  Such a request
+    #: still runs, but every RPC it would make is answered as the controller answers a
+    #: bad credential, without being sent (``rpc.cred.RefusedCredential``).
+    rejected: str | None = None
 
     def __repr__(self) -> str:  # never log the token
         return "Identity(%s, user=%r, uid=%r)" % (self.plugin, self.user_name, self.uid)
@@ -41,22 +49,34 @@ class AuthError(SlurmError):
         super().__init__(errno, reason, "rest_auth")
 
 
+class LoginThrottled(AuthError):
+    """Too many failed logins from this address or for this user: 429 with Retry-After."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 class AuthPlugin(Protocol):
     name: str
 
     def authenticate(self, headers, conn) -> Identity | None: ...
 
 
-def build_chain(names: tuple[str, ...], become_user: bool = False) -> list[AuthPlugin]:
+def build_chain(names: tuple[str, ...], become_user: bool = False, verifier=None, pam=None,
+                minter=None) -> list[AuthPlugin]:
+    """The plugins named by -a, in order.  ``verifier`` (a ``TokenVerifier``) checks tokens
+    locally, None passes them through; ``pam`` (a ``PamLogin``) with ``minter`` accepts
+    HTTP Basic logins; ``minter`` also lets a root peer of rest_auth/local name a user."""
     from slurmrestd.auth.jwt import JwtAuth
     from slurmrestd.auth.local import LocalAuth
 
     chain: list[AuthPlugin] = []
     for n in names:
         if n == "rest_auth/jwt":
-            chain.append(JwtAuth())
+            chain.append(JwtAuth(verifier=verifier, pam=pam, minter=minter))
         elif n == "rest_auth/local":
-            chain.append(LocalAuth(become_user=become_user))
+            chain.append(LocalAuth(become_user=become_user, minter=minter))
         else:
             raise ValueError("unknown authentication plugin %r" % n)
     return chain

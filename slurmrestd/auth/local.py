@@ -2,9 +2,14 @@
 
 Applies to unix sockets (SO_PEERCRED) and to inet mode over pipes or a TTY
 (the descriptor's owner).  TCP peers are skipped.  A peer other than ourselves
-is refused, except root (who may name any user with X-SLURM-USER-NAME) and,
-once, the first caller in ``become_user`` mode, whose identity the whole
-process then takes on.
+is refused, except root and, once, the first caller in ``become_user`` mode,
+whose identity the whole process then takes on.
+
+Root may name any user with X-SLURM-USER-NAME, as in the reference.  Our own
+RPCs prove only the daemon's uid (munge), so naming someone else works only
+when the daemon can sign a token for them (a readable ``jwt_key``: a
+``TokenMinter``); otherwise the request is refused, as the reference's munge
+credential refuses a user other than the one the daemon runs as.
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ def _user_name(uid: int) -> str | None:
 class LocalAuth:
     name = "rest_auth/local"
 
-    def __init__(self, become_user: bool = False) -> None:
+    def __init__(self, become_user: bool = False, minter=None) -> None:
         self._become_user = become_user
         self._lock = threading.Lock()
+        self.minter = None if become_user else minter
 
     def authenticate(self, headers, conn) -> Identity | None:
         if conn.sock is not None and not conn.is_unix:
@@ -50,7 +56,16 @@ class LocalAuth:
             raise AuthError("connections from nobody are refused")
         me = os.getuid()
         if uid == 0:
-            name = headers.get("x-slurm-user-name") or _user_name(me)
+            own = _user_name(me)
+            name = headers.get("x-slurm-user-name") or own
+            if name != own:
+                if self.minter is None:
+                    raise AuthError("root peer names user %s, but the daemon runs as %s and has no "
+                                    "jwt_key to sign a token for another user" % (name, own))
+                log.info("[%s] accepted root socket connection pid:%d as %s (signed token)",
+                         conn.name, creds.pid, name)
+                return Identity(self.name, name, token=self.minter.token_for(name), uid=uid, gid=gid,
+                                verified=True)
         elif uid == me:
             name = _user_name(uid)
         else:
@@ -59,7 +74,7 @@ class LocalAuth:
             raise AuthError("uid %d has no user name" % uid, E.ESLURM_USER_ID_MISSING)
         log.info("[%s] accepted local connection uid:%d gid:%d pid:%d as %s",
                  conn.name, uid, gid, creds.pid, name)
-        return Identity(self.name, name, uid=uid, gid=gid)
+        return Identity(self.name, name, uid=uid, gid=gid, verified=True)
 
     def _become(self, conn, uid: int, gid: int) -> str:
         from slurmrestd import security
@@ -91,4 +106,4 @@ class LocalAuth:
         name = _user_name(st.st_uid)
         if not name:
             raise AuthError("uid %d has no user name" % st.st_uid, E.ESLURM_USER_ID_MISSING)
-        return Identity(self.name, name, uid=st.st_uid, gid=st.st_gid)
+        return Identity(self.name, name, uid=st.st_uid, gid=st.st_gid, verified=True)

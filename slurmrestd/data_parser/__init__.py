@@ -51,5 +51,19 @@ def parse(type_name: str, data: Any, ctx: Optional[ParserContext] = None, *,
     return reg.parse(type_name, data, ctx, path)
 
 
-__all__ = ["ParserContext", "format_path", "dump", "dump_planned", "parse", "DEFAULT_VERSION", "VERSIONS",
+def required_members(type_name: str, version: Optional[str] = None) -> dict:
+    """The required members of struct ``type_name`` with the values an empty record dumps as
+    (``{"jobs": [], "last_update": {...}}`` for ``OPENAPI_JOB_INFO_RESP``): what an answer
+    still carries when its handler produced nothing, so that it validates against the
+    document.  Members that would dump as ``null`` are left out."""
+    ctx, reg = _context(None, version)
+    t = reg.unalias(reg[type_name])
+    empty = reg.dump(type_name, {}, ctx)
+    if not isinstance(empty, dict) or ctx.errors:
+        return {}
+    keys = [f.key for f in t.fields if f.required and f.key and "/" not in f.key]
+    return {k: empty[k] for k in keys if empty.get(k) is not None}
+
+
+__all__ = ["ParserContext", "format_path", "dump", "dump_planned", "parse", "required_members", "DEFAULT_VERSION", "VERSIONS",
            "Registry", "get_registry"]

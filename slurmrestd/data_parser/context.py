@@ -63,6 +63,21 @@ class ParserContext:
     loaders: dict = field(default_factory=dict)
     #: complex mode (``-d v0.0.45+complex``): NO_VAL structs dump as bare values
     complex_mode: bool = False
+    #: ``SelectTypeParameters`` of the local slurm.conf (v0.0.40's job allocation counts)
+    select_type_param: str = ""
+    #: the daemon's id → name resolver (``codecs.users.IdNames``); None asks every time
+    names: Any = None
+    #: user names the controller sent in this answer, by uid (``user_name`` of each job):
+    #: dumped in preference to a lookup on this host
+    user_names: dict = field(default_factory=dict)
+
+    def learn_user_names(self, records, uid_key: str = "user_id", name_key: str = "user_name") -> None:
+        """Remember the user names that records (dicts) from the controller carry."""
+        for r in records or ():
+            if isinstance(r, dict):
+                uid, name = r.get(uid_key), r.get(name_key)
+                if name and isinstance(uid, int) and uid not in self.user_names:
+                    self.user_names[uid] = name
 
     def need(self, what: str) -> Optional[list]:
         """The ``TRES``/``QOS`` table, loading it on first use (None if unavailable)."""

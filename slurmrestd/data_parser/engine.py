@@ -61,7 +61,9 @@ class Dumper:
             return self.struct(t, value)
         if m == "ptr":
             if value is None:
-                if t.allow_null or row is None or not row.required:
+                # NULL: null when allowed or (v0.0.41+) for an optional field; else an empty
+                # object or list (v0.0.40 does that for every field that does not allow null)
+                if t.allow_null or ((row is None or not row.required) and not self.reg.options.legacy):
                     return None
                 target = self.reg.unalias(self.reg[t.pointer_to])
                 return [] if target.model in ("list", "nt_array") or target.openapi == "ARRAY" else {}

@@ -162,6 +162,7 @@ class TypeDecl:
     flags: tuple = ()
     single: bool = False
     openapi: Optional[str] = None       # leaf OpenAPI format name
+    spec: Optional[str] = None          # v0.0.40: name of a fixed schema (``Delta.specs``)
 
     model = "abstract"
 
@@ -267,6 +268,14 @@ class GenOptions:
     flag_enums_as_refs: bool = False   # v0.0.42: flag arrays are $ref schemas
     desc_first_wins: bool = False      # v0.0.42: no description chaining
     deprecated: bool = False           # whole plugin deprecated (v0.0.42)
+    #: ``always``: every struct, list and array is a ``$ref`` component (26.05);
+    #: ``counted``: only types that the operations name more than once are
+    #: components, everything else is inlined (Slurm 24.11's v0.0.41)
+    refs: str = "always"
+    #: Slurm 24.11's v0.0.40 rules: fixed schemas for the ``spec`` types, a
+    #: type's own description wins, nothing is marked deprecated, exploded
+    #: flags list hidden flags too, and every parameter says ``deprecated``
+    legacy: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,3 +286,4 @@ class Delta:
     put: tuple = ()           # type declarations new or replaced entirely
     patch: tuple = ()         # RowPatch for changed struct/flag tables
     options: GenOptions = _dc_field(default_factory=GenOptions)
+    specs: dict = _dc_field(default_factory=dict)  # spec name -> fixed schema (v0.0.40)

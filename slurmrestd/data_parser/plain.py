@@ -117,10 +117,12 @@ def check_openapi(p, t: TypeDecl, data: Any, path) -> None:
         return
     otype, ofmt = OPENAPI_FORMATS[t.openapi]
     ftype, ffmt = _FOUND_FORMAT.get(got, ("null", None))
-    p.warn(path, "Expected OpenAPI type=%s%s (Slurm type=%s) but got OpenAPI type=%s%s "
-           "(Slurm type=%s): %s" % (otype, f" format={ofmt}" if ofmt else "", _SLURM_TYPE[want],
-                                    ftype, f" format={ffmt}" if ffmt else "",
-                                    data_type_name(data), compact(data)))
+    text = "Expected OpenAPI type=%s%s (Slurm type=%s) but got OpenAPI type=%s%s (Slurm type=%s)" % (
+        otype, f" format={ofmt}" if ofmt else "", _SLURM_TYPE[want],
+        ftype, f" format={ffmt}" if ffmt else "", data_type_name(data))
+    if getattr(p.reg, "version", "") != "v0.0.40":  # v0.0.40 did not quote the value
+        text += ": " + compact(data)
+    p.warn(path, text)
 
 
 def dump_plain(t: TypeDecl, value: Any) -> Any:

@@ -3,7 +3,8 @@
 ``v0.0.45`` is declared in full (``decl/v0045.py``); each older version is a
 :class:`~slurmrestd.data_parser.model.Delta` against the next newer one
 (``v0.0.44`` against ``v0.0.45``, ``v0.0.43`` against ``v0.0.44``, ``v0.0.42``
-against ``v0.0.43``).  ``get_registry(version)`` applies the chain once and
+against ``v0.0.43``, and Slurm 24.11's ``v0.0.41`` against ``v0.0.42``,
+``v0.0.40`` against ``v0.0.41``).  ``get_registry(version)`` applies the chain once and
 caches the result.
 
 A registry also holds what dumps and parses its types: the codec tables
@@ -37,10 +38,12 @@ class Registry:
     """All types of one data parser version."""
 
     def __init__(self, version: str, types: Iterable[TypeDecl], options: GenOptions,
-                 codecs: Codecs = CODECS):
+                 codecs: Codecs = CODECS, specs: Optional[dict] = None):
         self.version = version
         self.types: dict[str, TypeDecl] = {t.name: t for t in types}
         self.options = options
+        #: fixed schemas of the types that describe themselves (v0.0.40)
+        self.specs: dict = dict(specs or {})
         self.codecs = codecs
         self.planner = Planner(self)
 
@@ -135,4 +138,5 @@ def get_registry(version: str) -> Registry:
         return Registry(version, mod.TYPES, mod.OPTIONS)
     delta: Delta = mod.DELTA
     base = get_registry(delta.base)
-    return Registry(version, apply_delta(base.types.values(), delta), delta.options)
+    return Registry(version, apply_delta(base.types.values(), delta), delta.options,
+                    specs={**base.specs, **delta.specs})

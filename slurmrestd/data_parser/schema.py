@@ -9,13 +9,18 @@ A walk over the declarations of one version (:class:`Registry`) that produces
   type.
 
 Component names are ``<version>_<lower-case type name>``.  Every struct, list
-and array type is a ``$ref``; leaves are inlined.  Two per-version switches
-(:class:`GenOptions`) reproduce v0.0.42: flag arrays as ``$ref`` components and
-"first description wins" instead of description chaining.
+and array type is a ``$ref``; leaves are inlined.  Per-version switches
+(:class:`GenOptions`) reproduce the older versions: v0.0.42 has flag arrays as
+``$ref`` components and "first description wins" instead of description
+chaining; Slurm 24.11's v0.0.41 makes components only of the types that the
+operations name more than once (``refs="counted"``, counts from
+``count_references``) and inlines the rest; its v0.0.40 (``legacy``) has fixed
+schemas for a few types (``Registry.specs``) and no deprecation marks.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Optional
 
 from slurmrestd.data_parser.model import OPENAPI_FORMATS, Field, TypeDecl
@@ -31,10 +36,12 @@ def schema_name(version: str, type_name: str) -> str:
 class SchemaWriter:
     """Generates schemas of one data parser version into ``schemas``."""
 
-    def __init__(self, registry: Registry, schemas: dict):
+    def __init__(self, registry: Registry, schemas: dict, counts: Optional[dict] = None):
         self.reg = registry
         self.schemas = schemas
         self.opts = registry.options
+        #: ``refs="counted"``: how often the operations name each (unaliased) type
+        self.counts = counts or {}
 
     # -- descriptions ---------------------------------------------------
     @staticmethod
@@ -50,7 +57,9 @@ class SchemaWriter:
 
     # -- $ref or inline -------------------------------------------------
     def _should_be_ref(self, t: TypeDecl) -> bool:
-        if t.model == "removed":
+        if t.model == "removed" and not self.opts.legacy:
+            return False
+        if self.opts.refs == "counted" and self.counts.get(t.name, 0) <= 1:
             return False
         if t.openapi == "OBJECT":
             return True
@@ -58,8 +67,33 @@ class SchemaWriter:
             return True
         return bool(t.array_of or t.pointer_to or t.list_of or t.fields or t.alias_of)
 
+    def _set_ref_legacy(self, obj: dict, parent, node) -> None:
+        """v0.0.40: the nearest type's own description wins, nothing is deprecated."""
+        reg = self.reg
+        if isinstance(node, Field):
+            parent, node = node, reg[node.type]
+        desc = node.desc if node.desc is not None else (parent.desc if parent is not None else None)
+        while node.pointer_to or node.alias_of:
+            if node.desc is not None:
+                desc = node.desc
+            node = reg[node.pointer_to or node.alias_of]
+        if not self._should_be_ref(node):
+            self._inline(obj, node, desc, False)
+            return
+        obj["$ref"] = REF_PREFIX + schema_name(reg.version, node.name)
+        if desc is not None:
+            obj["description"] = desc
+        key = schema_name(reg.version, node.name)
+        if key not in self.schemas:
+            target: dict = {}
+            self.schemas[key] = target
+            self._inline(target, node, None, False)
+
     def set_ref(self, obj: dict, parent, node) -> None:
         """Fill ``obj`` with the schema of ``node`` (a row or a type)."""
+        if self.opts.legacy:
+            self._set_ref_legacy(obj, parent, node)
+            return
         reg = self.reg
         deprecated = bool(parent is not None and parent.deprecated)
         desc: Optional[str] = None
@@ -108,6 +142,11 @@ class SchemaWriter:
 
     def _inline(self, obj: dict, t: TypeDecl, desc: Optional[str],
                 deprecated: bool) -> None:
+        if t.spec and self.opts.legacy:
+            obj.update(copy.deepcopy(self.reg.specs[t.spec]))
+            return
+        if self.opts.legacy and t.desc is not None:
+            desc = t.desc
         if t.array_of or t.list_of or (t.model == "flags" and not t.single):
             fmt = "ARRAY"
         elif t.model == "flags":
@@ -164,7 +203,7 @@ class SchemaWriter:
         if f.kind == "eflags":
             props = dst.setdefault("properties", {})
             for b in self.reg[f.type].flags:
-                if not b.hidden:
+                if not b.hidden or self.opts.legacy:
                     props[b.name] = {"type": "boolean"}
             return
         self.set_ref(dst, parent, f)
@@ -189,8 +228,8 @@ class SchemaWriter:
         in_path = name in path_names
         p: dict = {"in": "path" if in_path else "query", "name": name,
                    "style": "simple" if in_path else "form", "explode": False}
-        if deprecated:
-            p["deprecated"] = True
+        if deprecated or self.opts.legacy:
+            p["deprecated"] = deprecated
         p["allowEmptyValue"] = allow_empty
         p["allowReserved"] = False
         if desc is not None:
@@ -228,3 +267,22 @@ class SchemaWriter:
                 schema = param["schema"]
                 schema["enum"] = [b.name for b in t.flags if not b.hidden]
                 schema["type"] = "string"
+
+
+def count_references(reg: Registry, operations, mime_types: int) -> dict:
+    """How often ``operations`` (each with ``parameters``, ``query``, ``body`` and
+    ``response`` type names) name each unaliased type of ``reg``: once for the path
+    and query parameter types, once per media type for bodies and responses."""
+    counts: dict = {}
+
+    def add(name: Optional[str], times: int) -> None:
+        if name:
+            t = reg.unalias(reg[name])
+            counts[t.name] = counts.get(t.name, 0) + times
+
+    for m in operations:
+        add(m.parameters, 1)
+        add(m.query, 1)
+        add(m.body, mime_types)
+        add(m.response, mime_types)
+    return counts

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence
 
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
-from slurmrestd.data_parser.schema import SchemaWriter
+from slurmrestd.data_parser.schema import SchemaWriter, count_references
+from slurmrestd.openapi import corrections
 from slurmrestd.openapi.paths import PLUGINS, Method
 from slurmrestd.slurm.release import SLURM_RELEASE
 
@@ -42,6 +43,12 @@ SECURITY_SCHEMES = {
 }
 
 SECURITY = ({"user": [], "token": []}, {"token": []}, {"bearerAuth": []}, {})
+
+
+#: Slurm 24.11 counted its own four /openapi paths (hidden from the document) when it
+#: decided which types are components ("counted" refs): each was declared with the
+#: shares response and query types.
+HIDDEN_24_11 = (Method("get", "OpenAPI document", "OPENAPI_SHARES_RESP", parameters="SHARES_REQ_MSG"),) * 4
 
 
 @dataclass(frozen=True)
@@ -87,20 +94,28 @@ def operation_id(path: str, method: str) -> str:
 
 
 def _supported(registry, m: Method) -> bool:
+    if registry.version < m.oldest:
+        return False
     for name in (m.response, m.parameters, m.query, m.body):
         if name and registry.openapi_type_of(name) is None:
             return False
     return True
 
 
-def _bound(versions: Sequence[str], plugins: Sequence[str]):
+def _bound(versions: Sequence[str], plugins: Sequence[str], corrected: bool = True):
     """Yield (plugin, path decl, version, concrete path, [methods])."""
     for pname in plugins:
         plugin = PLUGINS[pname]
         for p in plugin.paths:
             for v in versions:
                 reg = get_registry(v)
-                methods = [m for m in p.methods if _supported(reg, m)]
+                methods = []
+                for m in p.methods:
+                    fixed = corrections.corrected(p.template, m) if corrected else m
+                    if fixed is not m and not _supported(reg, fixed):
+                        fixed = m  # a version without the corrected type keeps the declared one
+                    if _supported(reg, fixed):
+                        methods.append(fixed)
                 if methods:
                     yield plugin, p, v, p.template.replace("{data_parser}", v), methods
 
@@ -183,14 +198,15 @@ def build_document(versions: Sequence[str] = VERSIONS,
                    plugins: Sequence[str] = DEFAULT_PLUGINS,
                    registered: Optional[Callable[[str, str], bool]] = None,
                    slurm_release: str = SLURM_RELEASE,
-                   mime_types: Sequence[str] = DEFAULT_MIME_TYPES) -> dict:
+                   mime_types: Sequence[str] = DEFAULT_MIME_TYPES, corrected: bool = True) -> dict:
     """The complete OpenAPI document.
 
     ``versions``: data parser versions (order = order of the paths);
     ``plugins``: openapi plugins (slurmctld, slurmdbd, util);
     ``registered(path, method)`` (concrete path, version filled in): only operations whose handler is
     registered appear (None: all); ``mime_types``: response/request media
-    types listed (the reference lists one per loaded serializer).
+    types listed (the reference lists one per loaded serializer); ``corrected``: with the
+    corrections of ``openapi/corrections`` (False: the reference's document).
     """
     doc: dict = {}
     doc["tags"] = [{"name": n, "description": d} for n, d in TAGS]
@@ -199,12 +215,21 @@ def build_document(versions: Sequence[str] = VERSIONS,
     schemas: dict = {}
     doc["components"] = {"schemas": schemas,
                          "securitySchemes": {k: dict(v) for k, v in SECURITY_SCHEMES.items()}}
-    writers = {v: SchemaWriter(get_registry(v), schemas) for v in versions}
-    for plugin, p, v, path, methods in _bound(versions, plugins):
+    bound = []
+    for plugin, p, v, path, methods in _bound(versions, plugins, corrected):
         if registered is not None:
             methods = [m for m in methods if registered(path, m.method)]
-            if not methods:
-                continue
+        if methods:
+            bound.append((plugin, p, v, path, methods))
+    writers = {}
+    for v in versions:
+        reg = get_registry(v)
+        counts = None
+        if reg.options.refs == "counted":
+            named = [m for b in bound if b[2] == v for m in b[4]] + list(HIDDEN_24_11)
+            counts = count_references(reg, named, len(mime_types))
+        writers[v] = SchemaWriter(reg, schemas, counts)
+    for plugin, p, v, path, methods in bound:
         entry: dict = {}
         paths[path] = entry
         for m in methods:
@@ -229,5 +254,7 @@ def build_document(versions: Sequence[str] = VERSIONS,
     doc["servers"] = [{"url": "/"}]
     doc["security"] = [dict(s) for s in SECURITY]
     doc["openapi"] = OPENAPI_VERSION
+    if corrected:
+        corrections.apply(doc, versions)
     return doc
 

@@ -25,6 +25,9 @@ class Method:
     body: Optional[str] = None
     body_desc: Optional[str] = None
     description: Optional[str] = None
+    #: the oldest data parser version this method is bound for: Slurm 24.11's plugins did
+    #: not have every method for its v0.0.40 and v0.0.41 even where their types exist
+    oldest: str = "v0.0.40"
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ SLURMCTLD = Plugin(
         )),
         Path("/slurm/{data_parser}/reservation/{reservation_name}", "op_handler_reservation", (
             Method("get", "Get reservation {reservation_name}", "OPENAPI_RESERVATION_RESP", response_desc="Result of: get reservation {reservation_name}", parameters="OPENAPI_RESERVATION_PARAM", query="OPENAPI_RESERVATION_QUERY"),
-            Method("delete", "Delete reservation {reservation_name}", "OPENAPI_RESP", response_desc="Result of: delete reservation {reservation_name}", parameters="OPENAPI_RESERVATION_PARAM"),
+            Method("delete", "Delete reservation {reservation_name}", "OPENAPI_RESP", response_desc="Result of: delete reservation {reservation_name}", parameters="OPENAPI_RESERVATION_PARAM", oldest="v0.0.42"),
         )),
         Path("/slurm/{data_parser}/reservation", "op_handler_reservation", (
             Method("post", "Update reservation", "OPENAPI_RESERVATION_MOD_RESP", response_desc="Result of: update reservation", body="RESERVATION_DESC_MSG", body_desc="Request: update reservation"),

@@ -23,14 +23,17 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
-from slurmrestd import serializers
-from slurmrestd.auth import AuthError, authenticate
-from slurmrestd.errors import E, SlurmError, http_status_for
+from slurmrestd import data_parser, serializers
+from slurmrestd.auth import AuthError, LoginThrottled, authenticate
+from slurmrestd.auth.jwt import claimed_user
+from slurmrestd.errors import E, SlurmError, http_status_for, strerror
 from slurmrestd.http import mime
+from slurmrestd.http.parser import KNOWN_METHODS
 from slurmrestd.http.server import Deferred, Response
 from slurmrestd.operations import access
 from slurmrestd.operations.coalesce import CoalesceTimeout, SingleFlight
@@ -68,11 +71,13 @@ class _MarkedConn:
 class _SharedAnswer:
     """What one execution hands every request joined to it (read-only once built)."""
 
-    __slots__ = ("status", "content_type", "parts", "doc", "shared_response")
+    __slots__ = ("status", "content_type", "parts", "doc", "shared_response", "identity")
 
     def __init__(self, status: int = 200, content_type: str | None = None, *,
                  parts: tuple[bytes, bytes] | None = None, doc: dict | None = None,
-                 response: Response | None = None) -> None:
+                 response: Response | None = None, identity=None) -> None:
+        #: The caller as meta.client names it (``_proven``); None: the requester's own.
+        self.identity = identity
         self.status = status
         self.content_type = content_type
         #: The serialized JSON before and after meta.client.source's value.
@@ -91,13 +96,23 @@ class _SharedAnswer:
             head, tail = self.parts
             return Response(self.status, b"".join((head, orjson.dumps(conn.name), tail)), self.content_type)
         doc = dict(self.doc or {})
-        doc["meta"] = app.site.meta(binding, conn, identity)
+        doc["meta"] = app.site.meta(binding, conn, self.identity or identity)
         return Response(self.status, serializers.dump(self.content_type, doc), self.content_type)
 
 
 def _text(status: int, text: str | bytes) -> Response:
     body = text.encode() if isinstance(text, str) else text
     return Response(status, body, "text/plain")
+
+
+def _proven(identity, ctx: OperationContext):
+    """The identity meta.client may name: a token passed through unchecked counts as
+    proven once slurmctld or slurmdbd accepted it (``ctx.caller_proven``)."""
+    if identity.verified or identity.rejected is not None or identity.token is None \
+            or not ctx.caller_proven:
+        return identity
+    user = claimed_user(identity)
+    return replace(identity, user_name=user, verified=True) if user else identity
 
 
 def status_for(ctx: OperationContext) -> int:
@@ -131,6 +146,9 @@ class RestApp:
         self.metrics = getattr(site, "metrics", None)
         if self.metrics is not None:
             self.metrics.watch_single_flight(self.single_flight)
+        #: per bound operation, the required members of its answer with their empty values
+        #: (at most one entry per binding)
+        self._required: dict = {}
 
     def __call__(self, request, conn) -> Response | Deferred:
         started = time.perf_counter()
@@ -178,6 +196,8 @@ class RestApp:
         else:
             log.info("operations_router: [%s] %s %s (request id %s)", conn.name, request.method,
                      request.path, rid)
+        if request.method not in KNOWN_METHODS:  # before authentication, as the reference
+            return self._unknown_method(request)
         if self.cors.is_preflight(request):
             seen["preflight"] = True
             resp, refused = self.cors.preflight(request)
@@ -188,12 +208,21 @@ class RestApp:
             return resp
         try:
             identity = authenticate(self.auth_chain, request.headers, conn)
+        except LoginThrottled as e:
+            if self.metrics is not None:
+                self.metrics.auth_failed(e.errno)
+            resp = _text(429, "Too many failed logins; try again later")
+            resp.headers.append(("Retry-After", str(int(e.retry_after) + 1)))
+            return resp
         except AuthError as e:
             log.info("[%s] authentication failed: %s (request id %s)", conn.name, e.description, rid)
             if self.metrics is not None:
                 self.metrics.auth_failed(e.errno)
             return _text(401, "Authentication failure")
         seen["user"] = identity.user_name
+        if identity.rejected is not None and self.metrics is not None:
+            # refused by local token verification; the request still gets the controller's answer
+            self.metrics.auth_failed(E.SLURM_PROTOCOL_AUTHENTICATION_ERROR)
 
         found = self.router.match(request.path)
         if found is None:
@@ -209,6 +238,9 @@ class RestApp:
 
         try:
             write_type = mime.resolve_write_type(request.headers.get("accept"))
+        except SlurmError as e:
+            return _text(http_status_for(e.errno), e.description)
+        try:
             body = request.body
             read_type = mime.resolve_read_type(request.headers.get("content-type"), body)
             if body and request.query:
@@ -221,7 +253,14 @@ class RestApp:
             else:
                 query = None
         except SlurmError as e:
-            return _text(http_status_for(e.errno), e.description)
+            # The operation is known and the answer's type too: refuse the input in the
+            # errors[] envelope the document describes (the reference answers text/plain).
+            if not binding.envelope:
+                return _text(http_status_for(e.errno), e.description)
+            ctx = OperationContext(request.method, request.path, params, None, identity,
+                                   binding.version, self.site, binding.operation)
+            ctx.record(e)
+            return self._envelope(binding, ctx, None, conn, identity, write_type)
 
         if binding.coalesce and self.single_flight.enabled:
             return self._coalesced(binding, request, identity, params, query, read_type, write_type, conn)
@@ -236,11 +275,40 @@ class RestApp:
                   write_type: str) -> Response:
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
             return Response(204)
-        doc: dict = dict(result) if isinstance(result, dict) else {}
-        doc["meta"] = self.site.meta(binding, conn, identity)
+        doc = self._with_required(binding, result)
+        doc["meta"] = self.site.meta(binding, conn, _proven(identity, ctx))
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
+
+    def _with_required(self, binding, result: Any) -> dict:
+        """The handler's result with the required members of the answer's type added where
+        missing (``jobs: []`` …), so that error answers validate against the document too."""
+        doc: dict = dict(result) if isinstance(result, dict) else {}
+        for key, value in self._required_members(binding).items():
+            doc.setdefault(key, value)
+        return doc
+
+    def _required_members(self, binding) -> dict:
+        """A fresh copy of the required members of ``binding``'s answer, empty."""
+        key = (binding.template, binding.method)
+        found = self._required.get(key)
+        if found is None:
+            rtype = getattr(binding.operation, "response_type", None)
+            found = data_parser.required_members(rtype, binding.version) if rtype else {}
+            self._required[key] = found
+        return {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                for k, v in found.items()}
+
+    def _unknown_method(self, request) -> Response:
+        """405 for a method the daemon does not know, with the path's ``Allow`` when the path
+        exists (the reference answers its 405 "Invalid HTTP method" without one)."""
+        resp = _text(405, strerror(E.ESLURM_HTTP_INVALID_METHOD))
+        resp.close = True  # as before, when the parser refused the method
+        found = self.router.match(request.path)
+        if found is not None:
+            resp.headers.append(("Allow", ", ".join(sorted(found[0]))))
+        return resp
 
     # -- coalesced requests ------------------------------------------------------
 
@@ -287,17 +355,18 @@ class RestApp:
             return _SharedAnswer(response=self._raw(result, ctx, write_type))
         if ctx.rc == E.ESLURM_REST_EMPTY_RESULT:
             return _SharedAnswer(response=Response(204))
-        doc: dict = dict(result) if isinstance(result, dict) else {}
+        doc = self._with_required(binding, result)
         doc["meta"] = None
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
         status = status_for(ctx)
+        identity = _proven(identity, ctx)
         if write_type in _JSON_TYPES:
             doc["meta"] = self.site.meta(binding, _MarkedConn(conn), identity)
             parts = serializers.dump(write_type, doc).split(_SOURCE_MARK_JSON)
             if len(parts) == 2:
                 return _SharedAnswer(status, write_type, parts=(parts[0], parts[1]))
-        return _SharedAnswer(status, write_type, doc=doc)
+        return _SharedAnswer(status, write_type, doc=doc, identity=identity)
 
     def _failed(self, binding, request, identity, write_type: str, error: BaseException,
                 conn) -> Response:

@@ -44,10 +44,18 @@ class OperationContext:
     forced_rc: int = 0
     _ctld: Any = field(default=None, init=False, repr=False)
     _dbd: Any = field(default=None, init=False, repr=False)
+    #: slurmctld or slurmdbd accepted the request's credential (a token passed through
+    #: unchecked is then proven too: see ``caller_proven``).
+    _accepted: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.version:
             self.diag.version = self.version
+        conf = getattr(self.site, "slurm_conf", None)
+        if conf is not None and hasattr(conf, "get"):
+            self.diag.select_type_param = conf.get("SelectTypeParameters") or ""
+        if self.diag.names is None:
+            self.diag.names = getattr(self.site, "names", None)
 
     @property
     def errors(self) -> list[dict]:
@@ -96,9 +104,20 @@ class OperationContext:
             self._dbd = open_session(self.identity)
         return self._dbd
 
+    @property
+    def caller_proven(self) -> bool:
+        """Whether slurmctld or slurmdbd accepted this request's credential (so far)."""
+        if self._accepted:
+            return True
+        for peer in (self._ctld, self._dbd):
+            if getattr(getattr(peer, "credential", None), "accepted", False):
+                self._accepted = True
+        return self._accepted
+
     def release(self) -> None:
         """End what the request opened: commit the slurmdbd session if no error was recorded,
         else roll it back.  Safe to call when nothing was opened."""
+        self.caller_proven  # noqa: B018 - remembered before the session goes
         db, self._dbd = self._dbd, None
         end = getattr(db, "release", None)
         if end is not None:

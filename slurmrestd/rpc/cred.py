@@ -63,13 +63,16 @@ class JwtCredential:
     """auth/jwt pass-through: the caller's token and (optional) user name."""
 
     plugin_id = AUTH_PLUGIN_JWT
-    __slots__ = ("token", "user_name")
+    __slots__ = ("token", "user_name", "accepted")
 
     def __init__(self, token: str, user_name: str | None = None) -> None:
         if not token:
             raise SlurmError(E.ESLURM_AUTH_CRED_INVALID, "auth/jwt: empty token")
         self.token = token
         self.user_name = user_name
+        #: Set once slurmctld or slurmdbd answered a message carrying it with success or
+        #: data: they verified the token (and the user name) then.
+        self.accepted = False
 
     def pack(self, packer: Packer, msg_type: int, body: bytes) -> None:
         packer.u32(AUTH_PLUGIN_JWT)
@@ -78,6 +81,28 @@ class JwtCredential:
 
     def __repr__(self) -> str:  # never print the token
         return "JwtCredential(user_name=%r)" % (self.user_name,)
+
+
+class RefusedCredential:
+    """A token the daemon refused itself (local verification): it never leaves the process.
+
+    The slurmctld client answers every RPC made with it as slurmctld answers a bad
+    credential (RESPONSE_SLURM_RC with SLURM_PROTOCOL_AUTHENTICATION_ERROR) without
+    connecting, and a slurmdbd session refuses to open, as slurmdbd refuses the
+    connection; so each handler answers exactly as it does after a real refusal, and
+    no RPC is made.  ``pack`` refusing too is the safety net."""
+
+    plugin_id = AUTH_PLUGIN_JWT
+    __slots__ = ("refused",)
+
+    def __init__(self, reason: str) -> None:
+        self.refused = reason
+
+    def pack(self, packer: Packer, msg_type: int, body: bytes) -> None:
+        raise SlurmError(E.SLURM_PROTOCOL_AUTHENTICATION_ERROR, "credential refused locally: %s" % self.refused)
+
+    def __repr__(self) -> str:
+        return "RefusedCredential(%r)" % (self.refused,)
 
 
 # -- libmunge through ctypes -------------------------------------------------------------

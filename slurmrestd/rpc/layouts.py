@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
+from slurmrestd.rpc.pack import Bitstr, Packer, Unpacker, UnpackError
 from slurmrestd.slurm.jobid import step_id_init
 
 _ALL = 0xFFFF
@@ -143,6 +143,18 @@ def unpack_cron_entry(u: Unpacker) -> dict | None:
     return entry
 
 
+#: bitmap sizes of a cron entry (``new_cron_entry`` in cron.c)
+_CRON_BITMAP_SIZES = {"minute": 61, "hour": 25, "day_of_month": 32, "month": 13, "day_of_week": 8}
+
+
+def _cron_bits(key: str, value):
+    """A cron bitmap as given: a Bitstr, None, or (as the data parser gives it) the list of
+    set indexes; indexes outside the bitmap are refused."""
+    if value is None or isinstance(value, Bitstr):
+        return value
+    return Bitstr.from_indexes(_CRON_BITMAP_SIZES[key], [int(i) for i in value])
+
+
 def pack_cron_entry(p: Packer, entry: dict | None) -> None:
     """``pack_cron_entry`` (cron.c): u8 set + flags, 5 bitmaps, cronspec, lines."""
     if not entry:
@@ -151,7 +163,7 @@ def pack_cron_entry(p: Packer, entry: dict | None) -> None:
     p.u8(1)
     p.u32(entry.get("flags", 0))
     for k in _CRON_BITMAPS:
-        p.bitstr(entry.get(k))
+        p.bitstr(_cron_bits(k, entry.get(k)))
     p.str(entry.get("cronspec"))
     p.u32(entry.get("line_start", 0))
     p.u32(entry.get("line_end", 0))

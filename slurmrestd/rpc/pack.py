@@ -173,8 +173,12 @@ class Packer:
         return self
 
     def time(self, v: int) -> "Packer":
-        """``pack_time``: time_t as signed int64."""
-        self.buf += _I64.pack(int(v))
+        """``pack_time``: time_t as signed int64.  NO_VAL64 and INFINITE64 (what a parsed
+        unset or infinite timestamp holds) pack as C's cast to time_t does: the same 64 bits."""
+        v = int(v)
+        if not -(1 << 63) <= v < (1 << 64):
+            raise ValueError("time %d does not fit 64 bits" % v)
+        self.buf += _U64.pack(v & 0xFFFFFFFFFFFFFFFF)
         return self
 
     def double(self, v: float) -> "Packer":

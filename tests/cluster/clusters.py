@@ -18,7 +18,7 @@ ROOT = os.environ.get("SLURMRESTD_CLUSTER_ROOT", "/var/lib/slurmrestd-cluster")
 CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", os.path.join(REPO, "cluster", "cluster.sh"))
 SUITES = ("forky", "trixie")
 #: data parser versions each cluster's reference daemon serves that we serve too
-REF_VERSIONS = {"forky": ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45"), "trixie": ("v0.0.42",)}
+REF_VERSIONS = {"forky": ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45"), "trixie": ("v0.0.40", "v0.0.41", "v0.0.42")}
 
 
 def _unavailable(reason: str):

@@ -156,9 +156,15 @@ def test_shares_moving_values(cluster, ours, alice_token):
         sa, sb = a["shares"]["shares"], b["shares"]["shares"]
         assert [s["id"] for s in sa] == [s["id"] for s in sb]
         for x, y in zip(sa, sb):
-            if suite == "trixie" and y["fairshare"]["level"]["infinite"]:
+            level = y["fairshare"]["level"]
+            if suite == "trixie" and isinstance(level, dict) and level["infinite"]:
                 assert x["fairshare"]["level"] == {"set": True, "infinite": False,
                                                    "number": 1.8446744073709552e+19}, path
+                y = dict(y, fairshare=dict(y["fairshare"], level=x["fairshare"]["level"]))
+            elif suite == "trixie" and level == float("inf"):
+                # v0.0.40/v0.0.41 plain double: 24.11 wrote the non-JSON token Infinity; we write
+                # valid JSON, the number 26.05's serializer gives inf (docs/compatibility.md)
+                assert x["fairshare"]["level"] == 1.8446744073709552e+19, path
                 y = dict(y, fairshare=dict(y["fairshare"], level=x["fairshare"]["level"]))
             for key in ("fairshare", "effective_usage", "usage_normalized", "shares_normalized", "shares"):
                 assert x[key] == y[key], (path, x["name"], key)

@@ -251,7 +251,8 @@ def test_job_by_id_same_as_reference(cluster, ours, alice_token, finished_jobs):
         cancelled = docs["cancelled"]["jobs"][0]
         assert cancelled["state"]["current"] == ["CANCELLED"] and cancelled["steps"] == []
         # waited until cancelled, before its begin time: a negative planned time, as sacct shows it
-        assert cancelled["time"]["planned"]["number"] < 0
+        if version != "v0.0.40":  # time/planned came with v0.0.41
+            assert cancelled["time"]["planned"]["number"] < 0
 
 
 @pytest.mark.parametrize("query", ["?job_name={tag}_steps", "?users=alice&job_name={tag}_fail",
@@ -268,7 +269,17 @@ def test_jobs_query_same_as_reference(cluster, ours, alice_token, finished_jobs,
     tag, ids = finished_jobs
     q = query.format(tag=tag, steps=ids["steps"], cluster=suite)
     for version in versions(suite):
-        same_as_reference(suite, env, ours, "/slurmdb/%s/jobs/%s" % (version, q), alice_token)
+        path = "/slurmdb/%s/jobs/%s" % (version, q)
+        if version in ("v0.0.40", "v0.0.41") and "_time=" in q:
+            # By design (docs/compatibility.md): 24.11's v0.0.40/v0.0.41 read a time given as
+            # digits in the query as a date expression (parse_time: "1" or "4000000000" fail);
+            # we read seconds since the epoch, as v0.0.42+ do.
+            st, doc = get(base(ours), path, alice_token)
+            st_ref, ref = get(env["REF_URL"], path, alice_token)
+            assert st == 200 and doc["errors"] == [], (path, doc)
+            assert st_ref == 422 and "for timestamp failed" in ref["errors"][0]["description"], (path, ref)
+            continue
+        same_as_reference(suite, env, ours, path, alice_token)
 
 
 def test_jobs_json_body_on_get(cluster, ours, alice_token, finished_jobs):

@@ -186,3 +186,13 @@ def test_systemd_socket_activation():
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
+
+
+def test_inet_mode_ignores_the_metrics_listener():
+    """One process per client cannot own a listener: SLURMRESTD_METRICS_LISTEN is ignored."""
+    out = run("-s", "openapi/util", input=request("GET", "/healthz"),
+              env=base_env(SLURMRESTD_METRICS_LISTEN="127.0.0.1:0"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(b"HTTP/1.1 204 NO CONTENT\r\n")
+    assert b"SLURMRESTD_METRICS_LISTEN ignored in inet mode" in out.stderr
+    assert b"listening on" not in out.stderr

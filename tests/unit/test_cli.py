@@ -7,7 +7,7 @@ def test_defaults():
     s, lvl = parse([], {})
     assert s.listen == () and s.inet_mode
     assert s.max_connections == 124
-    assert s.data_parsers == ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
+    assert s.data_parsers == ("v0.0.40", "v0.0.41", "v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
     assert lvl is None
 
 
@@ -30,6 +30,35 @@ def test_plugin_names_with_and_without_prefix():
     assert s.data_parsers == ("v0.0.44", "v0.0.45")
     assert s.openapi_plugins == ("openapi/util", "openapi/slurmctld")
     assert s.auth_plugins == ("rest_auth/local",)
+
+
+@pytest.mark.parametrize("spelling,versions", [
+    ("latest", ("v0.0.45",)), ("LATEST", ("v0.0.45",)), ("Latest+prefer_refs", ("v0.0.45",)),
+    ("data_parser/v0.0.41", ("v0.0.41",)), ("v0.0.40+complex", ("v0.0.40",)),
+    ("v0.0.41,latest,v0.0.41", ("v0.0.41", "v0.0.45")), (",v0.0.40,,", ("v0.0.40",)),
+    ("data_parser/v0.0.40,v0.0.41,v0.0.42,v0.0.43,v0.0.44,v0.0.45",
+     ("v0.0.40", "v0.0.41", "v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")),
+])
+def test_data_parser_spellings(spelling, versions):
+    """What the reference's -d accepts: CSV, optional data_parser/ prefix, +flags, latest in any case."""
+    s, _ = parse(["-d", spelling], {})
+    assert s.data_parsers == versions
+    s, _ = parse([], {"SLURMRESTD_DATA_PARSER_PLUGINS": spelling})
+    assert s.data_parsers == versions
+
+
+@pytest.mark.parametrize("spelling", ["V0.0.41", "Data_parser/v0.0.41", "v0.0.39", "v0.0.46", "latest/x", "0.0.41"])
+def test_data_parser_wrong_spellings(spelling):
+    """Names are case sensitive in the reference (only latest and list are not)."""
+    with pytest.raises(UsageError):
+        parse(["-d", spelling], {})
+
+
+@pytest.mark.parametrize("word", ["list", "LIST"])
+def test_data_parser_list_shows_all_six(word):
+    with pytest.raises(ListRequested) as e:
+        parse(["-d", word], {})
+    assert e.value.names == tuple("data_parser/v0.0.4%d" % i for i in range(6))
 
 
 @pytest.mark.parametrize("argv", [["-t", "0"], ["-t", "x"], ["--max-connections", "-5"], ["-d", ""],
@@ -76,5 +105,26 @@ def test_connection_caps_and_linger_from_env():
             lim.linger_timeout_s, lim.linger_max_bytes) == (2.5, 500, 0, 0.0, 1000)
     for env in ({"SLURMRESTD_HEADER_TIMEOUT": "0"}, {"SLURMRESTD_MAX_CLIENT_CONNECTIONS": "-1"},
                 {"SLURMRESTD_LINGER_TIMEOUT": "x"}, {"SLURMRESTD_MAX_WAITING_CONNECTIONS": "many"}):
+        with pytest.raises(UsageError):
+            parse([], env)
+
+
+def test_auth_settings_from_env():
+    s, _ = parse([], {})
+    assert (s.jwt_verify, s.jwt_key, s.jwks, s.pam_service) == ("auto", None, None, None)
+    assert (s.limits.minted_token_lifespan_s, s.limits.pam_timeout_s, s.limits.pam_max_failures,
+            s.limits.pam_failure_window_s) == (300, 10.0, 5, 300.0)
+    s, _ = parse([], {"SLURMRESTD_JWT_VERIFY": "Yes", "SLURMRESTD_JWT_KEY": "/k", "SLURMRESTD_JWKS": "/j",
+                      "SLURMRESTD_PAM_SERVICE": "slurmrestd", "SLURMRESTD_MINTED_TOKEN_LIFESPAN": "60",
+                      "SLURMRESTD_PAM_TIMEOUT": "2.5", "SLURMRESTD_PAM_MAX_FAILURES": "0",
+                      "SLURMRESTD_PAM_FAILURE_WINDOW": "30"})
+    assert (s.jwt_verify, s.jwt_key, s.jwks, s.pam_service) == ("yes", "/k", "/j", "slurmrestd")
+    assert (s.limits.minted_token_lifespan_s, s.limits.pam_timeout_s, s.limits.pam_max_failures,
+            s.limits.pam_failure_window_s) == (60, 2.5, 0, 30.0)
+    assert parse([], {"SLURMRESTD_JWT_VERIFY": "off"})[0].jwt_verify == "no"
+    assert parse([], {"SLURMRESTD_JWT_VERIFY": "AUTO"})[0].jwt_verify == "auto"
+    for env in ({"SLURMRESTD_JWT_VERIFY": "maybe"}, {"SLURMRESTD_MINTED_TOKEN_LIFESPAN": "5"},
+                {"SLURMRESTD_MINTED_TOKEN_LIFESPAN": "100000"}, {"SLURMRESTD_PAM_TIMEOUT": "0"},
+                {"SLURMRESTD_PAM_MAX_FAILURES": "-1"}, {"SLURMRESTD_PAM_FAILURE_WINDOW": "x"}):
         with pytest.raises(UsageError):
             parse([], env)

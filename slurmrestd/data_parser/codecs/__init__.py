@@ -15,7 +15,7 @@ earlier area.
 from __future__ import annotations
 
 from slurmrestd.data_parser.codecs import (
-    accounting, controller, dbd, dbd_jobs, hostlists, job_desc, jobids, jobs, messages, nodes, numbers,
+    accounting, controller, dbd, dbd_jobs, hostlists, job_desc, jobids, jobs, legacy, messages, nodes, numbers,
     partitions, qos, resources, stdio, strings, timestamps, tres, users,
 )
 from slurmrestd.data_parser.codecs.base import Codecs, merge
@@ -42,6 +42,7 @@ AREAS = (
     partitions,
     dbd,
     dbd_jobs,
+    legacy,  # v0.0.40/v0.0.41: last, it dispatches to the newer codecs of the same names
 )
 
 #: Every codec: ``CODECS.dump[type_name](dumper, decl, value)``,

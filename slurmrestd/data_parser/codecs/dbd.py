@@ -19,6 +19,7 @@ from slurmrestd.data_parser.codecs.base import CodecSet
 from slurmrestd.data_parser.context import data_type_name, with_index
 from slurmrestd.data_parser.members import get_member
 from slurmrestd.data_parser.plain import to_int
+from slurmrestd.data_parser.versions import not_newer_than
 from slurmrestd.errors import E
 from slurmrestd.slurm.dbd_msg_types import dbd_msg_type_name
 from slurmrestd.slurm.sentinels import INFINITE, NO_VAL
@@ -41,7 +42,7 @@ def _assoc_matches(a: dict, b: dict) -> bool:
 @dumper("ASSOC_ID")
 def _dump_assoc_id(d, t, assoc):
     ident = get_member(assoc, "id") or 0
-    if d.ctx.version != "v0.0.42":
+    if not not_newer_than(d.ctx.version, "v0.0.42"):
         return int(ident)
     found = 0
     table = getattr(d.ctx, "assoc", None)  # only set when a caller loaded the associations

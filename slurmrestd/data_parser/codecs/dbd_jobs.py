@@ -28,6 +28,7 @@ from slurmrestd.data_parser.codecs.resources import cpu_freq_to_string as govern
 from slurmrestd.data_parser.codecs.stdio import stdio_dumper
 from slurmrestd.data_parser.codecs.tres import tres_list_from_string
 from slurmrestd.data_parser.members import member
+from slurmrestd.data_parser.versions import not_newer_than
 from slurmrestd.data_parser.plain import compact, to_int
 from slurmrestd.errors import E
 from slurmrestd.slurm.constants import VALUES
@@ -152,7 +153,7 @@ def _first_host(nodes: Optional[str]) -> Optional[str]:
     return _nth_host(nodes, 0)
 
 
-def db_job_pattern(job) -> dict:
+def db_job_pattern(d, job) -> dict:
     """``slurmdb_expand_job_stdio_fields``: the job's fields, step = batch."""
     return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
             "first_step_node": _first_host(member(job, "nodes")), "jobname": member(job, "jobname"),
@@ -161,7 +162,7 @@ def db_job_pattern(job) -> dict:
             "work_dir": member(job, "work_dir")}
 
 
-def db_step_pattern(step) -> dict:
+def db_step_pattern(d, step) -> dict:
     """``slurmdb_expand_step_stdio_fields``: array and names from the job, the rest from the step."""
     job = member(step, "job_ptr") or {}
     return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
@@ -206,7 +207,8 @@ def find_assoc(table, key: dict) -> Optional[dict]:
 
 
 def _v42(d) -> bool:
-    return getattr(d.reg, "version", "") == "v0.0.42"
+    """v0.0.42 and the older versions."""
+    return not_newer_than(getattr(d.reg, "version", ""), "v0.0.42")
 
 
 @dumper("JOB_ASSOC_ID")

@@ -27,9 +27,15 @@ def _dump_licenses(d, t, value):
     return [d.dump(lic, x, None) for x in items]
 
 
+#: messages whose empty (or missing) list comes with a warning, in every version
+_ZERO_WARNINGS = {"JOB_INFO_MSG": "Zero jobs to dump", "STEP_INFO_MSG": "Zero steps to dump"}
+
+
 def _array_dumper(array_member, item_type):
     def fn(d, t, msg):
         items = msg if isinstance(msg, list) else member(msg, array_member)
+        if not items and t.name in _ZERO_WARNINGS:
+            d.ctx.warn("", _ZERO_WARNINGS[t.name])
         item = d.reg[item_type]
         return [d.dump(item, x, None) for x in (items or ())]
     return fn

@@ -11,6 +11,7 @@ import math
 import struct
 
 from slurmrestd.data_parser.codecs.base import CodecSet
+from slurmrestd.data_parser.versions import not_newer_than
 from slurmrestd.data_parser.plain import compact, parse_float, parse_int, to_float, to_int
 from slurmrestd.errors import E
 from slurmrestd.slurm.sentinels import INFINITE, INFINITE16, INFINITE64, NO_VAL, NO_VAL16, NO_VAL64
@@ -39,8 +40,8 @@ def _warn_null(d, text: str) -> None:
 
 
 def _v42(d) -> bool:
-    """v0.0.42 kept the older plain number codecs (no place holders, no warnings)."""
-    return getattr(d.reg, "version", "") == "v0.0.42"
+    """v0.0.42 and older kept the older plain number codecs (no place holders, no warnings)."""
+    return not_newer_than(getattr(d.reg, "version", ""), "v0.0.42")
 
 
 def _is_cast_no_val_int(value: int, wide: bool) -> bool:
@@ -286,7 +287,7 @@ def _parse_float_no_val(p, t, data, path):
     if isinstance(data, int):
         bits = data & INFINITE64
         if bits == INFINITE64:
-            return float(INFINITE if p.reg.version == "v0.0.42" else INFINITE64)
+            return float(INFINITE if not_newer_than(p.reg.version, "v0.0.42") else INFINITE64)
         if bits == NO_VAL64:
             return float(NO_VAL)
         return float(data)

@@ -92,6 +92,11 @@ def _parse_qos_string_id_list(p, t, data, path):
     for i, x in enumerate(seq):
         q = _resolve_qos(p, x, path)
         if q is None:
+            if t.name != "QOS_NAME_CSV_LIST" and x not in (None, ""):
+                # every entry must name a QOS that exists (ids go to slurmdbd); the
+                # source is the list itself, as the C parser reports it
+                p.error(E.ESLURM_INVALID_QOS, path, "Unable to resolve QOS: %s"
+                        % (x if isinstance(x, (str, int)) and not isinstance(x, bool) else ""))
             out.append(str(x))
         else:
             out.append(str(q["id"]) if t.name != "QOS_NAME_CSV_LIST" else q["name"])

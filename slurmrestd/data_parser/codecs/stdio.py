@@ -97,15 +97,16 @@ def _wildcard(w, pad, job):
     return ""
 
 
-def _job_pattern(job) -> dict:
+def _job_pattern(d, job) -> dict:
     return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
             "first_step_node": member(job, "batch_host"), "jobname": member(job, "name"),
             "restart_cnt": member(job, "restart_cnt", 0), "job_id": member(job, "step_id.job_id", 0),
             "sluid": member(job, "step_id.sluid", 0), "step_id": SLURM_BATCH_SCRIPT,
-            "user": uid_to_name(member(job, "user_id")), "work_dir": member(job, "work_dir")}
+            "user": member(job, "user_name") or uid_to_name(member(job, "user_id"), d.ctx.names, d.ctx.user_names),
+            "work_dir": member(job, "work_dir")}
 
 
-def _step_pattern(step) -> dict:
+def _step_pattern(d, step) -> dict:
     nodes = member(step, "nodes")
     try:
         first = hostlist_expand(nodes)[0] if nodes else None
@@ -114,7 +115,7 @@ def _step_pattern(step) -> dict:
     return {"array_job_id": member(step, "array_job_id", 0), "array_task_id": member(step, "array_task_id", 0),
             "first_step_node": first, "jobname": member(step, "job_name") or member(step, "name"),
             "job_id": member(step, "step_id.job_id", 0), "sluid": member(step, "step_id.sluid", 0),
-            "step_id": member(step, "step_id.step_id", NO_VAL), "user": uid_to_name(member(step, "user_id")),
+            "step_id": member(step, "step_id.step_id", NO_VAL), "user": uid_to_name(member(step, "user_id"), d.ctx.names, d.ctx.user_names),
             "work_dir": member(step, "cwd")}
 
 
@@ -122,7 +123,7 @@ def stdio_dumper(field, pattern):
     """A dumper of the path in member ``field``, expanded with the fields ``pattern(obj)`` gives."""
     def fn(d, t, obj):
         path = member(obj, field)
-        return expand_stdio(path, pattern(obj)) if path else ""
+        return expand_stdio(path, pattern(d, obj)) if path else ""
     return fn
 
 
@@ -131,7 +132,7 @@ def _dump_job_info_stdin(d, t, job):
     """v0.0.42 ``slurm_get_job_stdin()``: a batch job without stdin reads /dev/null."""
     path = member(job, "std_in")
     if path:
-        return expand_stdio(path, _job_pattern(job))
+        return expand_stdio(path, _job_pattern(d, job))
     return "/dev/null" if member(job, "batch_flag", 0) else ""
 
 

@@ -76,6 +76,14 @@ def parse_time(s: str, now: Optional[float] = None) -> int:
 
 
 def _parse_ts(p, data, path):
+    v = _parse_ts_any(p, data, path)
+    if isinstance(v, int) and not -(1 << 63) <= v < (1 << 64):
+        p.error(E.ESLURM_DATA_CONV_FAILED, path, f"Timestamp {v} is out of range")
+        return NO_VAL64
+    return v
+
+
+def _parse_ts_any(p, data, path):
     if data is None:
         return NO_VAL64
     if isinstance(data, float):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import grp
 import math
 import pwd
+import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 from slurmrestd.data_parser.codecs.base import CodecSet
 from slurmrestd.data_parser.members import member
@@ -18,58 +19,86 @@ from slurmrestd.slurm.sentinels import NO_VAL
 CODECS = CodecSet()
 
 
-class _NameCache:
-    """id → name lookups (passwd/group, possibly NSS over the network), remembered briefly.
+class _Remembered:
+    """id → name (or None), each answer kept for ``ttl_s`` seconds, at most ``size`` of them
+    (the oldest forgotten first); ``size`` 0 remembers nothing."""
 
-    A job list names the same few users thousands of times; a short lifetime keeps
-    renamed or new accounts visible quickly."""
-
-    TTL_S = 60.0
-    MAX = 4096
-
-    def __init__(self, lookup) -> None:
+    def __init__(self, lookup: Callable[[int], str], size: int, ttl_s: float) -> None:
         self._lookup = lookup
-        self._data: dict = {}
+        self._size = max(0, size)
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._data: dict[int, tuple[Optional[str], float]] = {}
 
     def __call__(self, key: int) -> Optional[str]:
         now = time.monotonic()
-        hit = self._data.get(key)
+        with self._lock:
+            hit = self._data.get(key)
         if hit is not None and hit[1] > now:
             return hit[0]
         try:
-            name = self._lookup(key)
-        except (KeyError, OverflowError):
+            name: Optional[str] = self._lookup(key)
+        except (KeyError, OverflowError, ValueError):
             name = None
-        if len(self._data) >= self.MAX:
-            self._data.clear()
-        self._data[key] = (name, now + self.TTL_S)
+        if self._size:
+            with self._lock:
+                self._data.pop(key, None)
+                while len(self._data) >= self._size:
+                    del self._data[next(iter(self._data))]
+                self._data[key] = (name, now + self._ttl_s)
         return name
 
+    def __len__(self) -> int:
+        return len(self._data)
 
-_user_name = _NameCache(lambda uid: pwd.getpwuid(uid).pw_name)
-_group_name = _NameCache(lambda gid: grp.getgrgid(gid).gr_name)
+
+class IdNames:
+    """User and group names of ids, from this host's passwd and group databases (possibly
+    NSS over the network).
+
+    Only a fallback: a name the controller sends (``user_name`` of a job, ``user`` of an
+    accounting record) is what gets dumped; this host's databases may not be the cluster's
+    (containers, a REST host without the site's LDAP).  One instance per daemon
+    (``Site.names``) remembers answers briefly, because a job list names the same few users
+    thousands of times; without one (``ParserContext.names`` None) every lookup asks."""
+
+    def __init__(self, size: int = 0, ttl_s: float = 60.0) -> None:
+        self.user = _Remembered(lambda uid: pwd.getpwuid(uid).pw_name, size, ttl_s)
+        self.group = _Remembered(lambda gid: grp.getgrgid(gid).gr_name, size, ttl_s)
 
 
-def _id_to_name(value, names: _NameCache) -> Optional[str]:
-    if value is None:
+def _as_id(value) -> Optional[int]:
+    if value is None or isinstance(value, bool):
         return None
     try:
-        value = int(value)
+        return int(value)
     except (TypeError, ValueError):
         return None
-    if value == 0:
+
+
+def uid_to_name(uid, names: Optional[IdNames] = None, sent: Optional[dict] = None) -> Optional[str]:
+    """``uid_to_string_or_null()``: the user name, or None when unknown.  ``sent``: names the
+    controller sent in this answer, by uid, tried first."""
+    uid = _as_id(uid)
+    if uid is None:
+        return None
+    if sent:
+        name = sent.get(uid)
+        if name:
+            return name
+    if uid == 0:
         return "root"
-    return names(value)
+    return (names or IdNames()).user(uid)
 
 
-def uid_to_name(uid) -> Optional[str]:
-    """``uid_to_string_or_null()``: the user name, or None when unknown."""
-    return _id_to_name(uid, _user_name)
-
-
-def gid_to_name(gid) -> Optional[str]:
+def gid_to_name(gid, names: Optional[IdNames] = None) -> Optional[str]:
     """``gid_to_string_or_null()``: the group name, or None when unknown."""
-    return _id_to_name(gid, _group_name)
+    gid = _as_id(gid)
+    if gid is None:
+        return None
+    if gid == 0:
+        return "root"
+    return (names or IdNames()).group(gid)
 
 
 def _name_to_id(s: str, lookup) -> Optional[int]:
@@ -94,13 +123,13 @@ def _name_to_gid(s: str) -> Optional[int]:
 
 @CODECS.dumper("USER_ID")
 def _dump_user_id(d, t, value):
-    name = uid_to_name(value)
+    name = uid_to_name(value, d.ctx.names, d.ctx.user_names)
     return name if name is not None else ""
 
 
 @CODECS.dumper("GROUP_ID")
 def _dump_group_id(d, t, value):
-    name = gid_to_name(value)
+    name = gid_to_name(value, d.ctx.names)
     if name is not None:
         return name
     return None if d.ctx.complex_mode else ""
@@ -158,5 +187,5 @@ def _dump_job_user(d, t, job):
     user = member(job, "user")
     if user:
         return user
-    name = uid_to_name(member(job, "uid"))
+    name = uid_to_name(member(job, "uid"), d.ctx.names, d.ctx.user_names)
     return name or ""

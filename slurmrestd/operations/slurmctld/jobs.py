@@ -137,6 +137,8 @@ def get_jobs(ctx: OperationContext):
         else:
             ctx.error(errno_of(e), "Unable to query jobs", "slurm_load_jobs()")
     nerr, nwarn = len(ctx.errors), len(ctx.warnings)
+    if msg:  # the owners' names as the controller sent them win over this host's passwd
+        ctx.diag.learn_user_names(msg["job_array"])
     doc = dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
     if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
         cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])))
@@ -233,6 +235,8 @@ def get_job(ctx: OperationContext):
                                     "het_job_offset": sel["het_job_offset"]}, show_flags)
     except SlurmError as e:
         ctx.error(errno_of(e), "Unable to query JobId=%s" % job_text(sel), src)
+    if msg:
+        ctx.diag.learn_user_names(msg["job_array"])
     return dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, ctx.version or DEFAULT_VERSION)
 
 
@@ -283,6 +287,11 @@ def _job_update_rpc(ctx: OperationContext, sel: dict):
     if sel["step_id"]["step_id"] != NO_VAL or sel["step_id"]["step_het_comp"] != NO_VAL:
         ctx.warn("Job step information ignored. Job update requests apply to whole job and can not be "
                  "targeted to specific steps.", src)
+    for key in ("clusters", "cluster_features"):
+        if desc.get(key) == "":
+            # no cluster named is no federation request (slurmctld answers an empty one with
+            # SLURM_ERROR, a 500)
+            desc[key] = None
     step_id = dict(desc.get("step_id") or {})
     step_id["job_id"] = sel["step_id"]["job_id"]
     desc["step_id"] = step_id

@@ -14,6 +14,7 @@ reported instead of the request being repeated.
 
 from __future__ import annotations
 
+from slurmrestd.data_parser.versions import VERSIONS_24_11_ONLY
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
@@ -106,6 +107,9 @@ def get_partition(ctx: OperationContext):
         return {}
     found = next((p for p in msg["partition_array"] if (name or "").lower() == p["name"].lower()), None)
     if found is None:
+        if ctx.version in VERSIONS_24_11_ONLY:  # Slurm 24.11's plugin: an error, not a warning
+            raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Unable to find partition %s" % name,
+                             "op_handler_partition")
         ctx.warn("Unable to find partition %s" % name, src)
         return {}
     return dump_list(ctx, "OPENAPI_PARTITION_RESP", _resp(msg, [found]))

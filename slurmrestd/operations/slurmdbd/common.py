@@ -134,31 +134,44 @@ def dump_list(ctx: OperationContext, type_name: str, fn: Callable, db, cond, cal
     return response(ctx, type_name, items)
 
 
-def _nul_path(data: Any, parts: list) -> list | None:
-    """JSON path of the first string (key or value) holding a NUL byte, else None."""
+def _bad_char(text: str) -> str | None:
+    """Why slurmdbd cannot take ``text``, or None: a NUL byte (C strings end there), or a
+    character outside the Basic Multilingual Plane (slurmdbd answers "Unspecified error" or
+    MySQL error 1300 for those: its tables use a 3-byte UTF-8 character set)."""
+    if "\x00" in text:
+        return "String contains a NUL byte"
+    for ch in text:
+        if ord(ch) > 0xFFFF:
+            return "String contains U+%06X, a character outside the Basic Multilingual Plane" % ord(ch)
+    return None
+
+
+def _bad_path(data: Any, parts: list) -> tuple[list, str] | None:
+    """JSON path of the first string (key or value) slurmdbd cannot take, and why; else None."""
     if isinstance(data, str):
-        return parts if "\x00" in data else None
+        why = _bad_char(data)
+        return (parts, why) if why else None
     if isinstance(data, dict):
         for k, v in data.items():
-            if isinstance(k, str) and "\x00" in k:
-                return parts + [k]
-            found = _nul_path(v, parts + [str(k)])
+            why = _bad_char(k) if isinstance(k, str) else None
+            if why:
+                return parts + [k], why
+            found = _bad_path(v, parts + [str(k)])
             if found is not None:
                 return found
     elif isinstance(data, list):
         for i, v in enumerate(data):
-            found = _nul_path(v, with_index(parts, i))
+            found = _bad_path(v, with_index(parts, i))
             if found is not None:
                 return found
     return None
 
 
 def reject_nul(ctx: OperationContext, data: Any, what: str = "query") -> None:
-    """Slurm strings cannot hold NUL bytes: refuse them (naming where) before they
-    reach the wire."""
-    parts = _nul_path(data, [])
-    if parts is not None:
-        ctx.error(E.ESLURM_DATA_PARSE_BAD_INPUT, "String contains a NUL byte", format_path(parts))
+    """Refuse strings slurmdbd cannot take (naming where) before they reach the wire."""
+    found = _bad_path(data, [])
+    if found is not None:
+        ctx.error(E.ESLURM_DATA_PARSE_BAD_INPUT, found[1], format_path(found[0]))
         raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Rejecting request. Failure parsing %s." % what,
                          ctx.operation_source)
 

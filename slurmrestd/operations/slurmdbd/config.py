@@ -1,12 +1,24 @@
-"""GET /slurmdb/{v}/config: everything slurmdbd holds, in one document (config.c).
+"""GET and POST /slurmdb/{v}/config: everything slurmdbd holds, in one document (config.c).
 
-The seven queries run in the reference's order and stop at the first failure
-(then nothing is dumped).  Empty wckeys are not warned about.
+GET: the seven queries run in the reference's order and stop at the first
+failure (then nothing is dumped).  Empty wckeys are not warned about.
+
+POST is the bulk load of the same lists, in the reference's order: clusters,
+TRES, accounts, users, QOS, wckeys, associations, committed once at the end.
+As in the reference's release builds, the TRES step never succeeds (TRES
+cannot be loaded, see ``tres.py``) and says nothing when not committing, so
+the chain always stops after the clusters and the whole request is rolled
+back: the answer is the clusters step's error, or none at all, and slurmdbd
+is left as it was.
 """
 
 from __future__ import annotations
 
+import logging
+
 from slurmrestd.operations.context import OperationContext
+from slurmrestd.operations.slurmdbd import update
+from slurmrestd.operations.slurmdbd.clusters import update_clusters
 from slurmrestd.operations.slurmdbd.common import (ACCT_FLAG_DELETED, ACCT_FLAG_WASSOC, ACCT_FLAG_WCOORD,
                                                    ASSOC_COND_FLAG_RAW_QOS, ASSOC_COND_FLAG_SUB_ACCTS,
                                                    ASSOC_COND_FLAG_WITH_DELETED, ASSOC_COND_FLAG_WITH_USAGE,
@@ -39,6 +51,22 @@ def get_config(ctx: OperationContext):
         return ctx.dump("OPENAPI_SLURMDBD_CONFIG_RESP", resp)
 
 
+log = logging.getLogger(__name__)
+
+
+def post_config(ctx: OperationContext):
+    with session(ctx) as db:
+        body = update.parse_body(ctx, "OPENAPI_SLURMDBD_CONFIG_RESP")
+        if body is None:
+            return None
+        if update_clusters(ctx, db, body.get("clusters")):
+            # update_tres(commit=false) fails without a word: the chain ends here, uncommitted
+            log.info("POST config: TRES cannot be loaded; nothing of the request is kept")
+        db.release(commit=False)
+        return None
+
+
 HANDLERS = {
     ("/slurmdb/{data_parser}/config", "get"): get_config,
+    ("/slurmdb/{data_parser}/config", "post"): post_config,
 }

@@ -15,6 +15,16 @@ reference sends the names and gets an error back).
 "123+1", "123.batch", a SLUID) and asks for that job (with all its steps) on
 this cluster.
 
+``POST jobs/`` and ``job/{job_id}`` (v0.0.44 on) change what slurmdbd lets
+one change on a finished job: the job comment (``derived_es``), the
+administrator and system comments (Operators only), ``extra``, the derived
+exit code, the wckey and the allocated TRES (``as_mysql_modify_job``).  The
+cond is the job id list with the reference's "no default time window"; the
+record is a whole ``slurmdb_job_rec_t`` with only those members set.  The
+answer lists "<job id> submitted at <time>" for each job changed.  A
+``jobs/`` body without ``job_id_list`` sends no id filter, as the reference
+does (slurmdbd then changes every job the caller may change).
+
 Records come with their steps; the data parser derives state names, exit codes,
 TRES lists, QOS names and expanded stdio paths from them.  Job lists are dumped
 with the registry's compiled plans (``data_parser.dump_planned``).
@@ -25,11 +35,14 @@ from __future__ import annotations
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmdbd import dbquery
-from slurmrestd.operations.slurmdbd.common import dump_list, parse, session
+from slurmrestd.operations.slurmdbd.common import dump_list, parse, query_list, response, session
+from slurmrestd.rpc.dbd import job_modify, writes
 from slurmrestd.rpc.dbd import jobs as rpc
 
 FUNC = "slurmdb_jobs_get"
 REJECT = "Rejecting request. Failure parsing query parameters"
+REJECT_UPDATE = "Rejecting request. Failure parsing job update request."
+MODIFY_FUNC = "slurmdb_job_modify"
 
 
 def jobs_get(db, cond: dict | None) -> list:
@@ -104,7 +117,40 @@ def get_job(ctx: OperationContext) -> dict:
         return _dump_jobs(ctx, db, with_cluster(cond, ctx.site.cluster_name))
 
 
+def _modify(ctx: OperationContext, db, steps: list | None, rec: dict | None, caller: str):
+    """``db_modify_list(slurmdb_job_modify)`` and the ``OPENAPI_JOB_MODIFY_RESP`` of what changed."""
+    cond = job_modify.modify_cond(steps or ())
+    if steps is None:
+        cond["step_list"] = None
+    changed = query_list(ctx, lambda db, cond: writes.job_modify(db, cond, rec or {}), db, cond, caller,
+                         func_name=MODIFY_FUNC)
+    if changed is None:
+        ctx.error(0, "Job update requested failed", "slurmdb_job_modify()")
+        return None
+    return response(ctx, "OPENAPI_JOB_MODIFY_RESP", changed or None)
+
+
+def post_jobs(ctx: OperationContext):
+    with session(ctx) as db:
+        req = parse(ctx, "OPENAPI_JOB_MODIFY_REQ", ctx.input, source="_jobs_post_update",
+                    description=REJECT_UPDATE) or {}
+        return _modify(ctx, db, req.get("job_id_list"), req.get("job_rec"), "_jobs_post_update")
+
+
+def post_job(ctx: OperationContext):
+    with session(ctx) as db:
+        params = parse(ctx, "OPENAPI_SLURMDBD_JOB_PARAM", dict(ctx.params), source="op_handler_job",
+                       description=REJECT)
+        step = params.get("id") if isinstance(params, dict) else None
+        if not step:
+            raise SlurmError(E.ESLURM_REST_INVALID_QUERY, REJECT, "op_handler_job")
+        rec = parse(ctx, "JOB_MODIFY_PTR", ctx.input, source="_job_post_update", description=REJECT_UPDATE)
+        return _modify(ctx, db, [step], rec, "_job_post_update")
+
+
 HANDLERS = {
     ("/slurmdb/{data_parser}/jobs/", "get"): get_jobs,
+    ("/slurmdb/{data_parser}/jobs/", "post"): post_jobs,
     ("/slurmdb/{data_parser}/job/{job_id}", "get"): get_job,
+    ("/slurmdb/{data_parser}/job/{job_id}", "post"): post_job,
 }

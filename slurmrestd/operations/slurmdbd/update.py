@@ -3,6 +3,8 @@
 * ``records(ctx, resp_type)``: the request body parsed as an ``OPENAPI_*_RESP``
   (``{"accounts": [...]}`` …) → its list of records, dicts keyed by C member
   names.  A body that does not parse ends the request (4xx, nothing sent).
+* ``parse_body(ctx, resp_type)``: the same parse without the "Rejecting request"
+  wrap-up error (qos.c, wckeys.c, cluster.c, config.c): None when it failed.
 * ``db_rc(ctx, fn, db, items, caller)``: ``db_query_rc()``: an add; a failure
   is recorded as ``"<func>() failed"`` with slurmdbd's error number.
 * ``db_modify(ctx, fn, db, cond, rec, caller)``: ``db_modify_rc()``: a modify;
@@ -24,9 +26,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
+from slurmrestd import data_parser
 from slurmrestd.errors import SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import parse, query_list
+from slurmrestd.operations.slurmdbd.common import parse, query_list, reject_nul
 from slurmrestd.rpc.dbd import messages, writes
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,20 @@ def records(ctx: OperationContext, resp_type: str) -> list:
     """The body's records (``response`` of ``resp_type``); [] when the list is empty."""
     value = parse(ctx, resp_type, ctx.query, "request")
     return list((value or {}).get("response") or [])
+
+
+def parse_body(ctx: OperationContext, resp_type: str) -> dict | None:
+    """The body parsed as ``resp_type`` the way most C write handlers do it
+    (``if (!DATA_PARSE(...))``): on failure only the parser's own errors are
+    recorded, with no "Rejecting request" wrap-up, and the result is None.
+    Lists keep the difference between absent (None) and empty ([])."""
+    data = ctx.query if ctx.query is not None else {}
+    reject_nul(ctx, data, "request")
+    before = len(ctx.errors)
+    value = data_parser.parse(resp_type, data, ctx.diag, version=ctx.version)
+    if len(ctx.errors) > before:
+        return None
+    return value if isinstance(value, dict) else {}
 
 
 def db_rc(ctx: OperationContext, fn: Callable, db, items: Any, caller: str) -> bool:
@@ -75,4 +92,4 @@ def exists(ctx: OperationContext, fn: Callable, db, cond: Any, caller: str) -> l
     return query_list(ctx, fn, db, cond, caller, ignore_empty=True, func_name=func_name(fn))
 
 
-__all__ = ["func_name", "records", "db_rc", "db_modify", "db_list", "exists"]
+__all__ = ["func_name", "records", "parse_body", "db_rc", "db_modify", "db_list", "exists"]

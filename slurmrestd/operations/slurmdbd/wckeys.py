@@ -1,15 +1,19 @@
-"""GET /slurmdb/{v}/wckeys/ and /wckey/{id} (wckeys.c); slurmdbd allows Operators only.
+"""GET and POST /slurmdb/{v}/wckeys/, GET and DELETE /wckey/{id} (wckeys.c).
 
-The ``{id}`` of ``wckey/{id}`` is matched against wckey *names*, as the
-reference does.
+slurmdbd lets Operators read wckeys.  The ``{id}`` of ``wckey/{id}`` is matched
+against wckey *names*, as the reference does (a DELETE removes that name for
+every user and cluster).  ``POST wckeys/`` adds the list as it is (slurmdbd
+keeps an existing wckey as it was); an empty or absent list is only warned
+about.
 """
 
 from __future__ import annotations
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import dump_list, parse, path_param, query_data, session
-from slurmrestd.rpc.dbd import messages
+from slurmrestd.operations.slurmdbd import update
+from slurmrestd.operations.slurmdbd.common import dump_list, parse, path_param, query_data, response, session
+from slurmrestd.rpc.dbd import messages, writes
 
 
 def _dump(ctx: OperationContext, db, cond):
@@ -22,15 +26,43 @@ def get_wckeys(ctx: OperationContext):
         return _dump(ctx, db, cond)
 
 
+def _name(ctx: OperationContext) -> str:
+    name = path_param(ctx, "id")
+    if not name:
+        raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "wckey required for singular query", "op_handler_wckey")
+    return name
+
+
 def get_wckey(ctx: OperationContext):
     with session(ctx) as db:
-        name = path_param(ctx, "id")
-        if not name:
-            raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "wckey required for singular query", "op_handler_wckey")
-        return _dump(ctx, db, {"name_list": [name]})
+        return _dump(ctx, db, {"name_list": [_name(ctx)]})
+
+
+def update_wckeys(ctx: OperationContext, db, items: list | None) -> bool:
+    """``update_wckeys``: ``slurmdb_wckeys_add`` of the whole list."""
+    return update.db_rc(ctx, writes.wckeys_add, db, items, "update_wckeys") and not ctx.errors
+
+
+def post_wckeys(ctx: OperationContext):
+    with session(ctx) as db:
+        body = update.parse_body(ctx, "OPENAPI_WCKEY_RESP")
+        if body is not None:
+            if not body.get("response"):
+                ctx.warn("ignoring empty or non-existent wckeys array for update", "_update_wckeys")
+            else:
+                update_wckeys(ctx, db, body["response"])
+        return None
+
+
+def delete_wckey(ctx: OperationContext):
+    with session(ctx) as db:
+        removed = update.db_list(ctx, writes.wckeys_remove, db, {"name_list": [_name(ctx)]}, "_delete_wckey")
+        return response(ctx, "OPENAPI_WCKEY_REMOVED_RESP", removed or None)
 
 
 HANDLERS = {
     ("/slurmdb/{data_parser}/wckeys/", "get"): get_wckeys,
+    ("/slurmdb/{data_parser}/wckeys/", "post"): post_wckeys,
     ("/slurmdb/{data_parser}/wckey/{id}", "get"): get_wckey,
+    ("/slurmdb/{data_parser}/wckey/{id}", "delete"): delete_wckey,
 }

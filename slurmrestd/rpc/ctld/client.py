@@ -177,6 +177,13 @@ class SlurmctldClient:
         Retries like ``slurm_send_recv_controller_msg``: standby controllers
         (ESLURM_IN_STANDBY_MODE / _USE_BACKUP) → the next one; rate limiting
         (SLURMCTLD_COMMUNICATIONS_BACKOFF) → sleep 1 s, 2 s … and resend."""
+        if getattr(self.credential, "refused", None) is not None:
+            # Refused before sending (RefusedCredential): the controller's own answer to a bad
+            # credential, without asking it.
+            log.debug("%s not sent: credential refused locally", msg_type_name(msg_type))
+            version = self.version or self._cached_version(only) or SUPPORTED_VERSIONS[0]
+            return Reply(MsgType.RESPONSE_SLURM_RC, version, Unpacker(b""), None,
+                         E.SLURM_PROTOCOL_AUTHENTICATION_ERROR, None)
         explicit = self.version is not None
         version = self.protocol_version(only)
         ratelimited = 0
@@ -198,6 +205,10 @@ class SlurmctldClient:
                 version = newv
                 continue
             rc = reply_rc(msg)
+            if not rc or rc[0] in (0, E.SLURM_NO_CHANGE_IN_DATA):
+                # slurmctld answers nothing but an RC to a message whose credential it refused
+                if getattr(self.credential, "accepted", None) is False:
+                    self.credential.accepted = True
             reply = Reply(msg.msg_type, msg.version, msg.body, ep,
                           rc[0] if rc else None, rc[1] if rc else None)
             if rc and rc[0] in (E.ESLURM_IN_STANDBY_MODE, E.ESLURM_IN_STANDBY_USE_BACKUP) \

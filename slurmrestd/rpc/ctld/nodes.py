@@ -106,8 +106,9 @@ NODE_INFO = Layout("node_info_t", (
     F('alloc_cpus', 'u16'),
     F('alloc_memory', 'u64'),
     F('alloc_tres_fmt_str', 'str'),
-    # 24.11 still sends the weighted TRES count; 26.05's libslurm reads and drops it
-    F('_was_alloc_tres_weighted', 'double', until=V24_11),
+    # 24.11 still sends the weighted TRES count (26.05's libslurm reads and drops it); data
+    # parser v0.0.41 and older show it as tres_weighted
+    F('alloc_tres_weighted', 'double', until=V24_11),
     F('arch', 'str'),
     F('features', 'str'),
     F('features_act', 'str'),
@@ -198,8 +199,7 @@ def unpack_node_info(u: Unpacker, version: int) -> dict:
     NODE_INFO.decode(u, version, node)
     node['energy'] = ENERGY.decode(u, version)
     NODE_INFO_TAIL.decode(u, version, node)
-    for k in ('_was_select_plugin_id', '_was_alloc_tres_weighted'):
-        node.pop(k, None)
+    node.pop('_was_select_plugin_id', None)
     return node
 
 

@@ -83,8 +83,14 @@ class DbdSession:
                 raise SlurmError(E.ESLURM_DB_CONNECTION, "slurmdbd closed the connection in the middle of "
                                  "this request's transaction; nothing of it was committed")
         if conn is None:
+            if getattr(self.credential, "refused", None) is not None:  # RefusedCredential
+                raise SlurmError(E.ESLURM_DB_CONNECTION,
+                                 "not sent to slurmdbd: the credential was refused locally")
             conn = self.pool.acquire(self.credential, self.key)
             self._conn = conn
+            # slurmdbd verified this credential when the connection was opened for it
+            if getattr(self.credential, "accepted", None) is False:
+                self.credential.accepted = True
             # a pooled connection may have died while idle; a fresh one has just answered
             self._unproven = conn.reuses > 0
         return conn

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from slurmrestd.errors import E, SlurmError, strerror
-from slurmrestd.rpc.dbd import conds, records
+from slurmrestd.rpc.dbd import cluster_rec, conds, jobs, qos_rec, records
+from slurmrestd.rpc.dbd import job_modify as job_modify_rec
 from slurmrestd.rpc.dbd.session import DbdSession, unpack_list_msg
 from slurmrestd.rpc.pack import Packer, UnpackError
 from slurmrestd.slurm.dbd_msg_types import DbdMsgType as T, dbd_msg_type_name
@@ -238,6 +239,40 @@ def wckeys_remove(db: DbdSession, cond: dict | None) -> list[str]:
     return remove(db, T.DBD_REMOVE_WCKEYS, conds.pack_wckey_cond, cond)
 
 
+# -- qos, clusters, tres, jobs ----------------------------------------------------------------
+
+
+def qos_add(db: DbdSession, qos: list[dict]) -> None:
+    add_list(db, T.DBD_ADD_QOS, qos_rec.pack_qos_rec, qos)
+
+
+def qos_modify(db: DbdSession, cond: dict | None, qos: dict) -> list[str]:
+    return modify(db, T.DBD_MODIFY_QOS, conds.pack_qos_cond, cond, qos_rec.pack_qos_rec, qos)
+
+
+def qos_remove(db: DbdSession, cond: dict | None) -> list[str]:
+    return remove(db, T.DBD_REMOVE_QOS, conds.pack_qos_cond, cond)
+
+
+def clusters_add(db: DbdSession, clusters: list[dict] | None) -> None:
+    add_list(db, T.DBD_ADD_CLUSTERS, cluster_rec.pack_cluster_rec, clusters)
+
+
+def clusters_remove(db: DbdSession, cond: dict | None) -> list[str]:
+    return remove(db, T.DBD_REMOVE_CLUSTERS, conds.pack_cluster_cond, cond)
+
+
+def tres_add(db: DbdSession, tres: list[dict] | None) -> None:
+    """``acct_storage_p_add_tres``: a NULL list is nothing to do (no message)."""
+    if tres is not None:
+        add_list(db, T.DBD_ADD_TRES, records.pack_tres_rec, tres)
+
+
+def job_modify(db: DbdSession, cond: dict, job: dict) -> list[str]:
+    """``slurmdb_job_modify``: the jobs changed, as "<id> submitted at <time>" texts."""
+    return modify(db, T.DBD_MODIFY_JOB, jobs.pack_job_cond, cond, job_modify_rec.pack_job_rec, job)
+
+
 #: Our function → the libslurmdb function it mirrors (quoted in the handlers' errors).
 FUNC_NAMES = {
     "accounts_add": "slurmdb_accounts_add",
@@ -255,6 +290,13 @@ FUNC_NAMES = {
     "coord_remove": "slurmdb_coord_remove",
     "wckeys_add": "slurmdb_wckeys_add",
     "wckeys_remove": "slurmdb_wckeys_remove",
+    "qos_add": "slurmdb_qos_add",
+    "qos_modify": "slurmdb_qos_modify",
+    "qos_remove": "slurmdb_qos_remove",
+    "clusters_add": "slurmdb_clusters_add",
+    "clusters_remove": "slurmdb_clusters_remove",
+    "tres_add": "slurmdb_tres_add",
+    "job_modify": "slurmdb_job_modify",
 }
 
 
@@ -262,4 +304,5 @@ __all__ = ["Result", "ListError", "list_body", "modify_body", "cond_body", "coor
            "request_list", "add_list", "add_cond", "modify", "remove", "accounts_add", "accounts_add_cond",
            "accounts_modify", "accounts_remove", "users_add", "users_add_cond", "users_modify", "users_remove",
            "associations_add", "associations_modify", "associations_remove", "coord_add", "coord_remove",
-           "wckeys_add", "wckeys_remove", "FUNC_NAMES"]
+           "wckeys_add", "wckeys_remove", "qos_add", "qos_modify", "qos_remove", "clusters_add", "clusters_remove",
+           "tres_add", "job_modify", "FUNC_NAMES"]

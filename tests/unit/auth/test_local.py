@@ -37,8 +37,11 @@ def users(monkeypatch):
     monkeypatch.setattr(local_mod, "_user_name", USERS.get)
 
 
-def local(name, uid, gid):
-    return Identity("rest_auth/local", name, uid=uid, gid=gid)
+def local(name, uid, gid, token=None):
+    return Identity("rest_auth/local", name, token=token, uid=uid, gid=gid, verified=True)
+
+
+NO_MINTER = (E.ESLURM_AUTH_CRED_INVALID, "has no jwt_key to sign a token for another user")
 
 
 ROWS = [
@@ -47,13 +50,14 @@ ROWS = [
     ("same uid ignores X-SLURM-USER-NAME", (42, 1000, 1000), [("X-SLURM-USER-NAME", "alice")],
      local("slurmrest", 1000, 1000)),
     ("root without a name is the daemon's user", (42, 0, 0), [], local("slurmrest", 0, 0)),
-    ("root names a user", (42, 0, 0), [("X-SLURM-USER-NAME", "alice")], local("alice", 0, 0)),
-    ("root names a user, mixed case header", (42, 0, 0), [("x-Slurm-User-Name", "bob")],
-     local("bob", 0, 0)),
+    ("root names a user: refused without a key to sign with", (42, 0, 0),
+     [("X-SLURM-USER-NAME", "alice")], NO_MINTER),
+    ("root names the daemon's user", (42, 0, 0), [("X-SLURM-USER-NAME", "slurmrest")],
+     local("slurmrest", 0, 0)),
     ("root with an empty name is the daemon's user", (42, 0, 0), [("X-SLURM-USER-NAME", "")],
      local("slurmrest", 0, 0)),
     ("root with duplicate names: the first wins", (42, 0, 0),
-     [("X-SLURM-USER-NAME", "alice"), ("X-SLURM-USER-NAME", "bob")], local("alice", 0, 0)),
+     [("X-SLURM-USER-NAME", "slurmrest"), ("X-SLURM-USER-NAME", "bob")], local("slurmrest", 0, 0)),
     ("another uid", (42, 1001, 1001), [],
      (E.ESLURM_AUTH_CRED_INVALID, "socket peer uid 1001 is not the daemon's user")),
     ("another uid naming the daemon's user", (42, 1001, 1001), [("X-SLURM-USER-NAME", "slurmrest")],
@@ -77,6 +81,35 @@ def test_unix_peer_table(users, creds, fields, expected):
         assert info.value.http_status == 401
     else:
         assert auth.authenticate(Headers(fields), conn) == expected
+
+
+class FakeMinter:
+    def __init__(self):
+        self.minted = []
+
+    def token_for(self, user):
+        self.minted.append(user)
+        return "minted-for-" + user
+
+
+@pytest.mark.parametrize("header", ["X-SLURM-USER-NAME", "x-Slurm-User-Name"])
+def test_root_names_a_user_with_a_signed_token(users, header):
+    """A root peer naming another user runs as that user through a token the daemon signs."""
+    minter = FakeMinter()
+    auth = LocalAuth(minter=minter)
+    got = auth.authenticate(Headers([(header, "alice")]), FakeConn(PeerCreds(42, 0, 0)))
+    assert got == local("alice", 0, 0, token="minted-for-alice")
+    assert minter.minted == ["alice"]
+    # the daemon's own user needs no token: munge proves it
+    assert auth.authenticate(Headers(), FakeConn(PeerCreds(42, 0, 0))) == local("slurmrest", 0, 0)
+    # an ordinary peer still cannot name anyone
+    with pytest.raises(AuthError, match="not the daemon's user"):
+        auth.authenticate(Headers([(header, "alice")]), FakeConn(PeerCreds(42, 1001, 1001)))
+    assert minter.minted == ["alice"]
+
+
+def test_become_user_never_mints(users):
+    assert LocalAuth(become_user=True, minter=FakeMinter()).minter is None
 
 
 def test_daemon_user_without_a_name(monkeypatch):

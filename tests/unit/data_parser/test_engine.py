@@ -18,7 +18,8 @@ from slurmrestd.slurm import sentinels
 
 def test_registries_load():
     sizes = {v: len(get_registry(v).types) for v in VERSIONS}
-    assert sizes == {"v0.0.42": 524, "v0.0.43": 565, "v0.0.44": 599, "v0.0.45": 686}
+    assert sizes == {"v0.0.40": 471, "v0.0.41": 508, "v0.0.42": 524, "v0.0.43": 565, "v0.0.44": 599,
+                     "v0.0.45": 686}
     r = get_registry("v0.0.44")
     assert "SLURM_CONF" not in r and "OPENAPI_HOSTLIST_REQ_RESP" in r
     assert "OPENAPI_HOSTLIST_REQ_RESP" not in get_registry("v0.0.43")

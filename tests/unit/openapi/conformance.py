@@ -72,8 +72,24 @@ def _leaf_props(schema, prefix=""):
     return out
 
 
-def compare(ours: dict, ref: dict) -> dict:
-    """Per-version coverage numbers and the list of differences."""
+def only_versions(doc: dict, versions) -> dict:
+    """``doc`` with the paths and schemas of other data parser versions left out."""
+    def keep(name):
+        m = VERSION_RX.search(name)
+        return m is None or m.group(1) in versions
+    out = dict(doc)
+    out["paths"] = {k: v for k, v in doc["paths"].items() if keep(k)}
+    out["components"] = dict(doc["components"])
+    out["components"]["schemas"] = {k: v for k, v in doc["components"]["schemas"].items() if keep(k)}
+    return out
+
+
+def compare(ours: dict, ref: dict, top_level: bool = True) -> dict:
+    """Per-version coverage numbers and the list of differences.
+
+    ``top_level=False``: only what belongs to the versions (paths, schemas and their
+    order), not tags, info or security (24.11's differ from 26.05's, and we serve one
+    document for all versions)."""
     res = {"versions": {}, "diffs": []}
     so, sr = ours.get("components", {}).get("schemas", {}), ref["components"]["schemas"]
     po, pr = ours.get("paths", {}), ref["paths"]
@@ -122,6 +138,23 @@ def compare(ours: dict, ref: dict) -> dict:
         for method in op:
             if method not in (pr.get(path) or {}):
                 res["diffs"].append(f"extra operation {method} {path}")
+    if top_level:
+        _compare_top_level(ours, ref, res)
+    if list(po) != list(pr):
+        res["diffs"].append("path order differs")
+    if list(so) != list(sr):
+        res["diffs"].append("component schema order differs")
+    if not ordered_equal(strip(ours.get("paths")), strip(ref["paths"])):
+        res["diffs"].append("key order inside paths differs")
+    if not ordered_equal(strip(so), strip(sr)):
+        res["diffs"].append("key order inside schemas differs")
+    tp_o, tp_r = text_presence(ours), text_presence(ref)
+    res["text_presence"] = (len(tp_o & tp_r), len(tp_r), len(tp_o - tp_r))
+    res["versions"] = stats
+    return res
+
+
+def _compare_top_level(ours: dict, ref: dict, res: dict) -> None:
     # top level (text-free) parts
     for key in ("tags", "servers", "security", "openapi"):
         if strip(ours.get(key)) != strip(ref.get(key)):
@@ -140,18 +173,6 @@ def compare(ours: dict, ref: dict) -> dict:
         res["diffs"].append("info.x-slurm differs")
     if list(ours.keys()) != list(ref.keys()):
         res["diffs"].append("top-level key order differs")
-    if list(po) != list(pr):
-        res["diffs"].append("path order differs")
-    if list(so) != list(sr):
-        res["diffs"].append("component schema order differs")
-    if not ordered_equal(strip(ours.get("paths")), strip(ref["paths"])):
-        res["diffs"].append("key order inside paths differs")
-    if not ordered_equal(strip(so), strip(sr)):
-        res["diffs"].append("key order inside schemas differs")
-    tp_o, tp_r = text_presence(ours), text_presence(ref)
-    res["text_presence"] = (len(tp_o & tp_r), len(tp_r), len(tp_o - tp_r))
-    res["versions"] = stats
-    return res
 
 
 def report(res: dict, title: str) -> str:

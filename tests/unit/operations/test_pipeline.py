@@ -154,3 +154,60 @@ def test_dbd_on_a_site_without_slurmdbd_is_an_error_not_a_crash():
     assert resp.status == http_status_for(E.ESLURM_DB_CONNECTION)
     assert [(e["error_number"], e["source"]) for e in doc["errors"]] == [
         (int(E.ESLURM_DB_CONNECTION), "openapi_get_db_conn")]
+
+
+# -- credentials refused before the handler -------------------------------------------
+
+
+def _run_with(auth, handler, envelope=True):
+    router = Router()
+    router.add(Binding(PATH, "GET", handler, "openapi/slurmctld", "v0.0.45", envelope=envelope))
+    site = Site()
+    request = Request("GET", PATH, PATH, "", "1.1", Headers([]), b"", True)
+    return RestApp(router, [auth], site)(request, FakeConn()), site
+
+
+def test_throttled_login_is_429_with_retry_after():
+    from slurmrestd.auth import LoginThrottled
+
+    class Throttling:
+        def authenticate(self, headers, conn):
+            raise LoginThrottled("too many", 41.2)
+
+    resp, _ = _run_with(Throttling(), lambda ctx: None)
+    assert resp.status == 429 and ("Retry-After", "42") in resp.headers
+
+
+def test_pass_through_caller_is_named_once_the_controller_accepted_it():
+    """meta.client for a token passed through unchecked: nothing until slurmctld or
+    slurmdbd accepted it, then the name it was accepted with (header, else its sun)."""
+    import jwt as pyjwt
+
+    from slurmrestd.operations.app import _proven
+    from slurmrestd.operations.context import OperationContext
+    from slurmrestd.rpc.cred import JwtCredential
+
+    tok = pyjwt.encode({"sun": "alice", "exp": 2**31}, b"k" * 32, algorithm="HS256")
+
+    class Client:
+        def __init__(self, cred):
+            self.credential = cred
+
+    class OneSite:
+        def __init__(self):
+            self.cred = JwtCredential(tok)
+
+        def ctld(self, identity):
+            return Client(self.cred)
+
+    for header, want in ((None, "alice"), ("bob", "bob")):
+        site = OneSite()
+        ident = Identity("rest_auth/jwt", header, token=tok)
+        ctx = OperationContext("GET", PATH, {}, None, ident, "v0.0.45", site)
+        ctx.ctld  # opened, nothing answered yet
+        assert _proven(ident, ctx) is ident
+        site.cred.accepted = True
+        got = _proven(ident, ctx)
+        assert (got.user_name, got.verified) == (want, True)
+    rejected = Identity("rest_auth/jwt", None, token=tok, rejected="expired")
+    assert _proven(rejected, OperationContext("GET", PATH, {}, None, rejected, "v0.0.45", OneSite())) is rejected

@@ -1,0 +1,161 @@
+"""Judging a JWT the way slurmctld's auth/jwt does, before any RPC is made.
+
+The checks, in order: the header's ``alg`` picks the key (``HS256`` → the
+``jwt_key`` secret, ``RS256`` → the JWKS key named by ``kid``; anything else, or
+an algorithm without its key, is refused, so a token can never choose a weaker
+check); the signature; ``exp`` (required, no grace: the controller has none);
+``iat`` when present (not in the future beyond a small clock-skew allowance);
+the user name, from ``sun``, else ``username``, else ``userclaimfield=``.  An
+``X-SLURM-USER-NAME`` naming someone else is accepted only from a token of root
+or SlurmUser, as the controller decides.
+
+A refusal raises ``TokenRejected`` with a reason for the log; the token itself
+is never part of any message.
+
+A token whose signature and claims were checked is remembered (bounded LRU, by
+the exact token string) with its user and expiry, so a client reusing its token
+costs one dictionary look-up instead of a signature check; its expiry and the
+user-name rule are still checked on every use.
+"""
+
+from __future__ import annotations
+
+import jwt
+import pwd
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from slurmrestd.auth.keys import JwtKeys
+from slurmrestd.cache import LruCache
+
+#: Claims that may name the user, in the controller's order (``userclaimfield=`` after them).
+USER_CLAIMS = ("sun", "username")
+
+
+class TokenRejected(Exception):
+    """The token would be refused by slurmctld; ``reason`` says why (never the token)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    #: Who the request runs as: X-SLURM-USER-NAME when a privileged token names someone, else the token's user.
+    user_name: str
+    #: The user the token was issued to.
+    token_user: str
+    #: The token's expiry (seconds since the epoch).
+    expires: float
+
+
+def _uid_of(name: str) -> int | None:
+    try:
+        return pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return None
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class TokenVerifier:
+    """Checks tokens against the site's keys; shared by all requests (read-only)."""
+
+    def __init__(self, keys: JwtKeys, slurm_user: str = "root", slurm_user_uid: int | None = None,
+                 iat_leeway_s: float = 60.0, uid_of: Callable[[str], int | None] = _uid_of,
+                 clock: Callable[[], float] = time.time, cache_entries: int = 1024) -> None:
+        self.keys = keys
+        self.slurm_user = slurm_user or "root"
+        self.slurm_user_uid = slurm_user_uid
+        self.iat_leeway_s = iat_leeway_s
+        self._uid_of = uid_of
+        self._clock = clock
+        #: token → (user, exp) of tokens whose signature and claims passed.
+        self._checked = LruCache(cache_entries)
+
+    def may_proxy(self, user: str) -> bool:
+        """Whether a token of ``user`` may name another user (root or SlurmUser only)."""
+        if user in ("root", self.slurm_user):
+            return True
+        uid = self._uid_of(user)
+        return uid is not None and (uid == 0 or uid == self.slurm_user_uid)
+
+    def verify(self, token: str, header_user: str | None = None) -> VerifiedToken:
+        hit = self._checked.get(token)
+        if hit is not None:
+            user, exp = hit
+            now = self._clock()
+            if exp < now:
+                raise TokenRejected("expired %d s ago" % int(now - exp))
+            return self._run_as(user, exp, header_user)
+        user, exp = self._check(token)
+        self._checked.put(token, (user, exp))
+        return self._run_as(user, exp, header_user)
+
+    def _run_as(self, user: str, exp: float, header_user: str | None) -> VerifiedToken:
+        run_as = user
+        if header_user and header_user != user:
+            if not self.may_proxy(user):
+                raise TokenRejected("user name mismatch: a token of %s cannot act as %s "
+                                    "(X-SLURM-USER-NAME; only root and SlurmUser may)" % (user, header_user))
+            run_as = header_user
+        return VerifiedToken(run_as, user, float(exp))
+
+    def _check(self, token: str) -> tuple[str, float]:
+        """Signature and claims: (user, exp), or TokenRejected."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as e:
+            raise TokenRejected("malformed token (%s)" % e) from None
+        alg = header.get("alg")
+        if alg == "HS256":
+            if self.keys.hs256 is None:
+                raise TokenRejected("algorithm HS256 but no jwt_key is loaded")
+            key = self.keys.hs256
+        elif alg == "RS256":
+            if not self.keys.rs256:
+                raise TokenRejected("algorithm RS256 but no jwks is loaded")
+            kid = header.get("kid")
+            if not isinstance(kid, str) or not kid:
+                raise TokenRejected("RS256 token without kid")
+            key = self.keys.rs256.get(kid)
+            if key is None:
+                raise TokenRejected("no key with kid %r in the jwks" % kid)
+        else:
+            raise TokenRejected("wrong algorithm %r (only HS256 and RS256 are accepted)" % (alg,))
+        try:
+            claims = jwt.decode(token, key, algorithms=[alg],
+                                options={"verify_signature": True, "verify_exp": False, "verify_iat": False,
+                                         "verify_nbf": False, "verify_aud": False, "verify_iss": False})
+        except jwt.InvalidSignatureError:
+            raise TokenRejected("bad signature") from None
+        except jwt.PyJWTError as e:
+            raise TokenRejected("undecodable token (%s)" % e) from None
+        now = self._clock()
+        exp = claims.get("exp")
+        if exp is None:
+            raise TokenRejected("no exp claim")
+        if not _number(exp):
+            raise TokenRejected("exp claim is not a number")
+        if exp < now:
+            raise TokenRejected("expired %d s ago" % int(now - exp))
+        iat = claims.get("iat")
+        if iat is not None:
+            if not _number(iat):
+                raise TokenRejected("iat claim is not a number")
+            if iat > now + self.iat_leeway_s:
+                raise TokenRejected("issued %d s in the future (iat)" % int(iat - now))
+        user = None
+        for claim in USER_CLAIMS + ((self.keys.claim_field,) if self.keys.claim_field else ()):
+            value = claims.get(claim)
+            if isinstance(value, str) and value:
+                user = value
+                break
+        if user is None:
+            raise TokenRejected("no user name claim (sun, username%s)"
+                                % (", " + self.keys.claim_field if self.keys.claim_field else ""))
+        return user, float(exp)

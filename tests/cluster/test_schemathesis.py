@@ -1,0 +1,178 @@
+"""schemathesis against our daemon on the 26.05 cluster: every answer, errors included,
+validates against our own /openapi/v3 (issue 14).
+
+Every check schemathesis has, a fixed seed and a bounded number of examples per operation
+(``SLURMRESTD_FUZZ_EXAMPLES``, default 8: a few minutes).  Operations fuzzed: every
+read-only one (all GETs but ``reconfigure``), the util helpers, and the job-changing ones
+(submit, update, signal, cancel, requeue) as alice, an unprivileged user, narrowed to the
+run's own held jobs by ``schemathesis_hooks``.  Never fuzzed: ``reconfigure``, allocations
+(they would take the shared node), and node, partition and reservation changes (alice may
+not make them; they are not job operations).
+
+The run must end with zero failures (no 5xx, no schema violation, nothing any check
+objects to) and the daemon still up, without a traceback in its log.
+
+Two statuses are configured rather than left at schemathesis' defaults, both Slurm's own
+contract: a well-formed request the controller cannot apply (an unknown job, a flag name
+the schema types as a plain string, a refusal for lack of rights) is a 422, and a value
+that can never be a C string (a NUL byte) is a 400; so ``positive_data_acceptance`` also
+accepts 400 and 422, and strings are generated without NUL bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from clusters import read_env, token
+from daemon import Daemon, base_env
+from http_client import call
+
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED = 20261202
+EXAMPLES = int(os.environ.get("SLURMRESTD_FUZZ_EXAMPLES", "8"))
+
+#: (path template with {v}, method) of the job-changing operations fuzzed as alice
+JOB_CHANGING = {
+    ("/slurm/{v}/job/submit", "post"),
+    ("/slurm/{v}/job/{job_id}", "post"),
+    ("/slurm/{v}/job/{job_id}", "delete"),
+    ("/slurm/{v}/jobs/", "delete"),
+    ("/slurm/{v}/jobs/requeue", "post"),
+}
+NEVER = ("/reconfigure/",)
+
+CONFIG = """
+seed = {seed}
+workers = 1
+[generation]
+max-examples = {examples}
+allow-x00 = false
+database = "none"
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
+[phases.stateful]
+enabled = false
+
+# The boundary values of the coverage phase for the newest version only; the older versions
+# (the same handlers, other declarations) get the fuzzing phase.
+[[operations]]
+include-path-regex = "/v0[.]0[.]4[0-4]/"
+phases.coverage.enabled = false
+"""
+
+
+def _template(path: str) -> str:
+    parts = path.split("/")
+    if len(parts) > 2 and parts[2].startswith("v0.0.4"):
+        parts[2] = "{v}"
+    return "/".join(parts)
+
+
+def not_fuzzed(doc: dict) -> list[str]:
+    """operationIds of our /openapi/v3 that are not fuzzed (see the module docstring).  They
+    stay in the document given to schemathesis (so their methods count as declared) and are
+    disabled in its configuration."""
+    out = []
+    for path, item in doc["paths"].items():
+        t = _template(path)
+        for method, op in item.items():
+            fuzzed = (method == "get" or t.startswith("/util/") or (t, method) in JOB_CHANGING) \
+                and not any(n in path for n in NEVER)
+            if not fuzzed:
+                out.append(op["operationId"])
+    return sorted(out)
+
+
+def failures(report_dir) -> list[str]:
+    """One line per distinct failure in schemathesis' NDJSON report."""
+    out: dict = {}
+    for path in sorted(report_dir.glob("*.ndjson")):
+        for line in path.read_text().splitlines():
+            event = json.loads(line).get("ScenarioFinished")
+            if not event:
+                continue
+            rec = event["recorder"]
+            for case_id, checks in rec.get("checks", {}).items():
+                for c in checks:
+                    if c["status"] != "failure":
+                        continue
+                    f = c["failure_info"]["failure"]
+                    req = rec.get("interactions", {}).get(case_id, {}).get("request", {})
+                    resp = rec.get("interactions", {}).get(case_id, {}).get("response") or {}
+                    detail = [ln.strip() for ln in f["message"].splitlines() if "Invalid component" in ln]
+                    key = (f["code"], f["operation"], f["message"].split("\n")[0][:200])
+                    out.setdefault(key, "%s %s -> %s %s %s" % (
+                        req.get("method"), req.get("uri", "")[:300], resp.get("status_code"), detail,
+                        _errors_of(resp)))
+    return ["%s %s: %s | e.g. %s" % (k + (v,)) for k, v in sorted(out.items())]
+
+
+def _errors_of(resp: dict) -> str:
+    """errors[] and warnings[] of a recorded answer, briefly."""
+    import base64
+    body = (resp or {}).get("content")
+    try:
+        raw = base64.b64decode(body["$base64"]) if isinstance(body, dict) else (body or "").encode()
+        doc = json.loads(raw)
+        return "errors=%s warnings=%s" % ([(e.get("error_number"), e.get("description"), e.get("source"))
+                                          for e in doc.get("errors", [])],
+                                         [(w.get("description"), w.get("source")) for w in doc.get("warnings", [])])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ""
+
+
+def _cancel_named(base: str, tok: str, name: str) -> None:
+    st, doc = call(base, "GET", "/slurm/v0.0.45/jobs/", tok, None)
+    for j in (doc or {}).get("jobs", []) if st == 200 else []:
+        if j.get("name") == name:
+            call(base, "DELETE", "/slurm/v0.0.45/job/%d" % j["job_id"], tok, None)
+
+
+def test_schemathesis_finds_nothing(tmp_path):
+    env = read_env("forky")
+    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=env["SLURM_CONF"]))
+    tok = token("forky", "alice")
+    base = "http://%s:%d" % d.inet
+    name = "spec_fuzz_" + uuid.uuid4().hex[:8]
+    try:
+        st, doc = call(base, "GET", "/openapi/v3", tok, None)
+        assert st == 200
+        (tmp_path / "openapi.json").write_text(json.dumps(doc))
+        skipped = not_fuzzed(doc)
+        assert any("reconfigure" in o for o in skipped) and not any("get_jobs" in o for o in skipped)
+        (tmp_path / "schemathesis.toml").write_text(
+            CONFIG.format(seed=SEED, examples=EXAMPLES)
+            + "\n[[operations]]\ninclude-operation-id = %s\nenabled = false\n" % json.dumps(skipped))
+        job = {"name": name, "hold": True, "script": "#!/bin/sh\ntrue\n", "current_working_directory": "/tmp",
+               "environment": ["PATH=/bin:/usr/bin"]}
+        st, doc = call(base, "POST", "/slurm/v0.0.45/job/submit", tok, None, {"job": job})
+        assert st == 200, doc
+        run_env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks", SPEC_FUZZ_JOB=str(doc["job_id"]),
+                       SPEC_FUZZ_NAME=name, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        out = subprocess.run(
+            [sys.executable, "-m", "schemathesis.cli", "--config-file", str(tmp_path / "schemathesis.toml"),
+             "run", str(tmp_path / "openapi.json"), "--url", base, "-H", "X-SLURM-USER-TOKEN: " + tok,
+             "--checks", "all", "--phases", "examples,coverage,fuzzing", "--no-color",
+             "--report", "ndjson", "--report-dir", str(tmp_path / "report")],
+            cwd=tmp_path, env=run_env, capture_output=True, text=True, timeout=1800)
+        found = failures(tmp_path / "report")
+        summary = out.stdout[-3000:] + "\n".join(found)
+        print(summary)
+        assert d.proc.poll() is None, "the daemon died during the run"
+        st, _ = call(base, "GET", "/slurm/v0.0.45/ping/", tok, None)
+        assert st == 200, "the daemon does not answer after the run"
+        assert out.returncode == 0, summary + out.stderr[-3000:]
+        assert "Tested:" in out.stdout and "0 generated" not in out.stdout
+    finally:
+        _cancel_named(base, tok, name)
+        d.stop()
+    log = "\n".join(d.log_lines)
+    assert "Traceback (most recent call last)" not in log, log[-4000:]

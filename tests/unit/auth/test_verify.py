@@ -1,0 +1,319 @@
+"""Local JWT verification: keys from slurm.conf or the environment, and every refusal reason."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+
+import jwt as pyjwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from slurmrestd.auth import Identity
+from slurmrestd.auth.jwt import JwtAuth
+from slurmrestd.auth.keys import JwtKeys, KeyFileError, auth_alt_options, key_paths, load_keys, parse_jwks
+from slurmrestd.auth.mint import TokenMinter
+from slurmrestd.auth.verify import TokenRejected, TokenVerifier
+from slurmrestd.errors import E, SlurmError
+from slurmrestd.http.headers import Headers
+
+KEY = os.urandom(64)
+NOW = 1_800_000_000.0
+UIDS = {"root": 0, "slurm": 64030, "alice": 2001, "bob": 2002}
+
+
+def hs(claims, key=KEY, headers=None):
+    return pyjwt.encode(claims, key, algorithm="HS256", headers=headers)
+
+
+def claims(user="alice", exp=NOW + 600, iat=NOW, **more):
+    c = {"sun": user, "exp": exp, "iat": iat}
+    c.update(more)
+    return {k: v for k, v in c.items() if v is not None}
+
+
+@pytest.fixture
+def rsa_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def verifier(keys=None, **kw):
+    return TokenVerifier(keys or JwtKeys(hs256=KEY), "slurm", 64030, 60.0, uid_of=UIDS.get,
+                         clock=lambda: NOW, **kw)
+
+
+class FakeConn:
+    name = "test:1"
+    sock = None
+    is_unix = False
+
+
+# -- accepted ----------------------------------------------------------------
+
+
+def test_scontrol_style_token():
+    got = verifier().verify(hs(claims()))
+    assert (got.user_name, got.token_user, got.expires) == ("alice", "alice", NOW + 600)
+
+
+@pytest.mark.parametrize("claim", ["sun", "username"])
+def test_user_claims(claim):
+    assert verifier().verify(hs({claim: "bob", "exp": NOW + 5})).user_name == "bob"
+
+
+def test_userclaimfield():
+    keys = JwtKeys(hs256=KEY, claim_field="preferred_username")
+    assert verifier(keys).verify(hs({"preferred_username": "bob", "exp": NOW + 5})).user_name == "bob"
+
+
+def test_same_name_in_header_is_redundant():
+    assert verifier().verify(hs(claims()), "alice").user_name == "alice"
+
+
+@pytest.mark.parametrize("proxy", ["root", "slurm"])
+def test_root_and_slurmuser_may_name_a_user(proxy):
+    got = verifier().verify(hs(claims(proxy)), "alice")
+    assert (got.user_name, got.token_user) == ("alice", proxy)
+
+
+def test_iat_within_the_skew_allowance():
+    assert verifier().verify(hs(claims(iat=NOW + 30))).user_name == "alice"
+
+
+def test_rs256_by_kid(rsa_key):
+    pub = json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
+    doc = {"keys": [dict(pub, kid="k1", alg="RS256", use="sig"), {"kty": "EC", "kid": "ec"},
+                    dict(pub, kid="k2", alg="RS512")]}
+    keys = JwtKeys(rs256=parse_jwks(json.dumps(doc).encode()))
+    assert sorted(keys.rs256) == ["k1"]
+    token = pyjwt.encode(claims(aud="slurm"), rsa_key, algorithm="RS256", headers={"kid": "k1"})
+    assert verifier(keys).verify(token).user_name == "alice"
+
+
+# -- refused ----------------------------------------------------------------
+
+
+def _rs(rsa_key, kid="k1"):
+    return pyjwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": kid} if kid else None)
+
+
+REFUSALS = [
+    ("expired", lambda k: hs(claims(exp=NOW - 1)), "expired"),
+    ("no exp", lambda k: hs(claims(exp=None)), "no exp claim"),
+    ("exp not a number", lambda k: hs(claims(exp="tomorrow")), "exp claim is not a number"),
+    ("iat far in the future", lambda k: hs(claims(iat=NOW + 3600)), "in the future"),
+    ("iat not a number", lambda k: hs(claims(iat="now")), "iat claim is not a number"),
+    ("bad signature", lambda k: hs(claims(), key=os.urandom(64)), "bad signature"),
+    ("no user claim", lambda k: hs({"exp": NOW + 5}), "no user name claim"),
+    ("empty user claim", lambda k: hs({"sun": "", "exp": NOW + 5}), "no user name claim"),
+    ("alg none", lambda k: pyjwt.encode(claims(), None, algorithm="none"), "wrong algorithm 'none'"),
+    ("alg HS512", lambda k: pyjwt.encode(claims(), KEY, algorithm="HS512"), "wrong algorithm 'HS512'"),
+    ("RS256 without a jwks", lambda k: _rs(k), "no jwks is loaded"),
+    ("not a JWT", lambda k: "not.a.jwt", "malformed token"),
+    ("garbage", lambda k: "x", "malformed token"),
+]
+
+
+@pytest.mark.parametrize("make, reason", [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS])
+def test_refusals(rsa_key, make, reason):
+    with pytest.raises(TokenRejected) as info:
+        verifier().verify(make(rsa_key))
+    assert reason in info.value.reason
+
+
+def test_ordinary_user_cannot_name_another():
+    with pytest.raises(TokenRejected, match="a token of alice cannot act as bob"):
+        verifier().verify(hs(claims()), "bob")
+
+
+def test_hs256_token_against_a_jwks_only_site(rsa_key):
+    """Algorithm pinned to the key type: an HS256 token cannot be checked with (or against) an RSA key."""
+    pub = json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
+    keys = JwtKeys(rs256=parse_jwks(json.dumps({"keys": [dict(pub, kid="k1")]}).encode()))
+    with pytest.raises(TokenRejected, match="no jwt_key is loaded"):
+        verifier(keys).verify(hs(claims()))
+    with pytest.raises(TokenRejected, match="no key with kid 'other'"):
+        verifier(keys).verify(_rs(rsa_key, "other"))
+    with pytest.raises(TokenRejected, match="without kid"):
+        verifier(keys).verify(_rs(rsa_key, None))
+
+
+def test_forged_with_the_public_key_as_hmac_secret(rsa_key):
+    """The classic confusion: HS256 signed with the RSA public key is refused."""
+    from cryptography.hazmat.primitives import serialization
+
+    pem = rsa_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    body = base64.urlsafe_b64encode(json.dumps(claims()).encode()).rstrip(b"=")
+    head = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+    import hashlib
+    import hmac
+    sig = base64.urlsafe_b64encode(hmac.new(pem, head + b"." + body, hashlib.sha256).digest()).rstrip(b"=")
+    token = (head + b"." + body + b"." + sig).decode()
+    pub = json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
+    keys = JwtKeys(rs256=parse_jwks(json.dumps({"keys": [dict(pub, kid="k1")]}).encode()))
+    with pytest.raises(TokenRejected):
+        verifier(keys).verify(token)
+
+
+# -- the plugin -----------------------------------------------------------
+
+
+def test_plugin_claims_verified_identity():
+    auth = JwtAuth(verifier=verifier())
+    tok = hs(claims("slurm"))
+    got = auth.authenticate(Headers([("X-SLURM-USER-TOKEN", tok), ("X-SLURM-USER-NAME", "alice")]), FakeConn())
+    assert got == Identity("rest_auth/jwt", "alice", token=tok, verified=True)
+
+
+def test_plugin_refusal_never_logs_the_token(caplog):
+    """A refused token still makes an Identity, marked rejected and naming nobody."""
+    auth = JwtAuth(verifier=verifier())
+    tok = hs(claims(exp=NOW - 10))
+    got = auth.authenticate(Headers([("Authorization", "Bearer " + tok)]), FakeConn())
+    assert got.rejected.startswith("expired") and got.user_name is None and not got.verified
+    assert "expired" in caplog.text and tok not in caplog.text
+    assert tok.split(".")[2] not in caplog.text
+
+
+def test_refused_credential_never_reaches_slurmctld():
+    """Every RPC with a refused token is answered as slurmctld answers a bad credential
+    (RC 1007), without a transport being used; a slurmdbd session refuses to open."""
+    from slurmrestd.rpc.cred import RefusedCredential
+    from slurmrestd.rpc.ctld.client import SlurmctldClient
+    from slurmrestd.rpc.dbd.session import DbdSession
+    from slurmrestd.slurm.msg_types import MsgType
+
+    class NoTransport:
+        def endpoints(self):  # listing the configured controllers opens nothing
+            return []
+
+        def __getattr__(self, name):
+            raise AssertionError("transport used: %s" % name)
+
+    client = SlurmctldClient(object(), RefusedCredential("expired"), transport=NoTransport())
+    with pytest.raises(SlurmError) as info:
+        client.call(MsgType.REQUEST_STATS_INFO, source="slurm_get_statistics")
+    assert (info.value.errno, info.value.source) == (E.SLURM_PROTOCOL_AUTHENTICATION_ERROR, "slurm_get_statistics")
+
+    class NoPool:
+        def acquire(self, *a):
+            raise AssertionError("pool used")
+
+    with pytest.raises(SlurmError) as info:
+        DbdSession(NoPool(), RefusedCredential("expired")).open()
+    assert info.value.errno == E.ESLURM_DB_CONNECTION
+
+
+def test_pass_through_without_a_verifier():
+    got = JwtAuth().authenticate(Headers([("X-SLURM-USER-TOKEN", "anything")]), FakeConn())
+    assert got == Identity("rest_auth/jwt", None, token="anything") and not got.verified
+
+
+# -- keys -----------------------------------------------------------------
+
+
+class Conf:
+    def __init__(self, alt=None, state=None, types=("auth/jwt",)):
+        self.auth_alt_parameters = alt
+        self.auth_alt_types = types
+        self.auth_type = "auth/munge"
+        self._state = state
+
+    def get(self, key, default=None):
+        return self._state if key == "StateSaveLocation" else default
+
+
+def test_auth_alt_options():
+    assert auth_alt_options("jwt_key=/k, jwks=/j,disable_token_creation") == {
+        "jwt_key": "/k", "jwks": "/j", "disable_token_creation": ""}
+
+
+def test_key_paths():
+    assert key_paths(Conf("jwt_key=/a")) == ("/a", None)
+    assert key_paths(Conf("jwks=/j")) == (None, "/j")
+    assert key_paths(Conf(None, state="/var/spool")) == ("/var/spool/jwt_hs256.key", None)
+    assert key_paths(Conf("jwt_key=/a", types=())) == (None, None)
+    assert key_paths(Conf("jwt_key=/a"), jwt_key="/override") == ("/override", None)
+    assert key_paths(Conf("jwt_key=/a"), jwks="/j") == ("/a", "/j")
+    assert key_paths(Conf(None, state="/s"), jwks="/j") == (None, "/j")
+    assert key_paths(None) == (None, None)
+
+
+def test_load_readable_key(tmp_path):
+    p = tmp_path / "k"
+    p.write_bytes(KEY)
+    keys = load_keys(Conf("jwt_key=%s" % p))
+    assert keys.hs256 == KEY and keys.usable
+
+
+def test_unreadable_key_means_pass_through(tmp_path, caplog):
+    caplog.set_level("INFO")
+    assert load_keys(Conf("jwt_key=%s" % (tmp_path / "missing"))) is None
+    assert "pass through" in caplog.text
+
+
+def test_verify_yes_needs_a_key(tmp_path):
+    with pytest.raises(KeyFileError, match="cannot read"):
+        load_keys(Conf("jwt_key=%s" % (tmp_path / "missing")), "yes")
+    with pytest.raises(KeyFileError, match="no JWT key is configured"):
+        load_keys(Conf(None, types=()), "yes")
+
+
+def test_verify_no_never_reads(tmp_path):
+    p = tmp_path / "k"
+    p.write_bytes(KEY)
+    assert load_keys(Conf("jwt_key=%s" % p), "no") is None
+
+
+def test_explicit_file_must_be_readable(tmp_path):
+    with pytest.raises(KeyFileError):
+        load_keys(Conf(None), jwt_key=str(tmp_path / "missing"))
+
+
+def test_bad_jwks(tmp_path):
+    p = tmp_path / "j"
+    p.write_text("{not json")
+    with pytest.raises(KeyFileError, match="not a JSON document"):
+        load_keys(Conf("jwks=%s" % p), "yes")
+    p.write_text('{"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}')
+    with pytest.raises(KeyFileError, match="without \"kid\""):
+        load_keys(Conf("jwks=%s" % p), "yes")
+
+
+# -- minting ------------------------------------------------------------------
+
+
+def test_minted_token_verifies_and_is_reused():
+    t = [NOW]
+    m = TokenMinter(KEY, 300, clock=lambda: t[0])
+    a = m.token_for("alice")
+    got = verifier().verify(a)
+    assert (got.user_name, got.expires) == ("alice", NOW + 300)
+    assert pyjwt.decode(a, KEY, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}).keys() == {"iat", "exp", "sun"}
+    t[0] += 100
+    assert m.token_for("alice") == a
+    assert m.token_for("bob") != a
+    t[0] += 60  # less than half of the lifespan left: a fresh token
+    assert m.token_for("alice") != a
+
+
+def test_minter_needs_a_key():
+    with pytest.raises(ValueError):
+        TokenMinter(b"", 300)
+
+
+def test_checked_tokens_are_remembered_until_they_expire():
+    t = [NOW]
+    v = TokenVerifier(JwtKeys(hs256=KEY), "slurm", 64030, 60.0, uid_of=UIDS.get, clock=lambda: t[0])
+    tok = hs(claims(exp=NOW + 10))
+    assert v.verify(tok).user_name == "alice"
+    v.keys = JwtKeys()  # a second signature check would now fail: the hit must not need one
+    assert v.verify(tok).user_name == "alice"
+    with pytest.raises(TokenRejected, match="cannot act as bob"):
+        v.verify(tok, "bob")  # the user-name rule is applied on every use
+    t[0] = NOW + 11
+    with pytest.raises(TokenRejected, match="expired"):
+        v.verify(tok)
