@@ -4,7 +4,7 @@
 #
 #   bench/coalesce.sh [duration-seconds] [connections] [paths...]
 #
-# For each path (default: ping and diag; nodes once it is served): wrk -t2 with
+# For each path (default: ping, diag, nodes, partitions): wrk -t2 with
 # 16 connections, one token (so every request is identical and may be coalesced).
 # Reports requests/s, p50/p99, the ratios to the reference, and how many RPCs of
 # the path's message type slurmctld received per answered request (the delta of
@@ -16,7 +16,7 @@ DUR=${1:-10}
 CONNS=${2:-16}
 shift 2 2>/dev/null || shift $#
 PATHS=("$@")
-[ ${#PATHS[@]} -gt 0 ] || PATHS=(ping diag)
+[ ${#PATHS[@]} -gt 0 ] || PATHS=(ping diag nodes partitions)
 PY=${PY:-.venv/bin/python}
 ROOT_DIR=${SLURMRESTD_CLUSTER_ROOT:-/var/lib/slurmrestd-cluster}
 OUT=${BENCH_OUT:-bench/results.md}
@@ -87,6 +87,8 @@ PORT_OFF=$(start_ours no); PIDS+=("$(cat "$tmp/pid.no")")
 
 {
 echo "## Coalescing benchmark $(date -u +%Y-%m-%dT%H:%MZ) — forky ($SLURM_VERSION), $V, ${DUR}s, $CONNS connections, wrk -t2, $(nproc) cores, our workers: ${THREADS:-default}"
+echo
+echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (\`uptime\`: $(uptime | sed 's/^ *//'))."
 echo
 echo "One token for every request. RPCs/request: slurmctld's count of the path's message type over the run"
 echo "(diag statistics) divided by the requests answered."

@@ -184,6 +184,8 @@ def setup(level: int, stream=None, fmt: str = "text", journal: bool | None = Non
     stream = stream or sys.stderr
     if journal is None:
         journal = is_journal(stream)
+    # No format writes them: spare every record a getpid() and the thread lookups.
+    logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
     root = logging.getLogger("slurmrestd")
     root.setLevel(level)
     for h in list(root.handlers):

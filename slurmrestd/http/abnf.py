@@ -28,6 +28,11 @@ FIELD_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
 # error can say what was wrong.
 FIELD_LINE = re.compile(rb"(?P<name>[^:]*):(?P<value>.*)", re.DOTALL)
 
+# A field line that passes every check above at once (a token name, a colon, a value of
+# field-content and OWS): one match for the common case; anything else takes the checks
+# one by one, which also name what is wrong.
+VALID_FIELD_LINE = re.compile(rb"(" + _TCHAR + rb"+):([\t\x20-\x7e\x80-\xff]*)")
+
 # RFC 9112 §3: request-line = method SP request-target SP HTTP-version.
 # Exactly one SP between the three parts; each part is a run of non-SP bytes.
 # The parts are validated one by one afterwards (token, target, version).

@@ -13,22 +13,25 @@ from collections.abc import Iterable, Iterator
 class Headers:
     """An ordered, read-only multi-map of header fields."""
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_first")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
         self._fields: tuple[tuple[str, str], ...] = tuple((n.lower(), v) for n, v in fields)
+        #: name → the value of its first field (lookups are per request, several each)
+        first: dict[str, str] = {}
+        for n, v in reversed(self._fields):
+            first[n] = v
+        self._first = first
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first field called ``name`` (any case), or ``default``."""
-        name = name.lower()
-        for n, v in self._fields:
-            if n == name:
-                return v
-        return default
+        return self._first.get(name.lower(), default)
 
     def get_all(self, name: str) -> list[str]:
         """Every value of the fields called ``name``, in arrival order."""
         name = name.lower()
+        if name not in self._first:
+            return []
         return [v for n, v in self._fields if n == name]
 
     def get_list(self, name: str) -> list[str]:
@@ -44,8 +47,7 @@ class Headers:
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        name = name.lower()
-        return any(n == name for n, _ in self._fields)
+        return name.lower() in self._first
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._fields)

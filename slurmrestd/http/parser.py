@@ -418,6 +418,21 @@ class RequestParser:
     # -- header fields ----------------------------------------------------------
 
     def _parse_field_line(self, line: bytes, trailer: bool) -> None:
+        m = abnf.VALID_FIELD_LINE.fullmatch(line)
+        if m is not None:
+            name, value = m.group(1, 2)
+            value = value.strip(abnf.OWS)
+        else:
+            name, value = self._check_field_line(line, trailer)
+        self._field_count += 1
+        if self._field_count > self.limits.max_header_count:
+            raise HttpError(431, E.ESLURM_HTTP_PARSING_FAILURE, "Too many header fields")
+        if trailer:
+            return  # validated, counted, and dropped
+        self._fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
+
+    def _check_field_line(self, line: bytes, trailer: bool) -> tuple[bytes, bytes]:
+        """A field line that is not plainly valid: (name, trimmed value), or the exact error."""
         where = "trailer" if trailer else "header"
         if line[0] in b" \t":
             raise _bad_request("Line folding (obs-fold) or whitespace before a %s name" % where)
@@ -438,12 +453,7 @@ class RequestParser:
             what = "NUL byte" if byte == 0 else "control character 0x%02x" % byte
             message = "%s in the value of %s %s" % (what, where, name.decode("ascii"))
             raise _bad_request(message, E.ESLURM_HTTP_INVALID_CHARACTER)
-        self._field_count += 1
-        if self._field_count > self.limits.max_header_count:
-            raise HttpError(431, E.ESLURM_HTTP_PARSING_FAILURE, "Too many header fields")
-        if trailer:
-            return  # validated, counted, and dropped
-        self._fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
+        return name, value
 
     def _headers_complete(self) -> bool:
         """Check the header block and choose the body framing.

@@ -44,12 +44,25 @@ SLURMCTLD = Peer("slurmctld", E.SLURMCTLD_COMMUNICATIONS_SEND_ERROR, E.SLURMCTLD
 SLURMDBD = Peer("slurmdbd", E.ESLURM_DB_CONNECTION, E.ESLURM_DB_CONNECTION)
 
 
+def _addresses(host: str, port: int) -> list:
+    """``getaddrinfo`` for a stream socket; an address literal (the usual ``SlurmctldAddr`` or
+    ``SlurmctldHost=name(addr)``) is taken as it is, without the resolver (20 µs per RPC)."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except (OSError, ValueError):
+            continue
+        addr = (host, port) if family == socket.AF_INET else (host, port, 0, 0)
+        return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", addr)]
+    return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+
+
 def connect(host: str, port: int, timeout: float, *, keepalive: bool = False) -> socket.socket:
     """A TCP connection to the first address of ``host`` that accepts within
     ``timeout`` seconds, with ``TCP_NODELAY`` (and ``SO_KEEPALIVE`` if asked);
     ``OSError`` (``socket.timeout`` included) when none does."""
     last: OSError | None = None
-    for fam, stype, proto, _, addr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+    for fam, stype, proto, _, addr in _addresses(host, port):
         s = socket.socket(fam, stype, proto)
         try:
             s.settimeout(timeout)

@@ -166,7 +166,8 @@ def ours_two_workers(cluster):
 
 def test_parked_requests_share_beyond_the_worker_count(ours_two_workers, tokens):
     """12 clients, 2 workers: a waiting request holds no worker, so one execution answers
-    several of them (with a worker per waiter at most 2 could share one)."""
+    more than two of them on average (with a worker held per waiter, 2 workers can never
+    answer more than 2 requests per execution)."""
     base = "http://%s:%d" % ours_two_workers.inet
     alice = tokens["alice"]
     before_runs = _metric(base, alice, "slurmrestd_coalesce_executions_total")
@@ -180,5 +181,5 @@ def test_parked_requests_share_beyond_the_worker_count(ours_two_workers, tokens)
     assert len(sources) > 12  # each answer carries its own client's address (a new port per call)
     runs = _metric(base, alice, "slurmrestd_coalesce_executions_total") - before_runs
     shared = _metric(base, alice, "slurmrestd_coalesce_shared_total") - before_shared
-    assert runs * 3 < answered, (runs, answered)
+    assert runs * 2 < answered, (runs, answered)
     assert shared > answered / 2, (shared, answered)

@@ -81,9 +81,17 @@ class Transport:
         self.retry_window = float(config.message_timeout if retry_window is None else retry_window)
         self.clock = clock
         self.sleep = sleep
+        self._endpoints: list[Endpoint] | None = None
 
     def endpoints(self) -> list[Endpoint]:
-        return endpoints(self.config)
+        """The controllers in contact order (kept for the transport's life when the port is
+        fixed: an RPC asks for them three times)."""
+        eps = self._endpoints
+        if eps is None:
+            eps = endpoints(self.config)
+            if self.config.slurmctld_port_count <= 1:
+                self._endpoints = eps
+        return eps
 
     # -- connecting -------------------------------------------------------------------
 
