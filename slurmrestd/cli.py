@@ -231,6 +231,12 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
                      ("SLURMRESTD_LINGER_BYTES", "linger_max_bytes")):
         if environ.get(var):
             limits = replace(limits, **{fld: _count(environ[var], var)})
+    if environ.get("SLURMRESTD_TLS_HANDSHAKE_TIMEOUT"):
+        limits = replace(limits, tls_handshake_timeout_s=_seconds(environ["SLURMRESTD_TLS_HANDSHAKE_TIMEOUT"],
+                                                                  "SLURMRESTD_TLS_HANDSHAKE_TIMEOUT"))
+    for var, key in (("SLURMRESTD_TLS_CERT", "tls_cert"), ("SLURMRESTD_TLS_KEY", "tls_key")):
+        if environ.get(var):
+            kw[key] = environ[var]
     if environ.get("SLURMRESTD_ALLOCATION_WAIT"):
         limits = replace(limits, allocation_wait_s=_seconds(environ["SLURMRESTD_ALLOCATION_WAIT"],
                                                             "SLURMRESTD_ALLOCATION_WAIT", allow_zero=True))

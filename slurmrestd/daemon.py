@@ -19,6 +19,7 @@ from slurmrestd import security
 from slurmrestd.auth.setup import AuthSetupError, chain_from_settings
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
+from slurmrestd.conmgr.tls import TlsError, TlsServer, cert_files
 from slurmrestd.http.server import HttpSession
 from slurmrestd.operations import bind_operations, core, plugins
 from slurmrestd.operations.app import RestApp
@@ -104,6 +105,21 @@ class ProbeServer:
         self.workers.shutdown(timeout=1.0)
 
 
+def load_tls(settings: Settings, slurm_conf) -> TlsServer:
+    """The certificate and key of the https:// listeners (see ``conmgr.tls.cert_files``)."""
+    from slurmrestd.rpc.conf import find_slurm_conf
+
+    params = slurm_conf.get("TLSParameters") if slurm_conf is not None else None
+    conf_path = slurm_conf.path if slurm_conf is not None else find_slurm_conf(settings.slurm_conf)
+    try:
+        files = cert_files(settings.tls_cert, settings.tls_key, params, conf_path)
+        server = TlsServer(files)
+    except TlsError as e:
+        raise StartupError("https:// listener: %s" % e) from None
+    log.info("TLS certificate %s, key %s (%s)", files.cert, files.key, files.source)
+    return server
+
+
 def generate_spec(settings: Settings) -> int:
     from slurmrestd import serializers
 
@@ -180,6 +196,8 @@ def _serve(settings: Settings) -> int:
     else:
         for spec in settings.metrics_listen:
             probe_listeners.extend(open_listeners(spec))
+    # The certificate is read before the user switch, as the reference reads its own.
+    tls = load_tls(settings, slurm_conf) if any(l.tls for l in listeners) else None
 
     # Everything a request may need is imported ahead in listen mode (no first-request cost) and
     # before any user switch, -u/-g or become_user (the new user may not be able to read the
@@ -205,8 +223,14 @@ def _serve(settings: Settings) -> int:
     workers = WorkerPool(settings.threads)
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,
                                 lambda conn: HttpSession(conn, app, settings.limits,
-                                                         require_host=bool(listeners)))
-    manager.signal_handlers[signal.SIGHUP] = logsetup.reopen
+                                                         require_host=bool(listeners)), tls=tls)
+
+    def on_sighup() -> None:
+        logsetup.reopen()
+        if tls is not None:
+            tls.reload()  # new connections get the new pair; established ones keep theirs
+
+    manager.signal_handlers[signal.SIGHUP] = on_sighup
     manager.install_signal_handlers()
     site.metrics.watch_connections(manager)
 

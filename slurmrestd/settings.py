@@ -70,6 +70,9 @@ class Limits:
     linger_timeout_s: float = 5.0
     #: ... and for at most this many bytes (SLURMRESTD_LINGER_BYTES).
     linger_max_bytes: int = 4 * 1024 * 1024
+    #: A TLS handshake on an https:// listener must be done within this after the
+    #: connection is accepted, or the connection is closed (SLURMRESTD_TLS_HANDSHAKE_TIMEOUT).
+    tls_handshake_timeout_s: float = 10.0
     #: A client that does not read our response for this long is dropped.
     write_timeout_s: float = 60.0
     #: On SIGINT/SIGTERM, in-flight requests get this long to finish.
@@ -203,6 +206,12 @@ class Settings:
     #: the request fields).  Under systemd's journal either drops its own timestamps.
     log_format: str = "text"
     cors: Cors = field(default_factory=Cors)
+    #: PEM certificate chain and private key of https:// listeners (SLURMRESTD_TLS_CERT,
+    #: SLURMRESTD_TLS_KEY); None: TLSParameters=restd_cert_file=/restd_cert_key_file= of
+    #: slurm.conf, else restd_cert.pem and restd_cert_key.pem beside slurm.conf, as the
+    #: reference reads them.
+    tls_cert: str | None = None
+    tls_key: str | None = None
     limits: Limits = field(default_factory=Limits)
 
     @property

@@ -82,6 +82,7 @@ class Connection:
         "inbuf", "outbuf", "read_eof", "closing", "closed", "reading", "failed",
         "last_activity", "request_started", "write_started", "busy", "_peer_creds",
         "client_key", "head_done", "linger_wanted", "lingering", "linger_until", "linger_left",
+        "handshaking", "handshake_until", "tls_want_write",
     )
 
     def __init__(self, manager: "ConnectionManager", rfd: int, wfd: int, name: str,
@@ -112,6 +113,9 @@ class Connection:
         self.lingering = False        # output done and shut down; discarding input until close
         self.linger_until = 0.0
         self.linger_left = 0
+        self.handshaking = False      # a TLS handshake is in progress (https:// listener)
+        self.handshake_until = 0.0
+        self.tls_want_write = False   # the handshake waits for the socket to take more bytes
 
     # -- used by protocols (loop thread); none of these does I/O ---------
 

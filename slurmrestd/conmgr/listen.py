@@ -2,7 +2,9 @@
 
 Accepted forms (as the reference daemon accepts them):
 ``host:port``, ``:port`` (all addresses), ``[v6addr]:port``, a bare ``port``,
-``unix:/path/to/socket``, and the same with an ``http://`` prefix.  A host
+``unix:/path/to/socket``, and the same with an ``http://`` prefix.  An
+``https://`` prefix makes a TLS listener (``Listener.tls``; the certificate is
+the daemon's, see ``conmgr/tls.py``); it is not allowed with ``unix:``.  A host
 name is resolved once, at start-up, and every address it resolves to is bound.
 Port 0 lets the kernel pick a free port; ``Listener.address`` tells which.
 Sockets handed over by systemd (``LISTEN_FDS``) are adopted as they are.
@@ -30,15 +32,18 @@ class Listener:
     unix_path: str | None = None
     #: inode of the socket file we created, so we only ever remove our own file.
     unix_ino: int | None = field(default=None, repr=False)
+    #: Accepted connections must speak TLS (an ``https://`` address).
+    tls: bool = False
 
     @property
     def address(self) -> str:
         if self.unix_path is not None:
             return "unix:" + self.unix_path
         addr = self.sock.getsockname()
+        scheme = "https://" if self.tls else ""
         if self.sock.family == socket.AF_INET6:
-            return "[%s]:%d" % (addr[0], addr[1])
-        return "%s:%d" % (addr[0], addr[1])
+            return "%s[%s]:%d" % (scheme, addr[0], addr[1])
+        return "%s%s:%d" % (scheme, addr[0], addr[1])
 
     def close(self) -> None:
         try:
@@ -65,9 +70,9 @@ def parse_spec(spec: str) -> tuple[str, str | None, int | None]:
         return "unix", path, None
     for prefix in ("http://", "https://"):
         if s.startswith(prefix):
-            if prefix == "https://":
-                raise ListenError("TLS listeners are not supported; put a TLS proxy in front: %r" % spec)
             s = s[len(prefix):].rstrip("/")
+            if s.startswith("unix:"):
+                raise ListenError("%s cannot be combined with a unix socket: %r" % (prefix, spec))
     if s.startswith("["):
         end = s.find("]")
         if end < 0 or not s[end + 1:].startswith(":"):
@@ -84,12 +89,20 @@ def parse_spec(spec: str) -> tuple[str, str | None, int | None]:
     return "inet", host or None, int(port_s)
 
 
+def is_tls_spec(spec: str) -> bool:
+    """An ``https://`` listen address."""
+    return spec.strip().startswith("https://")
+
+
 def open_listeners(spec: str) -> list[Listener]:
     kind, host, port = parse_spec(spec)
     if kind == "unix":
         assert host is not None
         return [_open_unix(spec, host)]
-    return _open_inet(spec, host, port or 0)
+    listeners = _open_inet(spec, host, port or 0)
+    for l in listeners:
+        l.tls = is_tls_spec(spec)
+    return listeners
 
 
 def _open_unix(spec: str, path: str) -> Listener:

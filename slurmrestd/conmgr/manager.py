@@ -52,18 +52,24 @@ import resource
 import selectors
 import signal
 import socket
+import ssl
 import time
 from typing import Callable
 
 from slurmrestd.conmgr.admission import Admission
 from slurmrestd.conmgr.connection import Connection, Protocol
-from slurmrestd.conmgr.listen import Listener
+from slurmrestd.conmgr import tls as tlsmod
+from slurmrestd.conmgr.listen import ListenError, Listener
 from slurmrestd.conmgr.workers import WorkerPool
 from slurmrestd.settings import Limits
 
 log = logging.getLogger("slurmrestd.conmgr")
 
 READ_CHUNK = 256 * 1024
+#: Most bytes handed to one TLS write (a retried write must be offered the same bytes).
+TLS_WRITE_CHUNK = 256 * 1024
+#: Raised by a non-blocking socket (plain or TLS) that cannot go on now.
+_WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 ACCEPT_BATCH = 64
 SWEEP_INTERVAL_S = 0.5
 _FD_RESERVE = 64  # descriptors kept free for RPC sockets, logs and files
@@ -104,8 +110,11 @@ class _Waker:
 
 class ConnectionManager:
     def __init__(self, limits: Limits, max_connections: int, workers: WorkerPool,
-                 protocol_factory: ProtocolFactory, clock: Clock = time.monotonic) -> None:
+                 protocol_factory: ProtocolFactory, clock: Clock = time.monotonic,
+                 tls: "tlsmod.TlsServer | None" = None) -> None:
         self.limits = limits
+        #: The certificate of ``https://`` listeners (None: only plain listeners allowed).
+        self.tls = tls
         #: Monotonic seconds for every deadline (tests pass a fake one).
         self.clock = clock
         self.max_connections = max(1, max_connections)
@@ -154,6 +163,8 @@ class ConnectionManager:
         return max(16, soft - _FD_RESERVE)
 
     def add_listener(self, listener: Listener) -> None:
+        if listener.tls and self.tls is None:
+            raise ListenError("%s needs a TLS certificate" % listener.address)
         self.listeners.append(listener)
         log.info("listening on %s", listener.address)
         if self._accepting:
@@ -426,6 +437,13 @@ class ConnectionManager:
                     continue
                 raise
             sock.setblocking(False)
+            if listener.tls:
+                try:
+                    sock = self.tls.wrap(sock)  # type: ignore[union-attr]
+                except (ssl.SSLError, OSError) as e:
+                    log.debug("cannot set up TLS on an accepted connection: %s", e)
+                    sock.close()
+                    continue
             if sock.family == socket.AF_UNIX:
                 name = "%s(fd:%d)" % (listener.address, sock.fileno())
                 is_unix = True
@@ -443,6 +461,9 @@ class ConnectionManager:
                 creds = conn.peer_creds
                 client = "uid:%d" % creds.uid if creds is not None else None
             conn.client_key = client
+            if listener.tls:
+                conn.handshaking = True
+                conn.handshake_until = self.clock() + self.limits.tls_handshake_timeout_s
             self.admission.add(conn)
             self._add_connection(conn)
             self._enforce_caps(conn)
@@ -486,16 +507,23 @@ class ConnectionManager:
         if conn.lingering:
             self._linger_read(conn)
             return
+        if conn.handshaking:
+            self._tls_handshake(conn)
+            return
         room = max(0, self.limits.max_pipelined_bytes - len(conn.inbuf))
         try:
             if conn.sock is not None:
                 data = conn.sock.recv(min(READ_CHUNK, room or 1))
+                if data and isinstance(conn.sock, ssl.SSLSocket):
+                    # Decrypted bytes OpenSSL already holds never wake the selector.
+                    while conn.sock.pending() and len(data) < room:
+                        data += conn.sock.recv(min(READ_CHUNK, room - len(data)))
             else:
                 data = os.read(conn.rfd, min(READ_CHUNK, room or 1))
-        except (BlockingIOError, InterruptedError):
+        except _WOULD_BLOCK:
             return
         except OSError as e:
-            log.debug("[%s] read failed: %s", conn.name, e.strerror)
+            log.debug("[%s] read failed: %s", conn.name, e.strerror or e)
             self.close(conn)
             return
         conn.last_activity = self.clock()
@@ -533,16 +561,22 @@ class ConnectionManager:
                 self._refresh(conn)
 
     def _do_write(self, conn: Connection) -> None:
+        if conn.handshaking:
+            self._tls_handshake(conn)
+            return
+        tls = isinstance(conn.sock, ssl.SSLSocket)
         while conn.outbuf:
             try:
-                if conn.sock is not None:
+                if tls:
+                    n = conn.sock.send(bytes(conn.outbuf[:TLS_WRITE_CHUNK]))  # type: ignore[union-attr]
+                elif conn.sock is not None:
                     n = conn.sock.send(conn.outbuf)
                 else:
                     n = os.write(conn.wfd, conn.outbuf)
-            except (BlockingIOError, InterruptedError):
+            except _WOULD_BLOCK:
                 break
             except OSError as e:
-                log.debug("[%s] write failed: %s", conn.name, e.strerror)
+                log.debug("[%s] write failed: %s", conn.name, e.strerror or e)
                 self.close(conn)
                 return
             if n <= 0:
@@ -555,6 +589,28 @@ class ConnectionManager:
             self._close_or_linger(conn)
             return
         self._refresh(conn)
+
+    # -- TLS handshake ---------------------------------------------------
+
+    def _tls_handshake(self, conn: Connection) -> None:
+        """One step of a non-blocking server handshake, whenever the socket is ready."""
+        try:
+            step = tlsmod.handshake(conn.sock)  # type: ignore[arg-type]
+        except (ssl.SSLError, OSError) as e:
+            log.info("[%s] %s", conn.name, tlsmod.describe_failure(e))
+            conn.failed = True
+            self.close(conn)
+            return
+        conn.last_activity = self.clock()
+        if step == tlsmod.DONE:
+            conn.handshaking = False
+            conn.tls_want_write = False
+            log.debug("[%s] TLS established: %s", conn.name, tlsmod.describe_session(conn.sock))  # type: ignore[arg-type]
+            self._update_interest(conn)
+            self._do_read(conn)  # the request may have come with the last handshake flight
+            return
+        conn.tls_want_write = step == tlsmod.WANT_WRITE
+        self._update_interest(conn)
 
     # -- lingering close -------------------------------------------------
 
@@ -632,6 +688,8 @@ class ConnectionManager:
     def _want_read(self, conn: Connection) -> bool:
         if conn.lingering:
             return not conn.closed
+        if conn.handshaking:
+            return not conn.closed and not conn.tls_want_write
         if conn.closed or conn.read_eof or conn.closing or not conn.reading:
             return False
         if conn in self.admission.queue:
@@ -648,7 +706,7 @@ class ConnectionManager:
         if conn.closed:
             return
         want_r = self._want_read(conn)
-        want_w = bool(conn.outbuf)
+        want_w = bool(conn.outbuf) or conn.tls_want_write
         if conn.rfd == conn.wfd:
             self._set_events(conn, conn.rfd, (selectors.EVENT_READ if want_r else 0)
                              | (selectors.EVENT_WRITE if want_w else 0), "rw")
@@ -712,7 +770,12 @@ class ConnectionManager:
         for conn in list(self.connections.values()):
             if conn.closed or conn.busy:
                 continue
-            if conn.lingering:
+            if conn.handshaking:
+                if now >= conn.handshake_until:
+                    log.info("[%s] TLS handshake not complete after %.0fs: closing", conn.name,
+                             lim.tls_handshake_timeout_s)
+                    self.close(conn)
+            elif conn.lingering:
                 if now >= conn.linger_until:
                     log.debug("[%s] lingering close: peer still open after %.0fs", conn.name,
                               lim.linger_timeout_s)

@@ -30,9 +30,25 @@ JOB_DESC_MSG = {
     "user_id": SLURM_AUTH_NOBODY, "wait_all_nodes": NO_VAL16, "wait4switch": NO_VAL,
 }
 
+#: slurmdb_init_assoc_rec() (src/common/slurmdb_defs.c): a parsed association starts
+#: with every limit unset, so a modify changes only what the request names
+ASSOC = {
+    "def_qos_id": NO_VAL, "is_def": NO_VAL16, "grp_jobs": NO_VAL, "grp_jobs_accrue": NO_VAL,
+    "grp_submit_jobs": NO_VAL, "grp_wall": NO_VAL, "max_jobs": NO_VAL, "max_jobs_accrue": NO_VAL,
+    "min_prio_thresh": NO_VAL, "max_submit_jobs": NO_VAL, "max_wall_pj": NO_VAL, "priority": NO_VAL,
+    "shares_raw": NO_VAL,
+}
+
 DEFAULTS: dict[str, dict] = {
     "JOB_DESC_MSG": JOB_DESC_MSG,
     "SLURM_STEP_ID": STEP_ID_INIT,
+    "ASSOC": ASSOC,
+    "ASSOC_REC_SET": ASSOC,
+    # the parsers' new USER and ACCOUNT hold empty (not NULL) association and coordinator lists
+    "USER": {"assoc_list": [], "coord_accts": []},
+    "ACCOUNT": {"assoc_list": [], "coordinators": []},
+    # slurmdb_init_wckey_rec()
+    "WCKEY": {"is_def": NO_VAL16},
 }
 
 

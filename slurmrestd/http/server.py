@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from slurmrestd.conmgr.connection import Connection, Protocol
+from slurmrestd.conmgr.tls import looks_like_tls
 from slurmrestd.http.events import NEED_DATA, ContinueExpected, Request
 from slurmrestd.http.parser import HttpError, RequestParser
 from slurmrestd.http.response import build_continue, build_response, error_response
@@ -143,6 +144,9 @@ class HttpSession(Protocol):
         """Parse as far as possible; start at most one request."""
         if conn.inbuf:
             if self.parser.at_request_boundary:
+                if looks_like_tls(conn.inbuf) and self.parser.buffered_bytes == 0:
+                    self._tls_on_plain(conn)
+                    return
                 conn.begin_request()
             self.parser.receive_data(bytes(conn.inbuf))
             conn.inbuf.clear()
@@ -219,6 +223,16 @@ class HttpSession(Protocol):
         self._pump(conn)  # a pipelined request may already be buffered
         if self.peer_eof and not self.in_flight and not conn.closed:
             conn.close_after_write()
+
+    def _tls_on_plain(self, conn: Connection) -> None:
+        """A TLS ClientHello on a plain-HTTP listener: an HTTP answer would only be noise
+        to the client's TLS stack, so log it and close."""
+        self.failed = True
+        conn.report_failure()
+        log.info("[%s] TLS handshake sent to a plain HTTP listener: closing (use an https:// listen "
+                 "address for TLS)", conn.name)
+        conn.inbuf.clear()
+        conn.close_after_write()
 
     def _fail(self, conn: Connection, err: HttpError) -> None:
         if self.failed:

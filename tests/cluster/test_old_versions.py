@@ -137,6 +137,13 @@ def _one(base, ref, path, tok, user):
         if path.startswith("/slurmdb/") and isinstance(doc_ref, dict):
             # 24.11 answers slurmdbd refusals with 500 and prints pointers (as test_dbd_basic)
             st_ref, doc_ref = dbd_by_design("trixie", st, st_ref, doc, doc_ref)
+        if isinstance(doc_ref, dict) and isinstance(doc, dict) and doc_ref.get("errors"):
+            # 24.11's pipeline (every version) leaves the empty list out of an error answer and
+            # answers "more than one match" (9211) with 500: not a data parser matter
+            for k in [k for k, v in doc.items() if v == [] and k not in doc_ref]:
+                del doc[k]
+            if st_ref == 500 and st == 422 and doc_ref["errors"][0]["error_number"] == 9211:
+                st_ref = 422
         problem = None
         if st != st_ref:
             problem = ("status", st, st_ref, doc, doc_ref)

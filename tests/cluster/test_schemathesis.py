@@ -48,6 +48,9 @@ JOB_CHANGING = {
     ("/slurm/{v}/jobs/requeue", "post"),
 }
 NEVER = ("/reconfigure/",)
+#: data parser versions fuzzed: those of Slurm 26.05 (v0.0.40 and v0.0.41, the 24.11 versions
+#: served since, are not yet: see the report of issue 14)
+FUZZED_VERSIONS = ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
 
 CONFIG = """
 seed = {seed}
@@ -85,7 +88,9 @@ def not_fuzzed(doc: dict) -> list[str]:
         t = _template(path)
         for method, op in item.items():
             fuzzed = (method == "get" or t.startswith("/util/") or (t, method) in JOB_CHANGING) \
-                and not any(n in path for n in NEVER)
+                and not any(n in path for n in NEVER) \
+                and (not path.startswith(("/slurm/v", "/slurmdb/v", "/util/v"))
+                     or path.split("/")[2] in FUZZED_VERSIONS)
             if not fuzzed:
                 out.append(op["operationId"])
     return sorted(out)
@@ -147,7 +152,7 @@ def test_schemathesis_finds_nothing(tmp_path):
         assert st == 200
         (tmp_path / "openapi.json").write_text(json.dumps(doc))
         skipped = not_fuzzed(doc)
-        assert any("reconfigure" in o for o in skipped) and not any("get_jobs" in o for o in skipped)
+        assert any("reconfigure" in o for o in skipped) and "slurm_v0045_get_jobs" not in skipped
         (tmp_path / "schemathesis.toml").write_text(
             CONFIG.format(seed=SEED, examples=EXAMPLES)
             + "\n[[operations]]\ninclude-operation-id = %s\nenabled = false\n" % json.dumps(skipped))

@@ -70,7 +70,7 @@ def _dump_rpcs_by_user(d, t, stats):
     n = _int(member(stats, "rpc_user_size", 0) or len(member(stats, "rpc_user_id") or ()))
     for i in range(n):
         uid, cnt, tm = _arr(stats, "rpc_user_id", i), _arr(stats, "rpc_user_cnt", i), _arr(stats, "rpc_user_time", i)
-        name = uid_to_name(uid)
+        name = uid_to_name(uid, getattr(d.ctx, "names", None))
         out.append({"user": name if name is not None else "%u" % uid, "user_id": uid, "count": cnt,
                     "average_time": (tm // cnt) & 0xFFFFFFFF if tm > 0 and cnt > 0 else 0, "total_time": tm})
     return out
@@ -241,10 +241,10 @@ def _default_out(job) -> str:
     return "%s/slurm-%u.out" % (work_dir, _int(member(job, "job_id")))
 
 
-def _stdio_24_11(job, which: str) -> str:
+def _stdio_24_11(d, job, which: str) -> str:
     """slurm_get_job_std{in,out,err}() of 24.11: a batch job without a path has the default
     (stdin /dev/null, stdout slurm-%j.out in the working directory, stderr = stdout)."""
-    pattern = stdio._job_pattern(job)
+    pattern = stdio._job_pattern(d, job)
     path = member(job, {"in": "std_in", "out": "std_out", "err": "std_err"}[which])
     if path:
         return stdio.expand_stdio(path, pattern)
@@ -262,7 +262,7 @@ def _stdio_dispatch(name: str, which: str):
 
     def fn(d, t, job):
         if d.reg.version in VERSIONS_24_11_ONLY:
-            return _stdio_24_11(job, which)
+            return _stdio_24_11(d, job, which)
         return newer(d, t, job)
     return fn
 

@@ -83,10 +83,33 @@ def _dump_qos_string_id_list(d, t, value):
     return out
 
 
+def _parse_qos_id_list(p, data, path):
+    """``QOS_STRING_ID_LIST`` as the C parser reads it: a list of QOS names or ids →
+    their ids as strings.  The first one that is not a known QOS is an error
+    (ESLURM_INVALID_QOS, "Unable to resolve QOS: <name>", "(null)" for a number,
+    at the list's path) and ends the list.  Anything but a list gives no QOS."""
+    if not isinstance(data, list):
+        return []
+    table = p.ctx.need("QOS")
+    out = []
+    for x in data:
+        if x is None or x == "":
+            continue
+        q = _resolve_qos(p, x, path) if table else None
+        if q is None:
+            text = x if isinstance(x, str) and to_int(x) is None else "(null)"
+            p.error(E.ESLURM_INVALID_QOS, path, "Unable to resolve QOS: %s" % text)
+            break
+        out.append(str(q["id"]))
+    return out
+
+
 @CODECS.parser("QOS_STRING_ID_LIST", "QOS_NAME_CSV_LIST")
 def _parse_qos_string_id_list(p, t, data, path):
     if data is None:
         return []
+    if t.name == "QOS_STRING_ID_LIST":
+        return _parse_qos_id_list(p, data, path)
     seq = data if isinstance(data, list) else [x for x in str(data).split(",") if x]
     out = []
     for i, x in enumerate(seq):

@@ -2,7 +2,8 @@
 
 * ``records(ctx, resp_type)``: the request body parsed as an ``OPENAPI_*_RESP``
   (``{"accounts": [...]}`` …) → its list of records, dicts keyed by C member
-  names.  A body that does not parse ends the request (4xx, nothing sent).
+  names; None when it does not parse (the parser's errors are the answer, 4xx,
+  and nothing is sent).  ``parse_value(ctx, type)``: the same for any body type.
 * ``parse_body(ctx, resp_type)``: the same parse without the "Rejecting request"
   wrap-up error (qos.c, wckeys.c, cluster.c, config.c): None when it failed.
 * ``db_rc(ctx, fn, db, items, caller)``: ``db_query_rc()``: an add; a failure
@@ -29,7 +30,7 @@ from typing import Any, Callable
 from slurmrestd import data_parser
 from slurmrestd.errors import SlurmError
 from slurmrestd.operations.context import OperationContext
-from slurmrestd.operations.slurmdbd.common import parse, query_list, reject_nul
+from slurmrestd.operations.slurmdbd.common import query_list, reject_nul
 from slurmrestd.rpc.dbd import messages, writes
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,24 @@ def func_name(fn: Callable) -> str:
     return writes.FUNC_NAMES.get(fn.__name__) or messages.FUNC_NAMES[fn.__name__]
 
 
-def records(ctx: OperationContext, resp_type: str) -> list:
-    """The body's records (``response`` of ``resp_type``); [] when the list is empty."""
-    value = parse(ctx, resp_type, ctx.query, "request")
-    return list((value or {}).get("response") or [])
+def parse_value(ctx: OperationContext, type_name: str) -> Any:
+    """The body (an empty one is ``{}``) parsed as ``type_name``; None after the parser
+    recorded why not (as the reference, no further error is added: the status is the
+    parser's, 422 for a missing or bad field)."""
+    data = ctx.query if ctx.query is not None else {}
+    reject_nul(ctx, data, "request")
+    before = len(ctx.errors)
+    value = data_parser.parse(type_name, data, ctx.diag, version=ctx.version)
+    return None if len(ctx.errors) > before else value
+
+
+def records(ctx: OperationContext, resp_type: str) -> list | None:
+    """The body's records (``response`` of ``resp_type``, [] when empty); None when the
+    body does not parse (nothing is sent then)."""
+    value = parse_value(ctx, resp_type)
+    if value is None:
+        return None
+    return list(value.get("response") or [])
 
 
 def parse_body(ctx: OperationContext, resp_type: str) -> dict | None:
@@ -92,4 +107,4 @@ def exists(ctx: OperationContext, fn: Callable, db, cond: Any, caller: str) -> l
     return query_list(ctx, fn, db, cond, caller, ignore_empty=True, func_name=func_name(fn))
 
 
-__all__ = ["func_name", "records", "parse_body", "db_rc", "db_modify", "db_list", "exists"]
+__all__ = ["func_name", "parse_value", "records", "parse_body", "db_rc", "db_modify", "db_list", "exists"]
