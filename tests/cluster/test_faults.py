@@ -176,15 +176,18 @@ def test_daemon_stops_under_load(setup, daemon_name, sig, path):
         with Load(ours, tok, prefix) as load:
             time.sleep(2)
             with announced():
-                cluster("kill-daemon", SUITE, daemon_name, sig)
+                cluster("kill-daemon", SUITE, daemon_name, sig)  # returns once it is gone
+                answered_before_kill = {n for n, _, _ in list(load.submits)}
                 time.sleep(1)
                 st_ours, st_ref, doc = statuses_while_down(ours, ref, tok, path)
                 delay = first_success_after(ours, tok, path, lambda: cluster("restart-daemon", SUITE, daemon_name))
             time.sleep(2)
         assert d.proc.poll() is None, "our daemon died"
-        assert isinstance(doc, dict) and doc.get("errors"), doc
+        assert isinstance(doc, dict), doc
+        # ping answers 200 with "responding": false in both daemons; every other path is an error
+        assert st_ours < 400 or doc.get("errors"), doc
         assert st_ours == st_ref, "while %s was down: ours %d, reference %d: %r" % (daemon_name, st_ours, st_ref,
-                                                                                    doc["errors"])
+                                                                                    doc.get("errors"))
         assert delay <= FIRST_SUCCESS_S, "first success %.2f s after %s was back" % (delay, daemon_name)
         assert not load.bad, load.bad[:10]
         print("%s SIG%s: %d submits, down: ours %d / reference %d, first success %+.2f s"
@@ -199,8 +202,14 @@ def test_daemon_stops_under_load(setup, daemon_name, sig, path):
         assert not [n for n in failed if n in have], "submits answered with an error left jobs behind"
         missing = [(n, j) for n, j in ok if have.get(n) != j]
         if sig == "KILL" and daemon_name == "slurmctld":
-            # slurmctld killed outright loses what it had not saved yet: at most the last few
-            assert len(missing) <= 5, missing
+            # slurmctld killed outright loses what it had not saved to its state files yet: the
+            # jobs it accepted after its last save.  Those are the newest ones, so no job it
+            # kept may be newer than one it lost (anything else would be a loss of ours).
+            # Job ids are not a clock here: after the restart slurmctld hands out the lost ids
+            # again.  So in submit order, the lost jobs are a run of the last ones answered
+            # before the kill, and every job answered after the restart exists.
+            before = [(n, j) for n, j in ok if n in answered_before_kill]
+            assert missing == before[len(before) - len(missing):], (missing, before[-3:])
         else:
             assert not missing, missing
     finally:
