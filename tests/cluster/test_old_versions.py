@@ -180,3 +180,33 @@ def test_every_get_same_as_reference(trixie, ours, running_job, version):
                     bad["%s as %s" % (path, user)] = problem
     assert bad == {}, "\n".join("%s: %s" % (k, list(v.items())[:3] if isinstance(v, dict) else v)
                                  for k, v in bad.items())
+
+
+@pytest.mark.parametrize("version", VERSIONS_24_11_ONLY)
+def test_submit_same_as_reference(trixie, ours, version):
+    """POST job/submit at the old versions: the job is created once and the answer (job_id,
+    step_id, result) has the reference's shape (26.05's submit reply nests the ids in a step
+    id; 24.11's tables named them flat)."""
+    tok = token("trixie", "alice")
+    base = "http://%s:%d" % ours.inet
+    answers = []
+    for url in (base, trixie["REF_URL"]):
+        name = PREFIX + "submit_" + uuid.uuid4().hex[:8]
+        job = {"name": name, "hold": True, "script": "#!/bin/sh\ntrue\n", "current_working_directory": "/tmp",
+               "environment": ["PATH=/bin:/usr/bin"]}
+        st, doc = call(url, "POST", "/slurm/%s/job/submit" % version, tok, None, {"job": job})
+        try:
+            assert st == 200 and doc["errors"] == [], (url, st, doc)
+            have = _chroot(trixie, "squeue -h -n %s -o %%i" % name).split()
+            assert have == [str(doc["job_id"])], (have, doc)
+        finally:
+            subprocess.run(["chroot", trixie["CHROOT"], "scancel", "-n", name], capture_output=True, timeout=60)
+        answers.append({k: doc[k] for k in ("job_id", "step_id", "result") if k in doc})
+    ours_doc, ref_doc = answers
+    assert set(ours_doc) == set(ref_doc)
+    assert ours_doc["step_id"] == ref_doc["step_id"]
+    for doc in answers:
+        doc.pop("job_id")
+        if isinstance(doc.get("result"), dict):
+            doc["result"].pop("job_id", None)
+    assert ours_doc == ref_doc

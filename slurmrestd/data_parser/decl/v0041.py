@@ -241,8 +241,8 @@ DELTA = Delta(
         RowPatch("JOB_SUBMIT_RESPONSE_MSG",
             drop=(),
             replace=(
-                F("job_id", "UINT32", "job_id", desc="Job id"),
-                F("step_id", "STEP_ID", "step_id", desc="Step id"),
+                F("job_id", "UINT32", "step_id.job_id", desc="Job id"),
+                F("step_id", "STEP_ID", "step_id.step_id", desc="Step id"),
             ),
             insert=(
             ),
@@ -250,7 +250,7 @@ DELTA = Delta(
         RowPatch("JOB_DESC_MSG",
             drop=("oom_kill_step", ),
             replace=(
-                F("job_id", "UINT32", "job_id", desc="Job id"),
+                F("job_id", "UINT32", "step_id.job_id", desc="Job id"),
                 R("power_flags", "POWER_FLAGS", deprecated="24.05"),
                 F("shared", "JOB_SHARED", "shared", overloads=2, desc="Shared"),
             ),
@@ -321,8 +321,8 @@ DELTA = Delta(
         RowPatch("OPENAPI_JOB_SUBMIT_RESPONSE",
             drop=(),
             replace=(
-                F("job_id", "UINT32", "resp.job_id", desc="Job id"),
-                F("step_id", "STEP_ID", "resp.step_id", desc="Step id"),
+                F("job_id", "UINT32", "resp.step_id.job_id", desc="Job id"),
+                F("step_id", "STEP_ID", "resp.step_id.step_id", desc="Step id"),
             ),
             insert=(
                 (None, F("result", "JOB_SUBMIT_RESPONSE_MSG", "resp", deprecated="23.11", desc="Result")),
