@@ -165,6 +165,21 @@ def _preload(settings: Settings) -> None:
         pass
 
 
+def _import_package() -> None:
+    """Import every module of this package ahead of a user switch: the user we become may
+    not be able to read the installation (a private checkout, a root-only virtualenv), and a
+    module loaded on first use would then fail in the middle of a request."""
+    import importlib
+    import pkgutil
+
+    import slurmrestd
+
+    for mod in pkgutil.walk_packages(slurmrestd.__path__, "slurmrestd."):
+        if mod.name.endswith("__main__"):
+            continue
+        importlib.import_module(mod.name)
+
+
 def _serve(settings: Settings) -> int:
     sec = settings.security
     if settings.become_user:
@@ -208,6 +223,8 @@ def _serve(settings: Settings) -> int:
         document.document
     if listeners or uid is not None or gid is not None or settings.become_user:
         _preload(settings)
+    if uid is not None or gid is not None or settings.become_user:
+        _import_package()
     for l in listeners + probe_listeners:
         if l.unix_path and (uid is not None or gid is not None):
             # Hand the socket file to the user we become, so it stays usable and removable.
