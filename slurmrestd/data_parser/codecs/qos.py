@@ -157,7 +157,9 @@ def _dump_qos_preempt(d, t, qos):
 
 @CODECS.parser("QOS_PREEMPT_LIST")
 def _parse_qos_preempt(p, t, data, path):
-    return {"preempt_list": _parse_qos_string_id_list(p, t, data, path)}
+    """Read as ``QOS_STRING_ID_LIST`` (the C parser does the same): an unknown QOS name
+    or id is 2066 at the list's path and ends the list, so nothing reaches slurmdbd."""
+    return {"preempt_list": [] if data is None else _parse_qos_id_list(p, data, path)}
 
 
 # ---------------------------------------------------------------------------

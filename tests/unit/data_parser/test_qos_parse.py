@@ -29,3 +29,14 @@ def test_unknown_preempt_name_is_an_error():
     _, ctx = parse({"qos": [{"name": "x", "preempt": {"list": ["normal", "nosuch"]}}]})
     assert ctx.errors == [{"description": "Unable to resolve QOS: nosuch", "error_number": E.ESLURM_INVALID_QOS,
                            "error": "Invalid qos specification", "source": "#/qos[0]/preempt/list/"}]
+
+
+@pytest.mark.parametrize("version", ["v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45"])
+@pytest.mark.parametrize("lst, text", [
+    (["nosuch", "other"], "nosuch"),          # the first unknown ends the list: one error
+    (["high", 987654, "nosuch"], "(null)"),  # an unknown id is printed as the C parser does
+])
+def test_unknown_preempt_qos_ends_the_list(version, lst, text):
+    v, ctx = parse({"qos": [{"name": "x", "preempt": {"list": lst}}]}, version)
+    assert ctx.errors == [{"description": "Unable to resolve QOS: " + text, "error_number": E.ESLURM_INVALID_QOS,
+                           "error": "Invalid qos specification", "source": "#/qos[0]/preempt/list/"}]
