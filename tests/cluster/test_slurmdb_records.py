@@ -21,7 +21,7 @@ import pytest
 
 from clusters import REF_VERSIONS
 from http_client import call
-from jobs_helpers import ALL_VERSIONS, leaves
+from jobs_helpers import ALL_VERSIONS, leaves, without_required_empties
 
 pytestmark = pytest.mark.cluster
 
@@ -48,7 +48,7 @@ def normalized(doc):
 
 
 def diff(suite, ours, ref):
-    a, b = leaves(normalized(ours)), leaves(normalized(ref))
+    a, b = leaves(without_required_empties(normalized(ours), ref)), leaves(normalized(ref))
     out = {}
     for k in sorted(set(a) | set(b)):
         if a.get(k, "<missing>") == b.get(k, "<missing>"):
@@ -87,6 +87,11 @@ def same_as_reference(suite, env, ours, path, token, attempts=3):
         st, doc = get(base(ours), path, token)
         st_ref, ref = get(env["REF_URL"], path, token)
         d = diff(suite, doc, ref)
+        if st == 422 and st_ref == 500 and isinstance(doc, dict) and doc.get("errors") \
+                and doc["errors"][0]["error_number"] == 9211:
+            # "more than one match" is a client error here, a 500 in the reference
+            # (docs/compatibility.md, deliberate difference 32)
+            st_ref = 422
         if st == st_ref and not d:
             return doc
         time.sleep(1)

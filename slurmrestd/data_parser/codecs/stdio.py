@@ -23,7 +23,8 @@ def expand_stdio(path: str, job: dict) -> str:
         return ""
     out = []
     wd = job.get("work_dir")
-    if wd and path[0] != "/":
+    if wd is not None and path[0] != "/":
+        # an empty (but set) working directory still gets its "/", as in C
         out.append(wd if wd.endswith("/") else wd + "/")
     if "\\" in path:
         out.append(path.replace("\\", ""))
