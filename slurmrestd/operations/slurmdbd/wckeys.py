@@ -23,7 +23,18 @@ def _dump(ctx: OperationContext, db, cond):
 def get_wckeys(ctx: OperationContext):
     with session(ctx) as db:
         cond = parse(ctx, "WCKEY_CONDITION", query_data(ctx))
+        _check_ids(cond)
         return _dump(ctx, db, cond)
+
+
+def _check_ids(cond) -> None:
+    """wckey ids are numbers: slurmdbd puts them into its SQL as they are, and anything else
+    fails there as "Unspecified error" (a 500 in the reference).  Refuse it here, naming it."""
+    for wid in (cond or {}).get("id_list") or ():
+        if not (isinstance(wid, str) and wid.isascii() and wid.isdigit()):
+            raise SlurmError(E.ESLURM_REST_INVALID_QUERY,
+                             "Invalid wckey id %r in parameter id: ids are unsigned numbers" % wid,
+                             "_dump_wckeys")
 
 
 def _name(ctx: OperationContext) -> str:
