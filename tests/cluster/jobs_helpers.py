@@ -53,6 +53,20 @@ def diff(ours, ref, ignore=MOVING):
             if not any(re.search(p, k) for p in ignore) and a.get(k, "<missing>") != b.get(k, "<missing>")}
 
 
+def settled_diff(fetch_ours, fetch_ref, ignore=MOVING, tries=6, pause=0.5):
+    """The diff of two live answers, fetched again while they differ.
+
+    Both daemons read the same controller, but one after the other: a job's live bits (the
+    scheduler sets and clears DEPENDENT on every pass, for example) can change in between.
+    A real difference stays on every try; a moving one settles."""
+    for attempt in range(tries):
+        found = diff(fetch_ours(), fetch_ref(), ignore)
+        if not found:
+            return found
+        time.sleep(pause)
+    return found
+
+
 def script(body: str = "sleep 300") -> str:
     return "#!/bin/sh\n%s\n" % body
 
