@@ -405,7 +405,7 @@ SlurmUser=slurm
 SlurmdUser=root
 AuthType=auth/munge
 AuthAltTypes=auth/jwt
-AuthAltParameters=jwt_key=$p/etc/slurm/jwt_hs256.key
+AuthAltParameters=jwks=$p/etc/slurm/jwks.json,jwt_key=$p/etc/slurm/jwt_hs256.key
 ${authinfo}
 CredType=cred/munge
 StateSaveLocation=$p/var/lib/slurm/slurmctld
@@ -439,6 +439,32 @@ PartitionName=debug Nodes=n1 Default=YES MaxTime=INFINITE State=UP
 EOF
 }
 
+# RS256 tokens (AuthAltParameters jwks=): an RSA key pair generated once per chroot, the
+# private half for signing test tokens, the public half as a one-key JWKS; both slurm:slurm 0600
+# like the HS256 key, so that a daemon not run as root or SlurmUser cannot read any key and passes
+# tokens through (slurmctld/slurmdbd only refuse a world-writable JWKS; tests make readable
+# copies where they need one).  auth/jwt of
+# 24.11 only uses keys with "alg": "RS256"; 26.05 also needs "kty": "RSA"; both need "kid".
+JWT_KID_PREFIX=slurmrestd-cluster
+jwt_rs256_files() {
+    local priv=$CH/etc/slurm/jwt_rs256.pem jwks=$CH/etc/slurm/jwks.json
+    [[ -s $priv ]] || (umask 077; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$priv" 2>/dev/null)
+    chown "$SLURM_UID:$SLURM_UID" "$priv"; chmod 600 "$priv"
+    local n e kid
+    # base64url (no padding) of the modulus and exponent as big-endian bytes, as RFC 7518 wants
+    n=$(openssl rsa -in "$priv" -noout -modulus | sed 's/^Modulus=//' | basenc --base16 -d | basenc --base64url -w0 | tr -d '=')
+    e=$(openssl rsa -in "$priv" -noout -text | sed -n 's/^publicExponent: \([0-9]*\) .*/\1/p')
+    [[ $e == 65537 ]] || die "unexpected RSA public exponent '$e' in $priv"
+    e=AQAB
+    [[ -n $n ]] || die "could not read the RSA modulus of $priv"
+    # the kid changes with the key, so a token signed by an older key is refused by name
+    kid=$JWT_KID_PREFIX-$SUITE-$(printf '%s' "$n" | sha256sum | cut -c1-12)
+    write_file_if_changed "$jwks" 600 "$SLURM_UID:$SLURM_UID" <<EOF
+{"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "$kid", "n": "$n", "e": "$e"}]}
+EOF
+    JWT_KID=$kid
+}
+
 write_file_if_changed() {   # path mode owner  (content on stdin)
     local path=$1 mode=$2 owner=$3 new
     new=$(cat)
@@ -461,6 +487,7 @@ configure_suite() {
     local key=$CH/etc/slurm/jwt_hs256.key
     [[ -s $key ]] || (umask 077; openssl rand 64 >"$key")
     chown "$SLURM_UID:$SLURM_UID" "$key"; chmod 600 "$key"
+    jwt_rs256_files
     # munge key (the package normally creates one; make sure)
     if [[ ! -s $CH/etc/munge/munge.key ]]; then
         (umask 077; openssl rand 128 >"$CH/etc/munge/munge.key")
@@ -474,7 +501,7 @@ configure_suite() {
 # written by slurmrestd cluster/cluster.sh -- suite $SUITE
 AuthType=auth/munge
 AuthAltTypes=auth/jwt
-AuthAltParameters=jwt_key=/etc/slurm/jwt_hs256.key
+AuthAltParameters=jwks=/etc/slurm/jwks.json,jwt_key=/etc/slurm/jwt_hs256.key
 DbdHost=localhost
 DbdAddr=127.0.0.1
 DbdPort=$DBD_PORT
@@ -508,6 +535,9 @@ REF_URL=http://127.0.0.1:$REF_PORT
 SLURM_CONF=$SDIR/slurm.conf
 MUNGE_SOCKET=$MUNGE_SOCKET
 JWT_KEY=$key
+JWT_RS256_KEY=$CH/etc/slurm/jwt_rs256.pem
+JWKS=$CH/etc/slurm/jwks.json
+JWT_KID=$JWT_KID
 CHROOT=$CH
 LOG_DIR=$CH/var/log/slurm
 EOF
