@@ -7,6 +7,11 @@ public keys, chosen by the token's ``kid``).  Without either, slurmctld uses
 checks tokens before any RPC; when it cannot (the usual 0600 file owned by
 SlurmUser), tokens pass through to the controller as the reference daemon does.
 
+Each kind of key counts on its own: a site may publish its JWKS (public keys)
+to everyone and keep the HS256 secret 0600.  A daemon that reads one kind but
+not the other checks the tokens of the readable kind and passes the others
+through (``JwtKeys.unchecked``), so no token slurmctld would accept is refused.
+
 ``SLURMRESTD_JWT_KEY`` / ``SLURMRESTD_JWKS`` name other files (for example a
 copy readable by the daemon's user, or the public key set only), and
 ``SLURMRESTD_JWT_VERIFY`` is ``auto`` (verify when a key is readable), ``yes``
@@ -42,6 +47,9 @@ class JwtKeys:
     claim_field: str | None = None
     #: Where the keys came from, for the start-up log line.
     sources: tuple[str, ...] = ()
+    #: Algorithms whose key slurm.conf names but the daemon cannot read ("HS256", "RS256"):
+    #: their tokens pass through for slurmctld and slurmdbd to judge, as without any key.
+    unchecked: frozenset[str] = frozenset()
 
     @property
     def usable(self) -> bool:
@@ -132,6 +140,7 @@ def load_keys(slurm_conf, mode: str = "auto", jwt_key: str | None = None,
     rs: dict[str, Any] = {}
     sources: list[str] = []
     problems: list[str] = []
+    unchecked: set[str] = set()
     if hs_path:
         try:
             hs = _read(hs_path)
@@ -144,6 +153,7 @@ def load_keys(slurm_conf, mode: str = "auto", jwt_key: str | None = None,
             problems.append("cannot read %s: %s" % (hs_path, e.strerror or e))
             if jwt_key:  # asked for by name: an error in every mode but "no"
                 raise KeyFileError("rest_auth/jwt: SLURMRESTD_JWT_KEY: " + problems[-1]) from None
+            unchecked.add("HS256")
     if ks_path:
         try:
             rs = parse_jwks(_read(ks_path), ks_path)
@@ -152,8 +162,9 @@ def load_keys(slurm_conf, mode: str = "auto", jwt_key: str | None = None,
             problems.append("cannot read %s: %s" % (ks_path, e.strerror or e))
             if jwks:
                 raise KeyFileError("rest_auth/jwt: SLURMRESTD_JWKS: " + problems[-1]) from None
+            unchecked.add("RS256")
     opts = auth_alt_options(getattr(slurm_conf, "auth_alt_parameters", None))
-    keys = JwtKeys(hs, rs, opts.get("userclaimfield") or None, tuple(sources))
+    keys = JwtKeys(hs, rs, opts.get("userclaimfield") or None, tuple(sources), frozenset(unchecked))
     if problems and mode == "yes":
         raise KeyFileError("rest_auth/jwt: " + "; ".join(problems))
     if not keys.usable:
@@ -164,6 +175,7 @@ def load_keys(slurm_conf, mode: str = "auto", jwt_key: str | None = None,
                  "; ".join(problems) if problems else "no JWT key configured")
         return None
     if problems:
-        log.info("rest_auth/jwt: %s", "; ".join(problems))
+        log.info("rest_auth/jwt: %s; %s tokens pass through to slurmctld and slurmdbd unchecked",
+                 "; ".join(problems), " and ".join(sorted(unchecked)) or "no")
     log.info("rest_auth/jwt: verifying tokens locally with %s", ", ".join(sources))
     return keys

@@ -10,7 +10,9 @@ the user name, from ``sun``, else ``username``, else ``userclaimfield=``.  An
 or SlurmUser, as the controller decides.
 
 A refusal raises ``TokenRejected`` with a reason for the log; the token itself
-is never part of any message.
+is never part of any message.  A token whose algorithm has a key in slurm.conf
+that the daemon cannot read raises ``TokenUnchecked``: it passes through to
+slurmctld, which has the key.
 
 A token whose signature and claims were checked is remembered (bounded LRU, by
 the exact token string) with its user and expiry, so a client reusing its token
@@ -34,6 +36,14 @@ USER_CLAIMS = ("sun", "username")
 
 class TokenRejected(Exception):
     """The token would be refused by slurmctld; ``reason`` says why (never the token)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TokenUnchecked(Exception):
+    """The token's key is configured but unreadable here: slurmctld and slurmdbd judge it."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -113,6 +123,8 @@ class TokenVerifier:
         except jwt.PyJWTError as e:
             raise TokenRejected("malformed token (%s)" % e) from None
         alg = header.get("alg")
+        if isinstance(alg, str) and alg in self.keys.unchecked:
+            raise TokenUnchecked("%s key unreadable" % alg)
         if alg == "HS256":
             if self.keys.hs256 is None:
                 raise TokenRejected("algorithm HS256 but no jwt_key is loaded")

@@ -317,3 +317,54 @@ def test_checked_tokens_are_remembered_until_they_expire():
     t[0] = NOW + 11
     with pytest.raises(TokenRejected, match="expired"):
         v.verify(tok)
+
+
+# -- one kind of key readable, the other not ----------------------------------------
+
+
+def _jwks_file(path, key, kid="k1"):
+    jwk = json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    path.write_text(json.dumps({"keys": [dict(jwk, kid=kid, alg="RS256", use="sig")]}))
+    return path
+
+
+def test_public_jwks_with_an_unreadable_jwt_key(tmp_path, rsa_key, caplog):
+    """The usual split: the JWKS is public, the HS256 secret is not.  RS256 tokens are checked
+    here; HS256 ones (scontrol token) go to slurmctld, as with no key at all."""
+    caplog.set_level("INFO")
+    ks = _jwks_file(tmp_path / "jwks.json", rsa_key)
+    keys = load_keys(Conf("jwks=%s,jwt_key=%s" % (ks, tmp_path / "secret")))
+    assert keys.unchecked == frozenset({"HS256"}) and list(keys.rs256) == ["k1"] and keys.hs256 is None
+    assert "HS256 tokens pass through to slurmctld and slurmdbd unchecked" in caplog.text
+    auth = JwtAuth(verifier(keys))
+    good = pyjwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": "k1"})
+    assert auth.authenticate(Headers([("X-SLURM-USER-TOKEN", good)]), FakeConn()).verified
+    scontrol = hs(claims())
+    got = auth.authenticate(Headers([("X-SLURM-USER-TOKEN", scontrol), ("X-SLURM-USER-NAME", "bob")]), FakeConn())
+    assert got == Identity("rest_auth/jwt", "bob", token=scontrol) and not got.verified and not got.rejected
+    # an RS256 forgery is still refused here
+    forged = pyjwt.encode(claims(), rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                          algorithm="RS256", headers={"kid": "k1"})
+    assert auth.authenticate(Headers([("X-SLURM-USER-TOKEN", forged)]), FakeConn()).rejected == "bad signature"
+
+
+def test_readable_jwt_key_with_an_unreadable_jwks(tmp_path, rsa_key):
+    p = tmp_path / "k"
+    p.write_bytes(KEY)
+    keys = load_keys(Conf("jwks=%s,jwt_key=%s" % (tmp_path / "missing.json", p)))
+    assert keys.unchecked == frozenset({"RS256"}) and keys.hs256 == KEY
+    v = verifier(keys)
+    from slurmrestd.auth.verify import TokenUnchecked
+
+    with pytest.raises(TokenUnchecked):
+        v.verify(pyjwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": "any"}))
+    with pytest.raises(TokenRejected, match="bad signature"):
+        v.verify(hs(claims(), key=os.urandom(64)))
+    # an algorithm header that is not a string is still a refusal, not a crash
+    bad = base64.urlsafe_b64encode(json.dumps({"alg": ["HS256"], "typ": "JWT"}).encode()).decode().rstrip("=")
+    with pytest.raises(TokenRejected):
+        v.verify(bad + "." + hs(claims()).split(".", 1)[1])
+
+
+def test_no_readable_key_of_either_kind_is_pass_through(tmp_path):
+    assert load_keys(Conf("jwks=%s,jwt_key=%s" % (tmp_path / "a", tmp_path / "b"))) is None
