@@ -197,6 +197,19 @@ setup_pam() {
 auth     required pam_pwdfile.so pwdfile=$pdb nodelay
 account  required pam_permit.so
 PAMEOF
+    # The same, but the account step lets a login through only from 127.0.0.1 (pam_access on
+    # PAM_RHOST, which the daemon sets to the client's address): from any other address, or
+    # with no PAM_RHOST at all, even the right password is refused.
+    write_file_if_changed "$ROOT/pam-access-rhost.conf" 644 root:root <<PAMEOF
+# written by slurmrestd cluster/cluster.sh: who may log in through $PAM_SERVICE-rhost
++:ALL:127.0.0.1
+-:ALL:ALL
+PAMEOF
+    write_file_if_changed "/etc/pam.d/$PAM_SERVICE-rhost" 644 root:root <<PAMEOF
+# written by slurmrestd cluster/cluster.sh: logins of $PAM_USER allowed from 127.0.0.1 only.
+auth     required pam_pwdfile.so pwdfile=$pdb nodelay
+account  required pam_access.so accessfile=$ROOT/pam-access-rhost.conf nodefgroup
+PAMEOF
     # The same, behind a PAM module that takes 5 s (a slow directory): deadline tests.
     write_file_if_changed "/etc/pam.d/$PAM_SERVICE-slow" 644 root:root <<PAMEOF
 # written by slurmrestd cluster/cluster.sh: a PAM stack that answers after 5 s.

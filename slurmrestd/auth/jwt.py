@@ -42,6 +42,21 @@ def client_address(conn) -> str:
     return getattr(conn, "name", "") or "?"
 
 
+def pam_rhost(conn) -> str | None:
+    """PAM_RHOST for a login on ``conn``: the peer's address on TCP, ``localhost`` on a unix
+    socket; None (not set) where the peer is unknown (inet mode on a pipe or a socket handed
+    over without its address)."""
+    sock = getattr(conn, "sock", None)
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            return sock.getpeername()[0]
+        except OSError:
+            return None
+    if getattr(conn, "is_unix", False):
+        return "localhost"
+    return None
+
+
 def claimed_user(identity: Identity) -> str | None:
     """Who a token passed through unchecked claims to act as: X-SLURM-USER-NAME, else the
     token's own user claim (read without checking the signature).  Only to be reported once
@@ -126,7 +141,7 @@ class JwtAuth:
         from slurmrestd.auth.pam import LoginUnavailable
 
         try:
-            ok = self.pam.login(user, password, client_address(conn), conn.name)
+            ok = self.pam.login(user, password, client_address(conn), conn.name, pam_rhost(conn))
         except LoginUnavailable as e:
             raise AuthError("PAM login not checked: %s" % e) from None
         if not ok:

@@ -9,6 +9,10 @@ every worker.  Failed logins count against the client address and the user
 name; past ``max_failures`` within ``window_s`` further attempts are refused
 without asking PAM (``LoginThrottled``).  Every failure is logged with the
 address and user name, never the password.
+
+The conversation names the client's address as ``PAM_RHOST`` (set between
+``pam_start`` and ``pam_authenticate``), so rules such as ``pam_access`` or
+``pam_listfile item=rhost`` can allow or deny by address.
 """
 
 from __future__ import annotations
@@ -26,12 +30,35 @@ class LoginUnavailable(Exception):
     """PAM did not answer in time, or too many conversations are already running."""
 
 
-def _pam_check(service: str, user: str, password: str) -> tuple[bool, str]:
+def _pam_check(service: str, user: str, password: str, rhost: str | None = None) -> tuple[bool, str]:
+    import ctypes
+
     import pam
 
     p = pam.PamAuthenticator()
+    rhost_set: list[int] = []
+    if rhost:
+        # python-pam has no parameter for PAM_RHOST; its authenticate() calls the instance's
+        # pam_authenticate right after pam_start (and the optional PAM_TTY), so the item is set
+        # there, on the handle the conversation uses.  pam_set_item copies the string.
+        authenticate = p.pam_authenticate
+        value = ctypes.c_char_p(rhost.encode())
+
+        def set_rhost_then_authenticate(handle, flags):
+            rc = p.pam_set_item(handle, pam.PAM_RHOST, value)
+            rhost_set.append(rc)
+            if rc != pam.PAM_SUCCESS:
+                return rc
+            return authenticate(handle, flags)
+
+        p.pam_authenticate = set_rhost_then_authenticate
     ok = p.authenticate(user, password, service=service, resetcreds=False)
-    return bool(ok), "%s (%s)" % (p.reason, p.code)
+    detail = "%s (%s)" % (p.reason, p.code)
+    if rhost and rhost_set != [pam.PAM_SUCCESS]:
+        # the library did not call our hook (another python-pam), or pam_set_item failed:
+        # never report a login whose rules could not see the address as good
+        return False, "%s; PAM_RHOST could not be set (%s)" % (detail, rhost_set or "python-pam skipped the hook")
+    return bool(ok), detail
 
 
 class PamLogin:
@@ -43,7 +70,7 @@ class PamLogin:
         self._slots = threading.BoundedSemaphore(max(1, max_concurrent))
         self._check = check
 
-    def _run(self, user: str, password: str) -> tuple[bool, str]:
+    def _run(self, user: str, password: str, rhost: str | None) -> tuple[bool, str]:
         """The PAM conversation on its own thread, waited for at most ``timeout_s``."""
         if not self._slots.acquire(blocking=False):
             raise LoginUnavailable("too many PAM logins in progress")
@@ -51,7 +78,7 @@ class PamLogin:
 
         def converse() -> None:
             try:
-                result.append(self._check(self.service, user, password))
+                result.append(self._check(self.service, user, password, rhost))
             except Exception as e:  # a PAM module or libpam failure: a refusal, logged
                 result.append((False, "PAM error: %s" % e))
             finally:
@@ -64,7 +91,10 @@ class PamLogin:
             raise LoginUnavailable("PAM did not answer within %g s" % self.timeout_s)
         return result[0]
 
-    def login(self, user: str, password: str, address: str, conn_name: str = "") -> bool:
+    def login(self, user: str, password: str, address: str, conn_name: str = "",
+              rhost: str | None = None) -> bool:
+        """Whether PAM accepts ``user``/``password``; ``address`` keys the rate limit,
+        ``rhost`` is given to PAM as PAM_RHOST (None: not set)."""
         keys = ("addr:" + address, "user:" + user)
         wait = self.limiter.blocked_for(*keys)
         if wait > 0:
@@ -72,7 +102,7 @@ class PamLogin:
                         conn_name, user, address, int(wait) + 1)
             raise LoginThrottled("too many failed logins from %s or for %s" % (address, user), wait)
         try:
-            ok, detail = self._run(user, password)
+            ok, detail = self._run(user, password, rhost)
         except LoginUnavailable as e:
             log.warning("[%s] PAM login of %r from %s not checked: %s", conn_name, user, address, e)
             raise

@@ -83,3 +83,49 @@ def cancel_prefixed(base: str, token: str, version: str) -> None:
     for j in (doc or {}).get("jobs", []) if st == 200 else []:
         if str(j.get("name", "")).startswith(PREFIX):
             call(base, "DELETE", "/slurm/%s/job/%d" % (version, j["job_id"]), token, None)
+
+
+def rs256_ready(env: dict[str, str]) -> bool:
+    """Whether the cluster was set up with an RS256 key pair and a JWKS (cluster.sh since issue 12)."""
+    return all(env.get(k) and os.path.exists(env[k]) for k in ("JWT_RS256_KEY", "JWKS")) and bool(env.get("JWT_KID"))
+
+
+def rs256_private_key(env: dict[str, str]):
+    from cryptography.hazmat.primitives import serialization
+
+    with open(env["JWT_RS256_KEY"], "rb") as fh:
+        return serialization.load_pem_private_key(fh.read(), None)
+
+
+def forge_rs256(env: dict[str, str], user: str = "alice", key=None, kid: str | None = "", **claims) -> str:
+    """An RS256 token, signed with the cluster's RSA key and its kid unless told otherwise
+    (kid None: no kid header)."""
+    now = int(time.time())
+    c = {"iat": now, "exp": now + 300, "sun": user}
+    c.update(claims)
+    c = {k: v for k, v in c.items() if v is not None}
+    headers = {} if kid is None else {"kid": kid or env["JWT_KID"]}
+    return pyjwt.encode(c, key or rs256_private_key(env), algorithm="RS256", headers=headers)
+
+
+def hs256_with_the_public_key(env: dict[str, str], user: str = "root") -> str:
+    """Algorithm confusion: an HS256 token whose HMAC secret is the cluster's RSA public key
+    (PEM), with the JWKS's kid.  PyJWT refuses to make one, so it is made by hand."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+
+    pem = rs256_private_key(env).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    now = int(time.time())
+
+    def b64(data: bytes) -> bytes:
+        return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": env["JWT_KID"]}).encode())
+    body = b64(json.dumps({"sun": user, "iat": now, "exp": now + 300}).encode())
+    sig = b64(hmac.new(pem, head + b"." + body, hashlib.sha256).digest())
+    return (head + b"." + body + b"." + sig).decode()

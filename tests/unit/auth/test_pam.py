@@ -17,7 +17,7 @@ from slurmrestd.http.headers import Headers
 PASSWORDS = {"alice": "wonderland"}
 
 
-def fake_check(service, user, password):
+def fake_check(service, user, password, rhost=None):
     return PASSWORDS.get(user) == password, "fake"
 
 
@@ -111,7 +111,7 @@ def test_limiter_window_and_bound():
 def test_deadline():
     release = threading.Event()
 
-    def stuck(service, user, password):
+    def stuck(service, user, password, rhost):
         release.wait(5)
         return True, "late"
 
@@ -126,7 +126,7 @@ def test_deadline():
 def test_concurrency_bound():
     release = threading.Event()
 
-    def stuck(service, user, password):
+    def stuck(service, user, password, rhost):
         release.wait(5)
         return True, "late"
 
@@ -141,7 +141,61 @@ def test_concurrency_bound():
 
 
 def test_pam_exception_is_a_refusal():
-    def broken(service, user, password):
+    def broken(service, user, password, rhost):
         raise OSError("libpam missing")
 
     assert PamLogin("svc", check=broken).login("alice", "pw", "addr") is False
+
+
+def test_pam_rhost_is_the_tcp_peer_or_localhost():
+    import socket
+
+    from slurmrestd.auth.jwt import pam_rhost
+
+    seen = []
+
+    def check(service, user, password, rhost):
+        seen.append(rhost)
+        return True, "ok"
+
+    srv = socket.create_server(("127.0.0.1", 0))
+    cli = socket.create_connection(srv.getsockname())
+    peer, _ = srv.accept()
+
+    class Tcp(FakeConn):
+        sock = peer
+
+    class Unix(FakeConn):
+        is_unix = True
+
+    auth = JwtAuth(pam=PamLogin("svc", check=check), minter=FakeMinter())
+    try:
+        for conn in (Tcp(), Unix(), FakeConn()):
+            auth.authenticate(Headers([("Authorization", basic("alice", "wonderland"))]), conn)
+    finally:
+        for s in (cli, peer, srv):
+            s.close()
+    assert seen == ["127.0.0.1", "localhost", None]
+    assert pam_rhost(FakeConn()) is None
+
+
+def test_real_pam_stack_sees_rhost(monkeypatch):
+    """The hook around python-pam's pam_authenticate runs on the real library (the service
+    does not exist, so PAM fails either way, but the item was set on the handle first)."""
+    pytest.importorskip("pam")
+    import pam
+
+    from slurmrestd.auth import pam as ourpam
+
+    pam.PamAuthenticator()  # binds libpam on the class first (it would replace the spy)
+    items = []
+    real = pam.PamAuthenticator.pam_set_item
+
+    def spy(handle, item, value):
+        items.append((item, value.value))
+        return real(handle, item, value)
+
+    monkeypatch.setattr(pam.PamAuthenticator, "pam_set_item", staticmethod(spy))
+    ok, detail = ourpam._pam_check("slurmrestd-no-such-service-auth12", "nobody", "x", "192.0.2.1")
+    assert ok is False
+    assert (pam.PAM_RHOST, b"192.0.2.1") in items, (items, detail)
