@@ -108,6 +108,40 @@ def test_pam_logins(cluster, pam_setup):
     assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
 
 
+def _basic_from(d: Daemon, source: str, target: str, headers: dict) -> int:
+    conn = http.client.HTTPConnection(*d.inet, timeout=30, source_address=(source, 0))
+    try:
+        conn.request("GET", target, headers=headers)
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    finally:
+        conn.close()
+
+
+def test_pam_sees_the_client_address_as_rhost(cluster, pam_setup):
+    """``slurmrestd-test-rhost`` (cluster.sh) lets alice in from 127.0.0.1 only (pam_access on
+    PAM_RHOST; without PAM_RHOST it refuses everyone).  Her right password works from
+    127.0.0.1 and is refused from 127.0.0.2, so the daemon gave PAM the real peer address."""
+    suite, env = cluster
+    service, user, password = pam_setup
+    v = REF_VERSIONS[suite][-1]
+    if not os.path.exists("/etc/pam.d/%s-rhost" % service):
+        _unavailable("PAM service %s-rhost missing (cluster.sh pam)" % service)
+    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_PAM_SERVICE=service + "-rhost"))
+    try:
+        target = "/slurm/%s/diag" % v
+        assert _basic_from(d, "127.0.0.1", target, basic(user, password)) == 200
+        assert _basic_from(d, "127.0.0.2", target, basic(user, password)) == 401
+        log = d.drain_log()
+        assert "PAM login of '%s' from 127.0.0.1 accepted" % user in log
+        assert "PAM login of '%s' from 127.0.0.2 failed (service %s-rhost): Permission denied" % (user, service) \
+            in log, log
+    finally:
+        d.stop()
+    assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
+
+
 def test_pam_refused_at_start_up_without_a_key(cluster, pam_setup):
     suite, env = cluster
     d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_PAM_SERVICE=pam_setup[0],
@@ -271,6 +305,62 @@ def test_become_user_switches_once_per_connection(cluster):
     assert answers[2][1]["jobs"][0]["user_name"] == "alice" and answers[2][1]["jobs"][0]["name"] == name
     assert log.count("switched to uid %d gid %d for good (become_user)" % (ALICE_UID, ALICE_UID)) == 1, log
     assert "Traceback" not in log, log
+
+
+BOB_UID = 2002
+
+
+def test_become_user_through_systemd_socket_activation(cluster):
+    """``systemd-socket-activate --accept --inetd`` does what slurmrestd.socket with
+    ``Accept=yes`` does for ``etc/slurmrestd@.service``: one root-launched daemon per
+    connection, the connection on stdin/stdout.  alice and bob connect at the same time;
+    each is served as themselves for every request on their connection, whatever
+    X-SLURM-USER-NAME later requests carry, and their jobs are their own."""
+    import shutil
+    import time
+
+    activate = shutil.which("systemd-socket-activate")
+    if activate is None:
+        pytest.skip("systemd-socket-activate not installed")
+    suite, env = cluster
+    v = REF_VERSIONS[suite][-1]
+    sdir = tempfile.mkdtemp(prefix="auth-activate-")
+    os.chmod(sdir, 0o755)
+    path = os.path.join(sdir, "slurmrestd.sock")
+    envd = base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_SECURITY="become_user")
+    passed = [a for k in ("PATH", "PYTHONPATH", "SLURM_CONF", "SLURMRESTD_SECURITY", "LANG") if k in envd
+              for a in ("-E", "%s=%s" % (k, envd[k]))]
+    act = subprocess.Popen([activate, "--accept", "--inetd", "-l", path] + passed +
+                           [sys.executable, "-m", "slurmrestd", "-a", "rest_auth/local"],
+                           cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        end = time.monotonic() + 20
+        while not os.path.exists(path) and time.monotonic() < end and act.poll() is None:
+            time.sleep(0.05)
+        assert os.path.exists(path), "systemd-socket-activate did not listen"
+        os.chmod(path, 0o777)   # SocketMode=0666 in the unit
+        names = {uid: PREFIX + uuid.uuid4().hex[:8] for uid in (ALICE_UID, BOB_UID)}
+        clients = {uid: subprocess.Popen([PEER_PYTHON, "-c", _BECOME_CLIENT, path, v, names[uid]], user=uid, group=uid,
+                                         extra_groups=[], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                         cwd="/")
+                   for uid in (ALICE_UID, BOB_UID)}
+        answers = {}
+        for uid, c in clients.items():
+            out, err = c.communicate(timeout=120)
+            assert c.returncode == 0, err
+            answers[uid] = json.loads(out)
+    finally:
+        act.terminate()
+        log = act.communicate(timeout=30)[1].decode(errors="replace")
+        shutil.rmtree(sdir, ignore_errors=True)
+    for uid, user in ((ALICE_UID, "alice"), (BOB_UID, "bob")):
+        a = answers[uid]
+        assert [x[0] for x in a] == [200, 200, 200, 200], ([x[1].get("errors") for x in a], log[-3000:])
+        assert all(x[1]["meta"]["client"]["user"] == user for x in a), (user, [x[1]["meta"]["client"] for x in a])
+        job = a[2][1]["jobs"][0]
+        assert (job["user_name"], job["name"]) == (user, names[uid]), job
+        assert log.count("switched to uid %d gid %d for good (become_user)" % (uid, uid)) == 1, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
 
 
 def test_become_user_refuses_rest_auth_jwt(cluster):
