@@ -7,6 +7,7 @@ because CI brings the clusters up first and functional tests never fake them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ROOT = os.environ.get("SLURMRESTD_CLUSTER_ROOT", "/var/lib/slurmrestd-cluster")
 CLUSTER_SH = os.environ.get("SLURMRESTD_CLUSTER_SH", os.path.join(REPO, "cluster", "cluster.sh"))
 SUITES = ("forky", "trixie")
+TRACEBACK = "Traceback (most recent call last)"
 #: data parser versions each cluster's reference daemon serves that we serve too
 REF_VERSIONS = {"forky": ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45"), "trixie": ("v0.0.40", "v0.0.41", "v0.0.42")}
 
@@ -53,3 +55,19 @@ def token(suite: str, user: str = "alice", lifespan: int = 3600) -> str:
     except (OSError, subprocess.SubprocessError) as exc:
         _unavailable("cannot get a token for %s: %s" % (suite, exc))
     return out.strip().splitlines()[-1]
+
+
+@contextlib.contextmanager
+def our_daemon(slurm_conf: str, *args: str, wait_listen: int = 1, **env: str):
+    """Our daemon (a subprocess, :class:`daemon.Daemon`) for the cluster of ``slurm_conf``,
+    on an ephemeral port, with the extra command-line ``args`` and environment ``env``.
+    Stopped at the end, and then its log must hold no traceback."""
+    from daemon import Daemon, base_env
+
+    d = Daemon(*args, "127.0.0.1:0", wait_listen=wait_listen, env=base_env(SLURM_CONF=slurm_conf, **env))
+    try:
+        yield d
+    finally:
+        d.stop()
+    log = "\n".join(d.log_lines)
+    assert TRACEBACK not in log, log[-4000:]

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from auth_helpers import PREFIX, CountedConf, cancel_prefixed, forge, forged_tokens
-from clusters import REF_VERSIONS, token
+from clusters import REF_VERSIONS, our_daemon, token
 from daemon import Daemon, base_env
 from http_client import call
 
@@ -30,10 +30,8 @@ def counted(cluster):
 
 @pytest.fixture(scope="module")
 def verifying(cluster, counted):
-    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=counted.path))
-    yield d
-    d.stop()
-    assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
+    with our_daemon(counted.path) as d:
+        yield d
 
 
 def url(d: Daemon) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clusters import read_env, token
+from clusters import our_daemon, read_env, token
 from http_client import call
 
 pytestmark = pytest.mark.cluster
@@ -13,11 +13,8 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture(scope="module")
 def ours():
-    from daemon import Daemon, base_env
-    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=read_env("forky")["SLURM_CONF"]))
-    yield "http://%s:%d" % d.inet
-    d.stop()
-    assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
+    with our_daemon(read_env("forky")["SLURM_CONF"]) as d:
+        yield "http://%s:%d" % d.inet
 
 
 @pytest.mark.parametrize("ids", ["%C2%96", "1,x", "-1", "1.5"])

@@ -23,8 +23,7 @@ import uuid
 
 import pytest
 
-from clusters import CLUSTER_SH, read_env, token
-from daemon import Daemon, base_env
+from clusters import CLUSTER_SH, our_daemon, read_env, token
 from http_client import call
 
 pytestmark = [pytest.mark.cluster, pytest.mark.faults, pytest.mark.slow]
@@ -146,15 +145,12 @@ def first_success_after(base: str, tok: str, path: str, restart) -> float:
 @pytest.fixture(scope="module")
 def setup():
     env = read_env(SUITE)
-    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=env["SLURM_CONF"]))
-    tok = token(SUITE, "alice")
-    yield d, "http://%s:%d" % d.inet, env["REF_URL"], tok
-    # whatever happened, leave the cluster as it was
-    cluster("restart-daemon", SUITE, "slurmdbd")
-    cluster("restart-daemon", SUITE, "slurmctld")
-    d.stop()
-    log = "\n".join(d.log_lines)
-    assert "Traceback (most recent call last)" not in log, log[-4000:]
+    with our_daemon(env["SLURM_CONF"]) as d:
+        tok = token(SUITE, "alice")
+        yield d, "http://%s:%d" % d.inet, env["REF_URL"], tok
+        # whatever happened, leave the cluster as it was
+        cluster("restart-daemon", SUITE, "slurmdbd")
+        cluster("restart-daemon", SUITE, "slurmctld")
 
 
 def _cancel(base: str, tok: str, prefix: str) -> None:

@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from clusters import read_env, token
+from clusters import our_daemon, read_env, token
 from http_client import call
 from jobs_helpers import MOVING, diff
 from test_dbd_basic import by_design as dbd_by_design
@@ -101,12 +101,8 @@ def trixie():
 
 @pytest.fixture(scope="module")
 def ours(trixie):
-    from daemon import Daemon, base_env
-    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=trixie["SLURM_CONF"]))
-    yield d
-    d.stop()
-    log = "\n".join(d.log_lines)
-    assert "Traceback (most recent call last)" not in log, log[-4000:]
+    with our_daemon(trixie["SLURM_CONF"]) as d:
+        yield d
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from clusters import REF_VERSIONS
+from clusters import REF_VERSIONS, our_daemon
 from daemon import Daemon, base_env
 from http_client import call
 from tcp_proxy import TcpProxy
@@ -48,12 +48,9 @@ def value(metrics: dict, name: str, **labels) -> float:
 @pytest.fixture(scope="module")
 def observed(cluster):
     suite, env = cluster
-    d = Daemon("127.0.0.1:0", wait_listen=2,
-               env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_METRICS_LISTEN="127.0.0.1:0",
-                            SLURMRESTD_LOG_FORMAT="json", SLURMRESTD_DEBUG="verbose"))
-    yield d
-    d.stop()
-    assert "Traceback" not in "\n".join(d.log_lines)
+    with our_daemon(env["SLURM_CONF"], wait_listen=2, SLURMRESTD_METRICS_LISTEN="127.0.0.1:0",
+                    SLURMRESTD_LOG_FORMAT="json", SLURMRESTD_DEBUG="verbose") as d:
+        yield d
 
 
 def test_metrics_count_requests_rpcs_pool_and_auth_failures(cluster, observed, alice_token):

@@ -23,7 +23,7 @@ import uuid
 
 import pytest
 
-from clusters import read_env, token
+from clusters import our_daemon, read_env, token
 from http_client import call
 from parts_helpers import future_start
 
@@ -124,12 +124,8 @@ def forky():
 
 @pytest.fixture(scope="module")
 def ours(forky):
-    from daemon import Daemon, base_env
-    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=forky["SLURM_CONF"]))
-    yield d
-    d.stop()
-    log = "\n".join(d.log_lines)
-    assert "Traceback (most recent call last)" not in log, log[-4000:]
+    with our_daemon(forky["SLURM_CONF"]) as d:
+        yield d
 
 
 #: the walkthrough, written against the generated client only; prints one JSON line per step
