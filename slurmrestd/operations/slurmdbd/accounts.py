@@ -99,11 +99,11 @@ def update_account(ctx: OperationContext, db, acct: dict) -> bool:
     if (acct.get("flags") or 0) & ACCT_FLAG_DELETED:
         ctx.warn("Ignoring request to set flag: DELETED", SOURCE)
     if not found:
-        update.db_rc(ctx, writes.accounts_add, db, [acct], SOURCE)
+        update.db_rc(ctx, "accounts", db, [acct], SOURCE)
         _add_coords(ctx, db, acct, None)
     elif len(found) > 1:
         ctx.error(E.ESLURM_DATA_AMBIGUOUS_MODIFY, "ambiguous account modify request", SOURCE)
-    elif update.db_modify(ctx, writes.accounts_modify, db, cond, acct, SOURCE) is not None:
+    elif update.db_modify(ctx, "accounts", db, cond, acct, SOURCE) is not None:
         _add_coords(ctx, db, acct, found[0])
         _remove_coords(ctx, db, acct, found[0])
     return not ctx.errors
@@ -128,7 +128,7 @@ def post_accounts_association(ctx: OperationContext):
         req = update.parse_value(ctx, "OPENAPI_ACCOUNTS_ADD_COND_RESP")
         if req is None:
             return {}
-        res = writes.accounts_add_cond(db, req.get("add_assoc") or {}, req.get("acct"))
+        res = writes.add_cond(db, "accounts", req.get("add_assoc") or {}, req.get("acct"))
         if res.rc:
             ctx.error(res.rc, "slurmdb_accounts_add_cond() failed", "_add_accounts_association")
         return response(ctx, "OPENAPI_ACCOUNTS_ADD_COND_RESP_STR", res.comment)
@@ -139,7 +139,7 @@ def delete_account(ctx: OperationContext):
     with session(ctx) as db:
         name = path_param(ctx, "account_name")
         cond = {"assoc_cond": {"acct_list": [name], "user_list": []}}
-        removed = update.db_list(ctx, writes.accounts_remove, db, cond, "_delete_account")
+        removed = update.db_list(ctx, "accounts", db, cond, "_delete_account")
         if removed is None:
             return {}
         return response(ctx, "OPENAPI_ACCOUNTS_REMOVED_RESP", removed)

@@ -146,11 +146,11 @@ def update_association(ctx: OperationContext, db, assoc: dict) -> bool:
     # the existence check: a failure is recorded, and then it is an add (as the reference)
     found = update.exists(ctx, associations_get, db, cond, SOURCE)
     if not found:
-        update.db_rc(ctx, writes.associations_add, db, [assoc], SOURCE)
+        update.db_rc(ctx, "associations", db, [assoc], SOURCE)
     elif len(found) > 1:
         ctx.error(E.ESLURM_DATA_AMBIGUOUS_MODIFY, "ambiguous association modify request", SOURCE)
     else:
-        update.db_modify(ctx, writes.associations_modify, db, cond, diff_assoc(found[0], assoc), SOURCE)
+        update.db_modify(ctx, "associations", db, cond, diff_assoc(found[0], assoc), SOURCE)
     return not ctx.errors
 
 
@@ -173,7 +173,7 @@ def _delete(ctx: OperationContext, only_one: bool, source: str) -> dict:
         cond = dict(parse(ctx, "ASSOC_CONDITION_PTR", ctx.query, source=source) or {})
         if not only_one:
             fix_usage_window(cond)
-        removed = update.db_list(ctx, writes.associations_remove, db, cond, "_delete_assoc")
+        removed = update.db_list(ctx, "associations", db, cond, "_delete_assoc")
         if removed is None:
             ctx.error(ctx.errors[-1]["error_number"], "remove associations failed", "_delete_assoc")
             return {}

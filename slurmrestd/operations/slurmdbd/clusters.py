@@ -42,7 +42,7 @@ def get_cluster(ctx: OperationContext):
 def update_clusters(ctx: OperationContext, db, items: list | None) -> bool:
     """``update_clusters``: ``slurmdb_clusters_add`` of the whole list (None: a NULL list,
     which slurmdbd refuses as an empty list)."""
-    return update.db_rc(ctx, writes.clusters_add, db, items, "update_clusters")
+    return update.db_rc(ctx, "clusters", db, items, "update_clusters")
 
 
 def post_clusters(ctx: OperationContext):
@@ -58,7 +58,7 @@ def delete_cluster(ctx: OperationContext):
         name = path_param(ctx, "cluster_name")
         if not name:
             raise SlurmError(E.ESLURM_REST_INVALID_QUERY, "Unable to parse cluster name", "op_handler_cluster")
-        removed = update.db_list(ctx, writes.clusters_remove, db, {"flags": NO_VAL, "cluster_list": [name]},
+        removed = update.db_list(ctx, "clusters", db, {"flags": NO_VAL, "cluster_list": [name]},
                                  "_delete_cluster")
         return response(ctx, "OPENAPI_CLUSTERS_REMOVED_RESP", removed) if removed else None
 

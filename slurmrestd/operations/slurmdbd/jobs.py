@@ -42,7 +42,6 @@ from slurmrestd.rpc.dbd import jobs as rpc
 FUNC = "slurmdb_jobs_get"
 REJECT = "Rejecting request. Failure parsing query parameters"
 REJECT_UPDATE = "Rejecting request. Failure parsing job update request."
-MODIFY_FUNC = "slurmdb_job_modify"
 
 
 def jobs_get(db, cond: dict | None) -> list:
@@ -122,8 +121,8 @@ def _modify(ctx: OperationContext, db, steps: list | None, rec: dict | None, cal
     cond = job_modify.modify_cond(steps or ())
     if steps is None:
         cond["step_list"] = None
-    changed = query_list(ctx, lambda db, cond: writes.job_modify(db, cond, rec or {}), db, cond, caller,
-                         func_name=MODIFY_FUNC)
+    changed = query_list(ctx, lambda db, cond: writes.modify(db, "job", cond, rec or {}), db, cond, caller,
+                         func_name=writes.MODIFY["job"].func)
     if changed is None:
         ctx.error(0, "Job update requested failed", "slurmdb_job_modify()")
         return None

@@ -74,7 +74,7 @@ def _update_one(ctx: OperationContext, db, qos: dict) -> bool:
         ctx.error(E.ESLURM_REST_INVALID_QUERY, "Cannot create a QOS without a name", caller)
         return False
     if found is None:
-        return update.db_rc(ctx, writes.qos_add, db, [qos], caller)
+        return update.db_rc(ctx, "qos", db, [qos], caller)
     qos = dict(qos)
     if not qos.get("id"):
         qos["id"] = found["id"]
@@ -82,7 +82,7 @@ def _update_one(ctx: OperationContext, db, qos: dict) -> bool:
     if preempt is not None and not preempt and found.get("preempt_list"):
         # an empty list alone means "no change" to slurmdbd: say "clear it" explicitly
         qos["preempt_list"] = [qos_rec.EMPTY_QOS_ID_ENTRY]
-    return update.db_modify(ctx, writes.qos_modify, db, dict(cond, flags=0), qos, caller) is not None
+    return update.db_modify(ctx, "qos", db, dict(cond, flags=0), qos, caller) is not None
 
 
 def update_qos(ctx: OperationContext, db, items: list | None) -> bool:
@@ -107,7 +107,7 @@ def delete_qos(ctx: OperationContext):
         cond = {"name_list": [path_param(ctx, "qos") or ""], "flags": 0}
         if query.get("with_deleted"):
             cond["flags"] |= QOS_COND_FLAG_WITH_DELETED
-        removed = update.db_list(ctx, writes.qos_remove, db, cond, "_op_handler_qos")
+        removed = update.db_list(ctx, "qos", db, cond, "_op_handler_qos")
         return response(ctx, "OPENAPI_SLURMDBD_QOS_REMOVED_RESP", removed or None)
 
 

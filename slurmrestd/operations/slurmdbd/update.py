@@ -6,11 +6,14 @@
   and nothing is sent).  ``parse_value(ctx, type)``: the same for any body type.
 * ``parse_body(ctx, resp_type)``: the same parse without the "Rejecting request"
   wrap-up error (qos.c, wckeys.c, cluster.c, config.c): None when it failed.
-* ``db_rc(ctx, fn, db, items, caller)``: ``db_query_rc()``: an add; a failure
-  is recorded as ``"<func>() failed"`` with slurmdbd's error number.
-* ``db_modify(ctx, fn, db, cond, rec, caller)``: ``db_modify_rc()``: a modify;
-  the same error form (also for "nothing changed", as the reference).
-* ``db_list(ctx, fn, db, cond, caller)``: ``db_query_list()`` for a remove:
+* ``db_rc(ctx, kind, db, items, caller)``: ``db_query_rc()``: an add
+  (``writes.ADD[kind]``); a failure is recorded as ``"<func>() failed"`` with
+  slurmdbd's error number.
+* ``db_modify(ctx, kind, db, cond, rec, caller)``: ``db_modify_rc()``: a modify
+  (``writes.MODIFY[kind]``); the same error form (also for "nothing changed", as
+  the reference).
+* ``db_list(ctx, kind, db, cond, caller)``: ``db_query_list()`` for a remove
+  (``writes.REMOVE[kind]``):
   ``"<func> failed"``, an empty answer warned as ``"<func>() found nothing"``.
 * ``exists(ctx, fn, db, cond, caller)``: ``db_query_list_xempty()``: the
   existence check before add-or-modify; ``None`` after a recorded error.
@@ -37,8 +40,8 @@ log = logging.getLogger(__name__)
 
 
 def func_name(fn: Callable) -> str:
-    """The libslurmdb name of one of our slurmdb functions."""
-    return writes.FUNC_NAMES.get(fn.__name__) or messages.FUNC_NAMES[fn.__name__]
+    """The libslurmdb name of one of our slurmdb queries (:mod:`messages`)."""
+    return messages.FUNC_NAMES[fn.__name__]
 
 
 def parse_value(ctx: OperationContext, type_name: str) -> Any:
@@ -75,31 +78,36 @@ def parse_body(ctx: OperationContext, resp_type: str) -> dict | None:
     return value if isinstance(value, dict) else {}
 
 
-def db_rc(ctx: OperationContext, fn: Callable, db, items: Any, caller: str) -> bool:
-    """``db_query_rc``: ``fn(db, items)``; False after recording ``"<func>() failed"``."""
+def db_rc(ctx: OperationContext, kind: str, db, items: Any, caller: str) -> bool:
+    """``db_query_rc``: ``writes.add(db, kind, items)``; False after recording ``"<func>() failed"``."""
     try:
-        fn(db, items)
+        writes.add(db, kind, items)
     except SlurmError as e:
-        log.debug("%s: %s", func_name(fn), e.description)
-        ctx.error(e.errno, "%s() failed" % func_name(fn), caller)
+        _failed(ctx, writes.ADD[kind].func, e, caller)
         return False
     return True
 
 
-def db_modify(ctx: OperationContext, fn: Callable, db, cond: Any, rec: Any, caller: str) -> list | None:
-    """``db_modify_rc``: the names ``fn(db, cond, rec)`` changed, or None after recording
-    ``"<func>() failed"``."""
+def db_modify(ctx: OperationContext, kind: str, db, cond: Any, rec: Any, caller: str) -> list | None:
+    """``db_modify_rc``: the names ``writes.modify(db, kind, cond, rec)`` changed, or None
+    after recording ``"<func>() failed"``."""
     try:
-        return fn(db, cond, rec)
+        return writes.modify(db, kind, cond, rec)
     except SlurmError as e:
-        log.debug("%s: %s", func_name(fn), e.description)
-        ctx.error(e.errno, "%s() failed" % func_name(fn), caller)
+        _failed(ctx, writes.MODIFY[kind].func, e, caller)
         return None
 
 
-def db_list(ctx: OperationContext, fn: Callable, db, cond: Any, caller: str) -> list | None:
-    """``db_query_list`` of a remove: the names, ``[]`` (warned) or None (error recorded)."""
-    return query_list(ctx, fn, db, cond, caller, func_name=func_name(fn))
+def _failed(ctx: OperationContext, func: str, e: SlurmError, caller: str) -> None:
+    log.debug("%s: %s", func, e.description)
+    ctx.error(e.errno, "%s() failed" % func, caller)
+
+
+def db_list(ctx: OperationContext, kind: str, db, cond: Any, caller: str) -> list | None:
+    """``db_query_list`` of ``writes.remove(db, kind, cond)``: the names, ``[]`` (warned) or
+    None (error recorded)."""
+    return query_list(ctx, lambda db, cond: writes.remove(db, kind, cond), db, cond, caller,
+                      func_name=writes.REMOVE[kind].func)
 
 
 def exists(ctx: OperationContext, fn: Callable, db, cond: Any, caller: str) -> list | None:

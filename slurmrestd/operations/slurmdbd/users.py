@@ -126,9 +126,9 @@ def update_user(ctx: OperationContext, db, user: dict) -> bool:
         ctx.warn("Ignoring request to set flag: DELETED", SOURCE)
         user["flags"] &= ~USER_FLAG_DELETED
     if modify:
-        update.db_modify(ctx, writes.users_modify, db, cond, user, SOURCE)
+        update.db_modify(ctx, "users", db, cond, user, SOURCE)
     else:
-        update.db_rc(ctx, writes.users_add, db, [user], SOURCE)
+        update.db_rc(ctx, "users", db, [user], SOURCE)
     return not ctx.errors
 
 
@@ -171,7 +171,7 @@ def post_users_association(ctx: OperationContext):
             ctx.error(E.ESLURM_DATA_AMBIGUOUS_QUERY, "Need name of account(s) or wckey(s) to add",
                       "_add_users_association")
         else:
-            res = writes.users_add_cond(db, add_assoc, user)
+            res = writes.add_cond(db, "users", add_assoc, user)
             comment = res.comment
             if res.rc:
                 ctx.error(res.rc, "%s" % res.comment, "slurmdb_users_add_cond")
@@ -183,7 +183,7 @@ def delete_user(ctx: OperationContext):
     with session(ctx) as db:
         name = _user_name(ctx)
         cond = {"assoc_cond": {"user_list": [name]}}
-        removed = update.db_list(ctx, writes.users_remove, db, cond, "_delete_user")
+        removed = update.db_list(ctx, "users", db, cond, "_delete_user")
         if removed is None:
             return {}
         return response(ctx, "OPENAPI_USERS_REMOVED_RESP", removed)

@@ -51,7 +51,7 @@ def get_wckey(ctx: OperationContext):
 
 def update_wckeys(ctx: OperationContext, db, items: list | None) -> bool:
     """``update_wckeys``: ``slurmdb_wckeys_add`` of the whole list."""
-    return update.db_rc(ctx, writes.wckeys_add, db, items, "update_wckeys") and not ctx.errors
+    return update.db_rc(ctx, "wckeys", db, items, "update_wckeys") and not ctx.errors
 
 
 def post_wckeys(ctx: OperationContext):
@@ -67,7 +67,7 @@ def post_wckeys(ctx: OperationContext):
 
 def delete_wckey(ctx: OperationContext):
     with session(ctx) as db:
-        removed = update.db_list(ctx, writes.wckeys_remove, db, {"name_list": [_name(ctx)]}, "_delete_wckey")
+        removed = update.db_list(ctx, "wckeys", db, {"name_list": [_name(ctx)]}, "_delete_wckey")
         return response(ctx, "OPENAPI_WCKEY_REMOVED_RESP", removed or None)
 
 

@@ -6,7 +6,7 @@ accounting_storage/slurmdbd plugin reads them:
 * **add** (``DBD_ADD_ACCOUNTS`` …): a list message, ``u32 count`` + records +
   ``u32 return_code`` (0).  slurmdbd answers ``PERSIST_RC``; rc ≠ 0 is the
   error (its comment is mostly NULL; for access denied it says so).
-  :func:`add_list` returns nothing or raises ``SlurmError(rc, comment)``.
+  :func:`add` returns nothing or raises ``SlurmError(rc, comment)``.
 * **add with condition** (``DBD_ADD_ACCOUNTS_COND``, ``DBD_ADD_USERS_COND``):
   an ``add_assoc_cond`` + a record; the ``PERSIST_RC`` comment is the result
   text (" Added …" or why not), returned even on error: :func:`add_cond`
@@ -25,8 +25,11 @@ Bodies are packed at the connection's protocol version (``DbdSession.request``
 takes a callable).  A value that cannot be packed (a number out of range, a
 NUL in a string) is the caller's input: ``ESLURM_REST_INVALID_QUERY``.
 
-``FUNC_NAMES`` maps each function to the libslurmdb function it stands for
-(handlers quote it in their errors, as the reference does).
+Each family is a table by record type (:data:`ADD`, :data:`ADD_COND`,
+:data:`MODIFY`, :data:`REMOVE`: message type, packers and the libslurmdb function
+it stands for, which handlers quote in their errors as the reference does) with
+one generic function: ``add(db, "accounts", items)``, ``modify(db, "qos", cond,
+rec)`` ….
 """
 
 from __future__ import annotations
@@ -146,77 +149,93 @@ def request_list(db: DbdSession, msg_type: int, body, list_error: bool) -> list[
     return items
 
 
-# -- the generic shapes --------------------------------------------------------------------
+# -- the tables: one entry per record type of each family ----------------------------------
 
 
-def add_list(db: DbdSession, msg_type: int, pack_rec: Pack, items: list) -> None:
-    """``acct_storage_p_add_*``: raise ``SlurmError(rc)`` unless slurmdbd answered rc 0."""
-    res = request_rc(db, msg_type, list_body(pack_rec, items))
+@dataclass(frozen=True)
+class Write:
+    """One libslurmdb write of one record type (an entry of :data:`ADD` … :data:`REMOVE`)."""
+
+    func: str  # the libslurmdb function it stands for (quoted in the handlers' errors)
+    msg_type: int  # the DBD_* request
+    pack_rec: Pack | None = None  # the record (add, add with condition, modify)
+    pack_cond: Pack | None = None  # the condition (modify, remove)
+    none_is_nothing: bool = False  # add: a NULL list sends no message (acct_storage_p_add_tres)
+
+
+#: ``acct_storage_p_add_*`` (a list message, answered by ``PERSIST_RC``), by record type
+ADD: dict[str, Write] = {
+    "accounts": Write("slurmdb_accounts_add", T.DBD_ADD_ACCOUNTS, records.pack_account_rec),
+    "users": Write("slurmdb_users_add", T.DBD_ADD_USERS, records.pack_user_rec),
+    "associations": Write("slurmdb_associations_add", T.DBD_ADD_ASSOCS, records.pack_assoc_rec),
+    "wckeys": Write("slurmdb_wckeys_add", T.DBD_ADD_WCKEYS, records.pack_wckey_rec),
+    "qos": Write("slurmdb_qos_add", T.DBD_ADD_QOS, qos_rec.pack_qos_rec),
+    "clusters": Write("slurmdb_clusters_add", T.DBD_ADD_CLUSTERS, cluster_rec.pack_cluster_rec),
+    "tres": Write("slurmdb_tres_add", T.DBD_ADD_TRES, records.pack_tres_rec, none_is_nothing=True),
+}
+
+#: ``acct_storage_p_add_*_cond`` (an ``add_assoc_cond`` + a record), by record type
+ADD_COND: dict[str, Write] = {
+    "accounts": Write("slurmdb_accounts_add_cond", T.DBD_ADD_ACCOUNTS_COND, records.pack_account_rec),
+    "users": Write("slurmdb_users_add_cond", T.DBD_ADD_USERS_COND, records.pack_user_rec),
+}
+
+#: ``acct_storage_p_modify_*`` (cond + record), by record type
+MODIFY: dict[str, Write] = {
+    "accounts": Write("slurmdb_accounts_modify", T.DBD_MODIFY_ACCOUNTS, records.pack_account_rec,
+                      conds.pack_account_cond),
+    "users": Write("slurmdb_users_modify", T.DBD_MODIFY_USERS, records.pack_user_rec, conds.pack_user_cond),
+    "associations": Write("slurmdb_associations_modify", T.DBD_MODIFY_ASSOCS, records.pack_assoc_rec,
+                          conds.pack_assoc_cond),
+    "qos": Write("slurmdb_qos_modify", T.DBD_MODIFY_QOS, qos_rec.pack_qos_rec, conds.pack_qos_cond),
+    # the jobs changed, as "<id> submitted at <time>" texts
+    "job": Write("slurmdb_job_modify", T.DBD_MODIFY_JOB, job_modify_rec.pack_job_rec, jobs.pack_job_cond),
+}
+
+#: ``acct_storage_p_remove_*`` (a cond), by record type
+REMOVE: dict[str, Write] = {
+    "accounts": Write("slurmdb_accounts_remove", T.DBD_REMOVE_ACCOUNTS, pack_cond=conds.pack_account_cond),
+    "users": Write("slurmdb_users_remove", T.DBD_REMOVE_USERS, pack_cond=conds.pack_user_cond),
+    "associations": Write("slurmdb_associations_remove", T.DBD_REMOVE_ASSOCS, pack_cond=conds.pack_assoc_cond),
+    "wckeys": Write("slurmdb_wckeys_remove", T.DBD_REMOVE_WCKEYS, pack_cond=conds.pack_wckey_cond),
+    "qos": Write("slurmdb_qos_remove", T.DBD_REMOVE_QOS, pack_cond=conds.pack_qos_cond),
+    "clusters": Write("slurmdb_clusters_remove", T.DBD_REMOVE_CLUSTERS, pack_cond=conds.pack_cluster_cond),
+}
+
+
+# -- one generic function per family ---------------------------------------------------------
+
+
+def add(db: DbdSession, kind: str, items: list | None) -> None:
+    """``ADD[kind]``: raise ``SlurmError(rc)`` unless slurmdbd answered rc 0."""
+    w = ADD[kind]
+    if items is None and w.none_is_nothing:
+        return
+    res = request_rc(db, w.msg_type, list_body(w.pack_rec, items))
     if res.rc:
         raise SlurmError(res.rc, res.comment or strerror(res.rc))
 
 
-def add_cond(db: DbdSession, msg_type: int, add_assoc: dict | None, pack_rec: Pack, rec: Any) -> Result:
-    """``acct_storage_p_add_*_cond``: slurmdbd's rc and result text, whatever the rc."""
-    return request_rc(db, msg_type, modify_body(records.pack_add_assoc_cond, add_assoc, pack_rec, rec))
+def add_cond(db: DbdSession, kind: str, add_assoc: dict | None, rec: Any) -> Result:
+    """``ADD_COND[kind]``: slurmdbd's rc and result text, whatever the rc."""
+    w = ADD_COND[kind]
+    return request_rc(db, w.msg_type, modify_body(records.pack_add_assoc_cond, add_assoc, w.pack_rec, rec))
 
 
-def modify(db: DbdSession, msg_type: int, pack_cond: Pack, cond: Any, pack_rec: Pack, rec: Any) -> list[str]:
-    """``acct_storage_p_modify_*``: the names changed ([] when slurmdbd listed none)."""
-    return request_list(db, msg_type, modify_body(pack_cond, cond, pack_rec, rec), list_error=False)
+def modify(db: DbdSession, kind: str, cond: Any, rec: Any) -> list[str]:
+    """``MODIFY[kind]``: the names changed ([] when slurmdbd listed none)."""
+    w = MODIFY[kind]
+    return request_list(db, w.msg_type, modify_body(w.pack_cond, cond, w.pack_rec, rec), list_error=False)
 
 
-def remove(db: DbdSession, msg_type: int, pack_cond: Pack, cond: Any) -> list[str]:
-    """``acct_storage_p_remove_*``: the names removed; :class:`ListError` when slurmdbd
-    refused with a list (what is in the way)."""
-    return request_list(db, msg_type, cond_body(pack_cond, cond), list_error=True)
+def remove(db: DbdSession, kind: str, cond: Any) -> list[str]:
+    """``REMOVE[kind]``: the names removed; :class:`ListError` when slurmdbd refused
+    with a list (what is in the way)."""
+    w = REMOVE[kind]
+    return request_list(db, w.msg_type, cond_body(w.pack_cond, cond), list_error=True)
 
 
-# -- accounts, users, associations, coordinators, wckeys --------------------------------------
-
-
-def accounts_add(db: DbdSession, accounts: list[dict]) -> None:
-    add_list(db, T.DBD_ADD_ACCOUNTS, records.pack_account_rec, accounts)
-
-
-def accounts_add_cond(db: DbdSession, add_assoc: dict | None, account: dict | None) -> Result:
-    return add_cond(db, T.DBD_ADD_ACCOUNTS_COND, add_assoc, records.pack_account_rec, account)
-
-
-def accounts_modify(db: DbdSession, cond: dict | None, account: dict) -> list[str]:
-    return modify(db, T.DBD_MODIFY_ACCOUNTS, conds.pack_account_cond, cond, records.pack_account_rec, account)
-
-
-def accounts_remove(db: DbdSession, cond: dict | None) -> list[str]:
-    return remove(db, T.DBD_REMOVE_ACCOUNTS, conds.pack_account_cond, cond)
-
-
-def users_add(db: DbdSession, users: list[dict]) -> None:
-    add_list(db, T.DBD_ADD_USERS, records.pack_user_rec, users)
-
-
-def users_add_cond(db: DbdSession, add_assoc: dict | None, user: dict | None) -> Result:
-    return add_cond(db, T.DBD_ADD_USERS_COND, add_assoc, records.pack_user_rec, user)
-
-
-def users_modify(db: DbdSession, cond: dict | None, user: dict) -> list[str]:
-    return modify(db, T.DBD_MODIFY_USERS, conds.pack_user_cond, cond, records.pack_user_rec, user)
-
-
-def users_remove(db: DbdSession, cond: dict | None) -> list[str]:
-    return remove(db, T.DBD_REMOVE_USERS, conds.pack_user_cond, cond)
-
-
-def associations_add(db: DbdSession, assocs: list[dict]) -> None:
-    add_list(db, T.DBD_ADD_ASSOCS, records.pack_assoc_rec, assocs)
-
-
-def associations_modify(db: DbdSession, cond: dict | None, assoc: dict) -> list[str]:
-    return modify(db, T.DBD_MODIFY_ASSOCS, conds.pack_assoc_cond, cond, records.pack_assoc_rec, assoc)
-
-
-def associations_remove(db: DbdSession, cond: dict | None) -> list[str]:
-    return remove(db, T.DBD_REMOVE_ASSOCS, conds.pack_assoc_cond, cond)
+# -- coordinators: their own message shape ------------------------------------------------------
 
 
 def coord_add(db: DbdSession, accounts: list[str], user_cond: dict | None) -> None:
@@ -231,78 +250,6 @@ def coord_remove(db: DbdSession, accounts: list[str], user_cond: dict | None) ->
     return request_list(db, T.DBD_REMOVE_ACCOUNT_COORDS, coord_body(accounts, user_cond), list_error=False)
 
 
-def wckeys_add(db: DbdSession, wckeys: list[dict]) -> None:
-    add_list(db, T.DBD_ADD_WCKEYS, records.pack_wckey_rec, wckeys)
-
-
-def wckeys_remove(db: DbdSession, cond: dict | None) -> list[str]:
-    return remove(db, T.DBD_REMOVE_WCKEYS, conds.pack_wckey_cond, cond)
-
-
-# -- qos, clusters, tres, jobs ----------------------------------------------------------------
-
-
-def qos_add(db: DbdSession, qos: list[dict]) -> None:
-    add_list(db, T.DBD_ADD_QOS, qos_rec.pack_qos_rec, qos)
-
-
-def qos_modify(db: DbdSession, cond: dict | None, qos: dict) -> list[str]:
-    return modify(db, T.DBD_MODIFY_QOS, conds.pack_qos_cond, cond, qos_rec.pack_qos_rec, qos)
-
-
-def qos_remove(db: DbdSession, cond: dict | None) -> list[str]:
-    return remove(db, T.DBD_REMOVE_QOS, conds.pack_qos_cond, cond)
-
-
-def clusters_add(db: DbdSession, clusters: list[dict] | None) -> None:
-    add_list(db, T.DBD_ADD_CLUSTERS, cluster_rec.pack_cluster_rec, clusters)
-
-
-def clusters_remove(db: DbdSession, cond: dict | None) -> list[str]:
-    return remove(db, T.DBD_REMOVE_CLUSTERS, conds.pack_cluster_cond, cond)
-
-
-def tres_add(db: DbdSession, tres: list[dict] | None) -> None:
-    """``acct_storage_p_add_tres``: a NULL list is nothing to do (no message)."""
-    if tres is not None:
-        add_list(db, T.DBD_ADD_TRES, records.pack_tres_rec, tres)
-
-
-def job_modify(db: DbdSession, cond: dict, job: dict) -> list[str]:
-    """``slurmdb_job_modify``: the jobs changed, as "<id> submitted at <time>" texts."""
-    return modify(db, T.DBD_MODIFY_JOB, jobs.pack_job_cond, cond, job_modify_rec.pack_job_rec, job)
-
-
-#: Our function → the libslurmdb function it mirrors (quoted in the handlers' errors).
-FUNC_NAMES = {
-    "accounts_add": "slurmdb_accounts_add",
-    "accounts_add_cond": "slurmdb_accounts_add_cond",
-    "accounts_modify": "slurmdb_accounts_modify",
-    "accounts_remove": "slurmdb_accounts_remove",
-    "users_add": "slurmdb_users_add",
-    "users_add_cond": "slurmdb_users_add_cond",
-    "users_modify": "slurmdb_users_modify",
-    "users_remove": "slurmdb_users_remove",
-    "associations_add": "slurmdb_associations_add",
-    "associations_modify": "slurmdb_associations_modify",
-    "associations_remove": "slurmdb_associations_remove",
-    "coord_add": "slurmdb_coord_add",
-    "coord_remove": "slurmdb_coord_remove",
-    "wckeys_add": "slurmdb_wckeys_add",
-    "wckeys_remove": "slurmdb_wckeys_remove",
-    "qos_add": "slurmdb_qos_add",
-    "qos_modify": "slurmdb_qos_modify",
-    "qos_remove": "slurmdb_qos_remove",
-    "clusters_add": "slurmdb_clusters_add",
-    "clusters_remove": "slurmdb_clusters_remove",
-    "tres_add": "slurmdb_tres_add",
-    "job_modify": "slurmdb_job_modify",
-}
-
-
-__all__ = ["Result", "ListError", "list_body", "modify_body", "cond_body", "coord_body", "request_rc",
-           "request_list", "add_list", "add_cond", "modify", "remove", "accounts_add", "accounts_add_cond",
-           "accounts_modify", "accounts_remove", "users_add", "users_add_cond", "users_modify", "users_remove",
-           "associations_add", "associations_modify", "associations_remove", "coord_add", "coord_remove",
-           "wckeys_add", "wckeys_remove", "qos_add", "qos_modify", "qos_remove", "clusters_add", "clusters_remove",
-           "tres_add", "job_modify", "FUNC_NAMES"]
+__all__ = ["Result", "ListError", "Write", "list_body", "modify_body", "cond_body", "coord_body", "request_rc",
+           "request_list", "ADD", "ADD_COND", "MODIFY", "REMOVE", "add", "add_cond", "modify", "remove",
+           "coord_add", "coord_remove"]

@@ -101,21 +101,21 @@ def test_reply_semantics():
                  got_list(["a"]), rc_reply(0), rc_reply(E.SLURM_NO_CHANGE_IN_DATA),
                  got_list(["j1"], E.ESLURM_JOBS_RUNNING_ON_ASSOC),
                  rc_reply(E.SLURM_NO_CHANGE_IN_DATA, " Nothing added"), rc_reply(0, " Added accounts")]
-    writes.accounts_add(db, [{"name": "a"}])
+    writes.add(db, "accounts", [{"name": "a"}])
     with pytest.raises(SlurmError) as e:
-        writes.accounts_add(db, [{"name": "a"}])
+        writes.add(db, "accounts", [{"name": "a"}])
     assert e.value.errno == E.ESLURM_ACCESS_DENIED and e.value.description == "denied"
-    assert writes.accounts_modify(db, {}, {"description": "x"}) == ["a"]
-    assert writes.accounts_modify(db, {}, {"description": "x"}) == []
+    assert writes.modify(db, "accounts", {}, {"description": "x"}) == ["a"]
+    assert writes.modify(db, "accounts", {}, {"description": "x"}) == []
     with pytest.raises(SlurmError) as e:
-        writes.accounts_modify(db, {}, {"description": "x"})
+        writes.modify(db, "accounts", {}, {"description": "x"})
     assert e.value.errno == E.SLURM_NO_CHANGE_IN_DATA
     with pytest.raises(writes.ListError) as e:
-        writes.associations_remove(db, {})
+        writes.remove(db, "associations", {})
     assert e.value.errno == E.ESLURM_JOBS_RUNNING_ON_ASSOC and e.value.items == ["j1"]
-    assert writes.accounts_add_cond(db, {"acct_list": ["a"]}, None) == writes.Result(
+    assert writes.add_cond(db, "accounts", {"acct_list": ["a"]}, None) == writes.Result(
         E.SLURM_NO_CHANGE_IN_DATA, " Nothing added")
-    assert writes.users_add_cond(db, {"user_list": ["u"]}, {"name": "u"}).comment == " Added accounts"
+    assert writes.add_cond(db, "users", {"user_list": ["u"]}, {"name": "u"}).comment == " Added accounts"
     db.release()
 
 
@@ -141,3 +141,24 @@ def test_no_silent_reconnect_after_a_write_and_no_false_commit():
     db.open().broken = True
     db.request(T.DBD_GET_ACCOUNTS, b"")
     db.release(commit=True)
+
+
+def test_write_tables_name_their_message_and_function():
+    """Each table entry's DBD message and libslurmdb function belong to its family and kind."""
+    from slurmrestd.slurm.dbd_msg_types import dbd_msg_type_name
+    for table, verb in ((writes.ADD, "ADD"), (writes.ADD_COND, "ADD"), (writes.MODIFY, "MODIFY"),
+                        (writes.REMOVE, "REMOVE")):
+        for kind, w in table.items():
+            assert dbd_msg_type_name(w.msg_type).startswith("DBD_%s_" % verb), (kind, w)
+            assert w.func.startswith("slurmdb_%s_" % kind), (kind, w)
+            assert w.pack_rec is not None or table is writes.REMOVE, (kind, w)
+            assert w.pack_cond is not None or table in (writes.ADD, writes.ADD_COND), (kind, w)
+    assert set(writes.ADD_COND) == {"accounts", "users"}
+    assert writes.ADD_COND["users"].msg_type == T.DBD_ADD_USERS_COND
+
+
+def test_tres_add_of_none_sends_nothing():
+    class NoSession:
+        def request(self, *a):
+            raise AssertionError("sent")
+    writes.add(NoSession(), "tres", None)
