@@ -282,7 +282,7 @@ from __future__ import annotations
 
 from slurmrestd.data_parser.model import (
     Alias, B, C, Delta, E, F, Flags, GenOptions, Leaf, ListOf, NtArray, Ptr,
-    Q, R, Removed, RowPatch, S, Struct, X,
+    Edit, Q, R, Removed, RowPatch, S, Struct, X,
 )
 
 '''
@@ -315,17 +315,34 @@ def row_patch(name: str, old: tuple, new: tuple, ident):
         for k in range(size):
             keep.add(nid[b + k])
     drop = tuple(i for i in oid if i not in keep)
-    replace = tuple(x for x in new if ident(x) in keep and oldm[ident(x)] != x)
+    changed = [x for x in new if ident(x) in keep and oldm[ident(x)] != x]
+    # a row that keeps its kind is written as the attributes that change (Edit), else anew
+    replace = tuple(x for x in changed if oldm[ident(x)].kind != x.kind)
+    change = tuple(M.Edit(ident(x), **row_delta(oldm[ident(x)], x)) for x in changed
+                   if oldm[ident(x)].kind == x.kind)
     insert = []
     for idx, x in enumerate(new):
         if ident(x) not in keep:
             insert.append((nid[idx - 1] if idx else None, x))
-    return M.RowPatch(name, drop, replace, tuple(insert))
+    return M.RowPatch(name, drop, replace, tuple(insert), change)
+
+
+def row_delta(old, new) -> dict:
+    """The attributes of row ``new`` that differ from row ``old`` (same dataclass)."""
+    return {f.name: getattr(new, f.name) for f in dataclasses.fields(new)
+            if getattr(old, f.name) != getattr(new, f.name)}
+
+
+def patch_size(p: M.RowPatch) -> int:
+    return len(p.drop) + len(p.replace) + len(p.insert) + len(p.change)
 
 
 def apply_rows(rows: tuple, p: M.RowPatch, ident) -> tuple:
     rep = {ident(x): x for x in p.replace}
     out = [rep.get(ident(x), x) for x in rows if ident(x) not in set(p.drop)]
+    for key, attrs in p.change:
+        pos = [ident(y) for y in out].index(key)
+        out[pos] = dataclasses.replace(out[pos], **dict(attrs))
     for after, x in p.insert:
         if after is None:
             out.insert(0, x)
@@ -349,14 +366,14 @@ def compute_delta(newer: list, older: list, base: str) -> M.Delta:
             continue
         if type(n) is type(t) and isinstance(t, M.Struct) and n.ctype == t.ctype:
             p = row_patch(t.name, n.fields, t.fields, lambda f: f.ident)
-            size = len(p.drop) + len(p.replace) + len(p.insert)
+            size = patch_size(p)
             if size * 2 < max(len(t.fields), 1):
                 patch.append(p)
                 continue
         if type(n) is type(t) and isinstance(t, M.Flags) and n.ctype == t.ctype \
                 and n.single == t.single:
             p = row_patch(t.name, n.flags, t.flags, lambda b: b.name)
-            size = len(p.drop) + len(p.replace) + len(p.insert)
+            size = patch_size(p)
             if size * 2 < max(len(t.flags), 1):
                 patch.append(p)
                 continue
@@ -397,16 +414,35 @@ def render_delta(version: str, d: M.Delta) -> str:
     for t in d.put:
         s += r_type(t, "        ")
     s += "    ),\n    # row level changes of struct and flag tables\n    patch=(\n"
-    for p in d.patch:
+    s += render_patches(d.patch)
+    s += "    ),\n)\n"
+    return s
+
+
+def r_edit(key: str, attrs: tuple) -> str:
+    args = "".join(f", {a}={q(v) if isinstance(v, str) else repr(v)}" for a, v in attrs)
+    return f"Edit({q(key)}{args})"
+
+
+def render_patches(patches, ind: str = "        ") -> str:
+    """The ``RowPatch`` entries, each with only its non-empty parts."""
+    s = ""
+    for p in patches:
         is_flags = any(isinstance(x, M.Bit) for x in p.replace + tuple(i[1] for i in p.insert))
         rr = r_bit if is_flags else r_row
-        s += f"        RowPatch({q(p.name)},\n"
-        s += "            drop=(" + "".join(f"{q(i)}, " for i in p.drop) + "),\n"
-        s += "            replace=(\n" + "".join(f"                {rr(x)},\n" for x in p.replace) + "            ),\n"
-        s += "            insert=(\n" + "".join(
-            f"                ({q(a) if a is not None else 'None'}, {rr(x)}),\n" for a, x in p.insert) + "            ),\n"
-        s += "        ),\n"
-    s += "    ),\n)\n"
+        s += f"{ind}RowPatch({q(p.name)},\n"
+        if p.drop:
+            s += f"{ind}    drop=(" + "".join(f"{q(i)}, " for i in p.drop) + "),\n"
+        if p.change:
+            s += f"{ind}    change=(\n" + "".join(f"{ind}        {r_edit(k, a)},\n" for k, a in p.change) \
+                + f"{ind}    ),\n"
+        if p.replace:
+            s += f"{ind}    replace=(\n" + "".join(f"{ind}        {rr(x)},\n" for x in p.replace) + f"{ind}    ),\n"
+        if p.insert:
+            s += f"{ind}    insert=(\n" + "".join(
+                f"{ind}        ({q(a) if a is not None else 'None'}, {rr(x)}),\n" for a, x in p.insert) \
+                + f"{ind}    ),\n"
+        s += f"{ind}),\n"
     return s
 
 
@@ -452,7 +488,7 @@ def main_old(new_src: str, old_src: str):
             fh.write(render_delta(older, d).replace(
                 "src/plugins/data_parser/", "the older tree's src/plugins/data_parser/"))
         print(older, "drop", len(d.drop), "put", len(d.put), "patch", len(d.patch),
-              "rows", sum(len(p.drop) + len(p.replace) + len(p.insert) for p in d.patch))
+              "rows", sum(patch_size(p) for p in d.patch))
 
 
 def main():
@@ -476,7 +512,7 @@ def main():
         with open(os.path.join(OUT, "v00" + older[-2:] + ".py"), "w") as fh:
             fh.write(render_delta(older, d))
         print(older, "drop", len(d.drop), "put", len(d.put), "patch", len(d.patch),
-              "rows", sum(len(p.drop) + len(p.replace) + len(p.insert) for p in d.patch))
+              "rows", sum(patch_size(p) for p in d.patch))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ dicts exchanged with the RPC layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field as _dc_field
-from typing import Optional
+from typing import Any, Optional
 
 # OpenAPI leaf formats (name -> (type, format))
 OPENAPI_FORMATS: dict[str, tuple[str, Optional[str]]] = {
@@ -252,14 +252,23 @@ class Removed(TypeDecl):
 class RowPatch:
     """Row changes of one struct (or flag) table between two versions.
 
-    ``drop``: identities removed; ``replace``: rows whose content changed
-    (matched by identity); ``insert``: ``(after_ident or None, row)`` pairs,
-    applied in order after drops and replacements.
+    ``drop``: identities removed; ``replace``: rows declared anew (matched by
+    identity; for a row that changes kind); ``change``: :func:`Edit` pairs,
+    rows that keep their kind and change only the attributes named (a C
+    member path, a type, ``deprecated`` …); ``insert``: ``(after_ident or
+    None, row)`` pairs, applied in order after drops, replacements and changes.
     """
     name: str
     drop: tuple = ()
     replace: tuple = ()
     insert: tuple = ()
+    change: tuple = ()
+
+
+def Edit(ident: str, **attrs: Any) -> tuple:
+    """A row of a :class:`RowPatch` ``change``: the row ``ident`` (a field's identity or a
+    flag's name) with ``attrs`` (``member="job_id"``, ``deprecated=None`` …) set."""
+    return ident, tuple(attrs.items())
 
 
 @dataclass(frozen=True)

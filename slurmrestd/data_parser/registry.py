@@ -95,6 +95,13 @@ def _apply_rows(rows: tuple, patch: RowPatch, ident) -> tuple:
     replaced = {ident(r): r for r in patch.replace}
     dropped = set(patch.drop)
     out = [replaced.get(ident(r), r) for r in rows if ident(r) not in dropped]
+    if patch.change:
+        ids = [ident(r) for r in out]
+        for key, attrs in patch.change:
+            if key not in ids:  # pragma: no cover - declarations error
+                raise KeyError(f"{patch.name}: no row {key} to change")
+            i = ids.index(key)
+            out[i] = dataclasses.replace(out[i], **dict(attrs))
     for after, row in patch.insert:
         if after is None:
             out.insert(0, row)

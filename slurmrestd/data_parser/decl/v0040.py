@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slurmrestd.data_parser.model import (
     Alias, B, C, Delta, E, F, Flags, GenOptions, Leaf, ListOf, NtArray, Ptr,
-    Q, R, Removed, RowPatch, S, Struct, X,
+    Edit, Q, R, Removed, RowPatch, S, Struct, X,
 )
 
 VERSION = "v0.0.40"
@@ -120,30 +120,17 @@ DELTA = Delta(
     patch=(
         RowPatch("JOB",
             drop=("time/planned", "stdin_expanded", "stdout_expanded", "stderr_expanded", "stdout", "stderr", "stdin", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("ASSOC_USAGE",
             drop=("~usage_tres_raw", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("STATS_RPC",
-            drop=(),
-            replace=(
-                F("rpc", "RPC_ID", "id", desc="Rpc"),
-            ),
-            insert=(
+            change=(
+                Edit("rpc", type="RPC_ID"),
             ),
         ),
         RowPatch("STATS_MSG",
             drop=("schedule_cycle_sum", "schedule_cycle_depth", "~schedule_exit", "~schedule_exit_cnt", "schedule_queue_length", "bf_cycle_max", "bf_exit", "~bf_exit", "bf_table_size_sum", "~rpc_queue_enabled", "pending_rpcs", "pending_rpcs_by_hostlist", ),
-            replace=(
-            ),
             insert=(
                 ("schedule_cycle_last", S("schedule_cycle_sum")),
                 ("schedule_cycle_per_minute", S("schedule_cycle_depth")),
@@ -154,15 +141,9 @@ DELTA = Delta(
         ),
         RowPatch("NODE",
             drop=("gpu_spec", "res_cores_per_gpu", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("PARTITION_INFO",
             drop=("select_type", ),
-            replace=(
-            ),
             insert=(
                 ("cluster", S("cr_type")),
             ),
@@ -178,17 +159,12 @@ DELTA = Delta(
             ),
         ),
         RowPatch("JOB_SUBMIT_REQ",
-            drop=(),
-            replace=(
-                F("script", "STRING", "script", desc="Script"),
-            ),
-            insert=(
+            change=(
+                Edit("script", deprecated=None),
             ),
         ),
         RowPatch("JOB_FLAGS",
             drop=("STEPMGR_ENABLED", ),
-            replace=(
-            ),
             insert=(
                 ("SCHEDULING_ATTEMPTED", B("SAVE_BATCH_SCRIPT", "JOB_SEND_SCRIPT")),
                 ("SAVE_BATCH_SCRIPT", B("GRES_ONE_TASK_PER_SHARING", "GRES_ONE_TASK_PER_SHARING")),
@@ -198,39 +174,20 @@ DELTA = Delta(
         ),
         RowPatch("RESERVATION_FLAGS",
             drop=("USER_DELETE", "NO_USER_DELETE", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("WARN_FLAGS",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("RESERVATION_JOB", B("NO_CRON_JOBS", "KILL_NO_CRON")),
             ),
         ),
         RowPatch("JOB_SHARED",
             drop=("topo", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_EXCLUSIVE_FLAGS",
             drop=("topo", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("FLAGS",
             drop=("PREFER_REFS", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
     ),
 )

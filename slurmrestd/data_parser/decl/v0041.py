@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slurmrestd.data_parser.model import (
     Alias, B, C, Delta, E, F, Flags, GenOptions, Leaf, ListOf, NtArray, Ptr,
-    Q, R, Removed, RowPatch, S, Struct, X,
+    Edit, Q, R, Removed, RowPatch, S, Struct, X,
 )
 
 VERSION = "v0.0.41"
@@ -124,18 +124,12 @@ DELTA = Delta(
     # row level changes of struct and flag tables
     patch=(
         RowPatch("ASSOC",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("~leaf_usage", S("lft")),
                 ("qos", S("rgt")),
             ),
         ),
         RowPatch("ASSOC_REC_SET",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("~leaf_usage", S("lft")),
                 ("qoslevel", S("rgt")),
@@ -143,70 +137,52 @@ DELTA = Delta(
         ),
         RowPatch("JOB",
             drop=("qosreq", "restart_cnt", ),
-            replace=(
-            ),
             insert=(
                 ("name", S("lft")),
             ),
         ),
         RowPatch("STEP",
-            drop=(),
-            replace=(
-                F("pid", "STRING", "pid_str", desc="Pid"),
-            ),
-            insert=(
+            change=(
+                Edit("pid", deprecated=None),
             ),
         ),
         RowPatch("ACCOUNTING",
             drop=("id_alt", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("QOS",
             drop=("limits/max/jobs/count", "limits/max/tres/minutes/total", "~grp_tres_mins_ctld", "~relative_tres_cnt", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("CLUSTER_REC",
-            drop=(),
-            replace=(
-                R("select_plugin", "SELECT_PLUGIN_ID", deprecated="24.05"),
-            ),
-            insert=(
+            change=(
+                Edit("select_plugin", deprecated="24.05"),
             ),
         ),
         RowPatch("STATS_MSG",
-            drop=(),
+            change=(
+                Edit("schedule_cycle_sum", type="UINT32"),
+            ),
             replace=(
                 F("parts_packed", "UINT32", "parts_packed", desc="Parts packed"),
-                F("schedule_cycle_sum", "UINT32", "schedule_cycle_sum", desc="Schedule cycle sum"),
-            ),
-            insert=(
             ),
         ),
         RowPatch("NODE",
-            drop=(),
+            change=(
+                Edit("external_sensors", deprecated="24.05"),
+                Edit("power", deprecated="24.05"),
+            ),
             replace=(
-                R("external_sensors", "EXT_SENSORS_DATA_PTR", deprecated="24.05"),
-                R("power", "POWER_MGMT_DATA_PTR", deprecated="24.05"),
                 C("alloc_memory", "NODE_SELECT_ALLOC_MEMORY", desc="Alloc memory"),
                 C("alloc_cpus", "NODE_SELECT_ALLOC_CPUS", desc="Alloc cpus"),
                 C("tres_used", "NODE_SELECT_TRES_USED", desc="Tres used"),
                 C("tres_weighted", "NODE_SELECT_TRES_WEIGHTED", desc="Tres weighted"),
             ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_INFO",
             drop=("priority_by_partition", "required_switches", ),
-            replace=(
-                F("job_id", "UINT32", "job_id", desc="Job id"),
-                R("power/flags", "POWER_FLAGS", deprecated="24.05"),
-                F("shared", "JOB_SHARED", "shared", overloads=2, desc="Shared"),
+            change=(
+                Edit("job_id", member="job_id"),
+                Edit("power/flags", deprecated="24.05"),
+                Edit("shared", overloads=2),
             ),
             insert=(
                 ("~req_node_inx", F("minimum_switches", "UINT32", "req_switch", desc="Minimum switches")),
@@ -216,43 +192,23 @@ DELTA = Delta(
             ),
         ),
         RowPatch("STEP_INFO",
-            drop=(),
-            replace=(
-                F("tres/allocation", "STRING", "tres_alloc_str", desc="Tres allocation"),
-            ),
-            insert=(
+            change=(
+                Edit("tres/allocation", member="tres_alloc_str"),
             ),
         ),
         RowPatch("SINFO_DATA",
             drop=("resource_spec/cpus", "resource_spec/memory", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("RESERVATION_INFO",
-            drop=(),
-            replace=(
-                R("watts", "UINT32_NO_VAL", deprecated="24.05"),
-            ),
-            insert=(
-            ),
-        ),
-        RowPatch("JOB_SUBMIT_RESPONSE_MSG",
-            drop=(),
-            replace=(
-                F("job_id", "UINT32", "step_id.job_id", desc="Job id"),
-                F("step_id", "STEP_ID", "step_id.step_id", desc="Step id"),
-            ),
-            insert=(
+            change=(
+                Edit("watts", deprecated="24.05"),
             ),
         ),
         RowPatch("JOB_DESC_MSG",
             drop=("oom_kill_step", ),
-            replace=(
-                F("job_id", "UINT32", "step_id.job_id", desc="Job id"),
-                R("power_flags", "POWER_FLAGS", deprecated="24.05"),
-                F("shared", "JOB_SHARED", "shared", overloads=2, desc="Shared"),
+            change=(
+                Edit("power_flags", deprecated="24.05"),
+                Edit("shared", overloads=2),
             ),
             insert=(
                 ("reservation", F("resv_mpi_ports", "UINT16", "resv_port_cnt", desc="Resv mpi ports")),
@@ -261,33 +217,23 @@ DELTA = Delta(
             ),
         ),
         RowPatch("UPDATE_NODE_MSG",
-            drop=(),
             replace=(
                 F("reason_uid", "USER_ID", "reason_uid", desc="Reason uid"),
             ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_SUBMIT_REQ",
-            drop=(),
-            replace=(
-                F("script", "STRING", "script", deprecated="24.05", desc="Script"),
-            ),
-            insert=(
+            change=(
+                Edit("script", deprecated="24.05"),
             ),
         ),
         RowPatch("QOS_CONDITION",
             drop=("!flags", ),
-            replace=(
-            ),
             insert=(
                 ("preempt_mode", C("with_deleted", "QOS_CONDITION_WITH_DELETED_OLD", desc="With deleted")),
             ),
         ),
         RowPatch("ASSOC_CONDITION",
             drop=("!flags", ),
-            replace=(
-            ),
             insert=(
                 ("id", C("only_defaults", "ASSOC_CONDITION_ONLY_DEFS_OLD", desc="Only defaults")),
                 ("user", C("with_usage", "ASSOC_CONDITION_WITH_USAGE_OLD", desc="With usage")),
@@ -299,19 +245,13 @@ DELTA = Delta(
             ),
         ),
         RowPatch("ASSOC_SHARES_OBJ_WRAP",
-            drop=(),
-            replace=(
-                F("effective_usage", "FLOAT64", "obj.usage_efctv", desc="Effective usage"),
-                F("fairshare/factor", "FLOAT64", "obj.fs_factor", desc="Fairshare factor"),
-                F("fairshare/level", "FLOAT64", "obj.level_fs", desc="Fairshare level"),
-            ),
-            insert=(
+            change=(
+                Edit("effective_usage", type="FLOAT64"),
+                Edit("fairshare/factor", type="FLOAT64"),
+                Edit("fairshare/level", type="FLOAT64"),
             ),
         ),
         RowPatch("OPENAPI_JOB_POST_RESPONSE",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("results", F("job_id", "STRING", "job_id", deprecated="23.11", desc="Job id")),
                 ("job_id", F("step_id", "STRING", "step_id", deprecated="23.11", desc="Step id")),
@@ -319,45 +259,27 @@ DELTA = Delta(
             ),
         ),
         RowPatch("OPENAPI_JOB_SUBMIT_RESPONSE",
-            drop=(),
-            replace=(
-                F("job_id", "UINT32", "resp.step_id.job_id", desc="Job id"),
-                F("step_id", "STEP_ID", "resp.step_id.step_id", desc="Step id"),
-            ),
             insert=(
                 (None, F("result", "JOB_SUBMIT_RESPONSE_MSG", "resp", deprecated="23.11", desc="Result")),
             ),
         ),
         RowPatch("ASSOC_FLAGS",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("BASE_MASK", Q("INVALID", "ASSOC_FLAG_INVALID", "INFINITE64", hidden=True, desc="Flag INVALID")),
             ),
         ),
         RowPatch("ACCOUNT_FLAGS",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("BASE_MASK", Q("INVALID", "SLURMDB_ACCT_FLAG_INVALID", "INFINITE64", hidden=True, desc="Flag INVALID")),
             ),
         ),
         RowPatch("MEMORY_BINDING_TYPE",
-            drop=(),
             replace=(
                 B("SORT", "MEM_BIND_SORT", "MEM_BIND_TYPE_FLAGS_MASK"),
-            ),
-            insert=(
             ),
         ),
         RowPatch("FLAGS",
             drop=("MINIMIZE_REFS", "INLINE_ENUMS", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
     ),
 )

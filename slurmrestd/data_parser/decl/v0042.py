@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slurmrestd.data_parser.model import (
     Alias, B, C, Delta, E, F, Flags, GenOptions, Leaf, ListOf, NtArray, Ptr,
-    Q, R, Removed, RowPatch, S, Struct, X,
+    Edit, Q, R, Removed, RowPatch, S, Struct, X,
 )
 
 VERSION = "v0.0.42"
@@ -78,24 +78,12 @@ DELTA = Delta(
     patch=(
         RowPatch("JOB",
             drop=("reservation/requested", "segment_size", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("STEP",
             drop=("step/stderr", "step/stdin", "step/stdout", "step/stderr_expanded", "step/stdin_expanded", "step/stdout_expanded", "time/limit", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("NODE",
             drop=("tls_cert_last_renewal", "cert_flags", "topology", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_INFO",
             drop=("licenses_allocated", "segment_size", "standard_error", "stdin_expanded", "stdout_expanded", "stderr_expanded", ),
@@ -112,122 +100,68 @@ DELTA = Delta(
         ),
         RowPatch("STEP_INFO",
             drop=("stderr", "stdin", "stdout", "stdin_expanded", "stdout_expanded", "stderr_expanded", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("PARTITION_INFO",
             drop=("topology", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("UPDATE_NODE_MSG",
             drop=("topology_str", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("INSTANCE_CONDITION",
-            drop=(),
-            replace=(
-                F("format", "CSV_STRING_LIST", "format_list", desc="Format"),
-            ),
-            insert=(
+            change=(
+                Edit("format", deprecated=None),
             ),
         ),
         RowPatch("JOB_CONDITION",
-            drop=(),
-            replace=(
-                F("format", "CSV_STRING_LIST", "format_list", desc="Format"),
-            ),
-            insert=(
+            change=(
+                Edit("format", deprecated=None),
             ),
         ),
         RowPatch("QOS_CONDITION",
-            drop=(),
-            replace=(
-                F("format", "CSV_STRING_LIST", "format_list", desc="Format"),
-            ),
-            insert=(
+            change=(
+                Edit("format", deprecated=None),
             ),
         ),
         RowPatch("ASSOC_CONDITION",
-            drop=(),
-            replace=(
-                F("format", "CSV_STRING_LIST", "format_list", desc="Format"),
-            ),
-            insert=(
+            change=(
+                Edit("format", deprecated=None),
             ),
         ),
         RowPatch("WCKEY_CONDITION",
-            drop=(),
-            replace=(
-                F("format", "CSV_STRING_LIST", "format_list", desc="Format"),
-            ),
-            insert=(
+            change=(
+                Edit("format", deprecated=None),
             ),
         ),
         RowPatch("CLUSTER_CONDITION",
-            drop=(),
-            replace=(
-                F("format", "STRING_LIST", "format_list", desc="Format"),
-            ),
-            insert=(
+            change=(
+                Edit("format", deprecated=None),
             ),
         ),
         RowPatch("PROCESS_EXIT_CODE_VERBOSE",
-            drop=(),
-            replace=(
-                F("status", "PROCESS_EXIT_CODE_STATUS", "status", single_flag=True, desc="Status"),
-            ),
-            insert=(
+            change=(
+                Edit("status", single_flag=True),
             ),
         ),
         RowPatch("OPENAPI_SLURMDBD_CONFIG_RESP",
-            drop=(),
-            replace=(
-                F("instances", "INSTANCE_LIST", "instances", desc="Instances"),
-            ),
-            insert=(
+            change=(
+                Edit("instances", deprecated=None, desc="Instances"),
             ),
         ),
         RowPatch("QOS_FLAGS",
             drop=("DELETED", "PARTITION_QOS", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("CLUSTER_REC_FLAGS",
             drop=("DELETED", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_FLAGS",
             drop=("EXTERNAL_JOB", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("FLAGS",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("MINIMIZE_REFS", B("INLINE_ENUMS", "FLAG_INLINE_ENUMS")),
             ),
         ),
         RowPatch("NEED_PREREQS_FLAGS",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("NONE", B("AUTH", "NEED_AUTH")),
                 ("QOS", B("ASSOC", "NEED_ASSOC")),

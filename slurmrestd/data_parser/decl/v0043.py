@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slurmrestd.data_parser.model import (
     Alias, B, C, Delta, E, F, Flags, GenOptions, Leaf, ListOf, NtArray, Ptr,
-    Q, R, Removed, RowPatch, S, Struct, X,
+    Edit, Q, R, Removed, RowPatch, S, Struct, X,
 )
 
 VERSION = "v0.0.43"
@@ -76,125 +76,60 @@ DELTA = Delta(
     patch=(
         RowPatch("USER",
             drop=("default/qos", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("USER_SHORT",
             drop=("defaultqos", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("STEP",
-            drop=(),
-            replace=(
-                F("pid", "STRING", "pid_str", deprecated="24.11", desc="Pid"),
-            ),
-            insert=(
+            change=(
+                Edit("pid", deprecated="24.11"),
             ),
         ),
         RowPatch("TRES",
             drop=("~modifier", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("LICENSE",
             drop=("Nodes", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_INFO",
             drop=("step_id", "submit_line", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_DESC_MSG",
             drop=("step_id", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("SLURM_STEP_ID",
             drop=("sluid", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("OPENAPI_ACCOUNTS_ADD_COND_RESP",
-            drop=(),
-            replace=(
-                F("association_condition", "ACCOUNTS_ADD_COND_PTR", "add_assoc", desc="Association condition"),
-            ),
-            insert=(
+            change=(
+                Edit("association_condition", required=False),
             ),
         ),
         RowPatch("SLURMDB_JOB_FLAGS",
             drop=("JOB_ALTERED", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("NODE_STATES",
             drop=("EXTERNAL", "BLOCKED", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_FLAGS",
             drop=("SPREAD_SEGMENTS", "CONSOLIDATE_SEGMENTS", "EXPEDITED_REQUEUE", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("RESERVATION_FLAGS",
             drop=("NO_ANY_NODES", "REPLACE_DOWN", "NO_MAGNETIC", "FORCE_START", "TRES_PER_NODE", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("MEMORY_BINDING_TYPE",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("VERBOSE", X("SORT", deprecated="25.11")),
             ),
         ),
         RowPatch("JOB_CONDITION_DB_FLAGS",
             drop=("job_altered", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_STATE",
             drop=("EXPEDITING", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("STEP_NAMES",
             drop=("entire", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
     ),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slurmrestd.data_parser.model import (
     Alias, B, C, Delta, E, F, Flags, GenOptions, Leaf, ListOf, NtArray, Ptr,
-    Q, R, Removed, RowPatch, S, Struct, X,
+    Edit, Q, R, Removed, RowPatch, S, Struct, X,
 )
 
 VERSION = "v0.0.44"
@@ -166,39 +166,25 @@ DELTA = Delta(
     patch=(
         RowPatch("JOB",
             drop=("sluid", "exclusive", "oversubscribe", "original_sluid", ),
-            replace=(
-            ),
             insert=(
                 ("container", S("db_index")),
             ),
         ),
         RowPatch("JOB_MODIFY",
             drop=("~exclusive", "~oversubscribe", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("STEP",
             drop=("submit_line", ),
-            replace=(
-            ),
             insert=(
                 ("tasks/count", F("pid", "STRING", "pid_str", deprecated="min", desc="Pid")),
             ),
         ),
         RowPatch("CLUSTER_REC",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("nodes", R("select_plugin", "SELECT_PLUGIN_ID", deprecated="min")),
             ),
         ),
         RowPatch("STATS_MSG",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 (None, R("parts_packed", "UINT32", deprecated="25.11", desc="Parts packed")),
             ),
@@ -224,38 +210,29 @@ DELTA = Delta(
             ),
         ),
         RowPatch("JOB_RES",
-            drop=(),
-            replace=(
-                F("select_type", "CR_TYPE", "cr_type", required=True, desc="Select type"),
-            ),
-            insert=(
+            change=(
+                Edit("select_type", type="CR_TYPE"),
             ),
         ),
         RowPatch("SLURMDBD_PING",
             drop=("status", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("STEP_INFO",
             drop=("container_type", "sluid", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("PARTITION_INFO",
             drop=("flags", "partition/exclusive", "partition/oversubscribe", "preempt_mode", ),
+            change=(
+                Edit("select_type", type="CR_TYPE"),
+                Edit("cpus/task_binding", type="UINT32"),
+                Edit("defaults/partition_memory_per_cpu", overloads=2),
+                Edit("defaults/partition_memory_per_node", overloads=2),
+                Edit("maximums/partition_memory_per_cpu", overloads=2),
+                Edit("maximums/partition_memory_per_node", overloads=2),
+            ),
             replace=(
-                F("select_type", "CR_TYPE", "cr_type", desc="Select type"),
-                F("cpus/task_binding", "UINT32", "cpu_bind", desc="Cpus task binding"),
                 F("defaults/memory_per_cpu", "UINT64", "def_mem_per_cpu", overloads=2, desc="Defaults memory per cpu"),
-                F("defaults/partition_memory_per_cpu", "MEM_PER_CPUS", "def_mem_per_cpu", overloads=2, desc="Defaults partition memory per cpu"),
-                F("defaults/partition_memory_per_node", "MEM_PER_NODE", "def_mem_per_cpu", overloads=2, desc="Defaults partition memory per node"),
                 F("maximums/memory_per_cpu", "UINT64", "max_mem_per_cpu", overloads=2, desc="Maximums memory per cpu"),
-                F("maximums/partition_memory_per_cpu", "MEM_PER_CPUS", "max_mem_per_cpu", overloads=2, desc="Maximums partition memory per cpu"),
-                F("maximums/partition_memory_per_node", "MEM_PER_NODE", "max_mem_per_cpu", overloads=2, desc="Maximums partition memory per node"),
                 F("maximums/shares", "UINT16", "max_share", overloads=2, desc="Maximums shares"),
                 F("maximums/oversubscribe/jobs", "OVERSUBSCRIBE_JOBS", "max_share", overloads=2, desc="Maximums oversubscribe jobs"),
                 F("maximums/oversubscribe/flags", "OVERSUBSCRIBE_FLAGS", "max_share", overloads=2, desc="Maximums oversubscribe flags"),
@@ -267,124 +244,75 @@ DELTA = Delta(
         ),
         RowPatch("SINFO_DATA",
             drop=("reason_set_by_user", ),
-            replace=(
-            ),
             insert=(
                 ("reservation", F("reason/user", "USER_ID", "reason_uid", desc="Reason user")),
             ),
         ),
         RowPatch("RESERVATION_INFO",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("start_time", R("watts", "UINT32_NO_VAL", deprecated="min")),
             ),
         ),
         RowPatch("JOB_DESC_MSG",
             drop=("container_type", "memory_update_margin", "memory_update_delay", "cores_per_socket", ),
-            replace=(
-            ),
             insert=(
                 ("~plane_size", R("power_flags", "POWER_FLAGS", deprecated="min")),
             ),
         ),
         RowPatch("INSTANCE_CONDITION",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("extra", F("format", "CSV_STRING_LIST", "format_list", deprecated="24.11", desc="Format")),
             ),
         ),
         RowPatch("JOB_CONDITION",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("!flags", F("format", "CSV_STRING_LIST", "format_list", deprecated="24.11", desc="Format")),
             ),
         ),
         RowPatch("QOS_CONDITION",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("id", F("format", "CSV_STRING_LIST", "format_list", deprecated="24.11", desc="Format")),
             ),
         ),
         RowPatch("ASSOC_CONDITION",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("!flags", F("format", "CSV_STRING_LIST", "format_list", deprecated="24.11", desc="Format")),
             ),
         ),
         RowPatch("WCKEY_CONDITION",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("cluster", F("format", "CSV_STRING_LIST", "format_list", deprecated="24.11", desc="Format")),
             ),
         ),
         RowPatch("CLUSTER_CONDITION",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("flags", F("format", "STRING_LIST", "format_list", deprecated="24.11", desc="Format")),
             ),
         ),
         RowPatch("TOPOLOGY_CONF",
             drop=("ring", "torus3d", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("NAMESPACE_CONF",
             drop=("dir_confs", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("OPENAPI_SLURMDBD_CONFIG_RESP",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("associations", F("instances", "INSTANCE_LIST", "instances", deprecated="25.05")),
             ),
         ),
         RowPatch("NODE_STATES",
             drop=("POWER_DOWN_ASAP", "POWER_DOWN_FORCE", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("JOB_FLAGS",
             drop=("JOB_IMPLICIT_MAX_NODES", ),
-            replace=(
-            ),
-            insert=(
-            ),
         ),
         RowPatch("CPU_BINDING_FLAGS",
-            drop=(),
-            replace=(
-            ),
             insert=(
                 ("CPU_BIND_NONE", X("CPU_BIND_RANK", deprecated="24.11")),
             ),
         ),
         RowPatch("JOB_STATE",
             drop=("END", ),
-            replace=(
-            ),
             insert=(
                 ("OUT_OF_MEMORY", Q("invalid-placeholder", "JOB_END", "JOB_STATE_BASE", hidden=True)),
             ),
