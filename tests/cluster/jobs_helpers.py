@@ -53,14 +53,17 @@ def diff(ours, ref, ignore=MOVING):
             if not any(re.search(p, k) for p in ignore) and a.get(k, "<missing>") != b.get(k, "<missing>")}
 
 
-def settled_diff(fetch_ours, fetch_ref, ignore=MOVING, tries=6, pause=0.5):
+def settled_diff(fetch_ours, fetch_ref, ignore=MOVING, tries=6, pause=0.5, compare=None):
     """The diff of two live answers, fetched again while they differ.
 
     Both daemons read the same controller, but one after the other: a job's live bits (the
-    scheduler sets and clears DEPENDENT on every pass, for example) can change in between.
-    A real difference stays on every try; a moving one settles."""
+    scheduler sets and clears DEPENDENT on every pass, for example) can change in between,
+    and so can what other tests create on the shared clusters.  A real difference stays on
+    every try; a moving one settles.  ``compare(ours, ref)`` (default: :func:`diff` without
+    the ``ignore`` leaves) gives the differences of one pair of answers, falsy for none."""
+    compare = compare or (lambda a, b: diff(a, b, ignore))
     for attempt in range(tries):
-        found = diff(fetch_ours(), fetch_ref(), ignore)
+        found = compare(fetch_ours(), fetch_ref())
         if not found:
             return found
         time.sleep(pause)
