@@ -21,7 +21,8 @@ from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.conmgr.tls import TlsError, TlsServer, cert_files
 from slurmrestd.http.server import HttpSession
-from slurmrestd.operations import bind_operations, core, plugins
+from slurmrestd.operations import core, defer_operations
+from slurmrestd.operations.handler_index import lazy_handlers_for
 from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.router import Router
 from slurmrestd.settings import OPENAPI_PLUGINS, Settings
@@ -49,9 +50,12 @@ SERVED_MIME_TYPES = ("application/json", "application/yaml")
 
 def build_router(settings: Settings, site: Site,
                  mime_types: tuple[str, ...] = SERVED_MIME_TYPES) -> tuple[Router, core.CachedDocument]:
+    """The routes of the selected plugins and versions, bound lazily: a version's operations
+    when a request first names it, a handler's module on its first call (everything is bound
+    as soon as the document is built or ``router.bindings`` is read)."""
     router = Router()
-    handlers = plugins.handlers_for(settings.openapi_plugins)
-    bind_operations(router, settings.data_parsers, settings.openapi_plugins, handlers)
+    handlers = lazy_handlers_for(settings.openapi_plugins)
+    defer_operations(router, settings.data_parsers, settings.openapi_plugins, handlers)
     document = core.CachedDocument(lambda: build_document(settings, router, site, mime_types))
     core.bind(router, document)
     return router, document

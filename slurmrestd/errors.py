@@ -8,15 +8,14 @@ C library's message, as ``slurm_strerror()`` does.
 
 from __future__ import annotations
 
-import json
 import os
 from enum import IntEnum
-from importlib import resources
+
+from slurmrestd.package_data import load_json
 
 
 def _load_table() -> list[dict]:
-    with resources.files("slurmrestd.resources").joinpath("slurm_errtab.json").open("rb") as fh:
-        return json.load(fh)
+    return load_json("slurm_errtab.json")
 
 
 _TABLE = _load_table()

@@ -7,7 +7,6 @@ done by switching users: each request carries its own credential instead.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import grp
 import logging
 import os
@@ -21,7 +20,12 @@ _PR_SET_DUMPABLE = 4
 _CLONE_FILES = 0x00000400
 _CLONE_SYSVSEM = 0x00040000
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+def _libc() -> ctypes.CDLL:
+    """The C library already mapped into this process (dlopen(NULL)): no
+    ``ctypes.util.find_library``, which runs ``ldconfig -p`` in a child process."""
+    return ctypes.CDLL(None, use_errno=True)
 
 
 class SecurityError(Exception):
@@ -49,13 +53,13 @@ def resolve_group(spec: str) -> int:
 
 
 def _prctl(option: int, arg: int) -> None:
-    if _libc.prctl(option, arg, 0, 0, 0) != 0:
+    if _libc().prctl(option, arg, 0, 0, 0) != 0:
         e = ctypes.get_errno()
         raise SecurityError("prctl(%d) failed: %s" % (option, os.strerror(e)))
 
 
 def _unshare(flags: int, what: str) -> None:
-    if _libc.unshare(flags) != 0:
+    if _libc().unshare(flags) != 0:
         e = ctypes.get_errno()
         raise SecurityError("Unable to unshare %s: %s" % (what, os.strerror(e)))
 

@@ -9,37 +9,63 @@ Layers, bottom up: ``versions``, ``model`` and ``decl/`` (the type declarations)
 ``codecs/`` (leaf codecs, one module per area), ``engine`` (the generic
 walkers), ``plan`` (compiled dumps), ``registry`` (one version's types with
 their codecs and planner), ``schema`` (OpenAPI schemas).
+
+Importing the package loads nothing but this file: the names above are resolved on first
+use (PEP 562 ``__getattr__``), so ``slurmrestd.settings`` can read ``versions`` without
+building the codecs, and a process that dumps nothing (an inet-mode 404) never loads them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import importlib
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from slurmrestd.data_parser.context import ParserContext, format_path
-from slurmrestd.data_parser.registry import DEFAULT_VERSION, VERSIONS, Registry, get_registry
+from slurmrestd.data_parser.versions import DEFAULT_VERSION, VERSIONS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from slurmrestd.data_parser.context import ParserContext, format_path  # noqa: F401
+    from slurmrestd.data_parser.registry import Registry, get_registry  # noqa: F401
+
+#: Public name → the submodule that defines it, imported on first use.
+_LAZY = {
+    "ParserContext": "context",
+    "format_path": "context",
+    "Registry": "registry",
+    "get_registry": "registry",
+}
 
 
-def _context(ctx: Optional[ParserContext], version: Optional[str]) -> tuple[ParserContext, Registry]:
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    return getattr(importlib.import_module("slurmrestd.data_parser." + module), name)
+
+
+def _context(ctx: Optional["ParserContext"], version: Optional[str]) -> tuple["ParserContext", "Registry"]:
+    from slurmrestd.data_parser.context import ParserContext
+    from slurmrestd.data_parser.registry import get_registry
+
     if ctx is None:
         ctx = ParserContext(version=version or DEFAULT_VERSION)
     return ctx, get_registry(version or ctx.version)
 
 
-def dump(type_name: str, value: Any, ctx: Optional[ParserContext] = None, *,
+def dump(type_name: str, value: Any, ctx: Optional["ParserContext"] = None, *,
          version: Optional[str] = None) -> Any:
     """Dump ``value`` (controller data) as the JSON data of ``type_name``."""
     ctx, reg = _context(ctx, version)
     return reg.dump(type_name, value, ctx)
 
 
-def dump_planned(type_name: str, value: Any, ctx: ParserContext, version: Optional[str] = None) -> Any:
+def dump_planned(type_name: str, value: Any, ctx: "ParserContext", version: Optional[str] = None) -> Any:
     """:func:`dump` through the registry's compiled plans: the same output, faster for long
     lists (jobs, nodes, accounting records)."""
     ctx, reg = _context(ctx, version)
     return reg.dump_planned(type_name, value, ctx)
 
 
-def parse(type_name: str, data: Any, ctx: Optional[ParserContext] = None, *,
+def parse(type_name: str, data: Any, ctx: Optional["ParserContext"] = None, *,
           version: Optional[str] = None, path: Sequence[str] = ()) -> Any:
     """Parse request ``data`` as ``type_name``.
 

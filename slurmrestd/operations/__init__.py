@@ -53,3 +53,12 @@ def bind_operations(router: Router, versions: Iterable[str], plugins: Iterable[s
                            coalesce=coalescable(plugin, op.method, op.template)))
         count += 1
     return count
+
+
+def defer_operations(router: Router, versions: Iterable[str], plugins: Iterable[str],
+                     handlers: HandlerTable) -> None:
+    """``bind_operations`` one version at a time, when the router first meets a path naming
+    that version (``Router.defer``): the same bindings, built only for the versions used."""
+    plugins = tuple(plugins)
+    for v in versions:
+        router.defer(v, lambda v=v: bind_operations(router, (v,), plugins, handlers))

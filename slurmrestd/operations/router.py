@@ -4,10 +4,16 @@ Templates look like ``/slurm/v0.0.45/job/{job_id}``.  Paths are split on ``/``
 with empty segments dropped (so ``//slurm//v0.0.45/ping/`` matches
 ``/slurm/v0.0.45/ping``, as the reference allows), then each segment is
 percent-decoded.  A literal segment beats a parameter at the same place.
+
+Bindings may be deferred by a path segment (``defer``): the daemon defers each data parser
+version's operations under its version name, so that a process serving one request binds
+(and builds the data parser registry of) only the version that request names.  Listing
+``bindings`` binds everything deferred.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import unquote
@@ -46,7 +52,33 @@ def split_path(path: str) -> list[str]:
 class Router:
     def __init__(self) -> None:
         self._root = _Node()
-        self.bindings: list[Binding] = []
+        self._bindings: list[Binding] = []
+        #: path segment → what binds the operations under it, not run yet
+        self._deferred: dict[str, Callable[[], Any]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def bindings(self) -> list[Binding]:
+        """Every binding, the deferred ones bound first."""
+        self._bind_deferred(list(self._deferred))
+        return self._bindings
+
+    def defer(self, segment: str, bind: Callable[[], Any]) -> None:
+        """Run ``bind`` (which calls ``add``) when a matched path has ``segment`` among its
+        segments, or when ``bindings`` is read; before that its paths are unknown here."""
+        with self._lock:
+            if segment in self._deferred:
+                raise ValueError("segment %r deferred twice" % segment)
+            self._deferred[segment] = bind
+
+    def _bind_deferred(self, segments) -> None:
+        if not self._deferred:
+            return
+        with self._lock:
+            for seg in segments:
+                bind = self._deferred.pop(seg, None)
+                if bind is not None:
+                    bind()
 
     def add(self, binding: Binding) -> None:
         node = self._root
@@ -63,11 +95,12 @@ class Router:
         if binding.method in node.methods:
             raise ValueError("%s %s bound twice" % (binding.method, binding.template))
         node.methods[binding.method] = binding
-        self.bindings.append(binding)
+        self._bindings.append(binding)
 
     def match(self, path: str) -> tuple[dict[str, Binding], dict[str, str]] | None:
         """Return (bindings by method, path parameters) or None when no path matches."""
         segs = split_path(path)
+        self._bind_deferred(segs)
         params: dict[str, str] = {}
 
         def walk(node: _Node, i: int) -> _Node | None:

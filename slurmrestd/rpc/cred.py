@@ -16,7 +16,6 @@ is no process-wide "current user".  Each one knows how to append
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import struct
 import threading
 
@@ -114,6 +113,22 @@ MUNGE_OPT_UID_RESTRICTION = 9
 EMUNGE_SOCKET = 6
 
 
+#: The library's soname: dlopen finds it on the standard paths without ``ldconfig -p``.
+LIBMUNGE_SONAME = "libmunge.so.2"
+
+
+def _find_libmunge() -> str | None:
+    """The soname when the dynamic loader finds it, else what ``ctypes.util`` finds (it runs
+    ``ldconfig -p`` in a child process: only when the soname is not on the loader's paths)."""
+    try:
+        ctypes.CDLL(LIBMUNGE_SONAME)
+        return LIBMUNGE_SONAME
+    except OSError:
+        from ctypes import util as ctypes_util
+
+        return ctypes_util.find_library("munge")
+
+
 class _LibMunge:
     """The few libmunge entry points we use, loaded once on first use."""
 
@@ -139,8 +154,7 @@ class _LibMunge:
         self.ctx_strerror = lib.munge_ctx_strerror
         self.ctx_strerror.restype = ctypes.c_char_p
         self.ctx_strerror.argtypes = [ctypes.c_void_p]
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        self.free = libc.free
+        self.free = ctypes.CDLL(None).free  # the C library this process already uses
         self.free.argtypes = [ctypes.c_void_p]
         self.free.restype = None
 
@@ -148,7 +162,7 @@ class _LibMunge:
     def get(cls) -> "_LibMunge":
         with cls._lock:
             if cls._inst is None:
-                path = ctypes.util.find_library("munge")
+                path = _find_libmunge()
                 if not path:
                     raise SlurmError(E.ESLURM_AUTH_UNABLE_TO_GENERATE_TOKEN,
                                      "auth/munge: libmunge (libmunge.so.2) is not installed; "

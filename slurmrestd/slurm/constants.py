@@ -9,13 +9,11 @@ do not edit it by hand.  Keys of ``VALUES`` are the exact expressions used in
 
 from __future__ import annotations
 
-import json
-from importlib import resources
+from slurmrestd.package_data import load_json
 
 
 def _load() -> dict:
-    with resources.files("slurmrestd.resources").joinpath("slurm_constants.json").open("rb") as fh:
-        return json.load(fh)
+    return load_json("slurm_constants.json")
 
 
 _DOC = _load()

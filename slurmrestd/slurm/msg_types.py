@@ -5,14 +5,13 @@ Built from the package resource ``msg_types.json`` (name → number).
 
 from __future__ import annotations
 
-import json
 from enum import IntEnum
-from importlib import resources
+
+from slurmrestd.package_data import load_json
 
 
 def _load() -> dict[str, int]:
-    with resources.files("slurmrestd.resources").joinpath("msg_types.json").open("rb") as fh:
-        return json.load(fh)
+    return load_json("msg_types.json")
 
 
 MsgType = IntEnum("MsgType", _load())

@@ -1,23 +1,36 @@
-"""openapi/slurmctld handlers (through ``ctx.ctld``), one module per family."""
+"""openapi/slurmctld handlers (through ``ctx.ctld``), one module per family.
 
-from slurmrestd.operations import collect
-from slurmrestd.operations.slurmctld import (config, diag, job_requeue, job_submit, jobs, licenses, nodes,
-                                             partitions, ping, reservations, resources, shares)
+``MODULES`` and ``HANDLERS`` are built on first use (PEP 562): importing one handler
+module does not import its siblings.
+"""
 
-#: Every handler module of the plugin: a new family is a module and a line here.
-MODULES = (
-    ping,
-    diag,
-    licenses,
-    shares,
-    config,
-    jobs,
-    job_submit,
-    job_requeue,
-    resources,
-    nodes,
-    partitions,
-    reservations,
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Every handler module of the plugin, by name: a new family is a module and a line here.
+MODULE_NAMES = (
+    "ping",
+    "diag",
+    "licenses",
+    "shares",
+    "config",
+    "jobs",
+    "job_submit",
+    "job_requeue",
+    "resources",
+    "nodes",
+    "partitions",
+    "reservations",
 )
 
-HANDLERS = collect(MODULES)
+
+def __getattr__(name: str) -> Any:
+    if name == "MODULES":
+        return tuple(importlib.import_module("slurmrestd.operations.slurmctld." + n) for n in MODULE_NAMES)
+    if name == "HANDLERS":
+        from slurmrestd.operations import collect
+
+        return collect(__getattr__("MODULES"))
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

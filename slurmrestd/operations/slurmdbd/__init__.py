@@ -1,22 +1,35 @@
-"""openapi/slurmdbd handlers (through ``ctx.dbd``), one module per family."""
+"""openapi/slurmdbd handlers (through ``ctx.dbd``), one module per family.
 
-from slurmrestd.operations import collect
-from slurmrestd.operations.slurmdbd import (accounts, associations, clusters, config, diag, instances, jobs, qos,
-                                            tres, users, wckeys)
+``MODULES`` and ``HANDLERS`` are built on first use (PEP 562): importing one handler
+module does not import its siblings.
+"""
 
-#: Every handler module of the plugin: a new family is a module and a line here.
-MODULES = (
-    diag,
-    tres,
-    qos,
-    accounts,
-    users,
-    clusters,
-    wckeys,
-    config,
-    associations,
-    instances,
-    jobs,
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Every handler module of the plugin, by name: a new family is a module and a line here.
+MODULE_NAMES = (
+    "diag",
+    "tres",
+    "qos",
+    "accounts",
+    "users",
+    "clusters",
+    "wckeys",
+    "config",
+    "associations",
+    "instances",
+    "jobs",
 )
 
-HANDLERS = collect(MODULES)
+
+def __getattr__(name: str) -> Any:
+    if name == "MODULES":
+        return tuple(importlib.import_module("slurmrestd.operations.slurmdbd." + n) for n in MODULE_NAMES)
+    if name == "HANDLERS":
+        from slurmrestd.operations import collect
+
+        return collect(__getattr__("MODULES"))
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

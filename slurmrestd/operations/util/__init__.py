@@ -1,9 +1,25 @@
-"""openapi/util handlers (no controller involved), one module per family."""
+"""openapi/util handlers (no controller involved), one module per family.
 
-from slurmrestd.operations import collect
-from slurmrestd.operations.util import hostlists
+``MODULES`` and ``HANDLERS`` are built on first use (PEP 562): importing one handler
+module does not import its siblings.
+"""
 
-#: Every handler module of the plugin: a new family is a module and a line here.
-MODULES = (hostlists,)
+from __future__ import annotations
 
-HANDLERS = collect(MODULES)
+import importlib
+from typing import Any
+
+#: Every handler module of the plugin, by name: a new family is a module and a line here.
+MODULE_NAMES = (
+    "hostlists",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MODULES":
+        return tuple(importlib.import_module("slurmrestd.operations.util." + n) for n in MODULE_NAMES)
+    if name == "HANDLERS":
+        from slurmrestd.operations import collect
+
+        return collect(__getattr__("MODULES"))
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -170,7 +170,10 @@ def test_munge_cred_packs_plugin_and_string(monkeypatch):
 
 def test_missing_libmunge(monkeypatch):
     monkeypatch.setattr(credmod._LibMunge, "_inst", None)
-    monkeypatch.setattr(credmod.ctypes.util, "find_library", lambda name: None)
+    import ctypes.util
+
+    monkeypatch.setattr(credmod, "LIBMUNGE_SONAME", "libmunge-not-installed.so.0")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     with pytest.raises(SlurmError) as ei:
         MungeCredential("/nonexistent").encode(b"")
     assert ei.value.errno == E.ESLURM_AUTH_UNABLE_TO_GENERATE_TOKEN
@@ -178,7 +181,7 @@ def test_missing_libmunge(monkeypatch):
 
 
 def test_munge_bad_socket():
-    if not credmod.ctypes.util.find_library("munge"):
+    if not credmod._find_libmunge():
         pytest.skip("no libmunge")
     with pytest.raises(SlurmError) as ei:
         MungeCredential("/nonexistent/munge.socket", retries=0).encode(b"")
