@@ -14,8 +14,8 @@ import threading
 
 from dataclasses import replace
 
+from slurmrestd import installation, security
 from slurmrestd import log as logsetup
-from slurmrestd import security
 from slurmrestd.auth.setup import AuthSetupError, chain_from_settings
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
@@ -219,16 +219,22 @@ def _serve(settings: Settings) -> int:
     tls = load_tls(settings, slurm_conf) if any(l.tls for l in listeners) else None
 
     # Everything a request may need is imported ahead in listen mode (no first-request cost) and
-    # before any user switch, -u/-g or become_user (the new user may not be able to read the
-    # installation).  An inet-mode process without a switch serves one client: it loads only
-    # what that request needs.
+    # before a user switch, -u/-g or become_user, when the new user might not be able to read
+    # the installation.  An inet-mode process whose files every user can read serves one
+    # client: it loads and binds only what that request needs.
     router, document = build_router(settings, site)
     if listeners:  # an inet-mode process serves one client: build the document only if asked
         document.document
-    if listeners or uid is not None or gid is not None or settings.become_user:
+    switching = uid is not None or gid is not None or bool(settings.become_user)
+    ahead = switching and not installation.readable_by_everyone()
+    if switching:
+        log.debug("user switch: %s", "importing every module first (the installation is not readable "
+                  "by every user)" if ahead else "the installation is readable by every user")
+    if listeners or ahead:
         _preload(settings)
-    if uid is not None or gid is not None or settings.become_user:
+    if ahead:
         _import_package()
+        router.bindings  # every version's operations bound (and their registries built)
     for l in listeners + probe_listeners:
         if l.unix_path and (uid is not None or gid is not None):
             # Hand the socket file to the user we become, so it stays usable and removable.

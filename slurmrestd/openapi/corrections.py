@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from slurmrestd.data_parser.schema import schema_name
 
 #: (path template, method) -> (type the reference documents, type the handler answers with).
 #: ``GET jobs/state`` answers ``OPENAPI_JOB_STATE_RESP`` (``jobs[].job_id`` is a string such as
@@ -45,6 +44,8 @@ def corrected(template: str, method):
 
 def apply(doc: dict, versions: Sequence[str]) -> None:
     """Correct the schemas of ``versions`` in a finished document."""
+    from slurmrestd.data_parser.schema import schema_name  # the document's own import: not for routing
+
     schemas = doc.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
         if name.split("_", 1)[0] in versions:

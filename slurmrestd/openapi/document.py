@@ -14,13 +14,15 @@ Paths appear per plugin, per path, per version in the order given.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence
 
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
-from slurmrestd.data_parser.schema import SchemaWriter, count_references
 from slurmrestd.openapi import corrections
 from slurmrestd.openapi.paths import PLUGINS, Method
 from slurmrestd.slurm.release import SLURM_RELEASE
+
+if TYPE_CHECKING:  # pragma: no cover - the schema writer is imported by build_document only
+    from slurmrestd.data_parser.schema import SchemaWriter
 
 OPENAPI_VERSION = "3.0.3"
 DEFAULT_MIME_TYPES = ("application/json", "application/yaml")
@@ -208,6 +210,8 @@ def build_document(versions: Sequence[str] = VERSIONS,
     types listed (the reference lists one per loaded serializer); ``corrected``: with the
     corrections of ``openapi/corrections`` (False: the reference's document).
     """
+    from slurmrestd.data_parser.schema import SchemaWriter, count_references
+
     doc: dict = {}
     doc["tags"] = [{"name": n, "description": d} for n, d in TAGS]
     paths: dict = {}

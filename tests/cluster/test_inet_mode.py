@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from clusters import token
 from daemon import ROOT, base_env
 
 pytestmark = pytest.mark.cluster
@@ -37,3 +38,49 @@ def test_seed_inet_example(cluster, example):
     doc = json.loads(body)
     assert doc["errors"] == [] and "statistics" in doc
     assert b"without a Host header: accepted" in out.stderr  # logged at debug
+
+
+#: Run the daemon as ``python -m slurmrestd`` does, and write the names in ``sys.modules``
+#: to the file named by argv[1] when it exits (a test-only hook: no code in the daemon).
+_MODULES_HOOK = (
+    "import atexit, runpy, sys\n"
+    "out = sys.argv.pop(1)\n"
+    "atexit.register(lambda: open(out, 'w').write('\\n'.join(sorted(sys.modules))))\n"
+    "runpy.run_module('slurmrestd', run_name='__main__', alter_sys=True)\n"
+)
+
+#: Loaded by nothing a JSON ping with a passed-through token needs.
+NOT_FOR_A_PING = (
+    "jwt", "Crypto", "cffi", "yaml", "prometheus_client", "ctypes.util", "subprocess",
+    "importlib.resources", "slurmrestd.auth.mint", "slurmrestd.data_parser.schema",
+    "slurmrestd.operations.slurmdbd", "slurmrestd.operations.util",
+    "slurmrestd.operations.slurmctld.jobs", "slurmrestd.operations.slurmctld.diag",
+    "slurmrestd.rpc.ctld.jobs",
+)
+#: Older versions are declared as deltas of the newer ones: a v0.0.45 ping needs none of them.
+NOT_FOR_A_V0045_PING = ("slurmrestd.data_parser.decl.v0042", "slurmrestd.data_parser.decl.v0043",
+                        "slurmrestd.data_parser.decl.v0044")
+
+
+def test_inet_ping_loads_only_what_a_ping_needs(cluster, tmp_path):
+    """Inet mode binds and imports lazily: one GET ping (JSON, token passed through) leaves
+    the token libraries, the munge hash, YAML, metrics, the OpenAPI schema writer,
+    the other handlers and the other data parser versions unloaded (checked in
+    ``sys.modules``, not by timing)."""
+    suite, env = cluster
+    version = "v0.0.45" if suite == "forky" else "v0.0.42"
+    request = ("GET /slurm/%s/ping HTTP/1.1\r\nHost: x\r\nX-SLURM-USER-NAME: alice\r\n"
+               "X-SLURM-USER-TOKEN: %s\r\nConnection: close\r\n\r\n" % (version, token(suite, "alice")))
+    listing = tmp_path / "modules"
+    out = subprocess.run([sys.executable, "-c", _MODULES_HOOK, str(listing), "-a", "rest_auth/jwt"],
+                         input=request.encode(), cwd=ROOT, capture_output=True, timeout=120,
+                         env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_JWT_VERIFY="no"))
+    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    head, _, body = out.stdout.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK"), out.stdout[:500]
+    assert json.loads(body)["pings"], body[:500]
+    loaded = set(listing.read_text().split())
+    assert "slurmrestd.operations.slurmctld.ping" in loaded  # the hook saw the request served
+    names = NOT_FOR_A_PING + (NOT_FOR_A_V0045_PING if version == "v0.0.45" else ())
+    unwanted = sorted(m for m in loaded if any(m == n or m.startswith(n + ".") for n in names))
+    assert unwanted == [], unwanted
