@@ -21,6 +21,11 @@ SLURM_UID=64030        # Debian's slurm-wlm packages also use 64030
 SLURMRESTD_UID=64031
 ALICE_UID=2001
 BOB_UID=2002
+# Users for benchmarks that need many different callers (bench/run.sh: GET jobs by 8 users):
+# bench1..bench6, uids BENCH_UID_BASE+1.., on the host and in every chroot, with an association
+# in testacct.  Not part of the chroot stamp: added to a built chroot by `up` and `users`.
+BENCH_USERS=(bench1 bench2 bench3 bench4 bench5 bench6)
+BENCH_UID_BASE=2100
 
 DB_HOST=127.0.0.1
 DB_PORT=3306
@@ -157,6 +162,14 @@ ensure_accounts() {   # $1 = root prefix ('' for host)
     ensure_account "$pre" slurmrestd "$SLURMRESTD_UID" /nonexistent "$nologin"
     ensure_account "$pre" alice "$ALICE_UID" /home/alice /bin/bash 1
     ensure_account "$pre" bob "$BOB_UID" /home/bob /bin/bash 1
+    ensure_bench_users "$pre"
+}
+
+ensure_bench_users() {   # $1 = root prefix ('' for host)
+    local i
+    for i in "${!BENCH_USERS[@]}"; do
+        ensure_account "$1" "${BENCH_USERS[$i]}" $((BENCH_UID_BASE + i + 1)) /nonexistent /usr/sbin/nologin
+    done
 }
 
 prepare_host() {
@@ -657,7 +670,7 @@ start_slurmdbd() {
 }
 
 setup_accounting() {
-    step "$SUITE: accounting (cluster $SUITE, account testacct, users root alice bob slurm)" "$LOGDIR/slurmdbd.log"
+    step "$SUITE: accounting (cluster $SUITE, account testacct, users root alice bob slurm ${BENCH_USERS[*]})" "$LOGDIR/slurmdbd.log"
     local out
     out=$(in_chroot sacctmgr -n -P show cluster format=cluster 2>&1) || die "sacctmgr show cluster failed: $out"
     if ! grep -qx "$SUITE" <<<"$out"; then
@@ -669,7 +682,7 @@ setup_accounting() {
     fi
     local have u missing=()
     have=$(in_chroot sacctmgr -n -P show assoc where cluster="$SUITE" account=testacct format=user 2>&1)
-    for u in root alice bob slurm; do grep -qx "$u" <<<"$have" || missing+=("$u"); done
+    for u in root alice bob slurm "${BENCH_USERS[@]}"; do grep -qx "$u" <<<"$have" || missing+=("$u"); done
     if ((${#missing[@]})); then
         local IFS=,
         in_chroot sacctmgr -i add user "${missing[*]}" account=testacct cluster="$SUITE" >/dev/null
@@ -818,7 +831,7 @@ cmd_up() {
     suites_from_arg "${1:-all}"
     local t0=$SECONDS s
     prepare_host
-    for s in "${SUITES[@]}"; do suite_vars "$s"; build_chroot; done
+    for s in "${SUITES[@]}"; do suite_vars "$s"; build_chroot; ensure_bench_users "$CH"; done
     start_mariadb
     for s in "${SUITES[@]}"; do
         suite_vars "$s"
@@ -905,10 +918,27 @@ cmd_clean() {   # cancel every job of the test users, so tests start from an emp
         CUR_STEP="$SUITE: scancel test users' jobs"
         in_chroot scancel -u alice >/dev/null 2>&1 || true
         in_chroot scancel -u bob >/dev/null 2>&1 || true
-        local end=$((SECONDS + 60))
-        while ((SECONDS < end)) && [[ -n $(in_chroot squeue -h -u alice,bob -o %i 2>/dev/null) ]]; do
+        local u; for u in "${BENCH_USERS[@]}"; do in_chroot scancel -u "$u" >/dev/null 2>&1 || true; done
+        local end=$((SECONDS + 60)) who
+        who=$(IFS=,; echo "alice,bob,${BENCH_USERS[*]}")
+        while ((SECONDS < end)) && [[ -n $(in_chroot squeue -h -u "$who" -o %i 2>/dev/null) ]]; do
             sleep 1
         done
+    done
+}
+
+cmd_users() {   # add the bench users to running clusters (host, chroot, associations); idempotent
+    suites_from_arg "${1:-all}"
+    need_root
+    local s
+    step "host: bench users ${BENCH_USERS[*]}"
+    ensure_bench_users ""
+    for s in "${SUITES[@]}"; do
+        suite_vars "$s"
+        [[ -d $CH && -f $SDIR/env ]] || die "$SUITE is not set up; run: $0 up $SUITE"
+        step "$SUITE: bench users in the chroot"
+        ensure_bench_users "$CH"
+        setup_accounting
     done
 }
 
@@ -972,7 +1002,8 @@ usage: $0 <command> [args]
   env <suite>                  print $ROOT/<suite>/env
   token <suite> <user> [secs]  print a JWT for <user> (default lifespan 3600)
   logs <suite> [-f]            tail the daemon logs
-  clean [suite|all]            cancel every job of the test users (alice, bob)
+  clean [suite|all]            cancel every job of the test users (alice, bob, bench1-6)
+  users [suite|all]            add the bench users (bench1-6) to running clusters; idempotent
   pam                          set up the PAM test service (part of up); prints service, user, password file
   rebuild <suite>              drop the cached chroot, rebuild and start it
   kill-daemon <suite> <slurmctld|slurmdbd> [TERM|KILL]   stop one daemon with that signal (fault tests)
@@ -991,6 +1022,7 @@ main() {
         token) cmd_token "$@" ;;
         logs) cmd_logs "$@" ;;
         clean) cmd_clean "$@" ;;
+        users) cmd_users "$@" ;;
         pam) cmd_pam "$@" ;;
         rebuild) cmd_rebuild "$@" ;;
         kill-daemon) cmd_kill_daemon "$@" ;;
