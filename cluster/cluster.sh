@@ -21,10 +21,10 @@ SLURM_UID=64030        # Debian's slurm-wlm packages also use 64030
 SLURMRESTD_UID=64031
 ALICE_UID=2001
 BOB_UID=2002
-# Users for benchmarks that need many different callers (bench/run.sh: GET jobs by 8 users):
-# bench1..bench6, uids BENCH_UID_BASE+1.., on the host and in every chroot, with an association
+# Users for benchmarks that need many different callers (bench/run.sh: GET jobs by 8 users, RPC counts of its own):
+# bench1..bench8, uids BENCH_UID_BASE+1.., on the host and in every chroot, with an association
 # in testacct.  Not part of the chroot stamp: added to a built chroot by `up` and `users`.
-BENCH_USERS=(bench1 bench2 bench3 bench4 bench5 bench6)
+BENCH_USERS=(bench1 bench2 bench3 bench4 bench5 bench6 bench7 bench8)
 BENCH_UID_BASE=2100
 
 DB_HOST=127.0.0.1
@@ -1002,8 +1002,8 @@ usage: $0 <command> [args]
   env <suite>                  print $ROOT/<suite>/env
   token <suite> <user> [secs]  print a JWT for <user> (default lifespan 3600)
   logs <suite> [-f]            tail the daemon logs
-  clean [suite|all]            cancel every job of the test users (alice, bob, bench1-6)
-  users [suite|all]            add the bench users (bench1-6) to running clusters; idempotent
+  clean [suite|all]            cancel every job of the test users (alice, bob, bench1-8)
+  users [suite|all]            add the bench users (bench1-8) to running clusters; idempotent
   pam                          set up the PAM test service (part of up); prints service, user, password file
   rebuild <suite>              drop the cached chroot, rebuild and start it
   kill-daemon <suite> <slurmctld|slurmdbd> [TERM|KILL]   stop one daemon with that signal (fault tests)
