@@ -243,6 +243,9 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
     if environ.get("SLURMRESTD_JOB_LIST_CACHE"):
         limits = replace(limits, job_list_cache_entries=_count(environ["SLURMRESTD_JOB_LIST_CACHE"],
                                                                "SLURMRESTD_JOB_LIST_CACHE"))
+    if environ.get("SLURMRESTD_JOB_LIST_CACHE_JOBS"):
+        limits = replace(limits, job_list_cache_jobs=_count(environ["SLURMRESTD_JOB_LIST_CACHE_JOBS"],
+                                                            "SLURMRESTD_JOB_LIST_CACHE_JOBS"))
     if environ.get("SLURMRESTD_DBD_MAX_CONNECTIONS"):
         limits = replace(limits, dbd_max_connections=_positive_int(environ["SLURMRESTD_DBD_MAX_CONNECTIONS"],
                                                                    "SLURMRESTD_DBD_MAX_CONNECTIONS", 99))

@@ -24,6 +24,7 @@ import threading
 from typing import Any, Callable, Iterable
 
 from slurmrestd.errors import errname
+from slurmrestd.settings import METRICS_DEFERRED_EVENTS_MAX
 
 #: Methods that get their own label value; others are counted as "other".
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
@@ -34,7 +35,7 @@ REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 #: Events a deferred registry (inet mode) keeps before it builds the real one anyway.
-DEFERRED_EVENTS_MAX = 1000
+DEFERRED_EVENTS_MAX = METRICS_DEFERRED_EVENTS_MAX
 
 
 def __getattr__(name: str) -> Any:

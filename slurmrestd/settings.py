@@ -26,6 +26,12 @@ SECURITY_WORDS = ("become_user", "disable_unshare_files", "disable_unshare_sysv"
 
 DEFAULT_MAX_CONNECTIONS = 124
 
+# One bound lives below this layer (settings may import data_parser, not the reverse):
+# ``data_parser.plan.Planner.FLAG_NAMES_MAX`` (4096), the flag values whose dumped name
+# lists the planned dumper remembers per data parser version.
+#: Events a deferred metrics registry (inet mode) keeps before it builds the real one.
+METRICS_DEFERRED_EVENTS_MAX = 1000
+
 
 def default_thread_count() -> int:
     """Worker threads when -t is not given: 2 × CPUs, clamped to [2, 32]."""
@@ -83,11 +89,29 @@ class Limits:
     #: Dumped job lists kept (per caller, token, version and flags) and reused while the
     #: controller, asked with that caller's credential, reports no change.  0 disables it.
     job_list_cache_entries: int = 4
+    #: ... holding at most this many jobs together (a dumped job costs about 10 kB of
+    #: memory, so about 100 MB); a list longer than that is not kept; 0: bounded by the
+    #: number of lists only (SLURMRESTD_JOB_LIST_CACHE_JOBS).
+    job_list_cache_jobs: int = 10000
     #: User and group names looked up on this host (where the controller sent none) are
     #: remembered this many at most, each kind, the oldest forgotten first; 0 asks every time.
     name_cache_entries: int = 4096
     #: … and for this long, so renamed or new accounts show up soon.
     name_cache_ttl_s: float = 60.0
+    #: Primary group names of callers (``meta.client.group``) remembered at most, the least
+    #: recently used forgotten first, each for ``name_cache_ttl_s``.
+    client_group_cache_entries: int = 1024
+    #: Tokens whose signature and claims passed local verification, remembered (by their
+    #: SHA-256, with user and expiry) so a reused token skips the signature check; the least
+    #: recently used forgotten first.
+    verified_token_cache_entries: int = 1024
+    #: ... and at most this many bytes of them (user names counted; a token is 32 bytes).
+    verified_token_cache_bytes: int = 1024 * 1024
+    #: Tokens the daemon signed (PAM logins, rest_auth/local on behalf of a user) kept for
+    #: reuse, one per user, the least recently used forgotten first.
+    minted_token_cache_entries: int = 1024
+    #: ... and at most this many bytes of them (user name and token counted).
+    minted_token_cache_bytes: int = 4 * 1024 * 1024
     #: Persistent slurmdbd connections open at most (idle and in use, all callers together).
     #: slurmdbd serves at most 100 for the whole site (slurmctld, sacct, sacctmgr …), so this
     #: stays well below (SLURMRESTD_DBD_MAX_CONNECTIONS).
@@ -127,6 +151,10 @@ class Limits:
     pam_max_failures: int = 5
     #: The window of ``pam_max_failures`` (SLURMRESTD_PAM_FAILURE_WINDOW).
     pam_failure_window_s: float = 300.0
+    #: Client addresses and user names whose failed PAM logins are counted, at most; the
+    #: least recently failed forgotten first (that only lets them try sooner).  A key
+    #: longer than 96 bytes is kept as its SHA-256, so each costs under 1 kB.
+    pam_failure_keys: int = 4096
     #: PAM conversations running at once; a login beyond that is refused at once (401).
     pam_max_concurrent: int = 4
 

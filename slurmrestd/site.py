@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import grp
 import pwd
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,7 @@ class Site:
     job_list_cache: LruCache = field(init=False)
     #: Persistent slurmdbd connections shared by all requests (None without slurm.conf).
     dbd_pool: Any = field(default=None)
-    #: User name → primary group name, for meta.client.group (bounded).
+    #: User name → (primary group name, expiry), for meta.client.group (bounded, see Limits).
     group_names: LruCache = field(init=False)
     #: This daemon's Prometheus registry; the RPC clients and the pipeline report to it.
     metrics: Metrics = field(init=False)
@@ -60,9 +61,10 @@ class Site:
         self.metrics = Metrics(defer=self.settings.inet_mode)  # inet mode: built only if scraped
         if self.version_cache is None:
             self.version_cache = VersionCache()
-        self.job_list_cache = LruCache(lim.job_list_cache_entries)
+        self.job_list_cache = LruCache(lim.job_list_cache_entries, lim.job_list_cache_jobs)
         self.metrics.watch_cache("job_list", self.job_list_cache)
-        self.group_names = LruCache(1024)
+        self.group_names = LruCache(lim.client_group_cache_entries)
+        self.metrics.watch_cache("client_group", self.group_names)
         self.names = IdNames(lim.name_cache_entries, lim.name_cache_ttl_s)
         if self.dbd_pool is None and self.slurm_conf is not None:
             connector = DbdConnector(self.slurm_conf, io_timeout=lim.dbd_request_timeout_s,
@@ -147,8 +149,11 @@ class Site:
         if identity is None or not identity.verified or not identity.user_name:
             return "", ""
         user = identity.user_name
-        group = self.group_names.get(user)
-        if group is None:
+        now = time.monotonic()
+        hit = self.group_names.get(user)
+        if hit is not None and hit[1] > now:
+            group = hit[0]
+        else:
             group = ""
             try:
                 gid = pwd.getpwnam(user).pw_gid
@@ -159,7 +164,7 @@ class Site:
                     group = grp.getgrgid(gid).gr_name
                 except KeyError:
                     group = ""
-            self.group_names.put(user, group)
+            self.group_names.put(user, (group, now + self.settings.limits.name_cache_ttl_s))
         return user, group
 
     def meta(self, binding, conn, identity) -> dict:

@@ -22,7 +22,7 @@ from slurmrestd.cache import LruCache
 
 class TokenMinter:
     def __init__(self, key: bytes, lifespan_s: int = 300, cache_entries: int = 1024,
-                 clock: Callable[[], float] = time.time) -> None:
+                 cache_bytes: int = 4 * 1024 * 1024, clock: Callable[[], float] = time.time) -> None:
         if not key:
             raise ValueError("minting tokens needs the HS256 jwt_key")
         if lifespan_s < 2:
@@ -30,7 +30,7 @@ class TokenMinter:
         self._key = key
         self.lifespan_s = int(lifespan_s)
         self._clock = clock
-        self._cache = LruCache(cache_entries)
+        self._cache = LruCache(cache_entries, cache_bytes)
         self._lock = threading.Lock()
 
     def token_for(self, user: str) -> str:
@@ -44,7 +44,7 @@ class TokenMinter:
             if hit is not None and hit[1] - now > self.lifespan_s / 2:
                 return hit[0]
             token, exp = self.mint(user, now)
-            self._cache.put(user, (token, exp))
+            self._cache.put(user, (token, exp), 200 + len(user) + len(token))
             return token
 
     def mint(self, user: str, now: float | None = None) -> tuple[str, int]:

@@ -63,10 +63,11 @@ def _pam_check(service: str, user: str, password: str, rhost: str | None = None)
 
 class PamLogin:
     def __init__(self, service: str, timeout_s: float = 10.0, max_failures: int = 5,
-                 window_s: float = 300.0, max_concurrent: int = 4, check=_pam_check) -> None:
+                 window_s: float = 300.0, max_concurrent: int = 4, check=_pam_check,
+                 max_keys: int = 4096) -> None:
         self.service = service
         self.timeout_s = timeout_s
-        self.limiter = FailureLimiter(max_failures, window_s)
+        self.limiter = FailureLimiter(max_failures, window_s, max_keys)
         self._slots = threading.BoundedSemaphore(max(1, max_concurrent))
         self._check = check
 

@@ -3,15 +3,27 @@
 Keys are strings such as ``addr:192.0.2.7`` and ``user:alice``.  The table is
 bounded (least recently touched keys are forgotten first), so a flood of
 distinct names cannot grow memory; forgetting a key only ever lets a client
-try again sooner.
+try again sooner.  A key longer than ``MAX_KEY_CHARS`` is kept as its SHA-256, so
+that a user name of 64 kB costs no more than a short one.
 """
 
 from __future__ import annotations
 
 import collections
+import hashlib
 import threading
 import time
 from typing import Callable
+
+
+#: Keys longer than this are remembered by their SHA-256 (hex) instead.
+MAX_KEY_CHARS = 96
+
+
+def _short(key: str) -> str:
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class FailureLimiter:
@@ -43,7 +55,7 @@ class FailureLimiter:
         wait = 0.0
         with self._lock:
             for key in keys:
-                q = self._recent(key, now)
+                q = self._recent(_short(key), now)
                 if q is not None and len(q) >= self.max_failures:
                     wait = max(wait, q[-self.max_failures] + self.window_s - now)
         return wait
@@ -51,7 +63,7 @@ class FailureLimiter:
     def failed(self, *keys: str) -> None:
         now = self._clock()
         with self._lock:
-            for key in keys:
+            for key in map(_short, keys):
                 q = self._recent(key, now)
                 if q is None:
                     q = self._failures[key] = collections.deque(maxlen=max(1, self.max_failures))

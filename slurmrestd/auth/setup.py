@@ -39,11 +39,13 @@ def chain_from_settings(settings: Settings, slurm_conf, slurm_user_uid: int | No
         from slurmrestd.auth.verify import TokenVerifier
 
         verifier = TokenVerifier(keys, getattr(slurm_conf, "slurm_user", "root"), slurm_user_uid,
-                                 lim.jwt_iat_leeway_s)
+                                 lim.jwt_iat_leeway_s, cache_entries=lim.verified_token_cache_entries,
+                                 cache_bytes=lim.verified_token_cache_bytes)
     if keys is not None and keys.hs256 is not None:
         from slurmrestd.auth.mint import TokenMinter
 
-        minter = TokenMinter(keys.hs256, lim.minted_token_lifespan_s)
+        minter = TokenMinter(keys.hs256, lim.minted_token_lifespan_s, lim.minted_token_cache_entries,
+                             lim.minted_token_cache_bytes)
     if settings.pam_service:
         if "rest_auth/jwt" not in names:
             raise AuthSetupError("PAM logins (SLURMRESTD_PAM_SERVICE) need rest_auth/jwt in -a")
@@ -55,7 +57,7 @@ def chain_from_settings(settings: Settings, slurm_conf, slurm_user_uid: int | No
         from slurmrestd.auth.pam import PamLogin
 
         pam = PamLogin(settings.pam_service, lim.pam_timeout_s, lim.pam_max_failures,
-                       lim.pam_failure_window_s, lim.pam_max_concurrent)
+                       lim.pam_failure_window_s, lim.pam_max_concurrent, max_keys=lim.pam_failure_keys)
         log.info("rest_auth/jwt: HTTP Basic logins through PAM service %s (tokens signed for %d s)",
                  settings.pam_service, lim.minted_token_lifespan_s)
     return build_chain(names, verifier=verifier, pam=pam, minter=minter)

@@ -15,13 +15,14 @@ that the daemon cannot read raises ``TokenUnchecked``: it passes through to
 slurmctld, which has the key.
 
 A token whose signature and claims were checked is remembered (bounded LRU, by
-the exact token string) with its user and expiry, so a client reusing its token
+the SHA-256 of the token string, so a long token costs no more) with its user and expiry, so a client reusing its token
 costs one dictionary look-up instead of a signature check; its expiry and the
 user-name rule are still checked on every use.
 """
 
 from __future__ import annotations
 
+import hashlib
 import pwd
 import time
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from typing import Callable
 
 from slurmrestd.auth.keys import JwtKeys
 from slurmrestd.cache import LruCache
+
+#: Bytes a remembered token costs besides its user name (digest, tuple, dictionary slot).
+_ENTRY_OVERHEAD = 200
 
 #: Claims that may name the user, in the controller's order (``userclaimfield=`` after them).
 USER_CLAIMS = ("sun", "username")
@@ -76,15 +80,16 @@ class TokenVerifier:
 
     def __init__(self, keys: JwtKeys, slurm_user: str = "root", slurm_user_uid: int | None = None,
                  iat_leeway_s: float = 60.0, uid_of: Callable[[str], int | None] = _uid_of,
-                 clock: Callable[[], float] = time.time, cache_entries: int = 1024) -> None:
+                 clock: Callable[[], float] = time.time, cache_entries: int = 1024,
+                 cache_bytes: int = 1024 * 1024) -> None:
         self.keys = keys
         self.slurm_user = slurm_user or "root"
         self.slurm_user_uid = slurm_user_uid
         self.iat_leeway_s = iat_leeway_s
         self._uid_of = uid_of
         self._clock = clock
-        #: token → (user, exp) of tokens whose signature and claims passed.
-        self._checked = LruCache(cache_entries)
+        #: sha256(token) → (user, exp) of tokens whose signature and claims passed.
+        self._checked = LruCache(cache_entries, cache_bytes)
 
     def may_proxy(self, user: str) -> bool:
         """Whether a token of ``user`` may name another user (root or SlurmUser only)."""
@@ -94,7 +99,8 @@ class TokenVerifier:
         return uid is not None and (uid == 0 or uid == self.slurm_user_uid)
 
     def verify(self, token: str, header_user: str | None = None) -> VerifiedToken:
-        hit = self._checked.get(token)
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        hit = self._checked.get(digest)
         if hit is not None:
             user, exp = hit
             now = self._clock()
@@ -102,7 +108,7 @@ class TokenVerifier:
                 raise TokenRejected("expired %d s ago" % int(now - exp))
             return self._run_as(user, exp, header_user)
         user, exp = self._check(token)
-        self._checked.put(token, (user, exp))
+        self._checked.put(digest, (user, exp), _ENTRY_OVERHEAD + len(user))
         return self._run_as(user, exp, header_user)
 
     def _run_as(self, user: str, exp: float, header_user: str | None) -> VerifiedToken:

@@ -141,7 +141,8 @@ def get_jobs(ctx: OperationContext):
         ctx.diag.learn_user_names(msg["job_array"])
     doc = dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
     if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
-        cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])))
+        # weighed by its jobs (Limits.job_list_cache_jobs): a list longer than the budget is not kept
+        cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])), 1 + len(msg["job_array"]))
     return doc
 
 
