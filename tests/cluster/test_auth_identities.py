@@ -15,11 +15,13 @@ import base64
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 
 import pytest
@@ -142,13 +144,78 @@ def test_pam_sees_the_client_address_as_rhost(cluster, pam_setup):
     assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
 
 
-def test_pam_refused_at_start_up_without_a_key(cluster, pam_setup):
+def test_pam_rate_limit_per_user_and_per_address(cluster, pam_setup):
+    """Failures count against the user wherever they come from, and against the address
+    whoever they name (limit 3).  Client addresses are 127.0.0.x source addresses."""
     suite, env = cluster
-    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_PAM_SERVICE=pam_setup[0],
-                                           SLURMRESTD_JWT_VERIFY="no"), wait_listen=0)
-    assert d.proc.wait(30) == 1
-    d.stop()
-    assert any("need the HS256 jwt_key" in l for l in d.log_lines), d.log_lines
+    service, user, password = pam_setup
+    target = "/slurm/%s/diag" % REF_VERSIONS[suite][-1]
+
+    def daemon():
+        return Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_PAM_SERVICE=service,
+                                                  SLURMRESTD_PAM_MAX_FAILURES="3"))
+
+    d = daemon()
+    try:
+        # per user: one wrong password for alice from each of three addresses ...
+        for source in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+            assert _basic_from(d, source, target, basic(user, "wrong")) == 401
+        # ... and her right password from a fourth address waits; another user there does not
+        assert _basic_from(d, "127.0.0.5", target, basic(user, password)) == 429
+        assert _basic_from(d, "127.0.0.5", target, basic("nosuchuser", "x")) == 401
+        log = d.drain_log()
+        assert "PAM login of '%s' from 127.0.0.5 refused: too many failed logins" % user in log, log
+        assert log.count("PAM login of '%s' from 127.0.0." % user) == 4
+    finally:
+        d.stop()
+    d = daemon()
+    try:
+        # per address: three different users fail from 127.0.0.6 ...
+        for name in ("nosuchuser", "bob", "root"):
+            assert _basic_from(d, "127.0.0.6", target, basic(name, "wrong")) == 401
+        # ... then alice's right password from there waits, and from 127.0.0.7 works
+        assert _basic_from(d, "127.0.0.6", target, basic(user, password)) == 429
+        assert _basic_from(d, "127.0.0.7", target, basic(user, password)) == 200
+        log = d.drain_log()
+        assert "PAM login of '%s' from 127.0.0.6 refused: too many failed logins" % user in log, log
+        assert password not in log
+    finally:
+        d.stop()
+    assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
+
+
+def test_pam_refused_at_start_up_without_a_key(cluster, pam_setup, tmp_path):
+    """PAM logins need the HS256 secret to sign each user's token: the daemon refuses to start,
+    saying so, when verification is off, when the key is unreadable to its user, when slurm.conf
+    names no key, and when only the (public) JWKS is readable."""
+    suite, env = cluster
+    service = pam_setup[0]
+    with open(env["SLURM_CONF"]) as fh:
+        conf = fh.read()
+    os.chmod(tmp_path, 0o755)
+    no_key = tmp_path / "no-key.conf"
+    no_key.write_text(re.sub(r"(?m)^AuthAltParameters=.*$", "", conf))
+    jwks = tmp_path / "jwks.json"
+    with open(env["JWKS"] if "JWKS" in env else os.devnull, "rb") as src:
+        jwks.write_bytes(src.read())
+    jwks_only = tmp_path / "jwks-only.conf"
+    jwks_only.write_text(re.sub(r"(?m)^AuthAltParameters=.*$", "AuthAltParameters=jwks=%s" % jwks, conf))
+    for p in (no_key, jwks, jwks_only):
+        os.chmod(p, 0o644)
+    cases = [((), {"SLURMRESTD_JWT_VERIFY": "no"}),
+             (("-u", "slurmrestd"), {}),
+             ((), {"SLURM_CONF": str(no_key)})]
+    if "JWKS" in env:
+        cases.append(((), {"SLURM_CONF": str(jwks_only)}))
+    for args, extra in cases:
+        e = dict({"SLURM_CONF": env["SLURM_CONF"], "SLURMRESTD_PAM_SERVICE": service}, **extra)
+        d = Daemon(*args, "127.0.0.1:0", env=base_env(**e), wait_listen=0)
+        assert d.proc.wait(30) == 1, (args, extra)
+        d.stop()
+        msg = [l for l in d.log_lines if "PAM logins (SLURMRESTD_PAM_SERVICE=%s) need the HS256 jwt_key" % service in l]
+        assert msg and "readable by the daemon" in msg[0] and "AuthAltParameters=jwt_key=" in msg[0], \
+            (args, extra, d.log_lines)
+        assert not d.addresses and "Traceback" not in "\n".join(d.log_lines), (args, extra, d.log_lines)
 
 
 # -- rest_auth/local on a unix socket ----------------------------------------------------
@@ -183,14 +250,15 @@ def unix_call(path: str, method: str, target: str, user: str | None = None, body
 
 
 @pytest.fixture(scope="module")
-def both_plugins(cluster):
-    """Our daemon on TCP (rest_auth/jwt) and on a unix socket anyone may connect to
-    (rest_auth/local decides), with the cluster's key readable (root)."""
+def both_plugins(cluster, pam_setup):
+    """Our daemon on TCP (rest_auth/jwt, with PAM logins) and on a unix socket anyone may
+    connect to (rest_auth/local decides), with the cluster's keys readable (root)."""
     suite, env = cluster
     sdir = tempfile.mkdtemp(prefix="auth-sock-")
     os.chmod(sdir, 0o755)
     sock = os.path.join(sdir, "rest.sock")
-    d = Daemon("127.0.0.1:0", "unix:" + sock, wait_listen=2, env=base_env(SLURM_CONF=env["SLURM_CONF"]))
+    d = Daemon("127.0.0.1:0", "unix:" + sock, wait_listen=2,
+               env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_PAM_SERVICE=pam_setup[0]))
     os.chmod(sock, 0o777)
     yield d, sock
     cancel_prefixed(url(d), token(suite, "slurm"), REF_VERSIONS[suite][-1])
@@ -317,7 +385,6 @@ def test_become_user_through_systemd_socket_activation(cluster):
     each is served as themselves for every request on their connection, whatever
     X-SLURM-USER-NAME later requests carry, and their jobs are their own."""
     import shutil
-    import time
 
     activate = shutil.which("systemd-socket-activate")
     if activate is None:
@@ -374,7 +441,11 @@ def test_become_user_refuses_rest_auth_jwt(cluster):
 # -- concurrency: nothing crosses between callers ---------------------------------------------
 
 
-def test_sixteen_threads_keep_their_callers_apart(cluster, both_plugins):
+def test_sixteen_threads_keep_their_callers_apart(cluster, both_plugins, pam_setup):
+    """Over rest_auth/jwt: alice's and bob's tokens, SlurmUser's token naming alice, an RS256
+    token of bob, alice's PAM login; over rest_auth/local: the root peer naming alice or bob."""
+    from auth_helpers import forge_rs256, rs256_ready
+
     suite, env = cluster
     d, sock = both_plugins
     v = REF_VERSIONS[suite][-1]
@@ -393,7 +464,11 @@ def test_sixteen_threads_keep_their_callers_apart(cluster, both_plugins):
         ("alice", over_jwt(tokens["slurm"], "alice")),   # proxied by SlurmUser's token
         ("alice", over_local("alice")),                  # root peer naming alice
         ("bob", over_local("bob")),
+        ("alice", lambda method, target, body=None:      # PAM login (HTTP Basic)
+            call(base, method, target, None, None, body, headers=basic(pam_setup[1], pam_setup[2]))),
     ]
+    if rs256_ready(env):
+        callers.append(("bob", over_jwt(forge_rs256(env, "bob", exp=int(time.time()) + 900), None)))
     problems: list = []
     start = threading.Barrier(16)
 
@@ -427,7 +502,6 @@ def test_slow_pam_has_a_deadline_and_blocks_nobody_else(cluster, pam_setup):
     """``slurmrestd-test-slow`` takes 5 s (pam_exec sleep): with SLURMRESTD_PAM_TIMEOUT=2
     two logins are refused after about 2 s, and meanwhile other clients are served at once
     (PAM runs on worker-side threads, never on the connection loop)."""
-    import time
 
     suite, env = cluster
     service, user, password = pam_setup
