@@ -5,6 +5,7 @@
 """
 import http.client
 import json
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ def main():
     cmd, base, version, token, user = sys.argv[1:6]
     if cmd == "submit":
         n, out = int(sys.argv[6]), sys.argv[7]
-        job = {"script": "#!/bin/sh\nsleep 60\n", "hold": True, "name": "bench-held",
+        job = {"script": "#!/bin/sh\nsleep 60\n", "hold": True, "name": os.environ.get("BENCH_JOB_NAME", "bench-held"),
                "current_working_directory": "/tmp", "environment": ["PATH=/bin:/usr/bin"]}
 
         def one(_):

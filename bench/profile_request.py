@@ -9,7 +9,8 @@ cProfile (after a few unprofiled warm-up requests).  Printed: the wall and CPU t
 request, the share spent waiting on slurmctld (socket receive/connect), own time by
 module, and the top functions by own and by cumulative time.  ``--out`` also writes that summary to a file (e.g.
 bench/profiles/nodes.txt).  The cluster's env file is read from
-$SLURMRESTD_CLUSTER_ROOT/<suite>/env (default /var/lib/slurmrestd-cluster).
+$SLURMRESTD_CLUSTER_ROOT/<suite>/env (default /var/lib/slurmrestd-cluster); SLURMRESTD_* variables of the
+environment apply as they do to the daemon (e.g. SLURMRESTD_JOB_LIST_CACHE=0).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def read_env(suite: str) -> dict:
 
 
 def build_app(slurm_conf: str) -> RestApp:
-    settings, _ = cli.parse(["127.0.0.1:0"], {"SLURM_CONF": slurm_conf})
+    environ = {k: v for k, v in os.environ.items() if k.startswith("SLURMRESTD_")}
+    settings, _ = cli.parse(["127.0.0.1:0"], {**environ, "SLURM_CONF": slurm_conf})
     conf = load_slurm_conf(settings)
     from dataclasses import replace
     settings = replace(settings, openapi_plugins=settings.openapi_plugins or default_plugins(conf))

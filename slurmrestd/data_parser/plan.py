@@ -32,7 +32,7 @@ from slurmrestd.slurm import sentinels
 _NOVAL = {"UINT16_NO_VAL": (sentinels.NO_VAL16, sentinels.INFINITE16),
           "UINT32_NO_VAL": (sentinels.NO_VAL, sentinels.INFINITE),
           "UINT64_NO_VAL": (sentinels.NO_VAL64, sentinels.INFINITE64)}
-_LEAF, _NOVAL_LEAF, _GENERIC, _COMPLEX, _REMOVED, _EFLAGS = range(6)
+_LEAF, _NOVAL_LEAF, _GENERIC, _COMPLEX, _REMOVED, _EFLAGS, _INLINE, _FLAGS = range(8)
 
 
 class Planner:
@@ -136,6 +136,12 @@ def _steps(reg, t) -> list:
             mode, fn = _NOVAL_LEAF, _NOVAL[ft.name]
         elif ft.model == "leaf" and dump_codecs.get(ft.name) is not None:
             mode, fn = _LEAF, dump_codecs[ft.name]
+            template = getattr(fn, "plan_inline", None)
+            expr = template(reg, ft) if template is not None else None
+            if expr is not None:
+                mode, fn = _INLINE, (expr, fn)
+        elif ft.model == "flags":
+            mode = _FLAGS
         else:
             mode = _GENERIC
         plain = f.member if f.member and "." not in f.member else None
@@ -171,7 +177,7 @@ def _compile(reg, t) -> Callable:
                 lines.append("    %s = %s[%r] = {}" % (var, parents[path[:-1]], path[-1]))
                 parents[path] = var
         dst = parents[parts]
-        if mode in (_NOVAL_LEAF, _LEAF, _GENERIC):
+        if mode in (_NOVAL_LEAF, _LEAF, _GENERIC, _INLINE, _FLAGS):
             fetch = ("(value.get(%r) if isd else %s(value))" % (plain, const(get))) if plain else \
                 "%s(value)" % const(get)
             lines.append("    v = " + fetch)
@@ -187,6 +193,13 @@ def _compile(reg, t) -> Callable:
                       "        %s[%r] = {'set': False, 'infinite': True, 'number': 0}" % (dst, leaf),
                       "    else:",
                       "        %s[%r] = {'set': True, 'infinite': False, 'number': int(v)}" % (dst, leaf)]
+        elif mode == _INLINE:
+            expr, fn = codec
+            lines.append("    %s[%r] = %s" % (dst, leaf, expr.replace("{T}", const(ft)).replace("{C}", const(fn))))
+        elif mode == _FLAGS:  # PlannedDumper.dump of a flags type, written out
+            t_ref = const(ft)
+            lines.append("    %s[%r] = self.planner.flag_names(%s, v) if type(v) is int else self.dump(%s, v, %s)"
+                         % (dst, leaf, t_ref, t_ref, const(f)))
         elif mode == _LEAF:
             lines.append("    %s[%r] = %s(self, %s, v)" % (dst, leaf, const(codec), const(ft)))
         elif mode == _GENERIC:

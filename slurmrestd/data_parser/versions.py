@@ -1,5 +1,7 @@
 """The data parser versions this daemon serves (plain names, no imports)."""
 
+from types import MappingProxyType
+
 #: Versions in the order the reference daemons list them (plugin directory order): 26.05's
 #: four, then the two that only 24.11 still had.
 VERSIONS: tuple[str, ...] = ("v0.0.43", "v0.0.42", "v0.0.45", "v0.0.44", "v0.0.40", "v0.0.41")
@@ -18,6 +20,12 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.lstrip("v").split("."))
 
 
+#: The keys of the served versions, computed once (codecs compare versions per value dumped).
+_KEYS = MappingProxyType({v: version_key(v) for v in VERSIONS})
+
+
 def not_newer_than(version: str, limit: str) -> bool:
     """True when ``version`` is ``limit`` or older (``v0.0.40 <= v0.0.42``); False for no version."""
-    return bool(version) and version_key(version) <= version_key(limit)
+    if not version:
+        return False
+    return (_KEYS.get(version) or version_key(version)) <= (_KEYS.get(limit) or version_key(limit))

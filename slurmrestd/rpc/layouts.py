@@ -30,7 +30,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from slurmrestd.rpc.pack import Bitstr, Packer, Unpacker, UnpackError
+from slurmrestd.rpc.pack import FLOAT_MULT, MAX_PACK_MEM_LEN, STR_ENCODING, STR_ERRORS, Bitstr, Packer, Unpacker, \
+    UnpackError
 from slurmrestd.slurm.jobid import step_id_init
 
 _ALL = 0xFFFF
@@ -196,6 +197,114 @@ def kind(name: str) -> Kind:
 
 _MISSING = object()
 
+#: Fixed-size kinds a compiled decoder reads with one ``struct`` call per run of them:
+#: format character and the expression turning the raw value ``x`` into the member.
+_FIXED = {"u8": ("B", None), "bool": ("B", "x != 0"), "u16": ("H", None), "u32": ("I", None),
+          "u64": ("Q", None), "time": ("q", None), "double": ("d", "x / %d" % FLOAT_MULT),
+          "float": ("f", "x / %d" % FLOAT_MULT)}
+
+
+class _Fallback(Exception):
+    """A compiled decoder met something it does not judge (a short buffer, a bad string):
+    the generic decoder reads the same bytes again and says what is wrong."""
+
+
+def _compile_decoder(layout_name: str, fields: tuple) -> Callable:
+    """``fields`` (``Layout.fields_for``) as one generated function ``fn(u, d, buf)``.
+
+    Runs of fixed-size fields are one ``struct.unpack_from``; strings are sliced from
+    ``buf`` (the bytes behind ``u.view``, same offsets) or from the view; other kinds call
+    their reader.  Anything irregular raises ``_Fallback`` (the caller then runs the generic
+    decoder from the same offset, so errors read exactly as before)."""
+    consts: list = []
+
+    def const(obj) -> str:
+        consts.append(obj)
+        return "K[%d]" % (len(consts) - 1)
+
+    lines = ["def fn(u, d, buf):", "    view = u.view", "    off = u.offset", "    end = u.end"]
+    run: list = []
+
+    def flush(indent: str) -> None:
+        if not run:
+            return
+        st = struct.Struct(">" + "".join(_FIXED[k][0] for _, k, _ in run))
+        lines.append("%sif off + %d > end: raise Fallback" % (indent, st.size))
+        targets = []
+        posts = []
+        converted = any(_FIXED[k][1] for _, k, drop in run if not drop)
+        for i, (name, k, drop) in enumerate(run):
+            post = _FIXED[k][1] or "x"
+            if drop:
+                targets.append("_")
+            elif not converted:
+                targets.append("d[%r]" % name)
+            else:  # members in field order (the dict's key order is the generic reader's)
+                targets.append("x%d" % i)
+                posts.append("%sd[%r] = %s" % (indent, name, post.replace("x", "x%d" % i)))
+        lines.append("%s%s, = %s(view, off)" % (indent, ", ".join(targets), const(st.unpack_from)))
+        lines.append("%soff += %d" % (indent, st.size))
+        lines.extend(posts)
+        run.clear()
+
+    def string(indent: str, name: str, drop: bool) -> None:
+        dst = "_" if drop else "d[%r]" % name
+        lines.extend([
+            "%sif off + 4 > end: raise Fallback" % indent,
+            "%sn = U32(view, off)[0]" % indent,
+            "%soff += 4" % indent,
+            "%sif n:" % indent,
+            "%s    stop = off + n" % indent,
+            "%s    if n > MAXLEN or stop > end or view[stop - 1]: raise Fallback" % indent,
+            "%s    %s = (buf[off:stop - 1] if buf is not None else bytes(view[off:stop - 1]))"
+            ".decode(ENC, ERRS)" % (indent, dst),
+            "%s    off = stop" % indent,
+            "%selse:" % indent,
+            "%s    %s = None" % (indent, dst)])
+
+    for name, read, count, when, drop in fields:
+        k = next((n for n, fn in _READERS.items() if fn is read), None)
+        fixed = k in _FIXED and count is None and when is None
+        if fixed:
+            run.append((name, k, drop))
+            continue
+        flush("    ")
+        indent = "    "
+        if when is not None:
+            lines.append("    if not d.get(%r):" % when)
+            lines.append("        d[%r] = None" % name)
+            lines.append("    else:")
+            indent = "        "
+        if k in _FIXED:
+            run.append((name, k, drop))
+            flush(indent)
+        elif k == "str":
+            string(indent, name, drop)
+        else:
+            lines.append("%su.offset = off" % indent)
+            lines.append("%s%s = %s(u)" % (indent, "_" if drop else "d[%r]" % name, const(read)))
+            lines.append("%soff = u.offset" % indent)
+        if count is not None and not drop:
+            lines.append("%sv = d[%r]" % (indent, name))
+            lines.append("%sd[%r] = len(v) if v is not None else 0" % (indent, count))
+    flush("    ")
+    lines.append("    u.offset = off")
+    lines.append("    return d")
+    namespace = {"K": consts, "Fallback": _Fallback, "U32": struct.Struct(">I").unpack_from,
+                 "MAXLEN": MAX_PACK_MEM_LEN, "ENC": STR_ENCODING, "ERRS": STR_ERRORS}
+    exec(compile("\n".join(lines), "<decode %s>" % layout_name, "exec"), namespace)
+    return namespace["fn"]
+
+
+#: The primitive readers by kind name (to recognise them in compiled field lists).
+_READERS = {n: getattr(Unpacker, n) for n in ("u8", "bool", "u16", "u32", "u64", "time", "double", "float", "str")}
+
+
+def _same_offsets(u: Unpacker):
+    """The bytes object behind ``u.view`` when its indexes are the view's, else None."""
+    obj = u.view.obj
+    return obj if type(obj) is bytes and len(obj) == len(u.view) else None
+
 
 class Layout:
     """A named field list, decoded and encoded per protocol version."""
@@ -206,6 +315,7 @@ class Layout:
         for f in fields:
             kind(f.kind)  # fail at import on a typo
         self._readers: dict[int, tuple] = {}
+        self._decoders: dict[int, Callable] = {}
         self._writers: dict[int, tuple] = {}
         self._lock = threading.Lock()
 
@@ -237,8 +347,28 @@ class Layout:
         return {f.name: kind(f.kind).zero for f in self.fields
                 if "." not in f.name and not f.name.startswith("_")}
 
+    def decoder(self, version: int) -> Callable:
+        """The compiled decoder of ``version`` (see ``_compile_decoder``)."""
+        fn = self._decoders.get(version)
+        if fn is None:
+            fn = _compile_decoder(self.name, self.fields_for(version))
+            with self._lock:
+                fn = self._decoders.setdefault(version, fn)
+        return fn
+
     def decode(self, u: Unpacker, version: int, out: dict | None = None) -> dict:
         d: dict = {} if out is None else out
+        if type(u) is Unpacker:
+            start = u.offset
+            fn = self._decoders.get(version) or self.decoder(version)
+            try:
+                return fn(u, d, _same_offsets(u))
+            except (_Fallback, struct.error, IndexError, UnpackError):
+                u.offset = start  # the generic reader below says what is wrong
+        return self.decode_generic(u, version, d)
+
+    def decode_generic(self, u: Unpacker, version: int, d: dict) -> dict:
+        """Field by field through the kinds' readers (errors name the field)."""
         for name, read, count, when, drop in self.fields_for(version):
             if when is not None and not d.get(when):
                 d[name] = None

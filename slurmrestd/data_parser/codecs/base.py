@@ -86,6 +86,19 @@ def merge(areas: Iterable) -> Codecs:
     return Codecs(MappingProxyType(dump), MappingProxyType(parse))
 
 
+def inline(template: Callable[[Any], Any]):
+    """Decorator: the dump codec can be written out in compiled plans (``data_parser.plan``).
+
+    ``template(reg, t)`` gives, for the registry ``reg`` and the type ``t``, a Python
+    expression of the same result in terms of ``v`` (the member), ``self`` (the dumper), ``{T}`` (the row's type)
+    and ``{C}`` (this codec, for the values the expression does not cover), or None when
+    the codec cannot be written out for that registry."""
+    def deco(fn):
+        fn.plan_inline = template
+        return fn
+    return deco
+
+
 def sub(d, type_name: str, value: Any, row=None) -> Any:
     """Dump ``value`` as the type ``type_name`` with the dumper ``d``."""
     return d.dump(d.reg[type_name], value, row)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import struct
 
-from slurmrestd.data_parser.codecs.base import CodecSet
+from slurmrestd.data_parser.codecs.base import CodecSet, inline
 from slurmrestd.data_parser.versions import not_newer_than
 from slurmrestd.data_parser.plain import compact, parse_float, parse_int, to_float, to_int
 from slurmrestd.errors import E
@@ -20,6 +20,7 @@ CODECS = CodecSet()
 
 
 @CODECS.dumper("UINT16")
+@inline(lambda reg, t: "(0 if v is None else v if type(v) is int else int(v))")
 def _dump_int(d, t, value):
     return 0 if value is None else int(value)
 
@@ -44,6 +45,22 @@ def _v42(d) -> bool:
     return not_newer_than(getattr(d.reg, "version", ""), "v0.0.42")
 
 
+#: The bits of ``(double) NO_VAL`` read as a uint64_t (what ``IS_CAST_NO_VAL`` matches).
+_CAST_NO_VAL_BITS = struct.unpack("<Q", struct.pack("<d", float(NO_VAL)))[0]
+
+
+def _uint_inline(reg, t) -> str:
+    """``_dump_uint_warn`` written out for the values that need neither a sentinel nor a
+    warning (below every sentinel; 64 bits: also below the bits of ``(double) NO_VAL``,
+    which complex mode dumps as null); the rest goes to the codec."""
+    v42 = not_newer_than(getattr(reg, "version", ""), "v0.0.42")
+    if t.name == "UINT64":
+        limit = 1 << 63 if v42 else min(NO_VAL64, _CAST_NO_VAL_BITS)
+    else:
+        limit = 1 << 32 if v42 else NO_VAL
+    return "(0 if v is None else v if type(v) is int and 0 <= v < %d else {C}(self, {T}, v))" % limit
+
+
 def _is_cast_no_val_int(value: int, wide: bool) -> bool:
     """``IS_CAST_NO_VAL``: 4 bytes compare with NO_VAL; 8 bytes read the bits as a double."""
     if not wide:
@@ -52,6 +69,7 @@ def _is_cast_no_val_int(value: int, wide: bool) -> bool:
 
 
 @CODECS.dumper("UINT32", "UINT64")
+@inline(_uint_inline)
 def _dump_uint_warn(d, t, value):
     """v0.0.43+: NO_VAL/INFINITE are dumped raw with a warning (``IS_INFINITE``/``IS_NO_VAL``).
 
@@ -182,6 +200,13 @@ def _no_val_limits(name):
     if name.startswith("UINT32"):
         return NO_VAL, INFINITE
     return NO_VAL64, INFINITE64
+
+
+def no_val_inline(no_val: int, inf: int) -> str:
+    """``_dump_no_val`` of an unsigned type written out (compiled plans)."""
+    return ("({'set': False, 'infinite': False, 'number': 0} if v is None or v == %d else "
+            "{'set': False, 'infinite': True, 'number': 0} if v == %d else "
+            "{'set': True, 'infinite': False, 'number': int(v)})" % (no_val, inf))
 
 
 @CODECS.dumper("UINT16_NO_VAL", "UINT32_NO_VAL", "UINT64_NO_VAL", "INT64_NO_VAL")

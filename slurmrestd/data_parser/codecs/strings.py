@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slurmrestd.data_parser.codecs.base import CodecSet
+from slurmrestd.data_parser.codecs.base import CodecSet, inline
 from slurmrestd.data_parser.plain import parse_bool, parse_string
 from slurmrestd.errors import E, strerror
 from slurmrestd.slurm.sentinels import NO_VAL16
@@ -11,6 +11,7 @@ CODECS = CodecSet()
 
 
 @CODECS.dumper("STRING", "QOS_NAME", "USER_ID_STRING", "GROUP_ID_STRING", "HOSTLIST_STRING_TO_STRING")
+@inline(lambda reg, t: "('' if v is None else v if type(v) is str else str(v))")
 def _dump_string(d, t, value):
     return "" if value is None else str(value)
 
@@ -21,6 +22,7 @@ def _parse_string(p, t, data, path):
 
 
 @CODECS.dumper("BOOL", "BOOL16")
+@inline(lambda reg, t: "bool(v)")
 def _dump_bool(d, t, value):
     return bool(value)
 

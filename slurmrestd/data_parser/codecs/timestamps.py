@@ -7,10 +7,11 @@ import re
 import time
 from typing import Optional
 
-from slurmrestd.data_parser.codecs.base import CodecSet, sub
+from slurmrestd.data_parser.codecs.base import CodecSet, inline, sub
+from slurmrestd.data_parser.codecs.numbers import _dump_no_val, no_val_inline
 from slurmrestd.data_parser.plain import parse_string, to_float, to_int
 from slurmrestd.errors import E
-from slurmrestd.slurm.sentinels import INFINITE, NO_VAL, NO_VAL64
+from slurmrestd.slurm.sentinels import INFINITE, INFINITE64, NO_VAL, NO_VAL64
 
 CODECS = CodecSet()
 
@@ -121,7 +122,16 @@ def _parse_timestamp_no_val(p, t, data, path):
     return _parse_ts(p, data, path)
 
 
+def _timestamp_no_val_inline(reg, t) -> str | None:
+    """Written out when UINT64_NO_VAL is the plain NO_VAL leaf in ``reg``."""
+    target = reg.get("UINT64_NO_VAL")
+    if target is None or target.model != "leaf" or reg.codecs.dump.get("UINT64_NO_VAL") is not _dump_no_val:
+        return None
+    return no_val_inline(NO_VAL64, INFINITE64)
+
+
 @CODECS.dumper("TIMESTAMP_NO_VAL")
+@inline(_timestamp_no_val_inline)
 def _dump_timestamp_no_val(d, t, value):
     return sub(d, "UINT64_NO_VAL", value)
 
