@@ -5,7 +5,8 @@
 #   bench_suite_env          sources the suite's env file (SLURM_CONF, REF_PORT, CTLD_PORT, ...)
 #   bench_version            sets VERSION: the newest data parser both daemons of the suite serve
 #   bench_start_ours         starts our daemon on a free loopback port: sets PORT and OURS (its pid),
-#                            logs to $tmp/ours.log, waits for /livez
+#                            logs to $tmp/ours.log, waits for /livez; OURS_ENV: extra VAR=value
+#                            words for its environment
 # shellcheck shell=bash
 PY=${PY:-.venv/bin/python}
 ROOT_DIR=${SLURMRESTD_CLUSTER_ROOT:-/var/lib/slurmrestd-cluster}
@@ -29,7 +30,8 @@ bench_version() {
 
 bench_start_ours() {
     PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    SLURMRESTD_SECURITY=disable_user_check SLURM_CONF=$SLURM_CONF \
+    # shellcheck disable=SC2086
+    env SLURMRESTD_SECURITY=disable_user_check SLURM_CONF="$SLURM_CONF" ${OURS_ENV:-} \
         $PY -m slurmrestd "127.0.0.1:$PORT" 2>"$tmp/ours.log" &
     OURS=$!
     for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/livez" && break; sleep 0.2; done

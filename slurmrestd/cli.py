@@ -246,6 +246,8 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
     if environ.get("SLURMRESTD_JOB_LIST_CACHE_JOBS"):
         limits = replace(limits, job_list_cache_jobs=_count(environ["SLURMRESTD_JOB_LIST_CACHE_JOBS"],
                                                             "SLURMRESTD_JOB_LIST_CACHE_JOBS"))
+    if environ.get("SLURMRESTD_GC_THRESHOLD"):
+        limits = replace(limits, gc_threshold=_count(environ["SLURMRESTD_GC_THRESHOLD"], "SLURMRESTD_GC_THRESHOLD"))
     if environ.get("SLURMRESTD_DBD_MAX_CONNECTIONS"):
         limits = replace(limits, dbd_max_connections=_positive_int(environ["SLURMRESTD_DBD_MAX_CONNECTIONS"],
                                                                    "SLURMRESTD_DBD_MAX_CONNECTIONS", 99))

@@ -93,6 +93,13 @@ class Limits:
     #: memory, so about 100 MB); a list longer than that is not kept; 0: bounded by the
     #: number of lists only (SLURMRESTD_JOB_LIST_CACHE_JOBS).
     job_list_cache_jobs: int = 10000
+    #: Net allocations between two young-generation collections of Python's cyclic garbage
+    #: collector (``gc.set_threshold``; Python's own is 700), set once the daemon is built,
+    #: when what start-up made is also moved out of the collector's sight (``gc.freeze``).
+    #: A 1,000-job answer makes some 200,000 short-lived objects that reference counting
+    #: frees, and each collection also walks what is still alive (SLURMRESTD_GC_THRESHOLD;
+    #: 0 leaves Python's settings alone).
+    gc_threshold: int = 20000
     #: User and group names looked up on this host (where the controller sent none) are
     #: remembered this many at most, each kind, the oldest forgotten first; 0 asks every time.
     name_cache_entries: int = 4096

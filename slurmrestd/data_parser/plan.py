@@ -163,7 +163,9 @@ def _compile(reg, t) -> Callable:
         return "K[%d]" % (len(consts) - 1)
 
     zero = ZERO_WHEN_ABSENT.get(getattr(t, "ctype", "") or "") or frozenset()
-    lines = ["def fn(self, value):", "    out = {}", "    isd = type(value) is dict"]
+    # Rendered twice (``render``): for a dict value (members read with its ``get``) and for
+    # any other value (the getters); ``("fetch", ...)``/``("zero", ...)`` mark the differences.
+    lines: list = []
     parents: dict = {(): "out"}
     for mode, parts, leaf, get, ft, f, codec, plain in _steps(reg, t):
         if mode == _EFLAGS:
@@ -178,13 +180,9 @@ def _compile(reg, t) -> Callable:
                 parents[path] = var
         dst = parents[parts]
         if mode in (_NOVAL_LEAF, _LEAF, _GENERIC, _INLINE, _FLAGS):
-            fetch = ("(value.get(%r) if isd else %s(value))" % (plain, const(get))) if plain else \
-                "%s(value)" % const(get)
-            lines.append("    v = " + fetch)
+            lines.append(("fetch", plain, const(get)))
             if f.member in zero:
-                # absent from the RPC's dict: the zeroed memory the C parser sees
-                lines.append("    if v is None and isd and %r not in value:" % f.member)
-                lines.append("        v = 0")
+                lines.append(("zero", f.member))
         if mode == _NOVAL_LEAF:
             no_val, inf = codec
             lines += ["    if v is None or v == %d:" % no_val,
@@ -208,7 +206,24 @@ def _compile(reg, t) -> Callable:
             lines.append("    %s[%r] = self.dump(%s, value, %s)" % (dst, leaf, const(ft), const(f)))
         else:
             lines.append("    %s[%r] = %s(self.reg, %s)" % (dst, leaf, const(removed_placeholder), const(ft)))
-    lines.append("    return out")
+
+    def render(name: str, isd: bool) -> list[str]:
+        out = ["def %s(self, value):" % name, "    out = {}"]
+        if isd:
+            out.append("    get = value.get")
+        for line in lines:
+            if isinstance(line, str):
+                out.append(line)
+            elif line[0] == "fetch":
+                _, plain, getter = line
+                out.append("    v = get(%r)" % plain if isd and plain else "    v = %s(value)" % getter)
+            elif isd:  # absent from the RPC's dict: the zeroed memory the C parser sees
+                out += ["    if v is None and %r not in value:" % line[1], "        v = 0"]
+        return out + ["    return out"]
+
+    src = render("fn_dict", True) + render("fn_other", False) + [
+        "def fn(self, value):",
+        "    return (fn_dict if type(value) is dict else fn_other)(self, value)"]
     namespace = {"K": consts}
-    exec(compile("\n".join(lines), "<dump %s %s>" % (reg.version, t.name), "exec"), namespace)
+    exec(compile("\n".join(src), "<dump %s %s>" % (reg.version, t.name), "exec"), namespace)
     return namespace["fn"]

@@ -128,3 +128,26 @@ def test_auth_settings_from_env():
                 {"SLURMRESTD_PAM_MAX_FAILURES": "-1"}, {"SLURMRESTD_PAM_FAILURE_WINDOW": "x"}):
         with pytest.raises(UsageError):
             parse([], env)
+
+
+def test_gc_threshold_from_the_environment():
+    from slurmrestd import cli
+    settings, _ = cli.parse(["127.0.0.1:0"], {"SLURMRESTD_GC_THRESHOLD": "0"})
+    assert settings.limits.gc_threshold == 0
+    settings, _ = cli.parse(["127.0.0.1:0"], {})
+    assert settings.limits.gc_threshold == 20000
+
+
+def test_tune_gc_freezes_and_raises_the_young_threshold():
+    import gc
+
+    from slurmrestd.daemon import tune_gc
+    before = gc.get_threshold()
+    try:
+        tune_gc(0)
+        assert gc.get_threshold() == before
+        tune_gc(12345)
+        assert gc.get_threshold()[0] == 12345 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
