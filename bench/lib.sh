@@ -4,7 +4,7 @@
 #   bench_need_wrk           installs wrk when it is missing
 #   bench_suite_env          sources the suite's env file (SLURM_CONF, REF_PORT, CTLD_PORT, ...)
 #   bench_version            sets VERSION: the newest data parser both daemons of the suite serve
-#   bench_start_ours         starts our daemon on a free loopback port: sets PORT and OURS (its pid),
+#   bench_start_ours         starts our daemon on a free loopback port (or BENCH_PORT): sets PORT and OURS (its pid),
 #                            logs to $tmp/ours.log, waits for /livez; OURS_ENV: extra VAR=value
 #                            words for its environment
 # shellcheck shell=bash
@@ -29,7 +29,7 @@ bench_version() {
 }
 
 bench_start_ours() {
-    PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    PORT=${BENCH_PORT:-$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
     # shellcheck disable=SC2086
     env SLURMRESTD_SECURITY=disable_user_check SLURM_CONF="$SLURM_CONF" ${OURS_ENV:-} \
         $PY -m slurmrestd "127.0.0.1:$PORT" 2>"$tmp/ours.log" &
