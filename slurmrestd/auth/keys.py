@@ -50,6 +50,11 @@ class JwtKeys:
     #: Algorithms whose key slurm.conf names but the daemon cannot read ("HS256", "RS256"):
     #: their tokens pass through for slurmctld and slurmdbd to judge, as without any key.
     unchecked: frozenset[str] = frozenset()
+    #: ``use_jwt_client_ids``: a token may carry the caller's whole identity (``uid``, ``gid``
+    #: and an ``id`` object with ``name``, ``gecos``, ``dir``, ``shell``); it then names the user.
+    client_ids: bool = False
+    #: ``use_jwt_client_ids_only``: a token without such an identity is refused.
+    client_ids_only: bool = False
 
     @property
     def usable(self) -> bool:
@@ -164,7 +169,11 @@ def load_keys(slurm_conf, mode: str = "auto", jwt_key: str | None = None,
                 raise KeyFileError("rest_auth/jwt: SLURMRESTD_JWKS: " + problems[-1]) from None
             unchecked.add("RS256")
     opts = auth_alt_options(getattr(slurm_conf, "auth_alt_parameters", None))
-    keys = JwtKeys(hs, rs, opts.get("userclaimfield") or None, tuple(sources), frozenset(unchecked))
+    raw = getattr(slurm_conf, "auth_alt_parameters", None) or ""
+    # the controller looks for these words anywhere in the parameter string (the longer
+    # spelling contains the shorter one, so "_only" turns both on)
+    keys = JwtKeys(hs, rs, opts.get("userclaimfield") or None, tuple(sources), frozenset(unchecked),
+                   client_ids="use_jwt_client_ids" in raw, client_ids_only="use_jwt_client_ids_only" in raw)
     if problems and mode == "yes":
         raise KeyFileError("rest_auth/jwt: " + "; ".join(problems))
     if not keys.usable:

@@ -5,7 +5,9 @@ The checks, in order: the header's ``alg`` picks the key (``HS256`` → the
 an algorithm without its key, is refused, so a token can never choose a weaker
 check); the signature; ``exp`` (required, no grace: the controller has none);
 ``iat`` when present (not in the future beyond a small clock-skew allowance);
-the user name, from ``sun``, else ``username``, else ``userclaimfield=``.  An
+the user name, from ``sun``, else ``username``, else ``userclaimfield=``
+(with ``use_jwt_client_ids``, a complete identity in the token comes first and
+cannot be overridden by a header; ``use_jwt_client_ids_only`` requires one).  An
 ``X-SLURM-USER-NAME`` naming someone else is accepted only from a token of root
 or SlurmUser, as the controller decides.
 
@@ -75,6 +77,40 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _id_number(value) -> int | None:
+    """A uid/gid claim as the controller converts it: an integer, or a string of one, in 0..2^32-1."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        try:
+            value = int(value.strip(), 10)
+        except ValueError:
+            return None
+    if isinstance(value, int) and 0 <= value <= 0xFFFFFFFF:
+        return value
+    return None
+
+
+def identity_user(claims: dict) -> str | None:
+    """The user name of a complete identity carried by the token (``use_jwt_client_ids``),
+    or None when the claims hold none: ``uid`` and ``gid`` numbers and an ``id`` object with
+    a non-empty ``name`` and ``gecos`` and absolute ``dir`` and ``shell``."""
+    if _id_number(claims.get("uid")) is None or _id_number(claims.get("gid")) is None:
+        return None
+    ident = claims.get("id")
+    if not isinstance(ident, dict):
+        return None
+    name, gecos, home, shell = (ident.get(k) for k in ("name", "gecos", "dir", "shell"))
+    if not (isinstance(name, str) and name and isinstance(gecos, str) and gecos):
+        return None
+    if not (isinstance(home, str) and home.startswith("/") and isinstance(shell, str)
+            and shell.startswith("/")):
+        return None
+    return name
+
+
 class TokenVerifier:
     """Checks tokens against the site's keys; shared by all requests (read-only)."""
 
@@ -102,17 +138,20 @@ class TokenVerifier:
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         hit = self._checked.get(digest)
         if hit is not None:
-            user, exp = hit
+            user, exp, fixed = hit
             now = self._clock()
             if exp < now:
                 raise TokenRejected("expired %d s ago" % int(now - exp))
-            return self._run_as(user, exp, header_user)
-        user, exp = self._check(token)
-        self._checked.put(digest, (user, exp), _ENTRY_OVERHEAD + len(user))
-        return self._run_as(user, exp, header_user)
+            return self._run_as(user, exp, header_user, fixed)
+        user, exp, fixed = self._check(token)
+        self._checked.put(digest, (user, exp, fixed), _ENTRY_OVERHEAD + len(user))
+        return self._run_as(user, exp, header_user, fixed)
 
-    def _run_as(self, user: str, exp: float, header_user: str | None) -> VerifiedToken:
+    def _run_as(self, user: str, exp: float, header_user: str | None, fixed: bool = False) -> VerifiedToken:
         run_as = user
+        if fixed and header_user and header_user != user:
+            raise TokenRejected("user name mismatch: the token carries the identity of %s, which "
+                                "X-SLURM-USER-NAME cannot override (use_jwt_client_ids)" % user)
         if header_user and header_user != user:
             if not self.may_proxy(user):
                 raise TokenRejected("user name mismatch: a token of %s cannot act as %s "
@@ -120,8 +159,9 @@ class TokenVerifier:
             run_as = header_user
         return VerifiedToken(run_as, user, float(exp))
 
-    def _check(self, token: str) -> tuple[str, float]:
-        """Signature and claims: (user, exp), or TokenRejected."""
+    def _check(self, token: str) -> tuple[str, float, bool]:
+        """Signature and claims: (user, exp, whether the user comes from a carried identity),
+        or TokenRejected."""
         import jwt  # PyJWT (and cryptography) only once a token is checked: inet mode pays it per process
 
         try:
@@ -168,6 +208,13 @@ class TokenVerifier:
                 raise TokenRejected("iat claim is not a number")
             if iat > now + self.iat_leeway_s:
                 raise TokenRejected("issued %d s in the future (iat)" % int(iat - now))
+        if self.keys.client_ids:
+            user = identity_user(claims)
+            if user is not None:
+                return user, float(exp), True
+            if self.keys.client_ids_only:
+                raise TokenRejected("no complete identity (uid, gid, id.name/gecos/dir/shell) in the token "
+                                    "and AuthAltParameters has use_jwt_client_ids_only")
         user = None
         for claim in USER_CLAIMS + ((self.keys.claim_field,) if self.keys.claim_field else ()):
             value = claims.get(claim)
@@ -177,4 +224,4 @@ class TokenVerifier:
         if user is None:
             raise TokenRejected("no user name claim (sun, username%s)"
                                 % (", " + self.keys.claim_field if self.keys.claim_field else ""))
-        return user, float(exp)
+        return user, float(exp), False

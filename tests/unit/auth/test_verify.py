@@ -368,3 +368,61 @@ def test_readable_jwt_key_with_an_unreadable_jwks(tmp_path, rsa_key):
 
 def test_no_readable_key_of_either_kind_is_pass_through(tmp_path):
     assert load_keys(Conf("jwks=%s,jwt_key=%s" % (tmp_path / "a", tmp_path / "b"))) is None
+
+
+# -- use_jwt_client_ids -------------------------------------------------------
+
+IDENT = {"uid": 2001, "gid": 2001, "id": {"name": "alice", "gecos": "Alice", "dir": "/home/alice",
+                                          "shell": "/bin/sh"}}
+
+
+def test_client_ids_name_the_user_before_sun():
+    v = verifier(JwtKeys(hs256=KEY, client_ids=True))
+    got = v.verify(hs(claims(user="bob", **IDENT)))
+    assert got.user_name == "alice"
+    # a header naming someone else cannot override a carried identity, even for a proxy token
+    with pytest.raises(TokenRejected, match="cannot override"):
+        v.verify(hs(claims(user="slurm", **IDENT)), header_user="bob")
+    # and the remembered token keeps the rule
+    with pytest.raises(TokenRejected, match="cannot override"):
+        v.verify(hs(claims(user="bob", **IDENT)), header_user="bob")
+    assert v.verify(hs(claims(user="bob", **IDENT)), header_user="alice").user_name == "alice"
+
+
+@pytest.mark.parametrize("bad", [
+    {"uid": -1}, {"uid": 2 ** 32}, {"uid": "x"}, {"gid": None}, {"uid": True},
+    {"id": {"name": "alice", "gecos": "", "dir": "/h", "shell": "/bin/sh"}},
+    {"id": {"name": "alice", "gecos": "A", "dir": "h", "shell": "/bin/sh"}},
+    {"id": {"name": "alice", "gecos": "A", "dir": "/h", "shell": None}},
+    {"id": "alice"},
+])
+def test_incomplete_identity_falls_back_or_is_refused(bad):
+    ident = dict(IDENT, **bad)
+    ident = {k: v for k, v in ident.items() if v is not None}
+    token = hs(claims(user="bob", **ident))
+    assert verifier(JwtKeys(hs256=KEY, client_ids=True)).verify(token).user_name == "bob"
+    with pytest.raises(TokenRejected, match="use_jwt_client_ids_only"):
+        verifier(JwtKeys(hs256=KEY, client_ids=True, client_ids_only=True)).verify(token)
+
+
+def test_numeric_strings_are_ids_and_without_the_option_ids_are_ignored():
+    token = hs(claims(user="bob", **dict(IDENT, uid="2001", gid="2001")))
+    assert verifier(JwtKeys(hs256=KEY, client_ids=True)).verify(token).user_name == "alice"
+    assert verifier().verify(token).user_name == "bob"
+
+
+def test_client_id_words_are_read_from_auth_alt_parameters(tmp_path):
+    key = tmp_path / "k"
+    key.write_bytes(KEY)
+
+    class Conf:
+        auth_alt_types = ("auth/jwt",)
+        auth_alt_parameters = "jwt_key=%s,use_jwt_client_ids" % key
+    keys = load_keys(Conf())
+    assert (keys.client_ids, keys.client_ids_only) == (True, False)
+    Conf.auth_alt_parameters = "use_jwt_client_ids_only,jwt_key=%s" % key
+    keys = load_keys(Conf())
+    assert (keys.client_ids, keys.client_ids_only) == (True, True)
+    Conf.auth_alt_parameters = "jwt_key=%s" % key
+    keys = load_keys(Conf())
+    assert (keys.client_ids, keys.client_ids_only) == (False, False)
