@@ -168,6 +168,49 @@ def test_shares_moving_values(cluster, ours, alice_token):
             path
 
 
+def _filtered(rows, users=(), accounts=()):
+    """The ids of the share rows slurmctld keeps for ``users`` and ``accounts``
+    (assoc_mgr_get_shares): the user filter keeps every account row and the named users'
+    rows; the account filter keeps the rows of the named accounts (a user row's account is
+    its ``parent``)."""
+    def keep(r):
+        user_row = "USER" in r["type"]
+        if users and user_row and r["name"] not in users:
+            return False
+        return not accounts or (r["parent"] if user_row else r["name"]) in accounts
+    return [r["id"] for r in rows if keep(r)]
+
+
+@pytest.mark.parametrize("query,users,accounts", [("users=alice", ("alice",), ()),
+                                                  ("accounts=testacct", (), ("testacct",)),
+                                                  ("users=alice&users=bob&accounts=testacct",
+                                                   ("alice", "bob"), ("testacct",))])
+def test_shares_filters(cluster, ours, alice_token, query, users, accounts):
+    """``users`` and ``accounts`` reach slurmctld, which filters the rows; the reference
+    parses them from the path parameters, so it ignores them and answers every row
+    (docs/compatibility.md, deliberate difference 37; both 24.11 and 26.05 do)."""
+    suite, env = cluster
+    base = "http://%s:%d" % ours.inet
+    for version in REF_VERSIONS[suite]:
+        path = "/slurm/%s/shares" % version
+
+        def get(url, q):
+            st, doc = call(url, "GET", path + q, alice_token)
+            assert st == 200 and doc["errors"] == [], (url, path + q, doc)
+            return doc["shares"]["shares"]
+
+        def compare(a, b):
+            ours_rows, (everything, ref_rows) = a, b
+            got, want = [r["id"] for r in ours_rows], _filtered(everything, users, accounts)
+            out = {} if got == want else {"ours": (got, want)}
+            if [r["id"] for r in ref_rows] != [r["id"] for r in everything]:
+                out["reference"] = "the reference filtered %s" % query
+            return out
+        assert settled_diff(lambda: get(base, "?" + query),
+                            lambda: (get(base, ""), get(env["REF_URL"], "?" + query)), compare=compare) == {}, path
+    assert _filtered(get(base, ""), users, accounts), "nothing to filter on %s" % suite
+
+
 #: the number 26.05 dumps for an infinite fairshare level (INFINITE64 as a double)
 INFINITE64_F = 1.8446744073709552e+19
 

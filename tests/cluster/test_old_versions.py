@@ -30,7 +30,7 @@ PREFIX = "versions_"
 
 #: template -> concrete path after /slurm(db)/{v}/ ({job} is a job of ours, {dbjob} one slurmdbd has)
 SAMPLES = {
-    # (shares?users= and ?accounts= differ against 24.11 at v0.0.42 as well: not a version matter)
+    # (no shares?users= or ?accounts=: the reference ignores them, deliberate difference 37)
     "/slurm/{data_parser}/shares": ["shares"],
     "/slurm/{data_parser}/diag/": ["diag/"],
     "/slurm/{data_parser}/ping/": ["ping/"],
