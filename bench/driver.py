@@ -366,7 +366,30 @@ def ratio(a, b) -> str:
     return "%.2f×" % (a / b) if a is not None and b else "n/a"
 
 
-def row(scenario: str, on: dict | None, off: dict | None, ref: dict | None, unit: str = "") -> str:
+#: Issue 13's goals per row: (comparison, ours-on/ref, ours-off/ref); None where it sets none.
+GOALS = {
+    "ctld": (">=", 1.5, 1.0),  # GET ping, diag, nodes, partitions with 16 connections
+    "jobs one": ("<=", 0.3, 0.3),
+    "jobs users": (">=", 1.5, 1.5),
+    "inet": ("<=", 2.0, None),
+    "rss": ("<=", 0.25, 0.25),
+}
+
+
+def goal_cell(goal, on: dict | None, off: dict | None, ref: dict | None) -> str:
+    if goal is None or ref is None or not ref.get("rate"):
+        return "—"
+    op, parts = goal[0], []
+    for name, r, target in (("on", on, goal[1]), ("off", off, goal[2])):
+        if target is None or r is None or r.get("rate") is None:
+            continue
+        q = r["rate"] / ref["rate"]
+        met = q >= target if op == ">=" else q <= target
+        parts.append("%s %s %.2g× %s" % (name, "≥" if op == ">=" else "≤", target, "met" if met else "missed"))
+    return ", ".join(parts) or "—"
+
+
+def row(scenario: str, on: dict | None, off: dict | None, ref: dict | None, unit: str = "", goal=None) -> str:
     cells = [scenario]
     for r in (on, off, ref):
         if r is None:
@@ -384,6 +407,7 @@ def row(scenario: str, on: dict | None, off: dict | None, ref: dict | None, unit
                             for r in (on, off, ref)) if any(r and "rpcs" in r for r in (on, off, ref)) else "—")
     cells.append(" / ".join("—" if r is None or r.get("cpu_ms") is None else "%.2f" % r["cpu_ms"]
                             for r in (on, off, ref)) if any(r and "cpu_ms" in r for r in (on, off, ref)) else "—")
+    cells.append(goal_cell(goal, on, off, ref))
     return "| " + " | ".join(cells) + " |"
 
 
@@ -409,7 +433,8 @@ def main() -> int:
                 log("GET %s, %d connections, %ds each: ours on, ours off, reference" % (what, CONNS, DUR))
                 p = "/slurm/%s/%s" % (VERSION, what)
                 lines.append(row("`GET %s`, %d connections (req/s)" % (what, CONNS),
-                                 b.wrk(on, p, "bench1"), b.wrk(off, p, "bench1"), b.wrk(ref, p, "bench1")))
+                                 b.wrk(on, p, "bench1"), b.wrk(off, p, "bench1"), b.wrk(ref, p, "bench1"),
+                                 goal=GOALS["ctld"]))
             log("unknown path (404), %d connections" % CONNS)
             p = "/slurm/%s/%s-no-such-path" % (VERSION, PREFIX)
             lines.append(row("an unknown path (404), %d connections (req/s)" % CONNS,
@@ -419,16 +444,17 @@ def main() -> int:
             lat = {k: b.jobs_latency(d) for k, d in (("on", on), ("off", off), ("ref", ref))}
             counts = sorted({str(v.get("jobs")) for v in lat.values()})
             lines.append(row("`GET jobs`, %s jobs, one call, list cache off (median s, lower is better)"
-                             % "/".join(counts), lat["on"], lat["off"], lat["ref"], "s"))
+                             % "/".join(counts), lat["on"], lat["off"], lat["ref"], "s", GOALS["jobs one"]))
             lines.append(row("`GET jobs`, %s jobs, 8 connections of 8 users, list cache off (req/s)"
-                             % "/".join(counts), b.jobs_users(on), b.jobs_users(off), b.jobs_users(ref)))
+                             % "/".join(counts), b.jobs_users(on), b.jobs_users(off), b.jobs_users(ref),
+                             goal=GOALS["jobs users"]))
             b.cancel_jobs()
             log("inet mode, %d runs each" % INET_RUNS)
             lines.append(row("one request in inet mode, process start to answer (median s, lower is better)",
-                             b.inet("ours"), None, b.inet("ref"), "s"))
+                             b.inet("ours"), None, b.inet("ref"), "s", GOALS["inet"]))
             rss = {k: {"rate": vmhwm_kb(d.pid)} for k, d in (("on", on), ("off", off), ("ref", ref))}
             lines.append(row("peak RSS after the runs, VmHWM (lower is better)", rss["on"], rss["off"], rss["ref"],
-                             "MB"))
+                             "MB", GOALS["rss"]))
         except KeyboardInterrupt:
             log("interrupted")
             return 130
@@ -449,8 +475,8 @@ def main() -> int:
         "clients' requests; its peak RSS is since it started).",
         "",
         "| scenario | ours, coalescing on | ours, coalescing off | reference | on / ref | off / ref "
-        "| slurmctld RPCs/request on / off / ref | CPU ms/request on / off / ref |",
-        "|---|---|---|---|---|---|---|---|",
+        "| slurmctld RPCs/request on / off / ref | CPU ms/request on / off / ref | issue 13 goal |",
+        "|---|---|---|---|---|---|---|---|---|",
     ] + lines + [""]
     text = "\n".join(out)
     print(text, flush=True)

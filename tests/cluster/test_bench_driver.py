@@ -52,13 +52,14 @@ def test_quick_run_prints_every_row(tmp_path):
         rows = [line for line in table if re.match(r"\| " + pattern, line)]
         assert len(rows) == 1, (name, table)
         cells = [c.strip() for c in rows[0].strip("|").split("|")]
-        _, on, off, ref, on_ratio, off_ratio, rpcs, _cpu = cells
+        _, on, off, ref, on_ratio, off_ratio, rpcs, _cpu, goal = cells
         assert NUMBER.match(on) and NUMBER.match(ref), (name, cells)
         assert re.match(r"^[\d.]+×$", on_ratio), (name, cells)
         if name in BOTH:
             assert NUMBER.match(off) and re.match(r"^[\d.]+×$", off_ratio), (name, cells)
         else:
             assert off == off_ratio == "—", (name, cells)
+        assert goal == "—" if name == "404" else re.match(r"^on [≥≤] [\d.]+× (met|missed)", goal), (name, cells)
         if name in RPCS:
             on_r, off_r, ref_r = (float(x) for x in rpcs.split(" / "))
             assert off_r >= 1 and ref_r >= 1, (name, cells)  # every request made its own RPC(s)
