@@ -19,7 +19,7 @@ import pytest
 
 from clusters import REF_VERSIONS, token
 from http_client import call
-from jobs_helpers import ALL_VERSIONS, Jobs, job_desc, leaves, without_required_empties
+from jobs_helpers import ALL_VERSIONS, Jobs, job_desc, leaves, settled_diff, without_required_empties
 
 pytestmark = pytest.mark.cluster
 
@@ -75,14 +75,18 @@ def settled(env, base, version, path, tokens, user="alice", tries=4, single=Fals
     """Compare ours with the reference; jobs of other test runs may change n1 between
     the two calls, so retry a few times before reporting a difference."""
     suite = env["SUITE"]
-    d = None
-    for _ in range(tries):
-        (st, a), (st_ref, b) = both(env, base, "GET", version, path, tokens, user)
-        d = by_design(suite, diff(a, b), single)
-        if st == st_ref == 200 and not d:
-            return a
-        time.sleep(0.5)
-    pytest.fail("%s %s differs from the reference (status %s/%s): %s" % (version, path, st, st_ref, d))
+    seen = {}
+
+    def compare(a, b):
+        seen["ours"] = a
+        (st, doc), (st_ref, ref) = a, b
+        d = by_design(suite, diff(doc, ref), single)
+        return d if st == st_ref == 200 else dict(d, status=(st, st_ref))
+    d = settled_diff(lambda: req(base, "GET", version, path, tokens, user),
+                     lambda: req(env["REF_URL"], "GET", version, path, tokens, user), tries=tries, compare=compare)
+    if d:
+        pytest.fail("%s %s differs from the reference: %s" % (version, path, d))
+    return seen["ours"][1]
 
 
 def ref_versions(suite):

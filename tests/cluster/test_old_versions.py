@@ -18,7 +18,7 @@ import pytest
 
 from clusters import our_daemon, read_env, token
 from http_client import call
-from jobs_helpers import MOVING, diff
+from jobs_helpers import MOVING, diff, settled_diff
 from test_dbd_basic import by_design as dbd_by_design
 
 from slurmrestd.data_parser.versions import VERSIONS_24_11_ONLY
@@ -128,29 +128,30 @@ def _normalise(doc):
 
 
 def _one(base, ref, path, tok, user):
-    for attempt in range(3):  # other tests change the cluster meanwhile: a moving answer is retried
-        (st, doc), (st_ref, doc_ref) = call(base, "GET", path, tok, user=user), call(ref, "GET", path, tok, user=user)
-        if path.startswith("/slurmdb/") and isinstance(doc_ref, dict):
-            # 24.11 answers slurmdbd refusals with 500 and prints pointers (as test_dbd_basic)
-            st_ref, doc_ref = dbd_by_design("trixie", st, st_ref, doc, doc_ref)
-        if isinstance(doc_ref, dict) and isinstance(doc, dict) and doc_ref.get("errors"):
-            # 24.11's pipeline (every version) leaves the empty list out of an error answer and
-            # answers "more than one match" (9211) with 500: not a data parser matter
-            for k in [k for k, v in doc.items() if v == [] and k not in doc_ref]:
-                del doc[k]
-            if st_ref == 500 and st == 422 and doc_ref["errors"][0]["error_number"] == 9211:
-                st_ref = 422
-        problem = None
-        if st != st_ref:
-            problem = ("status", st, st_ref, doc, doc_ref)
-        elif isinstance(doc_ref, dict) and isinstance(doc, dict):
-            d = diff(_normalise(doc), _normalise(doc_ref), ignore=MOVING_HERE)
-            if d:
-                problem = d
-        if problem is None:
-            return None
-        time.sleep(0.5)
-    return problem
+    """What differs between our answer and the reference's (None: nothing); other tests
+    change the cluster meanwhile, so a moving answer is fetched again."""
+    found = settled_diff(lambda: call(base, "GET", path, tok, user=user), lambda: call(ref, "GET", path, tok, user=user),
+                         tries=3, compare=lambda a, b: _problem(path, a, b))
+    return found or None
+
+
+def _problem(path, ours, theirs):
+    (st, doc), (st_ref, doc_ref) = ours, theirs
+    if path.startswith("/slurmdb/") and isinstance(doc_ref, dict):
+        # 24.11 answers slurmdbd refusals with 500 and prints pointers (as test_dbd_basic)
+        st_ref, doc_ref = dbd_by_design("trixie", st, st_ref, doc, doc_ref)
+    if isinstance(doc_ref, dict) and isinstance(doc, dict) and doc_ref.get("errors"):
+        # 24.11's pipeline (every version) leaves the empty list out of an error answer and
+        # answers "more than one match" (9211) with 500: not a data parser matter
+        for k in [k for k, v in doc.items() if v == [] and k not in doc_ref]:
+            del doc[k]
+        if st_ref == 500 and st == 422 and doc_ref["errors"][0]["error_number"] == 9211:
+            st_ref = 422
+    if st != st_ref:
+        return {"status": (st, st_ref, doc, doc_ref)}
+    if isinstance(doc_ref, dict) and isinstance(doc, dict):
+        return diff(_normalise(doc), _normalise(doc_ref), ignore=MOVING_HERE)
+    return {}
 
 
 @pytest.mark.parametrize("version", VERSIONS_24_11_ONLY)

@@ -21,7 +21,7 @@ import pytest
 
 from clusters import REF_VERSIONS
 from http_client import call
-from jobs_helpers import ALL_VERSIONS, leaves, without_required_empties
+from jobs_helpers import ALL_VERSIONS, leaves, settled_diff, without_required_empties
 
 pytestmark = pytest.mark.cluster
 
@@ -83,21 +83,22 @@ def get(url, path, token, user="alice", body=None):
 
 def same_as_reference(suite, env, ours, path, token, attempts=3):
     """GET ``path`` from both daemons (retried: other tests change accounting meanwhile)."""
-    for _ in range(attempts):
-        st, doc = get(base(ours), path, token)
-        st_ref, ref = get(env["REF_URL"], path, token)
-        d = diff(suite, doc, ref)
+    seen = {}
+
+    def compare(a, b):
+        seen["ours"] = a
+        (st, doc), (st_ref, ref) = a, b
         if st == 422 and st_ref == 500 and isinstance(doc, dict) and doc.get("errors") \
                 and doc["errors"][0]["error_number"] == 9211:
             # "more than one match" is a client error here, a 500 in the reference
             # (docs/compatibility.md, deliberate difference 32)
             st_ref = 422
-        if st == st_ref and not d:
-            return doc
-        time.sleep(1)
-    assert st == st_ref, (path, st, st_ref, doc)
-    assert d == {}, path
-    return doc
+        d = diff(suite, doc, ref)
+        return d if st == st_ref else dict(d, status=(st, st_ref, doc))
+    d = settled_diff(lambda: get(base(ours), path, token), lambda: get(env["REF_URL"], path, token),
+                     tries=attempts, pause=1, compare=compare)
+    assert d == {}, (path, d)
+    return seen["ours"][1]
 
 
 def in_chroot(env, *cmd, user=None, check=True):
