@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from auth_helpers import (PREFIX, CountedConf, cancel_prefixed, forge, forge_rs256, hs256_with_the_public_key,
                           rs256_ready)
-from clusters import REF_VERSIONS, _unavailable, token
+from clusters import REF_VERSIONS, _unavailable, our_daemon, token
 from daemon import Daemon, base_env
 from http_client import call
 
@@ -45,10 +45,8 @@ def counted(env):
 
 @pytest.fixture(scope="module")
 def verifying(env, counted):
-    d = Daemon("127.0.0.1:0", env=base_env(SLURM_CONF=counted.path))
-    yield d
-    d.stop()
-    assert "Traceback (most recent call last)" not in "\n".join(d.log_lines)
+    with our_daemon(counted.path) as d:
+        yield d
 
 
 def url(d: Daemon) -> str:
