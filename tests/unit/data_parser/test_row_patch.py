@@ -42,3 +42,25 @@ def test_deltas_write_only_what_changes(version):
             assert attrs and any(getattr(rows[key], a) != v for a, v in attrs), (p.name, key)
         for r in p.replace:
             assert rows[r.ident if isinstance(t, Struct) else r.name].kind != r.kind, (p.name, r)
+
+
+@pytest.mark.parametrize("version", [v for v in VERSIONS if v != "v0.0.45"])
+def test_gen_decls_writes_deltas_that_rebuild_the_version(version):
+    """tools/gen_decls.py, given the newer and the older tables, writes a delta module (Edits
+    for same-kind rows) that rebuilds the older version exactly."""
+    import os
+    import sys
+    tools = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools")
+    sys.path.insert(0, os.path.abspath(tools))
+    try:
+        import gen_decls
+    finally:
+        sys.path.pop(0)
+    base = importlib.import_module("slurmrestd.data_parser.decl.v00" + version[-2:]).DELTA.base
+    newer, older = list(get_registry(base).types.values()), list(get_registry(version).types.values())
+    gen_decls.older_version = version
+    delta = gen_decls.compute_delta(newer, older, base)
+    ns: dict = {}
+    exec(compile(gen_decls.render_delta(version, delta), "generated", "exec"), ns)
+    assert ns["DELTA"].patch == delta.patch
+    assert {t.name: t for t in apply_delta(newer, ns["DELTA"])} == {t.name: t for t in older}
