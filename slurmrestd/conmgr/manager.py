@@ -137,7 +137,11 @@ class ConnectionManager:
         self._draining_until: float | None = None
         #: The one client of inet mode (stdin/stdout), if any.
         self.inet_conn: Connection | None = None
-        self._unselectable: set[Connection] = set()
+        #: Descriptors the selector refuses (regular files: inet mode with stdin or stdout
+        #: redirected to a file), which are always ready: fd -> (connection, role, the events
+        #: wanted now).  The loop serves those with events itself, and only those, so a
+        #: request with a worker does not spin the loop.
+        self._unpollable: dict[int, tuple[Connection, str, int]] = {}
         self._next_sweep = 0.0
         self.max_open = self._open_fd_budget()
         max_waiting = limits.max_waiting_connections or max(16, self.max_open - self.max_connections)
@@ -322,7 +326,7 @@ class ConnectionManager:
         wait = max(0.0, min(SWEEP_INTERVAL_S, self._next_sweep - now))
         if timeout is not None:
             wait = min(wait, timeout)
-        if self._callbacks or self._unselectable:
+        if self._callbacks or self._unpollable_ready():
             wait = 0.0
         try:
             events = self.selector.select(wait)
@@ -340,9 +344,10 @@ class ConnectionManager:
                     self._do_read(conn)
                 if mask & selectors.EVENT_WRITE and role in ("w", "rw") and not conn.closed:
                     self._do_write(conn)
-        for conn in list(self._unselectable):
-            if not conn.closed:
+        for conn, role, wanted in list(self._unpollable.values()):
+            if wanted & selectors.EVENT_READ and not conn.closed:
                 self._do_read(conn)
+            if wanted & selectors.EVENT_WRITE and not conn.closed:
                 self._do_write(conn)
         self._run_callbacks()
         self._flush_dirty()  # anything marked outside a callback (normally nothing)
@@ -661,7 +666,10 @@ class ConnectionManager:
                 del self._fd_events[fd]
         self.connections.pop(conn.rfd, None)
         freed = self.admission.remove(conn)
-        self._unselectable.discard(conn)
+        for fd in {conn.rfd, conn.wfd}:
+            entry = self._unpollable.get(fd)
+            if entry is not None and entry[0] is conn:
+                del self._unpollable[fd]
         self._dirty.pop(conn, None)
         if conn.protocol is not None:
             try:
@@ -714,7 +722,14 @@ class ConnectionManager:
             self._set_events(conn, conn.rfd, selectors.EVENT_READ if want_r else 0, "r")
             self._set_events(conn, conn.wfd, selectors.EVENT_WRITE if want_w else 0, "w")
 
+    def _unpollable_ready(self) -> bool:
+        """True when an always-ready descriptor has something to do now."""
+        return any(wanted and not conn.closed for conn, _, wanted in self._unpollable.values())
+
     def _set_events(self, conn: Connection, fd: int, events: int, role: str) -> None:
+        if fd in self._unpollable:
+            self._unpollable[fd] = (conn, role, events)
+            return
         old = self._fd_events.get(fd, 0)
         if old == events:
             return
@@ -730,8 +745,10 @@ class ConnectionManager:
                 self._fd_events[fd] = events
         except PermissionError:
             # Regular files (inet mode with redirected stdin/stdout) cannot be polled;
-            # they are always ready, so the loop services them directly.
-            self._unselectable.add(conn)
+            # they are always ready, so the loop serves them itself while events are wanted.
+            log.debug("[%s] fd %d cannot be polled (a regular file?): served without waiting",
+                      conn.name, fd)
+            self._unpollable[fd] = (conn, role, events)
 
     def _refresh(self, conn: Connection) -> None:
         """Recompute busy/waiting state, selector interest and admission after any change."""

@@ -8,8 +8,12 @@ pipe and speaks for it with munge, as the reference does.
 from __future__ import annotations
 
 import json
+import os
+import resource
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -84,3 +88,59 @@ def test_inet_ping_loads_only_what_a_ping_needs(cluster, tmp_path):
     names = NOT_FOR_A_PING + (NOT_FOR_A_V0045_PING if version == "v0.0.45" else ())
     unwanted = sorted(m for m in loaded if any(m == n or m.startswith(n + ".") for n in names))
     assert unwanted == [], unwanted
+
+
+def _run_with_files(tmp_path, env: dict, request: bytes) -> tuple[subprocess.CompletedProcess, float, float]:
+    """``slurmrestd < request > answer``: stdin and stdout regular files (no pipe, no
+    socket); the answer, the wall-clock and the CPU seconds of the process."""
+    req, ans = tmp_path / "request.txt", tmp_path / "answer.txt"
+    req.write_bytes(request)
+    os.chmod(req, 0o600)  # rest_auth/local refuses input others may read, as the reference
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    with open(req, "rb") as rf, open(ans, "wb") as wf:
+        out = subprocess.run([sys.executable, "-m", "slurmrestd"], cwd=ROOT, env=env, stdin=rf, stdout=wf,
+                             stderr=subprocess.PIPE, timeout=120)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    out.stdout = ans.read_bytes()
+    return out, wall, cpu
+
+
+def test_regular_file_on_stdin_is_served(cluster, tmp_path):
+    """The selector refuses regular files; the request is still served and the process exits."""
+    suite, env = cluster
+    if suite != "forky":
+        pytest.skip("v0.0.45 is served by the 26.05 cluster")
+    out, wall, _ = _run_with_files(tmp_path, base_env(SLURM_CONF=env["SLURM_CONF"]),
+                                   b"GET /slurm/v0.0.45/diag HTTP/1.1\r\nAccept: */*\r\n\r\n"
+                                   b"GET /slurm/v0.0.45/ping HTTP/1.1\r\n\r\n")
+    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    assert out.stdout.count(b"HTTP/1.1 200 OK") == 2, out.stdout[:500]
+    assert wall < 30
+
+
+def test_regular_file_on_stdin_does_not_spin(cluster, tmp_path):
+    """While the request waits for a controller that does not answer (a listener that
+    never replies, MessageTimeout=3), the loop waits too: the process uses a small part of
+    one core, where turning without a pause would use all of it."""
+    suite, env = cluster
+    if suite != "forky":
+        pytest.skip("one cluster is enough")
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(16)
+    conf = tmp_path / "slurm.conf"
+    lines = [ln for ln in open(env["SLURM_CONF"]).read().splitlines()
+             if not ln.startswith(("SlurmctldPort=", "MessageTimeout="))]
+    conf.write_text("\n".join(lines + ["SlurmctldPort=%d" % hole.getsockname()[1], "MessageTimeout=3"]) + "\n")
+    try:
+        out, wall, cpu = _run_with_files(tmp_path, base_env(SLURM_CONF=str(conf)),
+                                         b"GET /slurm/v0.0.45/diag HTTP/1.1\r\n\r\n")
+    finally:
+        hole.close()
+    assert out.returncode in (0, 1), out.stderr.decode()[-2000:]
+    assert out.stdout.startswith(b"HTTP/1.1 5"), out.stdout[:300]  # the controller did not answer
+    assert wall >= 3
+    assert cpu < 0.5 * wall, "%.1f s of CPU in %.1f s: the loop spins" % (cpu, wall)
