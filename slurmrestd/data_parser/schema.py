@@ -36,12 +36,16 @@ def schema_name(version: str, type_name: str) -> str:
 class SchemaWriter:
     """Generates schemas of one data parser version into ``schemas``."""
 
-    def __init__(self, registry: Registry, schemas: dict, counts: Optional[dict] = None):
+    def __init__(self, registry: Registry, schemas: dict, counts: Optional[dict] = None,
+                 nullable: frozenset = frozenset()):
         self.reg = registry
         self.schemas = schemas
         self.opts = registry.options
         #: ``refs="counted"``: how often the operations name each (unaliased) type
         self.counts = counts or {}
+        #: types whose schema is marked ``nullable`` wherever it is written, as a component
+        #: or inline (``openapi/corrections``)
+        self.nullable = nullable
 
     # -- descriptions ---------------------------------------------------
     @staticmethod
@@ -142,6 +146,8 @@ class SchemaWriter:
 
     def _inline(self, obj: dict, t: TypeDecl, desc: Optional[str],
                 deprecated: bool) -> None:
+        if t.name in self.nullable:
+            obj["nullable"] = True
         if t.spec and self.opts.legacy:
             obj.update(copy.deepcopy(self.reg.specs[t.spec]))
             return

@@ -28,9 +28,11 @@ RESPONSE_TYPES = {
 #: ``JOB_RES_NODE``, ``error/code`` in ``KILL_JOBS_RESP_JOB``, ``hourly/count`` in
 #: ``ROLLUP_STATS``) are required inside the nested object they name (``_nest_required``).
 
-#: Schemas that are ``nullable`` in our document: both daemons dump ``null`` there.
+#: Types whose schema is ``nullable`` in our document: both daemons dump ``null`` there.
 #: ``JOB_RES``: ``job_resources`` of a job that has no resources yet (pending, held);
 #: ``JOB_ARRAY_RESPONSE_ARRAY``: ``results`` of a job update that was not for an array.
+#: The schema writer marks them where it writes them: a component from v0.0.42, and inline
+#: too in 24.11's v0.0.40/41, which make components only of types named more than once.
 NULLABLE = ("JOB_RES", "JOB_ARRAY_RESPONSE_ARRAY")
 
 
@@ -50,11 +52,6 @@ def apply(doc: dict, versions: Sequence[str]) -> None:
     for name, schema in schemas.items():
         if name.split("_", 1)[0] in versions:
             _nest_required(schema)
-    for v in versions:
-        for t in NULLABLE:
-            s = schemas.get(schema_name(v, t))
-            if s is not None:
-                s["nullable"] = True
 
 
 def _nest_required(schema: dict) -> None:
@@ -75,6 +72,15 @@ def _nest_required(schema: dict) -> None:
                 if rest not in inner["required"]:
                     inner["required"].append(rest)
         schema["required"] = keep
-    for inner in schema.get("properties", {}).values():
+    for inner in _children(schema):
+        _nest_required(inner)
+
+
+def _children(schema: dict):
+    """The inline object schemas directly inside ``schema``: its members and the items of
+    its arrays, at any depth of arrays (24.11's v0.0.40/41 inline what is named once)."""
+    for inner in list(schema.get("properties", {}).values()) + [schema.get("items")]:
+        while isinstance(inner, dict) and "items" in inner and "properties" not in inner:
+            inner = inner["items"]
         if isinstance(inner, dict) and "properties" in inner:
-            _nest_required(inner)
+            yield inner

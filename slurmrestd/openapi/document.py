@@ -232,7 +232,8 @@ def build_document(versions: Sequence[str] = VERSIONS,
         if reg.options.refs == "counted":
             named = [m for b in bound if b[2] == v for m in b[4]] + list(HIDDEN_24_11)
             counts = count_references(reg, named, len(mime_types))
-        writers[v] = SchemaWriter(reg, schemas, counts)
+        writers[v] = SchemaWriter(reg, schemas, counts,
+                                  frozenset(corrections.NULLABLE) if corrected else frozenset())
     for plugin, p, v, path, methods in bound:
         entry: dict = {}
         paths[path] = entry

@@ -12,7 +12,7 @@ import struct
 
 from slurmrestd.data_parser.codecs.base import CodecSet, inline
 from slurmrestd.data_parser.versions import not_newer_than
-from slurmrestd.data_parser.plain import compact, parse_float, parse_int, to_float, to_int
+from slurmrestd.data_parser.plain import compact, parse_float, parse_int, to_bool, to_float, to_int
 from slurmrestd.errors import E
 from slurmrestd.slurm.sentinels import INFINITE, INFINITE16, INFINITE64, NO_VAL, NO_VAL16, NO_VAL64
 
@@ -259,6 +259,27 @@ def _dump_float_no_val(d, t, value):
     return st
 
 
+def _no_val_members(p, t, data: dict, path, floating: bool) -> dict:
+    """``set``/``infinite``/``number`` of a NO_VAL dict.  From v0.0.41 they are a struct of
+    their own (``t.pointer_to``); 24.11's v0.0.40 has none and converts the members one by
+    one, failing on a value that does not convert (its error names the dict's type)."""
+    if t.pointer_to:
+        return p.parse(p.reg[t.pointer_to], data, path)
+    st = {}
+    for key in ("set", "infinite"):
+        if key in data:
+            if isinstance(data[key], (dict, list)):
+                p.error(E.ESLURM_DATA_CONV_FAILED, path, 'Expected bool for "%s" field but got dictionary' % key)
+            st[key] = to_bool(data[key])
+    if "number" in data:
+        num = (to_float if floating else to_int)(data["number"])
+        if num is None:
+            p.error(E.ESLURM_DATA_CONV_FAILED, path, 'Expected %s for "number" field but got dictionary'
+                    % ("floating point number" if floating else "integer number"))
+        st["number"] = num
+    return st
+
+
 @CODECS.parser("UINT16_NO_VAL", "UINT32_NO_VAL", "UINT64_NO_VAL", "INT64_NO_VAL")
 def _parse_no_val(p, t, data, path):
     no_val, inf = _no_val_limits(t.name)
@@ -271,7 +292,7 @@ def _parse_no_val(p, t, data, path):
             return no_val
         v = int(data)
     elif isinstance(data, dict):
-        st = p.parse(p.reg[t.pointer_to], data, path)
+        st = _no_val_members(p, t, data, path, False)
         if st.get("infinite"):
             return inf
         if not st.get("set"):
@@ -301,7 +322,7 @@ def _parse_float_no_val(p, t, data, path):
     if data is None:
         return float(NO_VAL)
     if isinstance(data, dict):
-        st = p.parse(p.reg[t.pointer_to], data, path)
+        st = _no_val_members(p, t, data, path, True)
         if st.get("infinite"):
             return float(INFINITE)
         if not st.get("set"):

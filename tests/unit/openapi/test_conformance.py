@@ -105,6 +105,32 @@ def test_corrections_are_the_only_differences(version):
     assert job["properties"]["job_id"]["type"] == "string"
 
 
+def test_corrections_reach_inline_schemas_of_v0041():
+    """24.11's v0.0.41 inlines the types its operations name once: the corrections apply
+    there too (found by the schemathesis run of v0.0.41): nullable ``job_resources`` and
+    ``results``, and required members named by a path inside array items."""
+    schemas = build_document(("v0.0.40", "v0.0.41"))["components"]["schemas"]
+    job = schemas["v0.0.41_openapi_job_info_resp"]["properties"]["jobs"]["items"]
+    res = job["properties"]["job_resources"]
+    assert res["nullable"] is True and "count" in res["properties"]["nodes"]["required"]
+    assert schemas["v0.0.41_openapi_job_post_response"]["properties"]["results"]["nullable"] is True
+    status = schemas["v0.0.41_openapi_kill_jobs_resp"]["properties"]["status"]["items"]
+    assert status["required"] == ["step_id", "job_id"]
+    assert status["properties"]["error"]["required"] == ["string", "code", "message"]
+
+    def paths(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "required":
+                    yield from (r for r in v if "/" in r)
+                else:
+                    yield from paths(v)
+        elif isinstance(x, list):
+            for v in x:
+                yield from paths(v)
+    assert list(paths(schemas)) == []
+
+
 PLUGINS = ("slurmctld", "slurmdbd", "util")
 
 
