@@ -150,9 +150,10 @@ class Parser:
     def run(self, t: TypeDecl, data: Any, path: Sequence[str] = ()) -> Any:
         """Parse ``data`` as ``t``; on an error (recorded in ``ctx``) the value parsed so far."""
         try:
-            return self.parse(t, data, list(path))
+            value = self.parse(t, data, list(path))
         except ParseError:
             return self.partial
+        return None if value is UNSET else value
 
     def error(self, errno: int, path: Sequence[str], text: str):
         self.ctx.error(errno, format_path(path), text)
@@ -179,7 +180,8 @@ class Parser:
             seq = data if isinstance(data, list) else ["" if data is None else data]
             out = []
             for i, v in enumerate(seq):
-                out.append(self.parse(item, v, with_index(path, i)))
+                value = self.parse(item, v, with_index(path, i))
+                out.append(None if value is UNSET else value)
             return out
         if m == "flags":
             return _flags.parse_flags(self, t, data, path)
@@ -191,9 +193,11 @@ class Parser:
             return None
         # leaf
         if t.parse_disabled:
+            # C has no parse function here: it warns and leaves the member as it was (a job
+            # update's ``distribution`` at v0.0.40 stays unset, not None: that was a 500)
             self.warn(path, f"data_parser/{self.reg.version} does not support parser "
                             f"DATA_PARSER_{t.name} for parsing. Output may be incomplete.")
-            return None
+            return UNSET
         if t.openapi:
             check_openapi(self, t, data, path)
         fn = self.codecs.get(t.name)
@@ -207,7 +211,8 @@ class Parser:
         if t.array_of:
             item = self.reg[t.array_of]
             seq = data if isinstance(data, list) else ([] if data is None else [data])
-            return [self.parse(item, v, with_index(path, i)) for i, v in enumerate(seq)]
+            values = [self.parse(item, v, with_index(path, i)) for i, v in enumerate(seq)]
+            return [None if v is UNSET else v for v in values]
         return parse_plain(self, t, data, path)
 
     def struct(self, t: TypeDecl, data: Any, path: list) -> dict:

@@ -1,4 +1,4 @@
-"""v0.0.40 (24.11) NO_VAL numbers: a ``{"set", "infinite", "number"}`` dict parses member by
+"""v0.0.40 (24.11) requests: NO_VAL numbers: a ``{"set", "infinite", "number"}`` dict parses member by
 member, as its C parser does (there is no struct for it in that version); found by the
 schemathesis run of v0.0.40 (``time_minimum: {"set": true, "number": -474}`` was a 500)."""
 from __future__ import annotations
@@ -47,3 +47,14 @@ def test_dict_refused(type_name, data, text):
     ctx = ParserContext()
     parse(type_name, data, ctx, version="v0.0.40")
     assert ctx.errors and ctx.errors[0]["description"].startswith(text), ctx.errors
+
+
+def test_a_member_without_a_parser_stays_as_it_was():
+    """v0.0.40 cannot parse ``distribution``: a warning, and the job description keeps its
+    default (NO_VAL), not None (the job update packed None: a 500, found by schemathesis)."""
+    ctx = ParserContext()
+    desc = parse("JOB_DESC_MSG", {"distribution": "", "name": "x"}, ctx, version="v0.0.40")
+    assert desc["task_dist"] == NO_VAL and desc["name"] == "x" and not ctx.errors
+    assert ctx.warnings == [{"description": "data_parser/v0.0.40 does not support parser "
+                                            "DATA_PARSER_TASK_DISTRIBUTION for parsing. Output may be incomplete.",
+                             "source": "#/distribution/"}]
