@@ -12,15 +12,20 @@ sent, to the fuzz run's own jobs:
 
 Everything else (all the other values schemathesis generates) is sent as generated.
 
-``filter_failure`` drops exactly two kinds of ``negative_data_rejection`` findings, both
-Slurm's documented input contract, which our daemon keeps for drop-in compatibility:
+``filter_failure`` drops three kinds of ``negative_data_rejection`` (ST201) findings, and
+nothing else: each is Slurm's input contract, which both daemons keep for drop-in
+compatibility (checked against the reference on the same cluster), not a bug of ours.  The
+test prints how often each one was used (``SPEC_FUZZ_EXCUSED``); a full run of all six
+versions on 2026-12-02 used them 40, 20 and 351 times:
 
-- a value of the wrong JSON type that the data parser converts or ignores, saying so in a
-  warning naming the member (``"nodes": "n1,n2"`` for a list: "Expected OpenAPI type=array ... but
-  got OpenAPI type=string"); clients of the reference send CSV strings for lists;
-- ``null`` for a member: Slurm's parser reads it as "not given";
-- anything inside ``meta``, ``errors`` or ``warnings`` of a request body: the request types
-  share these response members, and both daemons ignore them on input.
+- ``coerced``: a value of the wrong JSON type that the data parser converts or ignores,
+  saying so in a warning naming the member (``"nodes": "n1,n2"`` for a list: "Expected
+  OpenAPI type=array ... but got OpenAPI type=string"; ``"flags": {}``: "Ignoring unexpected
+  field of type dictionary"); clients of the reference send CSV strings for lists;
+- ``null``: ``null`` for a member, which Slurm's parser reads as "not given" (``POST
+  util/hostlist {"hostnames": null}`` answers ``"hostlist": ""`` in both daemons);
+- ``envelope``: anything inside ``meta``, ``errors`` or ``warnings`` of a request body: the
+  request types share these response members, and both daemons ignore them on input.
 """
 
 from __future__ import annotations
@@ -99,12 +104,19 @@ def filter_failure(context, failure, case, response):
     except (ValueError, AttributeError):
         warnings = []
 
-    def excused(member: str) -> bool:
+    def excused(member: str):
         if member in _ENVELOPE:
-            return True
+            return "envelope"
         if isinstance(case.body, dict) and member in case.body and case.body[member] is None:
-            return True
-        return any(w.get("source", "").startswith("#/%s" % member)
-                   and w.get("description", "").startswith(_COERCED) for w in warnings)
+            return "null"
+        for w in warnings:
+            if w.get("source", "").startswith("#/%s" % member) and w.get("description", "").startswith(_COERCED):
+                return "coerced: " + w["description"][:60]
+        return None
 
-    return not all(excused(m) for m in members)
+    why = {m: excused(m) for m in members}
+    if all(why.values()) and os.environ.get("SPEC_FUZZ_EXCUSED"):
+        # the test prints how often each excuse was used: one that never is can go
+        with open(os.environ["SPEC_FUZZ_EXCUSED"], "a") as fh:
+            fh.write(json.dumps({"operation": case.operation.label, "why": why}) + "\n")
+    return not all(why.values())

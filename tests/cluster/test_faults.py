@@ -1,11 +1,11 @@
-"""Fault tests (issue 14): slurmctld (SIGTERM, SIGKILL) and slurmdbd (SIGTERM) stop under
+"""Fault tests (issue 14): slurmctld and slurmdbd (SIGTERM, SIGKILL) stop under
 load on the 26.05 cluster and come back, started as ``cluster.sh up`` starts them.
 
 While a daemon is down our daemon answers in the JSON ``errors[]`` envelope with the status
 the reference daemon answers at the same moment; its first success comes within 1 s of the
 controller's return; every submit answered 2xx names a job the controller has (unless
-slurmctld itself lost it: after SIGKILL only what it had saved survives), and no submit
-answered with an error left a job behind; our daemon never dies.
+slurmctld itself lost it: after SIGKILL only what it had saved survives), no submit made
+two jobs, and no submit answered with an error left a job behind; our daemon never dies.
 
 These stop daemons of a shared cluster: they carry the ``faults`` marker and
 ``scripts/test.sh`` runs them after every other test.  When ``SLURMRESTD_FAULTS_SIGNAL`` names
@@ -164,6 +164,7 @@ def _cancel(base: str, tok: str, prefix: str) -> None:
     ("slurmctld", "TERM", "/slurm/%s/ping/" % V),
     ("slurmctld", "KILL", "/slurm/%s/jobs/" % V),
     ("slurmdbd", "TERM", "/slurmdb/%s/jobs/?users=alice" % V),
+    ("slurmdbd", "KILL", "/slurmdb/%s/jobs/?users=alice" % V),
 ])
 def test_daemon_stops_under_load(setup, daemon_name, sig, path):
     d, ours, ref, tok = setup
@@ -191,7 +192,10 @@ def test_daemon_stops_under_load(setup, daemon_name, sig, path):
         # what the controller has now, by name
         st, listing = call(ours, "GET", "/slurm/%s/jobs/" % V, tok, None, timeout=120)
         assert st == 200, listing
-        have = {j["name"]: j["job_id"] for j in listing["jobs"] if j["name"].startswith(prefix)}
+        mine = [j for j in listing["jobs"] if j["name"].startswith(prefix)]
+        have = {j["name"]: j["job_id"] for j in mine}
+        assert len(have) == len(mine), "a submit made more than one job: %r" % sorted(
+            j["name"] for j in mine if [k["name"] for k in mine].count(j["name"]) > 1)
         ok = [(n, j) for n, s, j in load.submits if s == 200]
         failed = [n for n, s, _ in load.submits if s != 200]
         assert ok, "no submit succeeded during the test"

@@ -12,11 +12,14 @@ not make them; they are not job operations).
 The run must end with zero failures (no 5xx, no schema violation, nothing any check
 objects to) and the daemon still up, without a traceback in its log.
 
-Two statuses are configured rather than left at schemathesis' defaults, both Slurm's own
-contract: a well-formed request the controller cannot apply (an unknown job, a flag name
-the schema types as a plain string, a refusal for lack of rights) is a 422, and a value
-that can never be a C string (a NUL byte) is a 400; so ``positive_data_acceptance`` also
-accepts 400 and 422, and strings are generated without NUL bytes.
+The statuses ``positive_data_acceptance`` accepts for valid data are Slurm's own contract,
+each the reference's answer to the same request (see ``CONFIG``); schemathesis' defaults
+that a valid, authenticated request never gets from either daemon (3xx, 401, 409, 429 and
+5xx) are left out, so one would be a finding.  Strings are generated without NUL bytes (a
+value that can never be a C string, and a header no HTTP/1.1 peer may send).
+
+``schemathesis_hooks`` narrows the job-changing requests and drops three kinds of
+``negative_data_rejection`` findings (Slurm's input contract; listed and justified there).
 """
 
 from __future__ import annotations
@@ -61,12 +64,19 @@ max-examples = {examples}
 allow-x00 = false
 database = "none"
 [checks.positive_data_acceptance]
-expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
+# 2xx; 400: a request Slurm refuses as a bad request (error 9009 "Query requirements not
+# met": "SpecialExit requires Hold mode" for jobs/requeue); 403: EPERM (a record alice may not see or change);
+# 404: ESLURM_INVALID_JOB_ID and unknown names ("Query missing JobIds"); 422: every other
+# Slurm error of a well-formed request (an unknown job, a flag the schema types as a plain
+# string, a refusal).  Each is what the reference answers to the same request.
+expected-statuses = ["2xx", "400", "403", "404", "422"]
 [phases.stateful]
 enabled = false
 
 # The boundary values of the coverage phase for the newest version only; the older versions
-# (the same handlers, other declarations) get the fuzzing phase.
+# (the same handlers, other declarations) get the fuzzing phase.  (The coverage phase of
+# v0.0.40 and v0.0.41 alone takes 8 minutes on the shared machine: run it by hand after
+# changing their declarations; its one finding, a 500, is fixed and has a unit test.)
 [[operations]]
 include-path-regex = "/v0[.]0[.]4[0-4]/"
 phases.coverage.enabled = false
@@ -121,6 +131,17 @@ def failures(report_dir) -> list[str]:
     return ["%s %s: %s | e.g. %s" % (k + (v,)) for k, v in sorted(out.items())]
 
 
+def excuses(path) -> str:
+    """How often each excuse of ``schemathesis_hooks.filter_failure`` dropped a finding."""
+    count: dict = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            for why in json.loads(line)["why"].values():
+                kind = why.split(":")[0]
+                count[kind] = count.get(kind, 0) + 1
+    return "findings dropped by filter_failure, per excuse: %s" % (count or "none")
+
+
 def _errors_of(resp: dict) -> str:
     """errors[] and warnings[] of a recorded answer, briefly."""
     import base64
@@ -163,7 +184,8 @@ def test_schemathesis_finds_nothing(tmp_path):
         st, doc = call(base, "POST", "/slurm/v0.0.45/job/submit", tok, None, {"job": job})
         assert st == 200, doc
         run_env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks", SPEC_FUZZ_JOB=str(doc["job_id"]),
-                       SPEC_FUZZ_NAME=name, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
+                       SPEC_FUZZ_NAME=name, SPEC_FUZZ_EXCUSED=str(tmp_path / "excused.ndjson"),
+                       PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
         out = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "--config-file", str(tmp_path / "schemathesis.toml"),
              "run", str(tmp_path / "openapi.json"), "--url", base, "-H", "X-SLURM-USER-TOKEN: " + tok,
@@ -171,7 +193,7 @@ def test_schemathesis_finds_nothing(tmp_path):
              "--report", "ndjson", "--report-dir", str(tmp_path / "report")],
             cwd=tmp_path, env=run_env, capture_output=True, text=True, timeout=1800)
         found = failures(tmp_path / "report")
-        summary = out.stdout[-3000:] + "\n".join(found)
+        summary = out.stdout[-3000:] + "\n".join(found) + "\n" + excuses(tmp_path / "excused.ndjson")
         print(summary)
         assert d.proc.poll() is None, "the daemon died during the run"
         st, _ = call(base, "GET", "/slurm/v0.0.45/ping/", tok, None)
