@@ -13,8 +13,14 @@ SLUID_STR_LEN = 14
 _LOOKALIKES = {"O": 0, "I": 1, "L": 1}
 
 
+#: Every pair of digits (10 bits), so that printing takes 7 lookups instead of 13.
+_PAIRS = tuple(a + b for a in CB32 for b in CB32)
+
+
 def print_sluid(v: int) -> str:
-    return "s" + "".join(CB32[(v >> (5 * (12 - i))) & 0x1F] for i in range(13))
+    p = _PAIRS
+    return "s" + CB32[(v >> 60) & 0x1F] + p[(v >> 50) & 0x3FF] + p[(v >> 40) & 0x3FF] + p[(v >> 30) & 0x3FF] \
+        + p[(v >> 20) & 0x3FF] + p[(v >> 10) & 0x3FF] + p[v & 0x3FF]
 
 
 def str2sluid(s: str) -> int:

@@ -98,13 +98,45 @@ def _wildcard(w, pad, job):
     return ""
 
 
-def _job_pattern(d, job) -> dict:
-    return {"array_job_id": member(job, "array_job_id", 0), "array_task_id": member(job, "array_task_id", 0),
-            "first_step_node": member(job, "batch_host"), "jobname": member(job, "name"),
-            "restart_cnt": member(job, "restart_cnt", 0), "job_id": member(job, "step_id.job_id", 0),
-            "sluid": member(job, "step_id.sluid", 0), "step_id": SLURM_BATCH_SCRIPT,
-            "user": member(job, "user_name") or uid_to_name(member(job, "user_id"), d.ctx.names, d.ctx.user_names),
-            "work_dir": member(job, "work_dir")}
+class LazyPattern:
+    """The pattern mapping ``expand_stdio`` reads (only through ``get``), each value computed
+    the first time it is asked for: most paths name one or two fields (``%j``), and a job
+    list expands three paths per job."""
+
+    __slots__ = ("_fields", "_d", "_obj", "_got")
+
+    def __init__(self, fields: dict, d, obj) -> None:
+        self._fields, self._d, self._obj, self._got = fields, d, obj, {}
+
+    def get(self, key: str, default=None):
+        got = self._got
+        if key in got:
+            return got[key]
+        fn = self._fields.get(key)
+        if fn is None:
+            return default
+        value = got[key] = fn(self._d, self._obj)
+        return value
+
+
+#: The fields of a job's pattern (``_job_pattern``), by key.
+_JOB_FIELDS = {
+    "array_job_id": lambda d, job: member(job, "array_job_id", 0),
+    "array_task_id": lambda d, job: member(job, "array_task_id", 0),
+    "first_step_node": lambda d, job: member(job, "batch_host"),
+    "jobname": lambda d, job: member(job, "name"),
+    "restart_cnt": lambda d, job: member(job, "restart_cnt", 0),
+    "job_id": lambda d, job: member(job, "step_id.job_id", 0),
+    "sluid": lambda d, job: member(job, "step_id.sluid", 0),
+    "step_id": lambda d, job: SLURM_BATCH_SCRIPT,
+    "user": lambda d, job: member(job, "user_name") or uid_to_name(member(job, "user_id"), d.ctx.names,
+                                                                   d.ctx.user_names),
+    "work_dir": lambda d, job: member(job, "work_dir"),
+}
+
+
+def _job_pattern(d, job) -> LazyPattern:
+    return LazyPattern(_JOB_FIELDS, d, job)
 
 
 def _step_pattern(d, step) -> dict:
