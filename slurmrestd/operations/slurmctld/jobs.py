@@ -109,6 +109,15 @@ def _job_info_resp(msg: dict | None) -> dict:
 
 # -- GET/DELETE jobs ----------------------------------------------------------------------------
 
+def _consumed(records: list):
+    """The records of a non-empty list, each let go of once the dumper has taken it: a
+    decoded job is freed as soon as its dumped form exists, so that a 1,000-job answer
+    never holds both whole lists (the list is empty afterwards)."""
+    records.reverse()
+    while records:
+        yield records.pop()
+
+
 def get_jobs(ctx: OperationContext):
     src = "op_handler_jobs"
     query = ctx.parse(ctx.operation.query_type, ctx.input,
@@ -139,10 +148,14 @@ def get_jobs(ctx: OperationContext):
     nerr, nwarn = len(ctx.errors), len(ctx.warnings)
     if msg:  # the owners' names as the controller sent them win over this host's passwd
         ctx.diag.learn_user_names(msg["job_array"])
-    doc = dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(msg), ctx.diag, version)
+    resp = _job_info_resp(msg)
+    njobs = len(msg["job_array"]) if msg else 0
+    if njobs:
+        msg["job_array"] = _consumed(msg["job_array"])
+    doc = dump_planned("OPENAPI_JOB_INFO_RESP", resp, ctx.diag, version)
     if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
         # weighed by its jobs (Limits.job_list_cache_jobs): a list longer than the budget is not kept
-        cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])), 1 + len(msg["job_array"]))
+        cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])), 1 + njobs)
     return doc
 
 
