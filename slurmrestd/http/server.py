@@ -103,6 +103,10 @@ class Deferred:
 App = Callable[[Request, Connection], Union[Response, Deferred]]
 
 
+#: Bodies from this size on are queued after their head instead of joined to it.
+_SEPARATE_BODY = 64 * 1024
+
+
 class HttpSession(Protocol):
     __slots__ = ("app", "parser", "in_flight", "peer_eof", "eof_fed", "failed")
 
@@ -185,11 +189,15 @@ class HttpSession(Protocol):
         self.in_flight = True
         app = self.app
 
-        def serialize(resp: Response) -> tuple[bytes, bool]:
+        def serialize(resp: Response) -> tuple[tuple[bytes, ...], bool]:
             close = resp.close or not request.keep_alive
-            return build_response(
-                resp.status, resp.body, resp.content_type, version=request.version,
-                close=close, head=request.method == "HEAD", extra_headers=resp.headers), close
+            head_only = request.method == "HEAD"
+            # a big body is queued as it is, after its head: no joined copy of it
+            apart = len(resp.body) >= _SEPARATE_BODY and not head_only and resp.status >= 200 \
+                and resp.status not in (204, 304)
+            data = build_response(resp.status, resp.body, resp.content_type, version=request.version,
+                                  close=close, head=head_only or apart, extra_headers=resp.headers)
+            return ((data, resp.body) if apart else (data,)), close
 
         def later(resp: Response) -> None:  # any thread: the answer of a parked request
             data, close = serialize(resp)
@@ -212,9 +220,10 @@ class HttpSession(Protocol):
 
         conn.submit(work)
 
-    def _finish(self, conn: Connection, data: bytes, close: bool) -> None:
+    def _finish(self, conn: Connection, data: tuple[bytes, ...], close: bool) -> None:
         self.in_flight = False
-        conn.write(data)
+        for chunk in data:
+            conn.write(chunk)
         if close or conn.draining:
             # Bytes of a next request already read would otherwise turn the close into a reset.
             conn.close_after_write(linger=self.parser.buffered_bytes > 0)

@@ -211,3 +211,36 @@ def test_deferred_resolved_after_the_client_left(limits, tmp_path):
         h.until(lambda: not h.open_connections())  # written (or not) and closed, no error
     finally:
         h.close()
+
+
+class BigBodySession(TracedSession):
+    """Answers /big with a body large enough to be queued apart from its head."""
+
+    __slots__ = ()
+
+    def _app(self, request, conn) -> Response:
+        self.requests.append(request.path)
+        if request.path == "/big":
+            return Response(200, bytes(range(256)) * 1024, "application/octet-stream")
+        if request.path == "/big204":
+            return Response(204, b"x" * 200000)
+        return super()._app(request, conn)
+
+
+def test_a_big_body_goes_out_after_its_head_exactly_as_one_block(limits, tmp_path):
+    from slurmrestd.http.response import build_response
+    sessions: list = []
+    h = Harness(limits, 8, "unix:%s" % (tmp_path / "big.sock"))
+    h.manager.protocol_factory = lambda conn: sessions.append(BigBodySession(conn, limits)) or sessions[-1]
+    h.pool.auto = True
+    try:
+        c = h.connect()
+        out = _serve(h, c, b"GET /big HTTP/1.1\r\nHost: x\r\n\r\nHEAD /big HTTP/1.1\r\nHost: x\r\n\r\n"
+                           b"GET /big204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    finally:
+        h.close()
+    body = bytes(range(256)) * 1024
+    want = build_response(200, body, "application/octet-stream") + \
+        build_response(200, body, "application/octet-stream", head=True) + \
+        build_response(204, b"", close=True)
+    assert out == want
