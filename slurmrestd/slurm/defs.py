@@ -47,6 +47,7 @@ SELECT_LINEAR = 1 << 5
 
 # -- ids (slurm/slurm.h; SLURM_AUTH_NOBODY: src/common/slurm_protocol_defs.h) -------------------
 SLURM_AUTH_NOBODY = 99
+SLURM_AUTH_NOBODY_NAME = "nobody"
 MAX_JOB_ID = 0x03FFFFFF
 MAX_FED_JOB_ID = 0xFFFFFFFD
 MAX_HET_JOB_COMPONENTS = 128

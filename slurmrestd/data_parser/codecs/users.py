@@ -13,7 +13,7 @@ from slurmrestd.data_parser.codecs.base import CodecSet
 from slurmrestd.data_parser.members import member
 from slurmrestd.data_parser.plain import compact, to_int
 from slurmrestd.errors import E
-from slurmrestd.slurm.defs import SLURM_AUTH_NOBODY
+from slurmrestd.slurm.defs import SLURM_AUTH_NOBODY, SLURM_AUTH_NOBODY_NAME
 from slurmrestd.slurm.sentinels import NO_VAL
 
 CODECS = CodecSet()
@@ -78,7 +78,8 @@ def _as_id(value) -> Optional[int]:
 
 def uid_to_name(uid, names: Optional[IdNames] = None, sent: Optional[dict] = None) -> Optional[str]:
     """``uid_to_string_or_null()``: the user name, or None when unknown.  ``sent``: names the
-    controller sent in this answer, by uid, tried first."""
+    controller sent in this answer, by uid, tried first.  As in C, uid 0 is "root" and
+    ``SLURM_AUTH_NOBODY`` (99) is "nobody" whatever this host's passwd says."""
     uid = _as_id(uid)
     if uid is None:
         return None
@@ -88,13 +89,16 @@ def uid_to_name(uid, names: Optional[IdNames] = None, sent: Optional[dict] = Non
             return name
     if uid == 0:
         return "root"
+    if uid == SLURM_AUTH_NOBODY:
+        return SLURM_AUTH_NOBODY_NAME
     return (names or IdNames()).user(uid)
 
 
 def gid_to_name(gid, names: Optional[IdNames] = None) -> Optional[str]:
-    """``gid_to_string_or_null()``: the group name, or None when unknown."""
+    """``gid_to_string_or_null()``: the group name, or None when unknown (as in C, always for
+    ``SLURM_AUTH_NOBODY``, 99)."""
     gid = _as_id(gid)
-    if gid is None:
+    if gid is None or gid == SLURM_AUTH_NOBODY:
         return None
     if gid == 0:
         return "root"

@@ -99,3 +99,14 @@ def test_job_owner_comes_from_the_job_info(path):
     out = dump_planned("OPENAPI_JOB_INFO_RESP", _job_info_resp(copy.deepcopy(info)), ctx, "v0.0.45")
     names = [j["user_name"] for j in out["jobs"]]
     assert names[:3] == ["dave", "carol", pwd.getpwuid(os.getuid()).pw_name]
+
+
+def test_slurm_nobody_is_named_as_c_names_it():
+    """uid 99 (SLURM_AUTH_NOBODY) dumps as "nobody" and gid 99 as no name, whatever this host's
+    databases hold (uid_to_string_or_null / gid_to_string_or_null); seen in diag's
+    rpcs_by_user, where the reference says "nobody" for RPCs of uid 99."""
+    ctx = ParserContext(names=IdNames(size=8))
+    assert dump("USER_ID", 99, ctx) == "nobody"
+    assert users.uid_to_name(99) == "nobody" and users.gid_to_name(99) is None
+    assert dump("GROUP_ID", 99, ctx) == ""
+    assert dump("USER_ID", 0, ctx) == "root"
