@@ -143,9 +143,15 @@ def _exit_code(ec):
     raise AssertionError(status)
 
 
+#: a user name dumped as "" (no such uid) parses to SLURM_AUTH_NOBODY, which dumps as "nobody"
+#: (uid_to_string_or_null): the C plugin cannot read such a leaf back either
+UNNAMED_USER = r"^/(owner|kill_request_user)$"
+
+
 def test_node_roundtrip():
     for node in ref_out("nodes_.json")["nodes"]:
-        roundtrip("NODE", node, ignore=(r"/alloc_idle_cpus$", r"/reason_set_by_user$", r"/tres_weighted$"))
+        roundtrip("NODE", node, ignore=(r"/alloc_idle_cpus$", r"/reason_set_by_user$", r"/tres_weighted$",
+                                        UNNAMED_USER))
 
 
 def test_partition_roundtrip():
@@ -198,7 +204,8 @@ def test_accounting_job_roundtrip():
     for job in example_body("126_dbd_job_get_ok.txt")["jobs"]:
         roundtrip("JOB", job, ignore=(r"/time/planned$", r"/exit_code/", r"/derived_exit_code/",
                                       r"/stdin_expanded$", r"/stdout_expanded$", r"/stderr_expanded$",
-                                      r"/user$", r"/steps", r"/association/(account|partition)$"))
+                                      r"/user$", r"/steps", r"/association/(account|partition)$",
+                                      UNNAMED_USER))
 
 
 def test_job_desc_roundtrip():
