@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +44,7 @@ class JwtKeys:
     #: The HS256 secret (``jwt_key=``), or None.
     hs256: bytes | None = None
     #: RS256 public keys by ``kid`` (``jwks=``): cryptography key objects.
-    rs256: dict[str, Any] = field(default_factory=dict)
+    rs256: Mapping[str, Any] = field(default_factory=dict)
     #: ``userclaimfield=``: one more claim that may name the user (after ``sun`` and ``username``).
     claim_field: str | None = None
     #: Where the keys came from, for the start-up log line.
@@ -98,10 +100,48 @@ def _read(path: str) -> bytes:
         return fh.read()
 
 
-def parse_jwks(data: bytes, path: str = "jwks") -> dict[str, Any]:
-    """RS256 public keys of a JWKS document by ``kid`` (other key types and algorithms skipped)."""
-    from jwt.algorithms import RSAAlgorithm
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
 
+
+class RsaKeys(Mapping):
+    """RS256 public keys by ``kid``: each JWK is turned into a key object (PyJWT and
+    ``cryptography``, about 90 ms to import) on its first use, not at start-up; a process
+    that never meets an RS256 token never loads them.  The JWKs were checked for shape
+    when read (``parse_jwks``)."""
+
+    def __init__(self, jwks: dict[str, dict]) -> None:
+        self._jwks = dict(jwks)
+        self._keys: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, kid: str) -> Any:
+        jwk = self._jwks[kid]
+        with self._lock:
+            key = self._keys.get(kid)
+            if key is None:
+                from jwt.algorithms import RSAAlgorithm
+
+                key = self._keys[kid] = RSAAlgorithm.from_jwk(jwk)
+            return key
+
+    def __iter__(self):
+        return iter(self._jwks)
+
+    def __len__(self) -> int:
+        return len(self._jwks)
+
+
+def _check_rsa_jwk(k: dict, path: str, kid: str) -> None:
+    """What ``RSAAlgorithm.from_jwk`` needs of a public key, checked without loading it:
+    ``n`` and ``e`` as base64url text."""
+    for member in ("n", "e"):
+        value = k.get(member)
+        if not isinstance(value, str) or not value or not set(value) <= _B64URL:
+            raise KeyFileError("%s: key %r: %r is missing or not base64url" % (path, kid, member))
+
+
+def parse_jwks(data: bytes, path: str = "jwks") -> "RsaKeys":
+    """RS256 public keys of a JWKS document by ``kid`` (other key types and algorithms skipped)."""
     try:
         doc = json.loads(data)
     except ValueError as e:
@@ -109,7 +149,7 @@ def parse_jwks(data: bytes, path: str = "jwks") -> dict[str, Any]:
     keys = doc.get("keys") if isinstance(doc, dict) else None
     if not isinstance(keys, list):
         raise KeyFileError("%s: no \"keys\" list" % path)
-    out: dict[str, Any] = {}
+    out: dict[str, dict] = {}
     for k in keys:
         if not isinstance(k, dict):
             continue
@@ -121,11 +161,9 @@ def parse_jwks(data: bytes, path: str = "jwks") -> dict[str, Any]:
         kid = k.get("kid")
         if not isinstance(kid, str) or not kid:
             raise KeyFileError("%s: an RSA key without \"kid\"" % path)
-        try:
-            out[kid] = RSAAlgorithm.from_jwk(k)
-        except Exception as e:  # bad modulus/exponent encodings
-            raise KeyFileError("%s: key %r: %s" % (path, kid, e)) from None
-    return out
+        _check_rsa_jwk(k, path, kid)
+        out[kid] = k
+    return RsaKeys(out)
 
 
 def load_keys(slurm_conf, mode: str = "auto", jwt_key: str | None = None,

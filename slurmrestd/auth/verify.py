@@ -20,6 +20,9 @@ A token whose signature and claims were checked is remembered (bounded LRU, by
 the SHA-256 of the token string, so a long token costs no more) with its user and expiry, so a client reusing its token
 costs one dictionary look-up instead of a signature check; its expiry and the
 user-name rule are still checked on every use.
+
+A plainly good HS256 token is checked with ``hmac`` (``auth/hs256``) without importing
+PyJWT; PyJWT judges every other token, so refusals read as before.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from slurmrestd.auth.hs256 import verified_claims
 from slurmrestd.auth.keys import JwtKeys
 from slurmrestd.cache import LruCache
 
@@ -162,7 +166,16 @@ class TokenVerifier:
     def _check(self, token: str) -> tuple[str, float, bool]:
         """Signature and claims: (user, exp, whether the user comes from a carried identity),
         or TokenRejected."""
-        import jwt  # PyJWT (and cryptography) only once a token is checked: inet mode pays it per process
+        claims = None
+        if self.keys.hs256 is not None and "HS256" not in self.keys.unchecked:
+            claims = verified_claims(token, self.keys.hs256)  # None: not plainly good, PyJWT judges
+        if claims is None:
+            claims = self._decode(token)
+        return self._claims(claims)
+
+    def _decode(self, token: str) -> dict:
+        """PyJWT's judgement: the header picks the key, the signature is checked."""
+        import jwt  # PyJWT (and cryptography) only for tokens the HS256 fast path leaves to it
 
         try:
             header = jwt.get_unverified_header(token)
@@ -181,9 +194,12 @@ class TokenVerifier:
             kid = header.get("kid")
             if not isinstance(kid, str) or not kid:
                 raise TokenRejected("RS256 token without kid")
-            key = self.keys.rs256.get(kid)
-            if key is None:
+            if kid not in self.keys.rs256:
                 raise TokenRejected("no key with kid %r in the jwks" % kid)
+            try:
+                key = self.keys.rs256[kid]
+            except Exception as e:  # bad modulus/exponent encodings, found on first use
+                raise TokenRejected("the jwks key %r is unusable (%s)" % (kid, e)) from None
         else:
             raise TokenRejected("wrong algorithm %r (only HS256 and RS256 are accepted)" % (alg,))
         try:
@@ -194,6 +210,9 @@ class TokenVerifier:
             raise TokenRejected("bad signature") from None
         except jwt.PyJWTError as e:
             raise TokenRejected("undecodable token (%s)" % e) from None
+        return claims
+
+    def _claims(self, claims: dict) -> tuple[str, float, bool]:
         now = self._clock()
         exp = claims.get("exp")
         if exp is None:

@@ -55,8 +55,8 @@ _MODULES_HOOK = (
 
 #: Loaded by nothing a JSON ping with a passed-through token needs.
 NOT_FOR_A_PING = (
-    "jwt", "Crypto", "cffi", "yaml", "prometheus_client", "ctypes.util", "subprocess",
-    "importlib.resources", "slurmrestd.auth.mint", "slurmrestd.data_parser.schema",
+    "jwt", "cryptography", "Crypto", "cffi", "yaml", "prometheus_client", "ctypes.util", "subprocess",
+    "importlib.resources", "slurmrestd.data_parser.schema",
     "slurmrestd.operations.slurmdbd", "slurmrestd.operations.util",
     "slurmrestd.operations.slurmctld.jobs", "slurmrestd.operations.slurmctld.diag",
     "slurmrestd.rpc.ctld.jobs",
@@ -66,9 +66,10 @@ NOT_FOR_A_V0045_PING = ("slurmrestd.data_parser.decl.v0042", "slurmrestd.data_pa
                         "slurmrestd.data_parser.decl.v0044")
 
 
-def test_inet_ping_loads_only_what_a_ping_needs(cluster, tmp_path):
-    """Inet mode binds and imports lazily: one GET ping (JSON, token passed through) leaves
-    the token libraries, the munge hash, YAML, metrics, the OpenAPI schema writer,
+@pytest.mark.parametrize("verify", ["no", "yes"])
+def test_inet_ping_loads_only_what_a_ping_needs(cluster, tmp_path, verify):
+    """Inet mode binds and imports lazily: one GET ping (JSON, the token passed through or
+    checked here with the readable HS256 key: hmac, no PyJWT) leaves the token libraries, the munge hash, YAML, metrics, the OpenAPI schema writer,
     the other handlers and the other data parser versions unloaded (checked in
     ``sys.modules``, not by timing)."""
     suite, env = cluster
@@ -78,7 +79,7 @@ def test_inet_ping_loads_only_what_a_ping_needs(cluster, tmp_path):
     listing = tmp_path / "modules"
     out = subprocess.run([sys.executable, "-c", _MODULES_HOOK, str(listing), "-a", "rest_auth/jwt"],
                          input=request.encode(), cwd=ROOT, capture_output=True, timeout=120,
-                         env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_JWT_VERIFY="no"))
+                         env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_JWT_VERIFY=verify))
     assert out.returncode == 0, out.stderr.decode()[-2000:]
     head, _, body = out.stdout.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK"), out.stdout[:500]
