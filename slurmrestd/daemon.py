@@ -175,8 +175,11 @@ def _preload(settings: Settings) -> None:
     # tokens), host name encoding (socket.getaddrinfo) and the munge body hash.
     import encodings.idna  # noqa: F401
     import jwt  # noqa: F401
+    import jwt.algorithms  # noqa: F401  (RS256 keys of the JWKS, built on first use)
+    from slurmrestd.rpc.cred import _kangaroo_twelve
+
     try:
-        from Crypto.Hash import KangarooTwelve  # noqa: F401
+        _kangaroo_twelve()
     except ImportError:  # pragma: no cover - a declared dependency
         pass
 

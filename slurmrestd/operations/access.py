@@ -12,7 +12,7 @@ format at ``info``.
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 
 from slurmrestd.log import LEVELS
 
@@ -27,7 +27,16 @@ def request_id(headers) -> str:
     rid = headers.get("x-request-id")
     if rid and len(rid) <= MAX_LEN and all(0x21 <= ord(c) <= 0x7E for c in rid):
         return rid
-    return uuid.uuid4().hex
+    return new_request_id()
+
+
+def new_request_id() -> str:
+    """A random version-4 UUID as 32 hex digits, as ``uuid.uuid4().hex`` (without importing
+    ``uuid``, which loads ``platform`` and ``_uuid`` at every start)."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return b.hex()
 
 
 def log_access(json_format: bool, rid: str, client: str, user: str | None, method: str, path: str,

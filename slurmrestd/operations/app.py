@@ -21,7 +21,7 @@ access log record.
 from __future__ import annotations
 
 import logging
-import secrets
+import os
 import time
 from dataclasses import replace
 from typing import Any
@@ -51,7 +51,7 @@ UNKNOWN_URL_TEXT = (b"Unable to find requested URL endpoint. Please query the '/
 #: Media types serialized with orjson, where a shared answer is spliced per client.
 _JSON_TYPES = frozenset((mime.MIME_JSON, mime.MIME_JSONREQUEST))
 #: Stands for the client's address in a shared answer's meta (random: no data can contain it).
-_SOURCE_MARK = "slurmrestd-client-source-" + secrets.token_hex(16)
+_SOURCE_MARK = "slurmrestd-client-source-" + os.urandom(16).hex()  # as secrets.token_hex(16)
 _SOURCE_MARK_JSON = orjson.dumps(_SOURCE_MARK)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import sys
 import threading
 
 from slurmrestd.errors import E, SlurmError
@@ -32,15 +33,35 @@ _MSG_TYPE = struct.Struct(">H")
 DEFAULT_MUNGE_SOCKET = "/var/run/munge/munge.socket.2"
 
 
+def _kangaroo_twelve():
+    """pycryptodome's KangarooTwelve, loaded through its ctypes back end.
+
+    pycryptodome binds its C code with cffi when cffi can be imported, else with ctypes;
+    the cffi route parses C declarations with pycparser (about 55 ms more CPU per process,
+    paid again by every inet-mode process that speaks munge).  Hiding cffi while
+    pycryptodome's loader is first imported selects ctypes; cffi is importable again
+    right after.  When the loader was already imported, its choice stands."""
+    if "Crypto.Util._raw_api" in sys.modules or "cffi" in sys.modules:
+        from Crypto.Hash import KangarooTwelve
+        return KangarooTwelve
+    sys.modules["cffi"] = None  # type: ignore[assignment]  # "import cffi" raises ImportError
+    try:
+        from Crypto.Hash import KangarooTwelve
+    finally:
+        if sys.modules.get("cffi", 0) is None:
+            del sys.modules["cffi"]
+    return KangarooTwelve
+
+
 def k12_body_hash(body: bytes, msg_type: int) -> bytes:
     """``_compute_hash`` with hash/k12: 32 bytes of KangarooTwelve over the body,
     customization string = the message type as u16 big-endian."""
     try:
-        from Crypto.Hash import KangarooTwelve
+        k12 = _kangaroo_twelve()
     except ImportError as exc:  # pragma: no cover - dependency is declared
         raise SlurmError(E.ESLURM_AUTH_UNABLE_TO_GENERATE_TOKEN,
                          "auth/munge needs pycryptodome for the KangarooTwelve body hash") from exc
-    return KangarooTwelve.new(data=bytes(body), custom=_MSG_TYPE.pack(msg_type)).read(32)
+    return k12.new(data=bytes(body), custom=_MSG_TYPE.pack(msg_type)).read(32)
 
 
 def munge_payload(body: bytes, msg_type: int, hash_type: int = HASH_PLUGIN_K12) -> bytes:

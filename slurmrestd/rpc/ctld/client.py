@@ -185,7 +185,14 @@ class SlurmctldClient:
             return Reply(MsgType.RESPONSE_SLURM_RC, version, Unpacker(b""), None,
                          E.SLURM_PROTOCOL_AUTHENTICATION_ERROR, None)
         explicit = self.version is not None
-        version = self.protocol_version(only)
+        # Without a remembered version the request itself goes at the newest one: a
+        # controller of an older release refuses it unread (nothing is executed) and the
+        # probe below finds its version; a current controller costs no probe RPC (one
+        # process per request in inet mode: every request would pay it).
+        version = self.version or self._cached_version(only)
+        optimistic = version is None
+        if optimistic:
+            version = SUPPORTED_VERSIONS[0]
         ratelimited = 0
         eps = self.transport.endpoints()
         standby_tries = 0
@@ -199,11 +206,24 @@ class SlurmctldClient:
                 # the controller may have been replaced by another release
                 for e in eps:
                     self.version_cache.forget(e.host, self._cache_port())
+                # (the probe starts at the newest version again: a receive error at the right
+                # version is a failure of the request, raised, never resent at another one)
+                optimistic = False
                 newv = self.probe_version(only)
                 if newv == version:
                     raise
                 version = newv
                 continue
+            if optimistic:
+                optimistic = False
+                self.version_cache.set(ep.host, self._cache_port(), msg.version)
+                log.debug("controller %s speaks protocol %#x", ep, msg.version)
+                if msg.version != version and msg.version in SUPPORTED_VERSIONS:
+                    # An older controller answers a newer request in its own version with
+                    # an error and without reading it (24.11: an authentication error):
+                    # the request is sent again in the controller's version.
+                    version = msg.version
+                    continue
             rc = reply_rc(msg)
             if not rc or rc[0] in (0, E.SLURM_NO_CHANGE_IN_DATA):
                 # slurmctld answers nothing but an RC to a message whose credential it refused
