@@ -44,6 +44,9 @@ DOCDIR ?= $(PREFIX)/share/doc/slurmrestd
 install:
 	$(PYTHON) -m venv $(LIBDIR)
 	$(LIBDIR)/bin/pip install -q .
+	# bytecode for every module, whatever PYTHONDONTWRITEBYTECODE says: a process per request
+	# (inet mode) must not compile sources at each start
+	$(LIBDIR)/bin/python -m compileall -q $(LIBDIR)/lib
 	install -d $(SBINDIR) $(MANDIR)/man8 $(DOCDIR)/etc
 	ln -sf $(LIBDIR)/bin/slurmrestd $(SBINDIR)/slurmrestd
 	install -m 0644 man/slurmrestd.8 $(MANDIR)/man8/slurmrestd.8

@@ -7,9 +7,11 @@
 # Each run pipes one HTTP request (alice's JWT, Connection: close) into a fresh process and
 # reads the whole answer; the reference runs in the cluster's chroot as user slurmrestd, as
 # cluster.sh starts it, with `-a rest_auth/jwt`.  Ours runs as the invoking user with
-# SLURMRESTD_SECURITY=disable_user_check, once with token checks as configured (the key is
-# readable: PyJWT verifies each token) and once with SLURMRESTD_JWT_VERIFY=no (tokens pass
-# through, as in the reference).  hyperfine is used when installed (apt-get install hyperfine),
+# SLURMRESTD_SECURITY=disable_user_check and `-a rest_auth/jwt` like the reference, once with
+# token checks as configured (the HS256 key is readable: each token is checked here) and once
+# with SLURMRESTD_JWT_VERIFY=no (tokens pass through, as in the reference); a third row runs
+# ours with the default -a (rest_auth/local first: the pipe's owner, root, speaks through
+# munge, so each run also pays the munge credential and its KangarooTwelve body hash).  hyperfine is used when installed (apt-get install hyperfine),
 # else a timed loop.  Prints median and mean wall seconds, appends to bench/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +39,7 @@ cat "$tmp/req" | chroot --userspec=slurmrestd:slurmrestd "$CHROOT" env -i PATH=/
 EOS
 cat >"$tmp/ours.sh" <<EOS
 cat "$tmp/req" | env -u PYTHONDONTWRITEBYTECODE SLURMRESTD_SECURITY=disable_user_check SLURM_CONF="$SLURM_CONF" \
-    PYTHONPATH="$PWD" \${VERIFY:+SLURMRESTD_JWT_VERIFY=\$VERIFY} "$PY" -m slurmrestd 2>/dev/null
+    PYTHONPATH="$PWD" \${VERIFY:+SLURMRESTD_JWT_VERIFY=\$VERIFY} "$PY" -m slurmrestd \${AUTH--a rest_auth/jwt} 2>/dev/null
 EOS
 for s in ref ours; do
     head=$(bash "$tmp/$s.sh" | head -1 | tr -d '\r')
@@ -59,16 +61,18 @@ stats() { # command → "median mean" seconds over RUNS runs
 read -r REF_MED REF_MEAN < <(stats "bash $tmp/ref.sh")
 read -r OURS_MED OURS_MEAN < <(stats "bash $tmp/ours.sh")
 read -r NOV_MED NOV_MEAN < <(VERIFY=no stats "bash $tmp/ours.sh")
+read -r LOC_MED LOC_MEAN < <(AUTH="" stats "bash $tmp/ours.sh")
 ratio() { $PY -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.1f" % (a/b) if b else "n/a")' "$1" "$2"; }
 {
 echo
 echo "## Inet mode, one GET $WHAT per process — $SUITE ($SLURM_VERSION), $VERSION, $(date -u +%Y-%m-%dT%H:%MZ), $RUNS runs, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 echo
-echo "Process start to the end of the answer (wall seconds; the request piped through cat, both sides)."
+echo "Process start to the end of the answer (wall seconds; the request piped through cat, both sides; ours and the reference with -a rest_auth/jwt unless the row says otherwise)."
 echo
 echo "| daemon | median s | mean s | median ours/reference |"
 echo "|---|---|---|---|"
 echo "| reference (C) | $REF_MED | $REF_MEAN | |"
 echo "| ours, tokens checked (key readable) | $OURS_MED | $OURS_MEAN | $(ratio "$OURS_MED" "$REF_MED") |"
 echo "| ours, SLURMRESTD_JWT_VERIFY=no | $NOV_MED | $NOV_MEAN | $(ratio "$NOV_MED" "$REF_MED") |"
+echo "| ours, default -a (rest_auth/local, munge) | $LOC_MED | $LOC_MEAN | $(ratio "$LOC_MED" "$REF_MED") |"
 } | tee -a "$OUT"
