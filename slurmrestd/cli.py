@@ -281,6 +281,8 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
                                                          "SLURMRESTD_PAM_MAX_FAILURES"))
     if environ.get("SLURMRESTD_COALESCE"):
         kw["coalesce"] = _switch(environ["SLURMRESTD_COALESCE"], "SLURMRESTD_COALESCE")
+    if environ.get("SLURMRESTD_INLINE"):
+        kw["inline"] = _switch(environ["SLURMRESTD_INLINE"], "SLURMRESTD_INLINE")
     if environ.get("SLURMRESTD_METRICS_LISTEN"):
         kw["metrics_listen"] = tuple(_split_csv(environ["SLURMRESTD_METRICS_LISTEN"]))
     if environ.get("SLURMRESTD_LOG_FORMAT"):

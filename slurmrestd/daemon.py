@@ -266,7 +266,8 @@ def _serve(settings: Settings) -> int:
     workers = WorkerPool(settings.threads)
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,
                                 lambda conn: HttpSession(conn, app, settings.limits,
-                                                         require_host=bool(listeners)), tls=tls)
+                                                         require_host=bool(listeners)), tls=tls,
+                                inline=settings.inline)
 
     def on_sighup() -> None:
         logsetup.reopen()

@@ -222,6 +222,11 @@ class Settings:
     #: version and media types) share one execution that started after each of them
     #: arrived (``operations/coalesce``).  False runs every request on its own.
     coalesce: bool = True
+    #: Inline requests (SLURMRESTD_INLINE): the cheap GETs of ``operations/inline`` (ping,
+    #: diag, licenses; token callers over TCP) run on the loop thread, which serves the other
+    #: connections while they wait for slurmctld (``conmgr/fibers``).  False sends every
+    #: request to a worker thread.
+    inline: bool = True
     #: Local JWT verification (SLURMRESTD_JWT_VERIFY): "auto" verifies whenever the key
     #: is readable and passes tokens through otherwise; "yes" refuses to start without a
     #: readable key; "no" always passes tokens through to slurmctld and slurmdbd.

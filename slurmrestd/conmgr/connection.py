@@ -151,12 +151,13 @@ class Connection:
             self.reading = True
             self.manager.mark_dirty(self)
 
-    def submit(self, work: Callable[[], Callable[[], None] | None]) -> None:
-        """Run ``work`` on a worker; the callable it returns runs on the loop thread.
+    def submit(self, work: Callable[[], Callable[[], None] | None], inline: bool = False) -> None:
+        """Run ``work`` on a worker (``inline``: in a fiber on the loop thread); the callable
+        it returns runs on the loop thread.
 
         The connection counts as busy until then (``ConnectionManager.submit``).
         """
-        self.manager.submit(self, work)
+        self.manager.submit(self, work, inline)
 
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the loop thread; callable from any thread.

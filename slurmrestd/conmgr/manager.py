@@ -59,6 +59,7 @@ from typing import Callable
 from slurmrestd.conmgr.admission import Admission
 from slurmrestd.conmgr.connection import Connection, Protocol
 from slurmrestd.conmgr import tls as tlsmod
+from slurmrestd.conmgr.fibers import FdWait, FiberScheduler
 from slurmrestd.conmgr.listen import ListenError, Listener
 from slurmrestd.conmgr.workers import WorkerPool
 from slurmrestd.settings import Limits
@@ -108,11 +109,26 @@ class _Waker:
         self.w.close()
 
 
+class _Inline:
+    """Work to run in a fiber on the loop thread (``submit(..., inline=True)``)."""
+
+    __slots__ = ("work",)
+
+    def __init__(self, work: Callable[[], Callable[[], None] | None]) -> None:
+        self.work = work
+
+    def __call__(self) -> Callable[[], None] | None:
+        return self.work()
+
+
 class ConnectionManager:
     def __init__(self, limits: Limits, max_connections: int, workers: WorkerPool,
                  protocol_factory: ProtocolFactory, clock: Clock = time.monotonic,
-                 tls: "tlsmod.TlsServer | None" = None) -> None:
+                 tls: "tlsmod.TlsServer | None" = None, inline: bool = True) -> None:
         self.limits = limits
+        #: Runs inline requests on the loop thread (``fibers``); None: every request goes
+        #: to a worker (SLURMRESTD_INLINE=no).
+        self.fibers: FiberScheduler | None = FiberScheduler(self) if inline else None
         #: The certificate of ``https://`` listeners (None: only plain listeners allowed).
         self.tls = tls
         #: Monotonic seconds for every deadline (tests pass a fake one).
@@ -228,13 +244,20 @@ class ConnectionManager:
             self._wake_pending = True
             self._waker.wake()
 
-    def submit(self, conn: Connection, work: Callable[[], Callable[[], None] | None]) -> None:
+    def submit(self, conn: Connection, work: Callable[[], Callable[[], None] | None],
+               inline: bool = False) -> None:
         """Run ``work`` on a worker; the callable it returns then runs on the loop.
+
+        ``inline``: ``work`` is cheap and blocks only in code that waits through the
+        current fiber (``fibers``): it runs on the loop thread, in a fiber, without a
+        thread hand-off (when the manager has fibers; else on a worker as any work).
 
         The connection counts as busy until the follow-up has run.  With every busy
         slot taken the work waits in a queue (first come, first served) and the
         connection stops reading until a slot frees up.
         """
+        if inline and self.fibers is not None:
+            work = _Inline(work)
         if conn is not self.inet_conn and not self.admission.may_dispatch(conn):
             self.admission.enqueue(conn, work)
             self.mark_dirty(conn)
@@ -246,6 +269,26 @@ class ConnectionManager:
         if conn is not self.inet_conn:
             self.admission.set_busy(conn)
         self.mark_dirty(conn)
+
+        if isinstance(work, _Inline) and self.fibers is not None:
+            fibers = self.fibers
+
+            def run_inline() -> None:
+                done: Callable[[], None] | None = None
+                try:
+                    done = work()
+                except Exception:
+                    log.exception("[%s] inline request failed", conn.name)
+                finally:
+                    conn.busy = False
+                    self.mark_dirty(conn)
+                if done is not None and not conn.closed:
+                    done()
+
+            # Started from the callback queue: never inside the protocol callback that
+            # submitted it (the follow-up calls back into the protocol).
+            self._callbacks.append(lambda: fibers.start(run_inline))
+            return
 
         def run() -> None:
             done: Callable[[], None] | None = None
@@ -326,6 +369,11 @@ class ConnectionManager:
         wait = max(0.0, min(SWEEP_INTERVAL_S, self._next_sweep - now))
         if timeout is not None:
             wait = min(wait, timeout)
+        fibers = self.fibers
+        if fibers is not None:
+            due = fibers.next_deadline()
+            if due is not None:
+                wait = min(wait, max(0.0, due - now))
         if self._callbacks or self._unpollable_ready():
             wait = 0.0
         try:
@@ -334,7 +382,9 @@ class ConnectionManager:
             events = []
         for key, mask in events:
             data = key.data
-            if data is self._waker:
+            if type(data) is FdWait:
+                fibers.ready(data)  # type: ignore[union-attr]
+            elif data is self._waker:
                 self._waker.drain()
             elif isinstance(data, Listener):
                 self._accept(data)
@@ -352,6 +402,8 @@ class ConnectionManager:
         self._run_callbacks()
         self._flush_dirty()  # anything marked outside a callback (normally nothing)
         now = self.clock()
+        if fibers is not None:
+            fibers.expire(now)
         if now >= self._next_sweep:
             self._sweep(now)
             self._next_sweep = now + SWEEP_INTERVAL_S
@@ -384,6 +436,8 @@ class ConnectionManager:
             if conn.busy or conn.outbuf:
                 log.warning("[%s] closing connection with a request still in progress", conn.name)
             self.close(conn)
+        if self.fibers is not None:
+            self.fibers.close()
         for l in self.listeners:
             l.close()
         self.listeners.clear()

@@ -108,10 +108,13 @@ _SEPARATE_BODY = 64 * 1024
 
 
 class HttpSession(Protocol):
-    __slots__ = ("app", "parser", "in_flight", "peer_eof", "eof_fed", "failed")
+    __slots__ = ("app", "parser", "in_flight", "peer_eof", "eof_fed", "failed", "runs_inline")
 
     def __init__(self, conn: Connection, app: App, limits: Limits, require_host: bool = True) -> None:
         self.app = app
+        #: ``app.runs_inline(request, conn)``: the request may run on the loop thread
+        #: (``conmgr.fibers``); None: always on a worker.
+        self.runs_inline = getattr(app, "runs_inline", None)
         self.parser = RequestParser(limits, require_host=require_host)
         self.in_flight = False
         self.peer_eof = False
@@ -218,7 +221,8 @@ class HttpSession(Protocol):
             data, close = serialize(resp)
             return lambda: self._finish(conn, data, close)
 
-        conn.submit(work)
+        inline = self.runs_inline
+        conn.submit(work, inline=inline is not None and inline(request, conn))
 
     def _finish(self, conn: Connection, data: tuple[bytes, ...], close: bool) -> None:
         self.in_flight = False

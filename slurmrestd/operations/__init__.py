@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Callable, Iterable
 
 from slurmrestd.operations.coalesce import coalescable
+from slurmrestd.operations.inline import inline_operation
 from slurmrestd.operations.router import Binding, Router
 
 #: (path template with {data_parser} as ``openapi/paths`` declares it, lower-case method) → handler
@@ -50,7 +51,8 @@ def bind_operations(router: Router, versions: Iterable[str], plugins: Iterable[s
             continue
         plugin = "openapi/" + op.plugin
         router.add(Binding(op.path, op.method.upper(), fn, plugin, op.version, operation=op,
-                           coalesce=coalescable(plugin, op.method, op.template)))
+                           coalesce=coalescable(plugin, op.method, op.template),
+                           inline=inline_operation(plugin, op.method, op.template)))
         count += 1
     return count
 

@@ -39,6 +39,7 @@ from slurmrestd.operations import access
 from slurmrestd.operations.coalesce import CoalesceTimeout, SingleFlight
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.cors import CorsPolicy
+from slurmrestd.operations.inline import inline_caller
 from slurmrestd.operations.router import Router
 from slurmrestd.settings import Cors
 
@@ -149,6 +150,17 @@ class RestApp:
         #: per bound operation, the required members of its answer with their empty values
         #: (at most one entry per binding)
         self._required: dict = {}
+
+    def runs_inline(self, request, conn) -> bool:
+        """Whether this request is cheap and blocks only on slurmctld (``operations/inline``):
+        then the connection manager runs it on its loop thread."""
+        if request.method != "GET" or not inline_caller(request.headers, conn):
+            return False
+        found = self.router.match(request.path)
+        if found is None:
+            return True  # 404 after authentication
+        binding = found[0].get("GET")
+        return binding is None or binding.inline
 
     def __call__(self, request, conn) -> Response | Deferred:
         started = time.perf_counter()

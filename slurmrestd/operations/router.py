@@ -36,6 +36,8 @@ class Binding:
     operation: Any = None
     #: Identical concurrent requests may share one execution (``operations/coalesce``).
     coalesce: bool = False
+    #: Cheap enough to run on the loop thread (``operations/inline``).
+    inline: bool = False
 
 
 @dataclass

@@ -10,11 +10,17 @@ number the ``Peer`` names, as libslurm maps them:
 * EOF or a socket error while reading → ``receive_error``;
 * a socket error while sending → ``send_error``;
 * a length prefix above the limit → SLURM_PROTOCOL_INSANE_MSG_LENGTH.
+
+Run inside a fiber of the connection manager (``conmgr.fibers``: a greenlet with a
+``wait_io``), the same functions never block the thread: the socket is made
+non-blocking and each wait for it, bounded by the same deadline, is the fiber's
+(the loop serves other connections meanwhile).  ``sleep`` waits the same way.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import time
 from dataclasses import dataclass
@@ -24,7 +30,35 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.pack import MAX_MSG_SIZE
 from slurmrestd.rpc.protocol import frame_length
 
+try:
+    from greenlet import getcurrent as _current_greenlet
+except ImportError:  # pragma: no cover - a declared dependency; without it nothing runs inline
+    _current_greenlet = None
+
 Clock = Callable[[], float]
+
+
+def _fiber():
+    """The current fiber of the connection manager (something with ``wait_io(fd, write,
+    timeout) -> ready``), or None on a plain thread."""
+    if _current_greenlet is None:
+        return None
+    g = _current_greenlet()
+    return g if hasattr(g, "wait_io") else None
+
+
+def _nonblocking(sock: socket.socket) -> None:
+    if sock.gettimeout() != 0.0:
+        sock.setblocking(False)
+
+
+def sleep(seconds: float) -> None:
+    """``time.sleep``, or in a fiber a wait that leaves the loop thread free."""
+    fiber = _fiber()
+    if fiber is None:
+        time.sleep(seconds)
+    else:
+        fiber.wait_io(None, False, seconds)
 
 
 @dataclass(frozen=True)
@@ -62,11 +96,15 @@ def connect(host: str, port: int, timeout: float, *, keepalive: bool = False) ->
     ``timeout`` seconds, with ``TCP_NODELAY`` (and ``SO_KEEPALIVE`` if asked);
     ``OSError`` (``socket.timeout`` included) when none does."""
     last: OSError | None = None
+    fiber = _fiber()
     for fam, stype, proto, _, addr in _addresses(host, port):
         s = socket.socket(fam, stype, proto)
         try:
-            s.settimeout(timeout)
-            s.connect(addr)
+            if fiber is None:
+                s.settimeout(timeout)
+                s.connect(addr)
+            else:
+                _connect_in_fiber(fiber, s, addr, timeout)
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if keepalive:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
@@ -77,19 +115,41 @@ def connect(host: str, port: int, timeout: float, *, keepalive: bool = False) ->
     raise last or OSError(errno.EHOSTUNREACH, "no address for %s" % host)
 
 
+def _connect_in_fiber(fiber, s: socket.socket, addr, timeout: float) -> None:
+    s.setblocking(False)
+    err = s.connect_ex(addr)
+    if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY, errno.EINTR):
+        if not fiber.wait_io(s.fileno(), True, timeout):
+            raise socket.timeout("timed out")
+        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if err:
+        raise OSError(err, os.strerror(err))
+
+
 def recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer = SLURMCTLD, *,
                clock: Clock = time.monotonic, what: str = "reply") -> bytes:
     """Exactly ``n`` bytes, or ``SlurmError`` once ``deadline`` has passed."""
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
+    fiber = _fiber()
+    if fiber is not None:
+        _nonblocking(sock)
     while got < n:
         left = deadline - clock()
         try:
             if left <= 0:
                 raise socket.timeout
-            sock.settimeout(left)
-            k = sock.recv_into(view[got:], n - got)
+            if fiber is None:
+                sock.settimeout(left)
+                k = sock.recv_into(view[got:], n - got)
+            else:
+                try:
+                    k = sock.recv_into(view[got:], n - got)
+                except (BlockingIOError, InterruptedError):
+                    if not fiber.wait_io(sock.fileno(), False, left):
+                        raise socket.timeout from None
+                    continue
         except socket.timeout:
             raise SlurmError(peer.timeout_error,
                              "timed out waiting for %s %s (%d of %d bytes)" % (peer.name, what, got, n)) from None
@@ -114,13 +174,31 @@ def send_all(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLUR
              request: str | None = None) -> None:
     """Send every byte of ``data`` within ``timeout`` seconds."""
     to = "%s to %s" % (request, peer.name) if request else "to %s" % peer.name
+    fiber = _fiber()
     try:
-        sock.settimeout(timeout)
-        sock.sendall(data)
+        if fiber is None:
+            sock.settimeout(timeout)
+            sock.sendall(data)
+        else:
+            _send_in_fiber(fiber, sock, data, timeout)
     except socket.timeout:
         raise SlurmError(peer.timeout_error, "timed out sending %s" % to) from None
     except OSError as exc:
         raise SlurmError(peer.send_error, "error sending %s: %s" % (to, exc.strerror or exc)) from None
+
+
+def _send_in_fiber(fiber, sock: socket.socket, data: bytes, timeout: float) -> None:
+    _nonblocking(sock)
+    deadline = time.monotonic() + timeout
+    view = memoryview(data)
+    while view:
+        try:
+            k = sock.send(view)
+        except (BlockingIOError, InterruptedError):
+            if not fiber.wait_io(sock.fileno(), True, deadline - time.monotonic()):
+                raise socket.timeout from None
+            continue
+        view = view[k:]
 
 
 def exchange(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLURMCTLD, *,
@@ -132,4 +210,5 @@ def exchange(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLUR
     return recv_frame(sock, deadline, peer, clock=clock, max_len=max_len, what=what)
 
 
-__all__ = ["Peer", "SLURMCTLD", "SLURMDBD", "connect", "recv_exact", "recv_frame", "send_all", "exchange"]
+__all__ = ["Peer", "SLURMCTLD", "SLURMDBD", "connect", "recv_exact", "recv_frame", "send_all", "exchange",
+           "sleep"]

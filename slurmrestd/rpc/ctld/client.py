@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from slurmrestd.errors import E, SlurmError, strerror
+from slurmrestd.rpc import frames
 from slurmrestd.rpc.conf import SlurmConfig
 from slurmrestd.rpc.ctld.layouts import ASSOC_SHARES_OBJECT, LICENSE_INFO, SLURM_CONF, STATS_INFO_RESPONSE
 from slurmrestd.rpc.ctld.transport import Endpoint, Transport
@@ -95,7 +96,7 @@ class SlurmctldClient:
 
     def __init__(self, config: SlurmConfig, credential: Credential, version: int | None = None, *,
                  version_cache: VersionCache | None = None, transport: Transport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, max_backoff_retries: int = 10,
+                 sleep: Callable[[float], None] = frames.sleep, max_backoff_retries: int = 10,
                  observer: RpcObserver | None = None) -> None:
         if version is not None and version not in SUPPORTED_VERSIONS:
             raise ValueError("unsupported protocol version %#x" % version)

@@ -72,7 +72,7 @@ class Transport:
                  connect_timeout: float | None = None, io_timeout: float | None = None,
                  retry_window: float | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = frames.sleep) -> None:
         self.config = config
         self.max_reply = max_reply
         self.connect_timeout = float(config.tcp_timeout if connect_timeout is None else connect_timeout)
