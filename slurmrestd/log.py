@@ -186,6 +186,9 @@ def setup(level: int, stream=None, fmt: str = "text", journal: bool | None = Non
         journal = is_journal(stream)
     # No format writes them: spare every record a getpid() and the thread lookups.
     logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
+    # Nor the caller's file and line: without a source file name logging skips its stack
+    # walk per record (the documented switch of the logging module).
+    logging._srcfile = None
     root = logging.getLogger("slurmrestd")
     root.setLevel(level)
     for h in list(root.handlers):

@@ -23,13 +23,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from slurmrestd import data_parser, serializers
-from slurmrestd.auth import AuthError, LoginThrottled, authenticate
+from slurmrestd.auth import AuthError, Identity, LoginThrottled, authenticate
 from slurmrestd.auth.jwt import claimed_user
 from slurmrestd.errors import E, SlurmError, http_status_for, strerror
 from slurmrestd.http import mime
@@ -113,7 +112,11 @@ def _proven(identity, ctx: OperationContext):
             or not ctx.caller_proven:
         return identity
     user = claimed_user(identity)
-    return replace(identity, user_name=user, verified=True) if user else identity
+    if not user:
+        return identity
+    # the constructor, not dataclasses.replace (a fifth of its cost)
+    return Identity(plugin=identity.plugin, user_name=user, token=identity.token, uid=identity.uid,
+                    gid=identity.gid, verified=True, rejected=identity.rejected)
 
 
 def status_for(ctx: OperationContext) -> int:
