@@ -151,3 +151,10 @@ def test_tune_gc_freezes_and_raises_the_young_threshold():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_inline_switch_from_env():
+    assert parse(["127.0.0.1:0"], {})[0].inline is True
+    assert parse(["127.0.0.1:0"], {"SLURMRESTD_INLINE": "no"})[0].inline is False
+    with pytest.raises(UsageError):
+        parse(["127.0.0.1:0"], {"SLURMRESTD_INLINE": "maybe"})
