@@ -9,7 +9,8 @@
 # Reports requests/s, p50/p99, the ratios to the reference, and how many RPCs of
 # the path's message type slurmctld received per answered request (the delta of
 # its diag statistics over the run).  Appends the table to bench/results.md.
-# THREADS=n gives our daemons -t n (default: theirs, 2 x CPUs).
+# THREADS=n gives our daemons -t n (default: theirs, 2 x CPUs); INLINE=no runs every
+# request of ours on a worker thread (SLURMRESTD_INLINE; default: the daemon's, yes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
@@ -37,7 +38,7 @@ free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 
 start_ours() { # coalesce-setting → prints the port; the pid goes to $tmp/pid.<setting>
     local port; port=$(free_port)
-    SLURMRESTD_COALESCE=$1 SLURMRESTD_SECURITY=disable_user_check SLURM_CONF=$SLURM_CONF \
+    SLURMRESTD_COALESCE=$1 SLURMRESTD_INLINE=${INLINE:-yes} SLURMRESTD_SECURITY=disable_user_check SLURM_CONF=$SLURM_CONF \
         $PY -m slurmrestd ${THREADS:+-t "$THREADS"} "127.0.0.1:$port" >/dev/null 2>"$tmp/ours.$1.log" &
     echo $! > "$tmp/pid.$1"
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/livez" && break; sleep 0.2; done
@@ -86,7 +87,7 @@ PORT_ON=$(start_ours yes); PIDS+=("$(cat "$tmp/pid.yes")")
 PORT_OFF=$(start_ours no); PIDS+=("$(cat "$tmp/pid.no")")
 
 {
-echo "## Coalescing benchmark $(date -u +%Y-%m-%dT%H:%MZ) — forky ($SLURM_VERSION), $V, ${DUR}s, $CONNS connections, wrk -t2, $(nproc) cores, our workers: ${THREADS:-default}"
+echo "## Coalescing benchmark $(date -u +%Y-%m-%dT%H:%MZ) — forky ($SLURM_VERSION), $V, ${DUR}s, $CONNS connections, wrk -t2, $(nproc) cores, our workers: ${THREADS:-default}, inline requests: ${INLINE:-yes}"
 echo
 echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (\`uptime\`: $(uptime | sed 's/^ *//'))."
 echo

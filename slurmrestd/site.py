@@ -21,6 +21,7 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.metrics import Metrics
 from slurmrestd.readiness import Readiness
 from slurmrestd.rpc.ctld.client import SlurmctldClient, VersionCache
+from slurmrestd.rpc.ctld.transport import Transport
 from slurmrestd.rpc.cred import JwtCredential, RefusedCredential, munge_from_authinfo
 from slurmrestd.rpc.dbd.connection import DbdConnector
 from slurmrestd.rpc.dbd.pool import DbdPool
@@ -121,7 +122,13 @@ class Site:
         if self.slurm_conf is None:
             raise SlurmError(E.SLURM_ERROR, "no slurm.conf loaded: cannot reach slurmctld", "slurmctld")
         return SlurmctldClient(self.slurm_conf, self.credential(identity), version_cache=self.version_cache,
-                               observer=self.metrics)
+                               observer=self.metrics, transport=self._ctld_transport)
+
+    @functools.cached_property
+    def _ctld_transport(self) -> Transport:
+        """How every request reaches the controllers (configuration and the endpoint list
+        only: each RPC opens its own connection), built once instead of per request."""
+        return Transport(self.slurm_conf)
 
     def dbd(self, identity: Identity) -> DbdSession:
         """The slurmdbd session of one request, carrying that request's credential.
