@@ -16,8 +16,14 @@ from __future__ import annotations
 #: with why it is cheap.
 INLINE = {
     "/slurm/{data_parser}/ping/": "one REQUEST_PING per controller, a few dozen bytes each",
-    "/slurm/{data_parser}/diag/": "one REQUEST_STATS_INFO, about 60 records dumped by compiled plans",
     "/slurm/{data_parser}/licenses/": "one REQUEST_LICENSE_INFO, one record per license",
+}
+
+#: Looked at and left on the workers, each with why.
+NOT_INLINE = {
+    "/slurm/{data_parser}/diag/": "about 1 ms of CPU per request (decoding and dumping 60 RPC records): "
+                                  "inline it held the loop that long and measured slower "
+                                  "(bench/profiles/perfloop.md)",
 }
 
 TOKEN_HEADER = "x-slurm-user-token"

@@ -7,7 +7,7 @@ import dataclasses
 import socket
 
 from slurmrestd.auth import Identity
-from slurmrestd.operations.inline import INLINE, inline_caller, inline_operation
+from slurmrestd.operations.inline import INLINE, NOT_INLINE, inline_caller, inline_operation
 
 
 class Conn:
@@ -21,6 +21,9 @@ def test_only_the_listed_slurmctld_gets_run_inline():
         assert inline_operation("openapi/slurmctld", "get", template)
         assert not inline_operation("openapi/slurmctld", "post", template)
         assert not inline_operation("openapi/slurmdbd", "get", template)
+    assert not set(INLINE) & set(NOT_INLINE)
+    for template in NOT_INLINE:
+        assert not inline_operation("openapi/slurmctld", "get", template)
     assert not inline_operation("openapi/slurmctld", "get", "/slurm/{data_parser}/jobs/")
     assert not inline_operation("openapi/slurmctld", "get", "/slurm/{data_parser}/reconfigure/")
 
