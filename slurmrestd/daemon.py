@@ -13,13 +13,13 @@ import sys
 import threading
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from slurmrestd import installation, security
 from slurmrestd import log as logsetup
 from slurmrestd.auth.setup import AuthSetupError, chain_from_settings
 from slurmrestd.conmgr import ConnectionManager, WorkerPool
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
-from slurmrestd.conmgr.tls import TlsError, TlsServer, cert_files
 from slurmrestd.http.server import HttpSession
 from slurmrestd.operations import core, defer_operations
 from slurmrestd.operations.handler_index import lazy_handlers_for
@@ -27,6 +27,9 @@ from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.router import Router
 from slurmrestd.settings import OPENAPI_PLUGINS, Settings
 from slurmrestd.site import Site
+
+if TYPE_CHECKING:  # pragma: no cover - conmgr.tls (and ssl) only with https:// listeners
+    from slurmrestd.conmgr.tls import TlsServer
 
 log = logging.getLogger("slurmrestd")
 
@@ -109,8 +112,9 @@ class ProbeServer:
         self.workers.shutdown(timeout=1.0)
 
 
-def load_tls(settings: Settings, slurm_conf) -> TlsServer:
+def load_tls(settings: Settings, slurm_conf) -> "TlsServer":
     """The certificate and key of the https:// listeners (see ``conmgr.tls.cert_files``)."""
+    from slurmrestd.conmgr.tls import TlsError, TlsServer, cert_files  # ssl only with https://
     from slurmrestd.rpc.conf import find_slurm_conf
 
     params = slurm_conf.get("TLSParameters") if slurm_conf is not None else None

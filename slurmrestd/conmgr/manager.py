@@ -52,17 +52,18 @@ import resource
 import selectors
 import signal
 import socket
-import ssl
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from slurmrestd.conmgr.admission import Admission
 from slurmrestd.conmgr.connection import Connection, Protocol
-from slurmrestd.conmgr import tls as tlsmod
 from slurmrestd.conmgr.fibers import FdWait, FiberScheduler
 from slurmrestd.conmgr.listen import ListenError, Listener
 from slurmrestd.conmgr.workers import WorkerPool
 from slurmrestd.settings import Limits
+
+if TYPE_CHECKING:  # pragma: no cover - ssl and conmgr.tls are loaded only with a TLS server
+    from slurmrestd.conmgr import tls as tlsmod
 
 log = logging.getLogger("slurmrestd.conmgr")
 
@@ -70,7 +71,9 @@ READ_CHUNK = 256 * 1024
 #: Most bytes handed to one TLS write (a retried write must be offered the same bytes).
 TLS_WRITE_CHUNK = 256 * 1024
 #: Raised by a non-blocking socket (plain or TLS) that cannot go on now.
-_WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
+#: Non-blocking I/O that must wait; with a TLS server also ssl's want-read/want-write
+#: (``ConnectionManager._would_block``: ssl is imported only when TLS is in use).
+_WOULD_BLOCK = (BlockingIOError, InterruptedError)
 ACCEPT_BATCH = 64
 SWEEP_INTERVAL_S = 0.5
 _FD_RESERVE = 64  # descriptors kept free for RPC sockets, logs and files
@@ -131,6 +134,14 @@ class ConnectionManager:
         self.fibers: FiberScheduler | None = FiberScheduler(self) if inline else None
         #: The certificate of ``https://`` listeners (None: only plain listeners allowed).
         self.tls = tls
+        if tls is not None:
+            import ssl
+
+            self._would_block: tuple = _WOULD_BLOCK + (ssl.SSLWantReadError, ssl.SSLWantWriteError)
+            self._tls_socket: tuple = (ssl.SSLSocket,)
+        else:  # no TLS server: no socket is an SSLSocket (isinstance(x, ()) is False)
+            self._would_block = _WOULD_BLOCK
+            self._tls_socket = ()
         #: Monotonic seconds for every deadline (tests pass a fake one).
         self.clock = clock
         self.max_connections = max(1, max_connections)
@@ -499,7 +510,7 @@ class ConnectionManager:
             if listener.tls:
                 try:
                     sock = self.tls.wrap(sock)  # type: ignore[union-attr]
-                except (ssl.SSLError, OSError) as e:
+                except OSError as e:  # ssl.SSLError is an OSError
                     log.debug("cannot set up TLS on an accepted connection: %s", e)
                     sock.close()
                     continue
@@ -573,13 +584,13 @@ class ConnectionManager:
         try:
             if conn.sock is not None:
                 data = conn.sock.recv(min(READ_CHUNK, room or 1))
-                if data and isinstance(conn.sock, ssl.SSLSocket):
+                if data and isinstance(conn.sock, self._tls_socket):
                     # Decrypted bytes OpenSSL already holds never wake the selector.
                     while conn.sock.pending() and len(data) < room:
                         data += conn.sock.recv(min(READ_CHUNK, room - len(data)))
             else:
                 data = os.read(conn.rfd, min(READ_CHUNK, room or 1))
-        except _WOULD_BLOCK:
+        except self._would_block:
             return
         except OSError as e:
             log.debug("[%s] read failed: %s", conn.name, e.strerror or e)
@@ -623,7 +634,7 @@ class ConnectionManager:
         if conn.handshaking:
             self._tls_handshake(conn)
             return
-        tls = isinstance(conn.sock, ssl.SSLSocket)
+        tls = isinstance(conn.sock, self._tls_socket)
         while conn.outbuf:
             try:
                 if tls:
@@ -632,7 +643,7 @@ class ConnectionManager:
                     n = conn.sock.send(conn.outbuf)
                 else:
                     n = os.write(conn.wfd, conn.outbuf)
-            except _WOULD_BLOCK:
+            except self._would_block:
                 break
             except OSError as e:
                 log.debug("[%s] write failed: %s", conn.name, e.strerror or e)
@@ -653,9 +664,10 @@ class ConnectionManager:
 
     def _tls_handshake(self, conn: Connection) -> None:
         """One step of a non-blocking server handshake, whenever the socket is ready."""
+        from slurmrestd.conmgr import tls as tlsmod
         try:
             step = tlsmod.handshake(conn.sock)  # type: ignore[arg-type]
-        except (ssl.SSLError, OSError) as e:
+        except OSError as e:  # ssl.SSLError is an OSError
             log.info("[%s] %s", conn.name, tlsmod.describe_failure(e))
             conn.failed = True
             self.close(conn)

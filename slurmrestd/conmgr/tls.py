@@ -21,6 +21,8 @@ import ssl
 import stat
 from dataclasses import dataclass
 
+from slurmrestd.conmgr.tls_record import looks_like_tls  # noqa: F401  (its old home, tests use it)
+
 log = logging.getLogger("slurmrestd.conmgr.tls")
 
 ALPN = ("http/1.1",)
@@ -123,11 +125,6 @@ def describe_failure(err: BaseException) -> str:
 def describe_session(sock: ssl.SSLSocket) -> str:
     cipher = sock.cipher()
     return "%s %s, ALPN %s" % (sock.version(), cipher[0] if cipher else "?", sock.selected_alpn_protocol() or "none")
-
-
-def looks_like_tls(data: bytes | bytearray) -> bool:
-    """The first bytes of a TLS (or SSL 3) ClientHello record, sent to a plain listener."""
-    return len(data) >= 2 and data[0] == 0x16 and data[1] == 0x03
 
 
 def parse_tls_parameters(text: str | None) -> dict[str, str]:

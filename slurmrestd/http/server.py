@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from slurmrestd.conmgr.connection import Connection, Protocol
-from slurmrestd.conmgr.tls import looks_like_tls
+from slurmrestd.conmgr.tls_record import looks_like_tls
 from slurmrestd.http.events import NEED_DATA, ContinueExpected, Request
 from slurmrestd.http.parser import HttpError, RequestParser
 from slurmrestd.http.response import build_continue, build_response, error_response

@@ -55,7 +55,7 @@ _MODULES_HOOK = (
 
 #: Loaded by nothing a JSON ping with a passed-through token needs.
 NOT_FOR_A_PING = (
-    "jwt", "cryptography", "Crypto", "cffi", "yaml", "prometheus_client", "ctypes.util", "subprocess",
+    "jwt", "cryptography", "Crypto", "cffi", "yaml", "prometheus_client", "ssl", "ctypes.util", "subprocess",
     "importlib.resources", "slurmrestd.data_parser.schema",
     "slurmrestd.operations.slurmdbd", "slurmrestd.operations.util",
     "slurmrestd.operations.slurmctld.jobs", "slurmrestd.operations.slurmctld.diag",
@@ -69,7 +69,7 @@ NOT_FOR_A_V0045_PING = ("slurmrestd.data_parser.decl.v0042", "slurmrestd.data_pa
 @pytest.mark.parametrize("verify", ["no", "yes"])
 def test_inet_ping_loads_only_what_a_ping_needs(cluster, tmp_path, verify):
     """Inet mode binds and imports lazily: one GET ping (JSON, the token passed through or
-    checked here with the readable HS256 key: hmac, no PyJWT) leaves the token libraries, the munge hash, YAML, metrics, the OpenAPI schema writer,
+    checked here with the readable HS256 key: hmac, no PyJWT) leaves the token libraries, the munge hash, YAML, metrics, TLS, the OpenAPI schema writer,
     the other handlers and the other data parser versions unloaded (checked in
     ``sys.modules``, not by timing)."""
     suite, env = cluster
