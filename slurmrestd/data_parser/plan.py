@@ -190,7 +190,7 @@ def _compile(reg, t) -> Callable:
                       "    elif v == %d:" % inf,
                       "        %s[%r] = {'set': False, 'infinite': True, 'number': 0}" % (dst, leaf),
                       "    else:",
-                      "        %s[%r] = {'set': True, 'infinite': False, 'number': int(v)}" % (dst, leaf)]
+                      "        %s[%r] = {'set': True, 'infinite': False, 'number': v if type(v) is int else int(v)}" % (dst, leaf)]
         elif mode == _INLINE:
             expr, fn = codec
             lines.append("    %s[%r] = %s" % (dst, leaf, expr.replace("{T}", const(ft)).replace("{C}", const(fn))))
