@@ -57,7 +57,8 @@ from typing import TYPE_CHECKING, Callable
 
 from slurmrestd.conmgr.admission import Admission
 from slurmrestd.conmgr.connection import Connection, Protocol
-from slurmrestd.conmgr.fibers import FdWait, FiberScheduler
+if TYPE_CHECKING:
+    from slurmrestd.conmgr.fibers import FiberScheduler
 from slurmrestd.conmgr.listen import ListenError, Listener
 from slurmrestd.conmgr.workers import WorkerPool
 from slurmrestd.settings import Limits
@@ -129,9 +130,11 @@ class ConnectionManager:
                  protocol_factory: ProtocolFactory, clock: Clock = time.monotonic,
                  tls: "tlsmod.TlsServer | None" = None, inline: bool = True) -> None:
         self.limits = limits
-        #: Runs inline requests on the loop thread (``fibers``); None: every request goes
-        #: to a worker (SLURMRESTD_INLINE=no).
-        self.fibers: FiberScheduler | None = FiberScheduler(self) if inline else None
+        #: Inline requests may run on the loop thread (False: SLURMRESTD_INLINE=no, every
+        #: request goes to a worker).
+        self.inline = inline
+        #: Runs them (``fibers``); made with the first one (greenlet is not imported before).
+        self.fibers: "FiberScheduler | None" = None
         #: The certificate of ``https://`` listeners (None: only plain listeners allowed).
         self.tls = tls
         if tls is not None:
@@ -267,7 +270,7 @@ class ConnectionManager:
         slot taken the work waits in a queue (first come, first served) and the
         connection stops reading until a slot frees up.
         """
-        if inline and self.fibers is not None:
+        if inline and self.inline:
             work = _Inline(work)
         if conn is not self.inet_conn and not self.admission.may_dispatch(conn):
             self.admission.enqueue(conn, work)
@@ -281,8 +284,12 @@ class ConnectionManager:
             self.admission.set_busy(conn)
         self.mark_dirty(conn)
 
-        if isinstance(work, _Inline) and self.fibers is not None:
+        if isinstance(work, _Inline):
             fibers = self.fibers
+            if fibers is None:
+                from slurmrestd.conmgr.fibers import FiberScheduler
+
+                fibers = self.fibers = FiberScheduler(self)
 
             def run_inline() -> None:
                 done: Callable[[], None] | None = None
@@ -393,18 +400,18 @@ class ConnectionManager:
             events = []
         for key, mask in events:
             data = key.data
-            if type(data) is FdWait:
-                fibers.ready(data)  # type: ignore[union-attr]
-            elif data is self._waker:
+            if data is self._waker:
                 self._waker.drain()
             elif isinstance(data, Listener):
                 self._accept(data)
-            else:
+            elif type(data) is tuple:
                 conn, role = data
                 if mask & selectors.EVENT_READ and role in ("r", "rw") and not conn.closed:
                     self._do_read(conn)
                 if mask & selectors.EVENT_WRITE and role in ("w", "rw") and not conn.closed:
                     self._do_write(conn)
+            else:  # the socket an inline request waits for (``fibers.FdWait``)
+                fibers.ready(data)  # type: ignore[union-attr]
         for conn, role, wanted in list(self._unpollable.values()):
             if wanted & selectors.EVENT_READ and not conn.closed:
                 self._do_read(conn)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -30,20 +31,16 @@ from slurmrestd.errors import E, SlurmError
 from slurmrestd.rpc.pack import MAX_MSG_SIZE
 from slurmrestd.rpc.protocol import frame_length
 
-try:
-    from greenlet import getcurrent as _current_greenlet
-except ImportError:  # pragma: no cover - a declared dependency; without it nothing runs inline
-    _current_greenlet = None
-
 Clock = Callable[[], float]
 
 
 def _fiber():
     """The current fiber of the connection manager (something with ``wait_io(fd, write,
     timeout) -> ready``), or None on a plain thread."""
-    if _current_greenlet is None:
+    mod = sys.modules.get("greenlet")  # never imported here: no fibers before conmgr makes one
+    if mod is None:
         return None
-    g = _current_greenlet()
+    g = mod.getcurrent()
     return g if hasattr(g, "wait_io") else None
 
 

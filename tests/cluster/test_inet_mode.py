@@ -55,7 +55,7 @@ _MODULES_HOOK = (
 
 #: Loaded by nothing a JSON ping with a passed-through token needs.
 NOT_FOR_A_PING = (
-    "jwt", "cryptography", "Crypto", "cffi", "yaml", "prometheus_client", "ssl", "ctypes.util", "subprocess",
+    "jwt", "cryptography", "Crypto", "cffi", "yaml", "prometheus_client", "ssl", "ctypes.util", "subprocess", "greenlet",
     "importlib.resources", "slurmrestd.data_parser.schema",
     "slurmrestd.operations.slurmdbd", "slurmrestd.operations.util",
     "slurmrestd.operations.slurmctld.jobs", "slurmrestd.operations.slurmctld.diag",

@@ -12,7 +12,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-LAZY = ("yaml", "jwt", "cryptography", "Crypto")
+LAZY = ("yaml", "jwt", "cryptography", "Crypto", "greenlet")
 
 PROBE = """
 import sys
