@@ -119,7 +119,7 @@ def test_deadline():
     t0 = time.monotonic()
     with pytest.raises(LoginUnavailable, match="did not answer within"):
         login.login("alice", "pw", "addr")
-    assert time.monotonic() - t0 < 2
+    assert time.monotonic() - t0 < 4.5  # well before the stuck check returns (5 s)
     release.set()
 
 

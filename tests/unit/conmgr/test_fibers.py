@@ -7,6 +7,7 @@ The socket code is the RPC layer's own (``rpc.frames``).
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
@@ -176,10 +177,10 @@ def test_a_waiting_inline_request_does_not_stall_the_loop(served):
             s.sendall(b"rpc %d 5\n" % ctl.port)
         time.sleep(0.2)
         other = client(port)
-        t0 = time.monotonic()
         other.sendall(b"echo hello\n")
+        # answered while the controller still holds every slow request: the loop is free
         assert line(other) == "hello"
-        assert time.monotonic() - t0 < 1.0
+        assert select.select(slow, [], [], 0)[0] == []
         ctl.answer.set()
         assert [line(s) for s in slow] == ["ok"] * 3
     finally:
@@ -197,7 +198,7 @@ def test_an_inline_reply_deadline_is_the_rpc_timeout(served):
         other.sendall(b"echo still-served\n")
         assert line(other) == "still-served"
         assert line(c) == "error %d" % E.SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT
-        assert 0.4 < time.monotonic() - t0 < 3.0
+        assert 0.4 < time.monotonic() - t0 < 30.0
     finally:
         ctl.close()
 
@@ -216,14 +217,14 @@ def test_an_inline_connect_to_nobody_fails_as_a_blocking_one(served):
 def test_an_inline_sleep_leaves_the_loop_free(served):
     _, port = served()
     c = client(port)
-    c.sendall(b"sleep 0.5\n")
+    c.sendall(b"sleep 2.0\n")
     other = client(port)
-    t0 = time.monotonic()
     other.sendall(b"echo awake\n")
+    # answered while the sleeper still sleeps (an order, not a time: a loaded machine may be slow)
     assert line(other) == "awake"
-    assert time.monotonic() - t0 < 0.4
+    assert select.select([c], [], [], 0)[0] == []
     slept = float(line(c).split()[1])
-    assert 0.4 <= slept < 2.0
+    assert slept >= 1.9
 
 
 def test_frames_outside_a_fiber_still_block_with_timeouts():
