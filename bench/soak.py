@@ -59,6 +59,10 @@ KINDS = {
 #: Statuses in the 5xx range the reference gives too, for kinds whose credential the
 #: controller refuses: 511 (slurmctld: authentication error), 502 (slurmdbd refused).
 #: And 505 for a request line naming HTTP/9.9 (the answer RFC 9110 asks for).
+#: Statuses that are the right answer while slurmctld or slurmdbd is down (as the reference's).
+OUTAGE_5XX = {500, 502, 503, 504}
+#: A controller is taken to be back this long after it accepts connections again (start-up).
+OUTAGE_GRACE_S = 15.0
 EXPECTED_5XX = {"bad_token": {502, 511}, "random_user_token": {502, 511}, "bad_version": {505}}
 
 
@@ -93,7 +97,8 @@ class Stats:
         self.by_kind: collections.Counter = collections.Counter()
         self.status: collections.Counter = collections.Counter()
         self.errors: collections.Counter = collections.Counter()
-        self.unexpected_5xx: list[str] = []
+        #: (when, kind, status) of 5xx answers not in EXPECTED_5XX; judged against the outages
+        self.other_5xx: list[tuple[float, str, int]] = []
         self.expected_5xx = 0
 
     def done(self, kind: str, status: int) -> None:
@@ -103,10 +108,8 @@ class Stats:
             if status >= 500:
                 if status in EXPECTED_5XX.get(kind, ()):
                     self.expected_5xx += 1
-                elif len(self.unexpected_5xx) < 50:
-                    self.unexpected_5xx.append("%s %d" % (kind, status))
                 else:
-                    self.unexpected_5xx.append("…")
+                    self.other_5xx.append((time.monotonic(), kind, status))
 
     def failed(self, kind: str, what: str) -> None:
         with self.lock:
@@ -132,8 +135,16 @@ class Soak:
         #: (seconds, lowest, highest VmRSS in kB) per sampling interval (RSS read every second)
         self.samples: list[tuple[float, int, int]] = []
         self.jobs_bytes: list[int] = []
+        #: Most jobs one GET jobs answer listed since the last sample (the cluster is shared:
+        #: others' jobs change what the daemon's job list costs).
+        self.jobs_seen = 0
+        self.jobs_per_sample: list[int] = []
+        #: Connections open in the daemon (its /metrics: busy + idle), per scrape.
+        self.open_connections: list[int] = []
         self.series: list[tuple[float, int]] = []
         self.proc: subprocess.Popen | None = None
+        #: (peer, down since, back at) in monotonic seconds
+        self.outages: list[tuple[str, float, float]] = []
 
     # -- the daemon --------------------------------------------------------------
 
@@ -141,9 +152,11 @@ class Soak:
         env = dict(os.environ, SLURMRESTD_SECURITY="disable_user_check", SLURM_CONF=self.env["SLURM_CONF"],
                    PYTHONPATH=REPO)
         self.log = open(self.args.log, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "slurmrestd", "127.0.0.1:%d" % self.args.port],
+        argv = ([sys.executable, self.args.daemon_script] if self.args.daemon_script
+                else [sys.executable, "-m", "slurmrestd"])
+        self.proc = subprocess.Popen(argv + ["127.0.0.1:%d" % self.args.port],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
-        end = time.monotonic() + 30
+        end = time.monotonic() + 120
         while time.monotonic() < end:
             try:
                 socket.create_connection(("127.0.0.1", self.args.port), timeout=1).close()
@@ -152,7 +165,9 @@ class Soak:
                 if self.proc.poll() is not None:
                     raise SystemExit("daemon exited at start (see %s)" % self.args.log)
                 time.sleep(0.2)
-        raise SystemExit("daemon did not listen within 30 s")
+        self.proc.kill()
+        self.proc.wait()
+        raise SystemExit("daemon did not listen within 120 s")
 
     def cpu_s(self) -> float:
         """User + system CPU seconds the daemon used so far."""
@@ -228,9 +243,13 @@ class Soak:
                 self.stats.done(kind, resp.status)
                 if kind == "jobs" and resp.status == 200:
                     self.jobs_bytes.append(len(body))
+                    self.jobs_seen = max(self.jobs_seen, body.count(b'"job_id":'))
                 if kind == "metrics" and resp.status == 200:
                     n = sum(1 for line in body.splitlines() if line.startswith(b"slurmrestd_http_requests_total{"))
                     self.series.append((time.monotonic(), n))
+                    conns = sum(float(line.rsplit(None, 1)[1]) for line in body.splitlines()
+                                if line.startswith(b"slurmrestd_connections{"))
+                    self.open_connections.append(int(conns))
                 if resp.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = None
@@ -337,6 +356,39 @@ class Soak:
                     conn.close()
                 conn = None
 
+    def watch_peers(self) -> None:
+        """Note when slurmctld or slurmdbd does not accept connections: the cluster is shared, and
+        fault tests of other users stop and restart them."""
+        peers = [(name, int(self.env[var])) for name, var in (("slurmctld", "CTLD_PORT"), ("slurmdbd", "DBD_PORT"))
+                 if self.env.get(var)]
+        down: dict[str, float] = {}
+        while not self.stop.wait(0.5):
+            for name, port in peers:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    if name in down:
+                        self.outages.append((name, down.pop(name), time.monotonic()))
+                except OSError:
+                    down.setdefault(name, time.monotonic())
+        for name, since in down.items():
+            self.outages.append((name, since, time.monotonic()))
+
+    def during_outage(self, when: float) -> bool:
+        """Within an outage of slurmctld or slurmdbd, or its first ``OUTAGE_GRACE_S`` after."""
+        return any(start - 1 <= when <= end + OUTAGE_GRACE_S for _, start, end in self.outages)
+
+    def restarts_logged(self, since: float) -> int:
+        """slurmctld and slurmdbd start-ups in the cluster's logs since ``since`` (epoch)."""
+        n = 0
+        stamp = time.strftime("[%Y-%m-%dT%H:%M:%S", time.localtime(since))
+        for log, word in (("slurmctld.log", "slurmctld version"), ("slurmdbd.log", "slurmdbd version")):
+            try:
+                with open(os.path.join(self.env.get("LOG_DIR", ""), log), errors="replace") as fh:
+                    n += sum(1 for line in fh if word in line and "started" in line and line[:20] >= stamp)
+            except OSError:
+                pass
+        return n
+
     def cancel_leftovers(self) -> None:
         headers = {"X-SLURM-USER-TOKEN": self.alice}
         for job_id in self.jobs_made:
@@ -353,8 +405,10 @@ class Soak:
     def run(self) -> dict:
         self.start_daemon()
         threads = [threading.Thread(target=self.worker, daemon=True) for _ in range(self.args.workers)]
-        threads += [threading.Thread(target=f, daemon=True) for f in (self.malformed, self.slow, self.submitter)]
-        t0 = time.monotonic()
+        threads += [threading.Thread(target=f, daemon=True)
+                    for f in (self.malformed, self.slow, self.submitter, self.watch_peers)]
+        self.started_wall = time.time()
+        t0 = self.t0 = time.monotonic()
         rss = self.rss_kb()
         self.samples.append((0.0, rss, rss))
         self.cpu0 = self.cpu_s()
@@ -374,6 +428,8 @@ class Soak:
             if time.monotonic() >= next_sample:
                 next_sample += self.args.interval
                 self.samples.append((time.monotonic() - t0, lo, hi))
+                self.jobs_per_sample.append(self.jobs_seen)
+                self.jobs_seen = 0
                 lo = hi = None
                 if self.args.verbose:
                     print("%6.0f s  RSS %d..%d kB  requests %d" % (self.samples[-1] + (
@@ -402,7 +458,9 @@ class Soak:
         slope = least_squares_slope([(t / 60.0, lo) for t, lo, _ in half])
         slope_hi = least_squares_slope([(t / 60.0, hi) for t, _, hi in half])
         st = self.stats
-        ok = (died is None and not traceback and not st.unexpected_5xx and slope <= self.args.max_slope)
+        unexpected = ["%s %d at %.0f s" % (kind, status, when - self.t0) for when, kind, status in st.other_5xx
+                      if not (status in OUTAGE_5XX and self.during_outage(when))]
+        ok = (died is None and not traceback and not unexpected and slope <= self.args.max_slope)
         return {
             "ok": ok, "minutes": round(seconds / 60, 2), "samples": len(self.samples),
             "rss_start_kb": self.samples[0][1], "rss_after_warmup_kb": half[0][1] if half else None,
@@ -413,12 +471,18 @@ class Soak:
             "requests": sum(st.by_kind.values()), "by_kind": dict(sorted(st.by_kind.items())),
             "status": {str(k): v for k, v in sorted(st.status.items())},
             "client_errors": dict(st.errors), "expected_5xx": st.expected_5xx,
-            "unexpected_5xx": st.unexpected_5xx, "daemon_died": died, "traceback": traceback,
+            "outage_5xx": len(st.other_5xx) - len(unexpected), "unexpected_5xx": unexpected[:50],
+            "unexpected_5xx_count": len(unexpected),
+            "outages": ["%s down %.0f..%.0f s" % (name, a - self.t0, b - self.t0) for name, a, b in self.outages],
+            "controller_restarts_logged": self.restarts_logged(self.started_wall), "daemon_died": died, "traceback": traceback,
             "jobs_submitted": len(self.jobs_made),
             "jobs_answer_bytes": [self.jobs_bytes[0], self.jobs_bytes[-1]] if self.jobs_bytes else None,
             "metric_series": [self.series[0][1], self.series[-1][1]] if self.series else None,
+            "open_connections_max_last": ([max(self.open_connections), self.open_connections[-1]]
+                                          if self.open_connections else None),
             "rss_floor_kb": [lo for _, lo, _ in self.samples],
             "rss_peak_kb": [hi for _, _, hi in self.samples],
+            "jobs_listed_per_sample": self.jobs_per_sample,
         }
 
 
@@ -438,16 +502,24 @@ def markdown(r: dict, suite: str, load: str) -> str:
              "| daemon CPU (s) | %s |" % r["daemon_cpu_s"],
              "| requests | %s |" % r["requests"],
              "| 5xx unexpected / expected (refused tokens 511/502, HTTP/9.9 505) | %d / %d |"
-             % (len(r["unexpected_5xx"]), r["expected_5xx"]),
+             % (r["unexpected_5xx_count"], r["expected_5xx"]),
+             "| 5xx while slurmctld or slurmdbd was down (others' fault tests) | %d |" % r["outage_5xx"],
+             "| slurmctld/slurmdbd outages seen / start-ups in their logs | %d / %d |"
+             % (len(r["outages"]), r["controller_restarts_logged"]),
              "| client-side errors (resets, timeouts) | %s |" % (sum(r["client_errors"].values())),
              "| daemon died / traceback in its log | %s / %s |" % (r["daemon_died"] is not None, r["traceback"]),
              "| jobs submitted and cancelled | %s |" % r["jobs_submitted"],
              "| GET jobs answer, first / last (bytes) | %s |" % r["jobs_answer_bytes"],
              "| request-counter series in /metrics, first / last scrape | %s |" % r["metric_series"],
+             "| connections open in the daemon (its /metrics), most / last scrape | %s |"
+             % r["open_connections_max_last"],
              "", "Requests by kind: " + ", ".join("%s %d" % kv for kv in r["by_kind"].items()) + ".",
              "", "Statuses (0: closed without an answer): "
              + ", ".join("%s %d" % kv for kv in r["status"].items()) + ".",
              "", "RSS floor per 10 s (kB): " + " ".join(str(x) for x in r["rss_floor_kb"]), ""]
+    if any(r["jobs_listed_per_sample"]):
+        lines += ["Most jobs in one GET jobs answer per 10 s (0: none asked): "
+                  + " ".join(str(x) for x in r["jobs_listed_per_sample"]), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -479,6 +551,8 @@ def main(argv=None) -> int:
                     help="kB/min over the second half (see bench/results.md for the reasoning)")
     ap.add_argument("--log", default=os.environ.get("SOAK_LOG", "/tmp/soak-daemon.log"))
     ap.add_argument("--json", help="write the summary here too")
+    ap.add_argument("--daemon-script", help="run this Python script instead of `-m slurmrestd` (given the "
+                    "listen address; for profiling, e.g. under tracemalloc)")
     ap.add_argument("--append", help="append a markdown section to this file (bench/results.md)")
     ap.add_argument("--skip", action="append", default=[], choices=sorted(KINDS),
                     help="leave this kind out of the request mix (repeatable)")
