@@ -89,8 +89,8 @@ class Limits:
     #: Dumped job lists kept (per caller, token, version and flags) and reused while the
     #: controller, asked with that caller's credential, reports no change.  0 disables it.
     job_list_cache_entries: int = 4
-    #: ... holding at most this many jobs together (a dumped job costs about 10 kB of
-    #: memory, so about 100 MB); a list longer than that is not kept; 0: bounded by the
+    #: ... holding at most this many jobs together (a dumped job is about 16 kB of Python
+    #: objects, so about 160 MB); a list longer than that is not kept; 0: bounded by the
     #: number of lists only (SLURMRESTD_JOB_LIST_CACHE_JOBS).
     job_list_cache_jobs: int = 10000
     #: Net allocations between two young-generation collections of Python's cyclic garbage
