@@ -268,6 +268,8 @@ def _serve(settings: Settings) -> int:
 
     tune_gc(settings.limits.gc_threshold)
     workers = WorkerPool(settings.threads)
+    # later shared executions run as work items of the pool, so a leader's answer never waits for them
+    app.single_flight.spawn = workers.submit
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,
                                 lambda conn: HttpSession(conn, app, settings.limits,
                                                          require_host=bool(listeners)), tls=tls,

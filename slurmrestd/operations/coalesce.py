@@ -10,9 +10,14 @@ started after its request arrived: fresh by construction.
 
 Joining costs no thread.  ``submit(key, execute, deliver)`` returns at once for
 a request that joins; its ``deliver(value, error)`` is called later, on the
-thread that ran the execution.  The leader's thread runs the executions of its
-key one after the other for as long as requests keep joining the next one, and
-delivers each outcome to every request joined to it.  A waiting request holds
+thread that ran the execution.  The leader runs the first execution and delivers
+its outcome; if requests joined the next one, that execution is handed to
+``spawn`` (the daemon's worker pool), which runs it, delivers it and hands on
+the one after it in turn.  So the leader's own answer is written as soon as its
+execution ends, however long identical requests keep coming, and each later
+execution queues behind the other work of the pool instead of holding one
+thread for as long as the load lasts.  Without ``spawn`` (unit tests, tools)
+the leader's thread runs the successors itself.  A waiting request holds
 no worker, so how many requests one execution serves is not bounded by the
 number of workers (with a worker held per waiting request, 4 workers cut
 slurmctld's RPCs by half and 16 workers to a fifth; parked, 16 connections share
@@ -112,8 +117,12 @@ class SingleFlight:
     """Shares executions between concurrent identical requests (see the module docstring)."""
 
     def __init__(self, enabled: bool = True, wait_s: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 spawn: Callable[[Callable[[], None]], None] | None = None) -> None:
         self.enabled = enabled
+        #: Runs a later execution of a key on another thread (the worker pool's submit);
+        #: None: the leader's thread runs them one after the other.
+        self.spawn = spawn
         self.wait_s = wait_s
         self._clock = clock
         self._lock = threading.Lock()
@@ -211,6 +220,9 @@ class SingleFlight:
                 self.shared += sum(1 for w in waiters if not w.exempt)
             self._deliver(waiters, value, error)
             if successor is None:
+                return
+            if self.spawn is not None:
+                self.spawn(lambda: self._lead(key, successor))
                 return
             flight = successor
 

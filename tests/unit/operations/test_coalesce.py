@@ -129,6 +129,33 @@ def test_request_arriving_during_an_execution_gets_the_next_one():
     assert sf.executions == 3 and sf.shared == 2
 
 
+def test_the_leader_is_answered_while_later_executions_go_on():
+    """With a pool to hand later executions to, the leader's call returns once its own
+    execution ends, even while identical requests keep the key busy."""
+    from slurmrestd.conmgr import WorkerPool
+    pool = WorkerPool(2, name="test-coalesce")
+    try:
+        sf, ex, r = SingleFlight(wait_s=WAIT, spawn=pool.submit), GatedExecution(), Runner()
+        leader = r.start(lambda: sf.run("k", ex))
+        until(lambda: ex.started == 1, "the first execution")
+        r.start(lambda: sf.run("k", ex))
+        until(lambda: sf.waiting("k") == 1, "the late request")
+        ex.gate(1).set()
+        until(lambda: ex.started == 2, "the late request's execution, on the pool")
+        # the second execution is still held: the leader must be done all the same
+        r.threads[leader].join(WAIT)
+        assert not r.threads[leader].is_alive() and r.outcomes[leader] == "answer 1"
+        r.start(lambda: sf.run("k", ex))
+        until(lambda: sf.waiting("k") == 1, "a third request")
+        ex.gate(2).set()
+        until(lambda: ex.started == 3, "the third execution")
+        ex.gate(3).set()
+        assert r.join() == ["answer 1", "answer 2", "answer 3"]
+        assert sf.executions == 3 and sf.in_flight() == 0
+    finally:
+        pool.shutdown(timeout=1.0)
+
+
 def test_answers_are_never_older_than_their_request_under_load():
     sf = SingleFlight(wait_s=WAIT)
     ticks = itertools.count()
