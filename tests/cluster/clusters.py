@@ -70,4 +70,6 @@ def our_daemon(slurm_conf: str, *args: str, wait_listen: int = 1, **env: str):
     finally:
         d.stop()
     log = "\n".join(d.log_lines)
-    assert TRACEBACK not in log, log[-4000:]
+    at = log.find(TRACEBACK)
+    # the first traceback and what led to it, not the end of a long log
+    assert at < 0, log[max(0, at - 1500):at + 3000]
