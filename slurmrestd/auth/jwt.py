@@ -39,19 +39,21 @@ def client_address(conn) -> str:
             return sock.getpeername()[0]
         except OSError:
             pass
-    return getattr(conn, "name", "") or "?"
+    return getattr(conn, "peer_address", None) or getattr(conn, "name", "") or "?"
 
 
 def pam_rhost(conn) -> str | None:
     """PAM_RHOST for a login on ``conn``: the peer's address on TCP, ``localhost`` on a unix
-    socket; None (not set) where the peer is unknown (inet mode on a pipe or a socket handed
-    over without its address)."""
+    socket (inet mode on a TCP socket: the address inetd or systemd handed over); None (not
+    set) where the peer is unknown (inet mode on a pipe)."""
     sock = getattr(conn, "sock", None)
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         try:
             return sock.getpeername()[0]
         except OSError:
             return None
+    if getattr(conn, "peer_address", None):
+        return conn.peer_address
     if getattr(conn, "is_unix", False):
         return "localhost"
     return None

@@ -82,7 +82,7 @@ class Connection:
         "inbuf", "outbuf", "read_eof", "closing", "closed", "reading", "failed",
         "last_activity", "request_started", "write_started", "busy", "_peer_creds",
         "client_key", "head_done", "linger_wanted", "lingering", "linger_until", "linger_left",
-        "handshaking", "handshake_until", "tls_want_write",
+        "handshaking", "handshake_until", "tls_want_write", "peer_address",
     )
 
     def __init__(self, manager: "ConnectionManager", rfd: int, wfd: int, name: str,
@@ -93,6 +93,9 @@ class Connection:
         self.sock = sock
         self.name = name
         self.is_unix = is_unix
+        #: The TCP peer's address (no port) where ``sock`` is not kept: inet mode on a socket
+        #: (inetd, systemd Accept=yes).  None elsewhere: ``sock`` says it.
+        self.peer_address: str | None = None
         self.protocol: Protocol | None = None
         self.inbuf = bytearray()
         self.outbuf = bytearray()

@@ -218,11 +218,19 @@ class ConnectionManager:
         except OSError:
             sock = None
         is_unix = sock is not None and sock.family == socket.AF_UNIX
+        peer = None
         if sock is not None:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:  # inetd / socket activation hand over a TCP client: rate limits and PAM_RHOST use it
+                    peer = sock.getpeername()
+                except OSError:
+                    peer = None
             sock.close()
         for fd in {rfd, wfd}:
             os.set_blocking(fd, False)
-        conn = Connection(self, rfd, wfd, "inet:stdin", sock=None, is_unix=is_unix)
+        name = "inet:stdin" if peer is None else "inet:%s:%d" % (peer[0], peer[1])
+        conn = Connection(self, rfd, wfd, name, sock=None, is_unix=is_unix)
+        conn.peer_address = None if peer is None else peer[0]
         self.inet_conn = conn
         self._add_connection(conn)
         return conn

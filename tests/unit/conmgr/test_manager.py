@@ -142,6 +142,28 @@ def test_inet_success_is_not_a_failure(make_harness):
         theirs.close()
 
 
+def test_inet_on_a_tcp_socket_knows_its_peer(make_harness):
+    """inetd and systemd Accept=yes hand over a TCP client: its address names the connection
+    and is what rate limits and PAM_RHOST see; a socketpair or a pipe has none."""
+    from slurmrestd.auth.jwt import client_address, pam_rhost
+    h = make_harness()
+    srv = socket.create_server(("127.0.0.1", 0))
+    theirs = socket.create_connection(srv.getsockname())
+    ours, _ = srv.accept()
+    pair_ours, pair_theirs = socket.socketpair()
+    try:
+        conn = h.manager.add_inet(ours.fileno(), ours.fileno())
+        port = theirs.getsockname()[1]
+        assert conn.name == "inet:127.0.0.1:%d" % port and conn.peer_address == "127.0.0.1"
+        assert client_address(conn) == pam_rhost(conn) == "127.0.0.1"
+        other = h.manager.add_inet(pair_ours.fileno(), pair_ours.fileno())
+        assert other.name == "inet:stdin" and other.peer_address is None
+        assert pam_rhost(other) == "localhost"  # an AF_UNIX socketpair: a local peer
+    finally:
+        for s in (ours, theirs, srv, pair_ours, pair_theirs):
+            s.close()
+
+
 def test_inet_regular_files_do_not_spin_while_a_worker_runs(make_harness, tmp_path):
     """``slurmrestd < request > answer``: the selector refuses regular files (always
     ready), so the loop serves them itself, but only while it wants to read or write: with
