@@ -106,7 +106,10 @@ class Site:
         if identity.rejected is not None:
             return RefusedCredential(identity.rejected)
         if identity.token is not None:
-            return JwtCredential(identity.token, identity.user_name)
+            # the user name the caller sent, not the one read from the token: the C daemon
+            # packs X-SLURM-USER-NAME as given (NULL without it), and a minted token names its
+            # user itself
+            return JwtCredential(identity.token, identity.header_user)
         if self.slurm_conf is None:
             raise SlurmError(E.SLURM_ERROR, "no slurm.conf loaded", "credential")
         # rest_auth/local: munge proves our own uid; the peer was checked to be us (or root).

@@ -37,6 +37,11 @@ class Identity:
     #: still runs, but every RPC it would make is answered as the controller answers a
     #: bad credential, without being sent (``rpc.cred.RefusedCredential``).
     rejected: str | None = None
+    #: X-SLURM-USER-NAME as the caller sent it (rest_auth/jwt), or None.  It is the user name
+    #: packed next to the token in the RPC credential, as the C daemon packs it; None packs
+    #: NULL and slurmctld/slurmdbd take the token's own user.  ``user_name`` may be filled from
+    #: the token instead, for meta.client, but is not sent.
+    header_user: str | None = None
 
     def __repr__(self) -> str:  # never log the token
         return "Identity(%s, user=%r, uid=%r)" % (self.plugin, self.user_name, self.uid)

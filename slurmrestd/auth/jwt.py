@@ -123,7 +123,7 @@ class JwtAuth:
         if self.verifier is None:
             log.debug("[%s] %s token authentication pass through",
                       conn.name, "user_name %s" % user if user else "bearer" if auth else "anonymous")
-            return Identity(self.name, user or None, token=token)
+            return Identity(self.name, user or None, token=token, header_user=user or None)
         try:
             checked = self.verifier.verify(token, user or None)
         except TokenRejected as e:
@@ -132,9 +132,9 @@ class JwtAuth:
             return Identity(self.name, None, token=token, rejected=e.reason)
         except TokenUnchecked as e:
             log.debug("[%s] token passes through unchecked (%s)", conn.name, e.reason)
-            return Identity(self.name, user or None, token=token)
+            return Identity(self.name, user or None, token=token, header_user=user or None)
         log.debug("[%s] verified token of %s, running as %s", conn.name, checked.token_user, checked.user_name)
-        return Identity(self.name, checked.user_name, token=token, verified=True)
+        return Identity(self.name, checked.user_name, token=token, verified=True, header_user=user or None)
 
     def _basic(self, credentials: str, header_user: str | None, conn) -> Identity:
         user, password = parse_basic(credentials)
@@ -148,4 +148,5 @@ class JwtAuth:
             raise AuthError("PAM login not checked: %s" % e) from None
         if not ok:
             raise AuthError("PAM login of %s failed" % user)
-        return Identity(self.name, user, token=self.minter.token_for(user), verified=True)
+        return Identity(self.name, user, token=self.minter.token_for(user), verified=True,
+                        header_user=header_user or None)

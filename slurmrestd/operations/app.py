@@ -116,7 +116,8 @@ def _proven(identity, ctx: OperationContext):
         return identity
     # the constructor, not dataclasses.replace (a fifth of its cost)
     return Identity(plugin=identity.plugin, user_name=user, token=identity.token, uid=identity.uid,
-                    gid=identity.gid, verified=True, rejected=identity.rejected)
+                    gid=identity.gid, verified=True, rejected=identity.rejected,
+                    header_user=identity.header_user)
 
 
 def status_for(ctx: OperationContext) -> int:

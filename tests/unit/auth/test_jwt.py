@@ -17,7 +17,8 @@ class FakeConn:
 
 
 def jwt(user=None, token=None):
-    return Identity("rest_auth/jwt", user, token=token)
+    # a token passed through: the user is the X-SLURM-USER-NAME sent, and goes with the token
+    return Identity("rest_auth/jwt", user, token=token, header_user=user)
 
 
 PASS = None  # the plugin does not claim the request

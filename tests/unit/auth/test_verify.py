@@ -165,7 +165,7 @@ def test_plugin_claims_verified_identity():
     auth = JwtAuth(verifier=verifier())
     tok = hs(claims("slurm"))
     got = auth.authenticate(Headers([("X-SLURM-USER-TOKEN", tok), ("X-SLURM-USER-NAME", "alice")]), FakeConn())
-    assert got == Identity("rest_auth/jwt", "alice", token=tok, verified=True)
+    assert got == Identity("rest_auth/jwt", "alice", token=tok, verified=True, header_user="alice")
 
 
 def test_plugin_refusal_never_logs_the_token(caplog):
@@ -341,7 +341,7 @@ def test_public_jwks_with_an_unreadable_jwt_key(tmp_path, rsa_key, caplog):
     assert auth.authenticate(Headers([("X-SLURM-USER-TOKEN", good)]), FakeConn()).verified
     scontrol = hs(claims())
     got = auth.authenticate(Headers([("X-SLURM-USER-TOKEN", scontrol), ("X-SLURM-USER-NAME", "bob")]), FakeConn())
-    assert got == Identity("rest_auth/jwt", "bob", token=scontrol) and not got.verified and not got.rejected
+    assert got == Identity("rest_auth/jwt", "bob", token=scontrol, header_user="bob") and not got.verified and not got.rejected
     # an RS256 forgery is still refused here
     forged = pyjwt.encode(claims(), rsa.generate_private_key(public_exponent=65537, key_size=2048),
                           algorithm="RS256", headers={"kid": "k1"})
@@ -426,3 +426,51 @@ def test_client_id_words_are_read_from_auth_alt_parameters(tmp_path):
     Conf.auth_alt_parameters = "jwt_key=%s" % key
     keys = load_keys(Conf())
     assert (keys.client_ids, keys.client_ids_only) == (False, False)
+
+
+# -- the user name sent with the token ----------------------------------------
+
+
+def _auth_section(identity):
+    """The auth section the RPCs of this request carry (what slurmctld reads)."""
+    from slurmrestd.rpc.pack import Packer
+    from slurmrestd.settings import Settings
+    from slurmrestd.site import Site
+
+    p = Packer()
+    Site(Settings()).credential(identity).pack(p, 1008, b"")
+    return bytes(p.buf)
+
+
+def _packstr(s):
+    if s is None:
+        return b"\0\0\0\0"
+    raw = s.encode() + b"\0"
+    return len(raw).to_bytes(4, "big") + raw
+
+
+def test_verified_token_without_user_header_sends_no_user_name():
+    """As the C daemon: without X-SLURM-USER-NAME the token goes with a NULL user name
+    (u32 0), even though the token was read here and names alice for meta.client."""
+    tok = hs(claims())
+    got = JwtAuth(verifier=verifier()).authenticate(Headers([("X-SLURM-USER-TOKEN", tok)]), FakeConn())
+    assert (got.user_name, got.header_user, got.verified) == ("alice", None, True)
+    assert _auth_section(got) == b"\0\0\0\x66" + _packstr(tok) + b"\0\0\0\0"
+
+
+@pytest.mark.parametrize("token_user, header", [("alice", "alice"), ("slurm", "bob")])
+def test_user_header_is_sent_as_given(token_user, header):
+    tok = hs(claims(token_user))
+    got = JwtAuth(verifier=verifier()).authenticate(
+        Headers([("X-SLURM-USER-TOKEN", tok), ("X-SLURM-USER-NAME", header)]), FakeConn())
+    assert (got.user_name, got.header_user) == (header, header)
+    assert _auth_section(got) == b"\0\0\0\x66" + _packstr(tok) + _packstr(header)
+
+
+@pytest.mark.parametrize("headers", [[], [("X-SLURM-USER-NAME", "bob")]])
+def test_unchecked_token_sends_the_user_header_only(headers):
+    tok = hs(claims())
+    got = JwtAuth().authenticate(Headers([("X-SLURM-USER-TOKEN", tok)] + headers), FakeConn())
+    name = headers[0][1] if headers else None
+    assert (got.user_name, got.header_user) == (name, name)
+    assert _auth_section(got) == b"\0\0\0\x66" + _packstr(tok) + _packstr(name)
