@@ -40,4 +40,4 @@ def test_only_token_callers_over_tcp_run_inline():
 def test_proven_copies_every_identity_field():
     # operations/app._proven builds the verified copy by hand: a new Identity field must be added there
     assert [f.name for f in dataclasses.fields(Identity)] == [
-        "plugin", "user_name", "token", "uid", "gid", "verified", "rejected"]
+        "plugin", "user_name", "token", "uid", "gid", "verified", "rejected", "header_user"]
