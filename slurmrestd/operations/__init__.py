@@ -38,6 +38,24 @@ def collect(modules: Iterable[ModuleType]) -> HandlerTable:
     return table
 
 
+def lazy_handler_package(package: str, module_names: Iterable[str]) -> Callable[[str], object]:
+    """The module ``__getattr__`` (PEP 562) of a handler package: ``MODULES`` imports its
+    ``module_names`` and ``HANDLERS`` collects their tables, both on first use, so importing
+    one handler module does not import its siblings."""
+    import importlib
+
+    names = tuple(module_names)
+
+    def __getattr__(name: str) -> object:
+        if name == "MODULES":
+            return tuple(importlib.import_module(package + "." + n) for n in names)
+        if name == "HANDLERS":
+            return collect(__getattr__("MODULES"))
+        raise AttributeError("module %r has no attribute %r" % (package, name))
+
+    return __getattr__
+
+
 def bind_operations(router: Router, versions: Iterable[str], plugins: Iterable[str],
                     handlers: HandlerTable) -> int:
     """Bind every declared operation that has a handler; returns how many were bound."""

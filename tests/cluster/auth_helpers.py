@@ -4,15 +4,13 @@ reached through counting TCP forwarders, forged tokens, and job cleanup."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import tempfile
 import time
 
 import jwt as pyjwt
 
 from http_client import call
-from tcp_proxy import TcpProxy
+from tcp_proxy import TcpProxy, conf_through
 
 #: Every job these tests submit carries this prefix in its name.
 PREFIX = "auth-"
@@ -27,15 +25,8 @@ class CountedConf:
     def __init__(self, env: dict[str, str]) -> None:
         self.ctld = TcpProxy(("127.0.0.1", int(env["CTLD_PORT"])))
         self.dbd = TcpProxy(("127.0.0.1", int(env["DBD_PORT"])))
-        self.dir = tempfile.mkdtemp(prefix="auth-conf-")
+        self.dir, self.path = conf_through(env["SLURM_CONF"], self.ctld.port, self.dbd.port, "auth-conf-")
         os.chmod(self.dir, 0o755)
-        with open(env["SLURM_CONF"]) as fh:
-            text = fh.read()
-        text = re.sub(r"(?m)^SlurmctldPort=.*$", "SlurmctldPort=%d" % self.ctld.port, text)
-        text = re.sub(r"(?m)^AccountingStoragePort=.*$", "AccountingStoragePort=%d" % self.dbd.port, text)
-        self.path = os.path.join(self.dir, "slurm.conf")
-        with open(self.path, "w") as fh:
-            fh.write(text)
         os.chmod(self.path, 0o644)
 
     @property

@@ -8,16 +8,13 @@ frames received from our side, on every connection together."""
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import socket
 import struct
-import tempfile
 import threading
 import time
 
-from tcp_proxy import TcpProxy
+from tcp_proxy import TcpProxy, conf_through
 
 
 class GatedProxy(TcpProxy):
@@ -93,14 +90,7 @@ class GatedConf:
     def __init__(self, env: dict[str, str]) -> None:
         self.ctld = GatedProxy(("127.0.0.1", int(env["CTLD_PORT"])))
         self.dbd = GatedProxy(("127.0.0.1", int(env["DBD_PORT"])))
-        self.dir = tempfile.mkdtemp(prefix="gated-conf-")
-        with open(env["SLURM_CONF"]) as fh:
-            text = fh.read()
-        text = re.sub(r"(?m)^SlurmctldPort=.*$", "SlurmctldPort=%d" % self.ctld.port, text)
-        text = re.sub(r"(?m)^AccountingStoragePort=.*$", "AccountingStoragePort=%d" % self.dbd.port, text)
-        self.path = os.path.join(self.dir, "slurm.conf")
-        with open(self.path, "w") as fh:
-            fh.write(text)
+        self.dir, self.path = conf_through(env["SLURM_CONF"], self.ctld.port, self.dbd.port, "gated-conf-")
 
     def close(self) -> None:
         self.ctld.release()

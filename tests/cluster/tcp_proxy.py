@@ -4,8 +4,25 @@ shared slurmdbd itself."""
 
 from __future__ import annotations
 
+import os
+import re
 import socket
+import tempfile
 import threading
+
+
+def conf_through(slurm_conf: str, ctld_port: int, dbd_port: int, prefix: str) -> tuple[str, str]:
+    """A copy of ``slurm_conf`` in a new directory whose SlurmctldPort and
+    AccountingStoragePort are the given (proxy) ports: (directory, path of the copy)."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    with open(slurm_conf) as fh:
+        text = fh.read()
+    text = re.sub(r"(?m)^SlurmctldPort=.*$", "SlurmctldPort=%d" % ctld_port, text)
+    text = re.sub(r"(?m)^AccountingStoragePort=.*$", "AccountingStoragePort=%d" % dbd_port, text)
+    path = os.path.join(folder, "slurm.conf")
+    with open(path, "w") as fh:
+        fh.write(text)
+    return folder, path
 
 
 class TcpProxy:

@@ -6,8 +6,7 @@ module does not import its siblings.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from slurmrestd.operations import lazy_handler_package
 
 #: Every handler module of the plugin, by name: a new family is a module and a line here.
 MODULE_NAMES = (
@@ -25,11 +24,4 @@ MODULE_NAMES = (
 )
 
 
-def __getattr__(name: str) -> Any:
-    if name == "MODULES":
-        return tuple(importlib.import_module("slurmrestd.operations.slurmdbd." + n) for n in MODULE_NAMES)
-    if name == "HANDLERS":
-        from slurmrestd.operations import collect
-
-        return collect(__getattr__("MODULES"))
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+__getattr__ = lazy_handler_package(__name__, MODULE_NAMES)
