@@ -25,6 +25,8 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Protocol as TypingProtocol
 
+from slurmrestd.conmgr.outbuf import OutputBuffer
+
 if TYPE_CHECKING:
     from slurmrestd.conmgr.manager import ConnectionManager
 
@@ -98,7 +100,7 @@ class Connection:
         self.peer_address: str | None = None
         self.protocol: Protocol | None = None
         self.inbuf = bytearray()
-        self.outbuf = bytearray()
+        self.outbuf = OutputBuffer()
         self.read_eof = False
         self.closing = False          # close once the output buffer is drained
         self.closed = False
@@ -123,12 +125,14 @@ class Connection:
     # -- used by protocols (loop thread); none of these does I/O ---------
 
     def write(self, data: bytes) -> None:
-        """Queue bytes for the peer; the manager sends them after the callback."""
+        """Queue bytes for the peer; the manager sends them after the callback.  Big
+        ``bytes`` are queued as they are, not copied (``conmgr.outbuf``): do not change
+        a buffer once written."""
         if self.closed or not data:
             return
         if not self.outbuf:
             self.write_started = self.manager.clock()
-        self.outbuf += data
+        self.outbuf.append(data)
         self.manager.mark_dirty(self)
 
     def close_after_write(self, linger: bool = False) -> None:

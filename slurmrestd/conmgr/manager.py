@@ -650,14 +650,16 @@ class ConnectionManager:
             self._tls_handshake(conn)
             return
         tls = isinstance(conn.sock, self._tls_socket)
-        while conn.outbuf:
+        out = conn.outbuf
+        while out:
+            chunk = out.first()
             try:
                 if tls:
-                    n = conn.sock.send(bytes(conn.outbuf[:TLS_WRITE_CHUNK]))  # type: ignore[union-attr]
+                    n = conn.sock.send(bytes(chunk[:TLS_WRITE_CHUNK]))  # type: ignore[union-attr]
                 elif conn.sock is not None:
-                    n = conn.sock.send(conn.outbuf)
+                    n = conn.sock.send(chunk)
                 else:
-                    n = os.write(conn.wfd, conn.outbuf)
+                    n = os.write(conn.wfd, chunk)
             except self._would_block:
                 break
             except OSError as e:
@@ -666,10 +668,10 @@ class ConnectionManager:
                 return
             if n <= 0:
                 break
-            del conn.outbuf[:n]
+            out.consume(n)
             now = self.clock()
             conn.last_activity = now
-            conn.write_started = now if conn.outbuf else None
+            conn.write_started = now if out else None
         if not conn.outbuf and conn.closing and not conn.lingering:
             self._close_or_linger(conn)
             return

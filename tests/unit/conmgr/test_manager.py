@@ -83,7 +83,7 @@ def test_connection_methods_only_mark_dirty(make_harness):
     conn.write(b"queued\n")
     conn.close_after_write()
     # Nothing was sent or closed yet: the manager does that when it flushes.
-    assert conn.outbuf == b"queued\n" and not conn.closed
+    assert bytes(conn.outbuf) == b"queued\n" and not conn.closed
     assert h.protocols[0].events == []
     h.turn()
     assert recv_until_eof(c, h) == b"queued\n"
