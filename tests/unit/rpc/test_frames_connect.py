@@ -31,3 +31,62 @@ def test_connect_to_a_listener(host):
         s.close()
     finally:
         srv.close()
+
+
+class _Fiber:
+    """Stands for a conmgr fiber: records each wait and answers it with ``ready``."""
+
+    def __init__(self, ready: bool = True) -> None:
+        self.waits: list[tuple] = []
+        self.ready = ready
+
+    def wait_io(self, fd, write, timeout):
+        self.waits.append((fd, write, timeout))
+        return self.ready
+
+
+def test_a_connect_done_at_once_does_not_wait():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    s = socket.socket()
+    try:
+        fiber = _Fiber()
+        frames._connect_in_fiber(fiber, s, srv.getsockname(), 2.0)
+        assert fiber.waits == []  # loopback: the handshake is over when connect returns
+        assert s.getpeername() == srv.getsockname()
+    finally:
+        s.close()
+        srv.close()
+
+
+def test_a_refused_connect_still_waits_and_fails():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    closed = srv.getsockname()
+    srv.close()
+    s = socket.socket()
+    try:
+        fiber = _Fiber()
+        with pytest.raises(OSError) as err:
+            frames._connect_in_fiber(fiber, s, closed, 2.0)
+        assert err.value.errno == 111  # ECONNREFUSED, from SO_ERROR after the wait
+        assert len(fiber.waits) == 1 and fiber.waits[0][1] is True
+    finally:
+        s.close()
+
+
+def test_a_pending_connect_waits_for_its_timeout(monkeypatch):
+    monkeypatch.setattr(frames, "_connected", lambda s: False)  # as a remote controller still answering
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    s = socket.socket()
+    try:
+        fiber = _Fiber(ready=False)
+        with pytest.raises(socket.timeout):
+            frames._connect_in_fiber(fiber, s, srv.getsockname(), 1.5)
+        assert fiber.waits == [(s.fileno(), True, 1.5)]
+    finally:
+        s.close()
+        srv.close()
