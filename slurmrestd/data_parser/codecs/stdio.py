@@ -15,6 +15,12 @@ from slurmrestd.slurm.sluid import print_sluid
 CODECS = CodecSet()
 
 
+#: The pattern letters ``expand_stdio`` replaces.
+_WILDCARDS = "AabJjrSsxNntu"
+#: One ``%`` escape of an ASCII path: optional pad digits, then the character after them (if any).
+_ESCAPE = re.compile(r"%([0-9]*)(.?)", re.S)
+
+
 def expand_stdio(path: str, job: dict) -> str:
     """``expand_stdio_fields()`` for a non-srun job pattern dict with keys
     array_job_id, array_task_id, first_step_node, jobname, restart_cnt,
@@ -29,6 +35,41 @@ def expand_stdio(path: str, job: dict) -> str:
     if "\\" in path:
         out.append(path.replace("\\", ""))
         return "".join(out)
+    if "%" not in path:
+        out.append(path)
+    elif path.isascii():
+        _expand_escapes(path, job, out)
+    else:  # str.isdigit() knows more digits than [0-9]: the character walk decides
+        _expand_by_character(path, job, out)
+    return "".join(out)
+
+
+def _expand_escapes(path: str, job, out: list) -> None:
+    """The ``%`` escapes of an ASCII path, found by one regular expression (what
+    ``_expand_by_character`` does, without a Python step per character)."""
+    pos = 0
+    for m in _ESCAPE.finditer(path):
+        out.append(path[pos:m.start()])
+        pos = m.end()
+        digits, c = m.group(1), m.group(2)
+        if not digits:
+            if not c:
+                break  # a % that ends the path is dropped
+            if c == "%":
+                out.append("%")
+            elif c in _WILDCARDS:
+                out.append(_wildcard(c, 0, job))
+            else:
+                out.append("%" + c)
+        elif c and c in _WILDCARDS:
+            n = int(digits)
+            out.append(_wildcard(c, n if n <= 9 else 10, job))
+        else:
+            out.append("%" + digits + c)
+    out.append(path[pos:])
+
+
+def _expand_by_character(path: str, job, out: list) -> None:
     i, n = 0, len(path)
     while i < n:
         c = path[i]
@@ -49,18 +90,17 @@ def expand_stdio(path: str, job: dict) -> str:
             m = re.match(r"\d+", path[i:])
             pad = min(int(m.group(0)), 10) if int(m.group(0)) <= 9 else 10
             i += m.end()
-            if i >= n or path[i] not in "AabJjrSsxNntu":
+            if i >= n or path[i] not in _WILDCARDS:
                 out.append("%" + path[start:i + 1])
                 i += 1
                 continue
         w = path[i] if i < n else ""
-        if w not in "AabJjrSsxNntu" or not w:
+        if w not in _WILDCARDS or not w:
             out.append("%" + w)
             i += 1
             continue
         out.append(_wildcard(w, pad, job))
         i += 1
-    return "".join(out)
 
 
 def _num(v, pad):
