@@ -20,6 +20,7 @@ import threading
 from typing import Any, Callable
 
 from slurmrestd.data_parser import flags as _flags
+from slurmrestd.data_parser import fold as _fold
 from slurmrestd.data_parser.context import ParserContext
 from slurmrestd.data_parser.defaults import ZERO_WHEN_ABSENT
 from slurmrestd.data_parser.engine import Dumper
@@ -138,6 +139,8 @@ def _steps(reg, t) -> list:
             mode, fn = _LEAF, dump_codecs[ft.name]
             template = getattr(fn, "plan_inline", None)
             expr = template(reg, ft) if template is not None else None
+            if expr is None and getattr(fn, "plan_fold", None):
+                expr = _folded(reg, ft, fn)
             if expr is not None:
                 mode, fn = _INLINE, (expr, fn)
         elif ft.model == "flags":
@@ -148,6 +151,16 @@ def _steps(reg, t) -> list:
         steps.append((mode, parts[:-1], parts[-1] if parts else None,
                       _getter(f.member) if f.member else None, ft, f, fn, plain))
     return steps
+
+
+def _folded(reg, t, codec) -> str | None:
+    """The plan expression of a folded codec (``codecs.base.folded``) of type ``t``."""
+    def dump(value, complex_mode: bool):
+        ctx = ParserContext(version=reg.version)
+        ctx.complex_mode = complex_mode
+        out = codec(PlannedDumper(reg.planner, ctx), t, value)
+        return out, not ctx.errors and not ctx.warnings
+    return _fold.folded_expr(codec.plan_fold, dump)
 
 
 def _compile(reg, t) -> Callable:

@@ -99,6 +99,17 @@ def inline(template: Callable[[Any], Any]):
     return deco
 
 
+def folded(*values: Any):
+    """Decorator: the dump codec's output depends only on its input value, the registry and
+    plain or complex mode (not on the context's tables, names or anything else, and it
+    records no warnings for these values): compiled plans write out its output for each of
+    ``values`` as a literal (``data_parser.fold``)."""
+    def deco(fn):
+        fn.plan_fold = values
+        return fn
+    return deco
+
+
 def sub(d, type_name: str, value: Any, row=None) -> Any:
     """Dump ``value`` as the type ``type_name`` with the dumper ``d``."""
     return d.dump(d.reg[type_name], value, row)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from slurmrestd.data_parser.codecs.base import CodecSet, sub
+from slurmrestd.data_parser.codecs.base import CodecSet, folded, sub
 from slurmrestd.data_parser.members import member
 from slurmrestd.data_parser.plain import compact, to_int
 from slurmrestd.errors import E
 from slurmrestd.slurm import jobid
-from slurmrestd.slurm.defs import SLURM_MAX_NORMAL_STEP_ID
+from slurmrestd.slurm.defs import (SLURM_BATCH_SCRIPT, SLURM_EXTERN_CONT, SLURM_INTERACTIVE_STEP, SLURM_MAX_NORMAL_STEP_ID,
+                                   SLURM_PENDING_STEP)
 from slurmrestd.slurm.sentinels import NO_VAL
 from slurmrestd.slurm.sluid import print_sluid, str2sluid
 
@@ -42,6 +43,7 @@ def _parse_sluid(p, t, data, path):
 
 
 @CODECS.dumper("STEP_ID")
+@folded(None, NO_VAL, SLURM_BATCH_SCRIPT, SLURM_EXTERN_CONT, SLURM_INTERACTIVE_STEP, SLURM_PENDING_STEP)
 def _dump_step_id(d, t, value):
     value = NO_VAL if value is None else int(value)
     if value > SLURM_MAX_NORMAL_STEP_ID:

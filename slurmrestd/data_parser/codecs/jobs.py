@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from slurmrestd.data_parser.codecs.base import CodecSet, sub
+from slurmrestd.data_parser.codecs.base import CodecSet, folded, sub
 from slurmrestd.data_parser.codecs.jobids import unfmt_job_id_string
 from slurmrestd.data_parser.codecs.strings import dump_bitstr
 from slurmrestd.data_parser.members import member
@@ -129,6 +129,7 @@ def _parse_job_exclusive(p, t, data, path):
 
 
 @CODECS.dumper("PROCESS_EXIT_CODE")
+@folded(0, None, NO_VAL)
 def _dump_exit_code(d, t, value):
     value = NO_VAL if value is None else int(value)
     st = {"status": VALUES["PROC_EXIT_CODE_INVALID"], "return_code": NO_VAL, "signal": NO_VAL16}

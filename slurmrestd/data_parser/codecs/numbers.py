@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import struct
 
-from slurmrestd.data_parser.codecs.base import CodecSet, inline
+from slurmrestd.data_parser.codecs.base import CodecSet, folded, inline
 from slurmrestd.data_parser.versions import not_newer_than
 from slurmrestd.data_parser.plain import compact, parse_float, parse_int, to_bool, to_float, to_int
 from slurmrestd.errors import E
@@ -236,6 +236,7 @@ FLOAT64_NO_VAL_AS_BUILT = True
 
 
 @CODECS.dumper("FLOAT64_NO_VAL")
+@folded(None, float(NO_VAL), float(INFINITE))
 def _dump_float_no_val(d, t, value):
     value = float(NO_VAL) if value is None else float(value)
     cast = c_uint32_cast(value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from slurmrestd.data_parser.codecs.base import CodecSet, sub
+from slurmrestd.data_parser.codecs.base import CodecSet, folded, sub
 from slurmrestd.data_parser.plain import UNSET, compact, to_int
 from slurmrestd.errors import E
 from slurmrestd.slurm.constants import LAYOUT_NAMES, VALUES
@@ -71,6 +71,7 @@ def str_to_mbytes(s: str) -> int:
 
 
 @CODECS.dumper("MEM_PER_CPUS")
+@folded(0, None, NO_VAL64)
 def _dump_mem_per_cpu(d, t, value):
     v = NO_VAL64
     if value is not None and int(value) & MEM_PER_CPU and value not in (NO_VAL64, INFINITE64):
@@ -79,6 +80,7 @@ def _dump_mem_per_cpu(d, t, value):
 
 
 @CODECS.dumper("MEM_PER_NODE")
+@folded(0, None, NO_VAL64)
 def _dump_mem_per_node(d, t, value):
     v = NO_VAL64
     if value is not None and (not int(value) & MEM_PER_CPU or value in (NO_VAL64, INFINITE64)):
