@@ -2,6 +2,6 @@
 
 import sys
 
-from slurmrestd.cli import main
+from slurmrestd.entry import main
 
 sys.exit(main())

@@ -13,7 +13,7 @@ import re
 import sys
 from dataclasses import replace
 
-from slurmrestd import SLURM_COMPAT_RELEASE, __version__
+from slurmrestd import SLURM_COMPAT_RELEASE, __version__, options
 from slurmrestd.log import parse_level
 from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_DATA_PARSER, DEFAULT_MAX_CONNECTIONS,
                                  LOG_FORMATS, OPENAPI_PLUGINS, SECURITY_WORDS, Cors, Limits, Settings)
@@ -301,9 +301,7 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
 
     # -- then the command line ------------------------------------------
     try:
-        opts, args = getopt.gnu_getopt(
-            argv, "a:d:f:g:hs:t:u:vV",
-            ["help", "max-connections=", "generate-openapi-spec", "autocomplete="])
+        opts, args = getopt.gnu_getopt(argv, options.SHORT, list(options.LONG))
     except getopt.GetoptError as e:
         raise UsageError(str(e)) from None
     verbosity = 0

@@ -21,6 +21,7 @@ def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURMRESTD_", "LISTEN_"))}
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("SLURM_CONF", "/nonexistent/slurm.conf")
+    env["SLURMRESTD_INET_WARM"] = "no"  # cold inet mode unless a test asks (test_warm_start)
     if os.getuid() == 0:
         env["SLURMRESTD_SECURITY"] = "disable_user_check"
     env.update(extra)

@@ -19,7 +19,7 @@ PKG = pathlib.Path(slurmrestd.__file__).parent
 #: Top to bottom.  Each row: (layer name, module prefixes).  A module may import
 #: modules of its own layer or of any layer below it, never above.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("entry", ("slurmrestd.__main__", "slurmrestd.cli")),
+    ("entry", ("slurmrestd.__main__", "slurmrestd.entry", "slurmrestd.cli", "slurmrestd.warmstart")),
     ("composition", ("slurmrestd.daemon",)),
     ("operations", ("slurmrestd.operations", "slurmrestd.site", "slurmrestd.metrics", "slurmrestd.readiness")),
     ("edge", ("slurmrestd.auth", "slurmrestd.openapi", "slurmrestd.serializers", "slurmrestd.security")),
@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("data_parser", ("slurmrestd.data_parser",)),
     ("rpc", ("slurmrestd.rpc",)),
     ("facts", ("slurmrestd.slurm",)),
-    ("base", ("slurmrestd.errors", "slurmrestd")),
+    ("base", ("slurmrestd.errors", "slurmrestd.options", "slurmrestd")),
 )
 
 #: Sibling layers that must not know each other although neither is above the other.

@@ -1,0 +1,218 @@
+"""The warm server: everything imported once, then one fork per client handed over.
+
+Started in the background by ``client._maybe_spawn`` with the client process's interpreter,
+flags, ``sys.path`` and environment, so that its fingerprint is the client's.  It holds the
+``.lock`` file beside its socket (one server per fingerprint; the file holds its pid), binds
+the socket only after every module is loaded, and exits after ``idle`` seconds without a
+client.  It never starts a thread: each child is a copy of a single-threaded process.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+
+from slurmrestd.warmstart import policy, wire
+
+#: Seconds a connected client has to deliver its hand-off.
+HANDOFF_TIMEOUT_S = 5.0
+#: Connections queued while the server forks.
+BACKLOG = 64
+
+
+def preload() -> None:
+    """Import every module a request could need and build what is the same for every
+    process: each version's type registry."""
+    from slurmrestd import daemon
+    from slurmrestd.data_parser.registry import get_registry
+    from slurmrestd.data_parser.versions import VERSIONS
+
+    daemon._import_package()
+    for name in ("jwt", "jwt.algorithms", "yaml", "prometheus_client", "encodings.idna", "pam"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    from slurmrestd import serializers
+    from slurmrestd.rpc.cred import _kangaroo_twelve
+
+    serializers.preload()
+    try:
+        _kangaroo_twelve()
+    except ImportError:  # pragma: no cover - a declared dependency
+        pass
+    for v in VERSIONS:
+        get_registry(v)
+
+
+def main(spec: dict) -> int:
+    path, idle, argv = spec["socket"], int(spec["idle"]), list(spec["argv"])
+    lock_path = path[:-len(".sock")] + ".lock"
+    lock = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0  # another server for this fingerprint is starting or running
+    os.ftruncate(lock, 0)
+    os.write(lock, b"%d\n" % os.getpid())
+    fp = policy.fingerprint(argv, os.environ)
+    directory = os.path.dirname(path)
+    if policy.socket_path(directory, fp) != path:
+        return 0  # this interpreter would not be the client's twin
+    preload()
+    try:
+        os.unlink(path)  # a dead server's socket: we hold the lock
+    except FileNotFoundError:
+        pass
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        listener.bind(path)
+    finally:
+        os.umask(old)
+    listener.listen(BACKLOG)
+    os.chdir("/")
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    import gc
+
+    gc.collect()
+    gc.freeze()  # what every child shares stays out of their collections (and their pages)
+    try:
+        while True:
+            ready, _, _ = select.select([listener], [], [], idle)
+            if not ready:
+                break
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            try:
+                _serve_one(conn, listener, lock, fp, argv)
+            except Exception:
+                pass
+            finally:
+                conn.close()
+    finally:
+        try:
+            if os.stat(path).st_ino == os.fstat(listener.fileno()).st_ino:
+                os.unlink(path)
+        except OSError:
+            pass
+        listener.close()
+    return 0
+
+
+def _receive(conn: socket.socket) -> tuple[wire.Handoff, list[int]]:
+    reader = wire.HandoffReader()
+    fds: list[int] = []
+    conn.settimeout(HANDOFF_TIMEOUT_S)
+    try:
+        while True:
+            data, anc, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(16 * 4))
+            for level, kind, payload in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds.extend(struct.unpack("%di" % (len(payload) // 4), payload[:len(payload) // 4 * 4]))
+            if not data:
+                raise wire.WireError("hand-off cut short")
+            msg = reader.feed(data)
+            if msg is not None:
+                if len(fds) != 3:
+                    raise wire.WireError("hand-off with %d descriptors (3 expected)" % len(fds))
+                return msg, fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def _serve_one(conn: socket.socket, listener: socket.socket, lock: int, fp: bytes, argv: list[str]) -> None:
+    _, uid, gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+    if uid != os.geteuid() or gid != os.getegid():
+        return
+    try:
+        msg, fds = _receive(conn)
+    except (OSError, wire.WireError):
+        return
+    try:
+        if msg.fingerprint != fp:
+            conn.sendall(wire.encode_refused("fingerprint differs"))
+            return
+        pid = os.fork()
+        if pid == 0:
+            status = 70
+            try:
+                listener.close()
+                os.close(lock)
+                status = _child(conn, msg, fds, argv)
+            finally:
+                os._exit(status)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _child(conn: socket.socket, msg: wire.Handoff, fds: list[int], argv: list[str]) -> int:
+    """Become the client's process, then run the entry point a cold process runs."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    conn.settimeout(None)
+    try:
+        os.chdir(msg.cwd)
+    except OSError as e:
+        conn.sendall(wire.encode_refused("working directory: %s" % errno.errorcode.get(e.errno, e.errno)))
+        return 0
+    for i, fd in enumerate(fds):
+        os.dup2(fd, i)
+    env = dict(var.split(b"=", 1) for var in msg.env)
+    for k in list(os.environb):
+        if k not in env:
+            del os.environb[k]
+    os.environb.update(env)
+    import time
+
+    time.tzset()
+    sys.argv = [os.fsdecode(msg.argv0), *argv]
+    conn.sendall(wire.encode_started(os.getpid()))
+    status = _run(argv)
+    try:
+        conn.sendall(wire.encode_exited(status))
+    except OSError:
+        pass
+    return status
+
+
+def _run(argv: list[str]) -> int:
+    from slurmrestd import cli
+
+    try:
+        status = cli.main(argv)
+    except SystemExit as e:
+        status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        status = 1
+    _finish()
+    return status
+
+
+def _finish() -> None:
+    """What the interpreter does at exit, since the child leaves with os._exit."""
+    import atexit
+    import threading
+
+    for t in threading.enumerate():
+        if t is not threading.main_thread() and not t.daemon:
+            t.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
