@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from slurmrestd import SLURM_COMPAT_RELEASE, __version__, options
 from slurmrestd.log import parse_level
+from slurmrestd.warmstart import policy as warm_policy
 from slurmrestd.settings import (AUTH_PLUGINS, DATA_PARSERS, DEFAULT_DATA_PARSER, DEFAULT_MAX_CONNECTIONS,
                                  LOG_FORMATS, OPENAPI_PLUGINS, SECURITY_WORDS, Cors, Limits, Settings)
 
@@ -257,6 +258,11 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
                      ("SLURMRESTD_DBD_REQUEST_TIMEOUT", "dbd_request_timeout_s")):
         if environ.get(var):
             limits = replace(limits, **{fld: _seconds(environ[var], var)})
+    if environ.get(warm_policy.ENV):
+        try:
+            kw["inet_warm_idle_s"] = warm_policy.parse_idle(environ[warm_policy.ENV])
+        except warm_policy.PolicyError as e:
+            raise UsageError(str(e)) from None
     if environ.get("SLURMRESTD_JWT_VERIFY"):
         word = environ["SLURMRESTD_JWT_VERIFY"].strip().lower()
         if word != "auto":

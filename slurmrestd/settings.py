@@ -227,6 +227,12 @@ class Settings:
     #: connections while they wait for slurmctld (``conmgr/fibers``).  False sends every
     #: request to a worker thread.
     inline: bool = True
+    #: Warm start of inet mode (SLURMRESTD_INET_WARM, ``slurmrestd/warmstart``): an inet-mode
+    #: process hands its client to a warm server of the same user and command line, which
+    #: forks a pre-imported child; the server exits after this many idle seconds.  0 (``no``)
+    #: serves every client cold.  Off under systemd.  Read again, with the same rules
+    #: (``warmstart.policy.parse_idle``), by the start-up step that runs before this module loads.
+    inet_warm_idle_s: int = 300
     #: Local JWT verification (SLURMRESTD_JWT_VERIFY): "auto" verifies whenever the key
     #: is readable and passes tokens through otherwise; "yes" refuses to start without a
     #: readable key; "no" always passes tokens through to slurmctld and slurmdbd.

@@ -18,21 +18,29 @@ _STOP = object()
 
 
 class WorkerPool:
+    """Up to ``threads`` threads, started as work needs them: a thread is added when an item
+    arrives and every started thread is busy (an inet-mode process serving one request
+    starts one thread, not the whole pool)."""
+
     def __init__(self, threads: int, name: str = "worker") -> None:
         self._queue: "queue.SimpleQueue[object]" = queue.SimpleQueue()
-        self._threads = [
-            threading.Thread(target=self._run, name="%s-%d" % (name, i), daemon=True)
-            for i in range(max(1, threads))
-        ]
+        self._size = max(1, threads)
+        self._name = name
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._active = 0
         self._queued = 0
-        for t in self._threads:
-            t.start()
 
     @property
     def size(self) -> int:
-        return len(self._threads)
+        """The most threads the pool runs."""
+        return self._size
+
+    @property
+    def started(self) -> int:
+        """Threads started so far."""
+        with self._lock:
+            return len(self._threads)
 
     @property
     def pending(self) -> int:
@@ -41,9 +49,16 @@ class WorkerPool:
             return self._active + self._queued
 
     def submit(self, work: Callable[[], None]) -> None:
+        new = None
         with self._lock:
             self._queued += 1
+            if self._active + self._queued > len(self._threads) and len(self._threads) < self._size:
+                new = threading.Thread(target=self._run, name="%s-%d" % (self._name, len(self._threads)),
+                                       daemon=True)
+                self._threads.append(new)
         self._queue.put(work)
+        if new is not None:
+            new.start()
 
     def _run(self) -> None:
         while True:
@@ -62,7 +77,10 @@ class WorkerPool:
                     self._active -= 1
 
     def shutdown(self, timeout: float | None = None) -> None:
-        for _ in self._threads:
+        with self._lock:
+            threads = list(self._threads)
+        for _ in threads:
             self._queue.put(_STOP)
-        for t in self._threads:
-            t.join(timeout)
+        for t in threads:
+            if t.ident is not None:
+                t.join(timeout)

@@ -14,6 +14,7 @@ Paths appear per plugin, per path, per version in the order given.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence
 
 from slurmrestd.data_parser.registry import VERSIONS, get_registry
@@ -142,16 +143,26 @@ def _path_param_schemas(reg, m: Method) -> dict:
 
 def iter_operations(versions: Sequence[str] = VERSIONS,
                     plugins: Sequence[str] = DEFAULT_PLUGINS) -> Iterator[Operation]:
+    return iter(operations_of(tuple(versions), tuple(plugins)))
+
+
+@lru_cache(maxsize=256)
+def operations_of(versions: tuple[str, ...], plugins: tuple[str, ...]) -> tuple[Operation, ...]:
+    """The operations of these plugins bound to these versions, in the document's order
+    (plugin, path, version).  Built once per combination: the declarations never change,
+    and nothing mutates an ``Operation``."""
+    out = []
     for plugin, p, v, path, methods in _bound(versions, plugins):
         reg = get_registry(v)
         for m in methods:
-            yield Operation(
+            out.append(Operation(
                 path=path, template=p.template, method=m.method,
                 operation_id=operation_id(path, m.method), version=v,
                 plugin=plugin.name, handler=p.handler,
                 path_params=_path_param_schemas(reg, m),
                 query_type=m.query, body_type=m.body, response_type=m.response,
-                parameters_type=m.parameters, decl=m)
+                parameters_type=m.parameters, decl=m))
+    return tuple(out)
 
 
 def _content(writer: SchemaWriter, type_name: str, mime_types: Sequence[str]) -> dict:

@@ -112,6 +112,8 @@ def find_slurm_conf(path: str | None = None) -> str:
 
 
 def _strip_comment(line: str) -> str:
+    if "#" not in line:
+        return line
     bs = 0
     for i, ch in enumerate(line):
         if ch == "#" and bs % 2 == 0:
@@ -121,6 +123,8 @@ def _strip_comment(line: str) -> str:
 
 
 def _strip_escapes(line: str) -> str:
+    if "\\" not in line:
+        return line
     out = []
     i = 0
     while i < len(line):

@@ -24,6 +24,8 @@ FORMAT = 1
 #: reaches the child as the client process had it.
 STARTUP_VARS = ("LANG", "LANGUAGE", "TZ", "GLIBC_TUNABLES", ENV)
 STARTUP_PREFIXES = ("PYTHON", "LC_", "LD_", "MALLOC_")
+#: Longest socket path, terminating NUL included (Linux ``sockaddr_un.sun_path``).
+SUN_PATH_MAX = 108
 #: Namespaces a child must share with its client process.
 NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
 
@@ -149,4 +151,4 @@ def socket_path(directory: str, fp: bytes) -> str | None:
     from _blake2 import blake2b
 
     path = os.path.join(directory, "w%s.sock" % blake2b(fp, digest_size=10).hexdigest())
-    return path if len(path.encode()) < 100 else None
+    return path if len(os.fsencode(path)) < SUN_PATH_MAX else None

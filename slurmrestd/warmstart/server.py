@@ -27,11 +27,17 @@ BACKLOG = 64
 
 
 def preload() -> None:
-    """Import every module a request could need and build what is the same for every
-    process: each version's type registry."""
-    from slurmrestd import daemon
+    """Import every module a request could need, and build what is the same in every
+    process: each version's type registry, its compiled dump plans, and the operations of
+    each combination of OpenAPI plugins (the bindings a router makes)."""
+    from itertools import combinations
+
+    from slurmrestd import daemon, serializers
     from slurmrestd.data_parser.registry import get_registry
     from slurmrestd.data_parser.versions import VERSIONS
+    from slurmrestd.openapi.document import operations_of
+    from slurmrestd.rpc.cred import _kangaroo_twelve
+    from slurmrestd.settings import OPENAPI_PLUGINS
 
     daemon._import_package()
     for name in ("jwt", "jwt.algorithms", "yaml", "prometheus_client", "encodings.idna", "pam"):
@@ -39,16 +45,20 @@ def preload() -> None:
             __import__(name)
         except ImportError:
             pass
-    from slurmrestd import serializers
-    from slurmrestd.rpc.cred import _kangaroo_twelve
-
     serializers.preload()
     try:
         _kangaroo_twelve()
     except ImportError:  # pragma: no cover - a declared dependency
         pass
+    names = [p.removeprefix("openapi/") for p in OPENAPI_PLUGINS]
     for v in VERSIONS:
-        get_registry(v)
+        reg = get_registry(v)
+        for t in reg.types.values():
+            if t.model == "struct":
+                reg.planner.struct_fn(t)
+        for n in range(1, len(names) + 1):
+            for combo in combinations(names, n):
+                operations_of((v,), combo)
 
 
 def main(spec: dict) -> int:
@@ -77,6 +87,7 @@ def main(spec: dict) -> int:
     finally:
         os.umask(old)
     listener.listen(BACKLOG)
+    bound = os.stat(path).st_ino
     os.chdir("/")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     import gc
@@ -100,8 +111,8 @@ def main(spec: dict) -> int:
                 conn.close()
     finally:
         try:
-            if os.stat(path).st_ino == os.fstat(listener.fileno()).st_ino:
-                os.unlink(path)
+            if os.stat(path).st_ino == bound:
+                os.unlink(path)  # still ours: a later server may have replaced it
         except OSError:
             pass
         listener.close()
