@@ -95,27 +95,30 @@ def _follow(s, reader: "wire.ReportReader", child: int) -> int:
         except OSError:
             pass
 
-    for name in FORWARDED:
-        _signal.signal(getattr(_signal, name), forward)
+    previous = {name: _signal.signal(getattr(_signal, name), forward) for name in FORWARDED}
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
     s.settimeout(None)
-    while True:
-        try:
-            data = s.recv(64)
-        except OSError:
-            return 1
-        if not data:
-            return 1  # the child died without reporting (killed by a signal)
-        try:
-            reports = reader.feed(data)
-        except wire.WireError:
-            return 1
-        for kind, value in reports:
-            if kind == "X":
-                return int(value) & 0xFF
+    try:
+        while True:
+            try:
+                data = s.recv(64)
+            except OSError:
+                return 1
+            if not data:
+                return 1  # the child died without reporting (killed by a signal)
+            try:
+                reports = reader.feed(data)
+            except wire.WireError:
+                return 1
+            for kind, value in reports:
+                if kind == "X":
+                    return int(value) & 0xFF
+    finally:
+        for name, handler in previous.items():
+            _signal.signal(getattr(_signal, name), handler)
 
 
 def _maybe_spawn(path: str, idle: int, argv: list[str]) -> None:
