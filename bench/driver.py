@@ -13,7 +13,8 @@ coalescing on and one with it off, both with the job list cache off
   8 connections of 8 different users (bench1..bench8, a Python client, one keep-alive
   connection per user);
 * one request in inet mode (a fresh process per request, process start to the end of the
-  answer, median);
+  answer, median): ours with warm start (the default, ``slurmrestd/warmstart``) and cold
+  (SLURMRESTD_INET_WARM=no);
 * an unknown path (404) with 16 connections;
 * peak RSS (VmHWM) of each daemon after the runs.
 
@@ -40,6 +41,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -266,9 +268,14 @@ class Bench:
         return {"rate": n / elapsed if n else None, "n": n, "non2xx": sum(errors),
                 "rpcs": rpc_delta(r0, r1, USERS, n), "cpu_ms": cpu_ms(t0, t1, n)}
 
-    def inet(self, which: str) -> dict:
+    def inet(self, which: str, warm: bool = True) -> dict:
+        """Median wall time of one GET ping in a fresh process (the request on a pipe, as
+        from inetd).  Ours with warm start (the default: the first, uncounted, run starts the
+        warm server; timing starts once its socket exists) or without it (cold: every process
+        imports everything)."""
         req = ("GET /slurm/%s/ping HTTP/1.1\r\nHost: x\r\nX-SLURM-USER-NAME: bench1\r\n"
                "X-SLURM-USER-TOKEN: %s\r\nConnection: close\r\n\r\n" % (VERSION, self.tokens["bench1"])).encode()
+        run_dir = None
         if which == "ref":
             # as cluster.sh starts the reference: in the chroot, as user slurmrestd
             cmd = ["chroot", "--userspec=slurmrestd:slurmrestd", self.env["CHROOT"], "env", "-i",
@@ -278,19 +285,27 @@ class Bench:
         else:
             cmd = [PY, "-m", "slurmrestd"]
             env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            run_dir = tempfile.mkdtemp(prefix="bw", dir="/tmp")  # the warm server's, short for the socket path
             env.update(SLURMRESTD_SECURITY="disable_user_check", SLURM_CONF=self.env["SLURM_CONF"],
-                       PYTHONPATH=REPO)
+                       PYTHONPATH=REPO, XDG_RUNTIME_DIR=run_dir, SLURMRESTD_INET_WARM="600" if warm else "no")
         times = []
-        for i in range(INET_RUNS + 1):  # the first run warms caches and is not counted
-            t = time.perf_counter()
-            p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 env=env, cwd=REPO)
-            out, _ = p.communicate(req, timeout=60)  # the request arrives through a pipe, as from inetd
-            dt = time.perf_counter() - t
-            if not out.startswith(b"HTTP/1.1 200"):
-                return {"rate": None, "note": "answer %r" % out[:40]}
-            if i:
-                times.append(dt)
+        try:
+            for i in range(INET_RUNS + 1):  # the first run warms caches (and starts the warm server): not counted
+                if i == 1 and run_dir and warm and not _wait_for_glob(os.path.join(run_dir, "slurmrestd-warm"), ".sock", 60):
+                    return {"rate": None, "note": "no warm server"}
+                t = time.perf_counter()
+                p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env, cwd=REPO)
+                out, _ = p.communicate(req, timeout=60)  # the request arrives through a pipe, as from inetd
+                dt = time.perf_counter() - t
+                if not out.startswith(b"HTTP/1.1 200"):
+                    return {"rate": None, "note": "answer %r" % out[:40]}
+                if i:
+                    times.append(dt)
+        finally:
+            if run_dir:
+                _stop_warm_servers(os.path.join(run_dir, "slurmrestd-warm"))
+                shutil.rmtree(run_dir, ignore_errors=True)
         return {"rate": statistics.median(times)}
 
     # -- jobs -------------------------------------------------------------------------------------
@@ -389,6 +404,28 @@ def goal_cell(goal, on: dict | None, off: dict | None, ref: dict | None) -> str:
     return ", ".join(parts) or "—"
 
 
+def _wait_for_glob(directory: str, suffix: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.isdir(directory) and any(n.endswith(suffix) for n in os.listdir(directory)):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _stop_warm_servers(directory: str) -> None:
+    """SIGTERM the warm servers whose lock files (their pid inside) are in ``directory``."""
+    if not os.path.isdir(directory):
+        return
+    for name in os.listdir(directory):
+        if name.endswith(".lock"):
+            try:
+                with open(os.path.join(directory, name)) as f:
+                    os.kill(int(f.read().split()[0]), signal.SIGTERM)
+            except (OSError, ValueError, IndexError):
+                pass
+
+
 def row(scenario: str, on: dict | None, off: dict | None, ref: dict | None, unit: str = "", goal=None) -> str:
     cells = [scenario]
     for r in (on, off, ref):
@@ -450,8 +487,10 @@ def main() -> int:
                              goal=GOALS["jobs users"]))
             b.cancel_jobs()
             log("inet mode, %d runs each" % INET_RUNS)
-            lines.append(row("one request in inet mode, process start to answer (median s, lower is better)",
-                             b.inet("ours"), None, b.inet("ref"), "s", GOALS["inet"]))
+            lines.append(row("one request in inet mode, process start to answer, warm start (the default; "
+                             "median s, lower is better)", b.inet("ours"), None, b.inet("ref"), "s", GOALS["inet"]))
+            lines.append(row("one request in inet mode, process start to answer, cold (SLURMRESTD_INET_WARM=no; "
+                             "median s, lower is better)", b.inet("ours", warm=False), None, b.inet("ref"), "s"))
             rss = {k: {"rate": vmhwm_kb(d.pid)} for k, d in (("on", on), ("off", off), ("ref", ref))}
             lines.append(row("peak RSS after the runs, VmHWM (lower is better)", rss["on"], rss["off"], rss["ref"],
                              "MB", GOALS["rss"]))
