@@ -48,7 +48,9 @@ class _Node:
 
 
 def split_path(path: str) -> list[str]:
-    return [unquote(p) for p in path.split("/") if p]
+    """The path's non-empty segments, each percent-decoded (a segment without ``%`` is its
+    own decoding: ``unquote`` is not called for it)."""
+    return [unquote(p) if "%" in p else p for p in path.split("/") if p]
 
 
 class Router:
@@ -74,13 +76,20 @@ class Router:
             self._deferred[segment] = bind
 
     def _bind_deferred(self, segments) -> None:
-        if not self._deferred:
+        """Bind what ``segments`` name and is still deferred.  A segment leaves ``_deferred``
+        only once its bindings are in, so a request that finds it gone (without the lock:
+        most requests name no deferred segment) can match at once."""
+        deferred = self._deferred
+        if not any(seg in deferred for seg in segments):
             return
         with self._lock:
             for seg in segments:
-                bind = self._deferred.pop(seg, None)
+                bind = deferred.get(seg)
                 if bind is not None:
-                    bind()
+                    try:
+                        bind()
+                    finally:
+                        del deferred[seg]
 
     def add(self, binding: Binding) -> None:
         node = self._root

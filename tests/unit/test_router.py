@@ -53,3 +53,24 @@ def test_duplicate_binding_rejected():
     r = make()
     with pytest.raises(ValueError):
         r.add(Binding("/openapi/v3", "GET", h))
+
+
+def test_a_deferred_segment_is_bound_before_it_leaves_the_pending_list():
+    r = Router()
+    seen = []
+
+    def bind():
+        seen.append("v9" in r._deferred)  # still pending while its bindings go in
+        r.add(Binding("/slurm/v9/ping", "GET", h))
+
+    r.defer("v9", bind)
+    r.defer("v8", lambda: r.add(Binding("/slurm/v8/ping", "GET", h)))
+    assert r.match("/slurm/v9/ping") is not None
+    assert seen == [True] and "v9" not in r._deferred and "v8" in r._deferred
+    assert r.match("/slurm/v9/ping") is not None  # nothing left to bind for v9: no lock taken
+
+
+def test_segments_without_percent_are_taken_as_they_are():
+    from slurmrestd.operations.router import split_path
+    assert split_path("//slurm/v0.0.45//node/n%5B1%5D/") == ["slurm", "v0.0.45", "node", "n[1]"]
+    assert split_path("/a/%2F/b%") == ["a", "/", "b%"]
