@@ -16,13 +16,12 @@ from slurmrestd.http.status import reason
 if TYPE_CHECKING:
     from slurmrestd.http.parser import HttpError
 
-# Refuse CR, LF and NUL in anything we write into the header block, so no caller
-# can split the response by accident.
-_UNSAFE = str.maketrans("", "", "\r\n\x00")
-
 
 def _check(text: str) -> str:
-    if text.translate(_UNSAFE) != text:
+    """``text``, refused if it holds CR, LF or NUL: nothing we write into the header block
+    may split the response by accident.  (Three scans in C; ``str.translate`` was a third
+    of the cost of building a small response.)"""
+    if "\r" in text or "\n" in text or "\x00" in text:
         raise ValueError("CR, LF or NUL in a response header: %r" % text)
     return text
 
