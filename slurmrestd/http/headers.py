@@ -16,10 +16,20 @@ class Headers:
     __slots__ = ("_fields", "_first")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
-        self._fields: tuple[tuple[str, str], ...] = tuple((n.lower(), v) for n, v in fields)
+        self._set(tuple((n.lower(), v) for n, v in fields))
+
+    @classmethod
+    def of_lowered(cls, fields: Iterable[tuple[str, str]]) -> "Headers":
+        """Fields whose names are lower-case already (the parser's): not lowered again."""
+        headers = cls.__new__(cls)
+        headers._set(tuple(fields))
+        return headers
+
+    def _set(self, fields: tuple[tuple[str, str], ...]) -> None:
+        self._fields = fields
         #: name → the value of its first field (lookups are per request, several each)
         first: dict[str, str] = {}
-        for n, v in reversed(self._fields):
+        for n, v in reversed(fields):
             first[n] = v
         self._first = first
 

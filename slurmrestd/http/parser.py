@@ -228,18 +228,23 @@ class RequestParser:
                 self._parse_request_line(line)
                 self._state = _HEADERS
             elif state in (_HEADERS, _TRAILERS):
-                line = self._take_line(self.limits.max_header_bytes - self._header_bytes)
-                if line is None:
-                    return self._need_data()
-                if line is _TOO_LONG:
-                    raise HttpError(431, E.ESLURM_HTTP_PARSING_FAILURE, "Request header fields are too large")
-                assert isinstance(line, bytes)
-                if line:
+                # every field line already buffered, then the empty line that ends the block
+                trailer = state == _TRAILERS
+                limit = self.limits.max_header_bytes
+                while True:
+                    line = self._take_line(limit - self._header_bytes)
+                    if line is None:
+                        return self._need_data()
+                    if line is _TOO_LONG:
+                        raise HttpError(431, E.ESLURM_HTTP_PARSING_FAILURE, "Request header fields are too large")
+                    assert isinstance(line, bytes)
+                    if not line:
+                        break
                     self._header_bytes += len(line)
-                    self._parse_field_line(line, trailer=state == _TRAILERS)
-                elif state == _TRAILERS:
+                    self._parse_field_line(line, trailer)
+                if trailer:
                     return self._finish()
-                elif self._headers_complete():
+                if self._headers_complete():
                     return CONTINUE_EXPECTED
             elif state == _BODY:
                 if self.buffered_bytes < self._remaining:
@@ -460,32 +465,34 @@ class RequestParser:
 
         Returns True when the client expects a ``100 Continue``.
         """
-        headers = Headers(self._fields)
+        headers = Headers.of_lowered(self._fields)
+        #: the names present (the fields' names are lower-cased already): one set, looked up here
+        names = {n for n, _ in self._fields}
         self._headers = headers
         self._fields = []
         http11 = self._version == "1.1"
 
-        hosts = headers.get_all("host")
+        hosts = headers.get_all("host") if "host" in names else ()
         if len(hosts) > 1:
             raise _bad_request("Host header appears more than once")
         if http11 and not hosts and self.require_host and not self._absolute:
             raise _bad_request("HTTP/1.1 request without a Host header")
 
-        if "upgrade" in headers:
+        if "upgrade" in names:
             raise HttpError(406, E.ESLURM_HTTP_UNSUPPORTED_UPGRADE)
-        if "content-encoding" in headers:
+        if "content-encoding" in names:
             codings = _comma_list(headers.get_all("content-encoding"))
             if any(c.lower() != "identity" for c in codings):
                 raise HttpError(406, E.ESLURM_HTTP_INVALID_CONTENT_ENCODING)
 
-        chunked = "transfer-encoding" in headers
+        chunked = "transfer-encoding" in names
         length = 0
         if chunked:
             if not http11:
                 raise _bad_request(
                     "Transfer-Encoding is not allowed in HTTP/1.0", E.ESLURM_HTTP_INVALID_TRANSFER_ENCODING
                 )
-            if "content-length" in headers:
+            if "content-length" in names:
                 raise _bad_request(
                     "Content-Length and Transfer-Encoding must not both be present",
                     E.ESLURM_HTTP_INVALID_TRANSFER_ENCODING,
@@ -493,11 +500,11 @@ class RequestParser:
             codings = _comma_list(headers.get_all("transfer-encoding"))
             if [c.lower() for c in codings] != ["chunked"]:
                 raise HttpError(406, E.ESLURM_HTTP_INVALID_TRANSFER_ENCODING)
-        elif "content-length" in headers:
+        elif "content-length" in names:
             length = self._content_length(headers.get_all("content-length"))
 
         expect_continue = False
-        if "expect" in headers:
+        if "expect" in names:
             expectations = _comma_list(headers.get_all("expect"))
             if any(e.lower() != "100-continue" for e in expectations):
                 # The reference answers with the errno's table text, which talks
@@ -506,7 +513,7 @@ class RequestParser:
                 raise HttpError(417, E.ESLURM_HTTP_UNSUPPORTED_EXPECT, message)
             expect_continue = http11 and (chunked or length > 0)
 
-        tokens = {t.lower() for t in _comma_list(headers.get_all("connection"))}
+        tokens = {t.lower() for t in _comma_list(headers.get_all("connection"))} if "connection" in names else ()
         if "close" in tokens:
             self._keep_alive = False
         else:
