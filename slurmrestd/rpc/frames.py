@@ -141,12 +141,18 @@ def _connect_in_fiber(fiber, s: socket.socket, addr, timeout: float) -> None:
 def recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer = SLURMCTLD, *,
                clock: Clock = time.monotonic, what: str = "reply") -> bytes:
     """Exactly ``n`` bytes, or ``SlurmError`` once ``deadline`` has passed."""
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
     fiber = _fiber()
     if fiber is not None:
         _nonblocking(sock)
+    return _recv_exact(sock, n, deadline, peer, clock, what, fiber)
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer, clock: Clock, what: str,
+                fiber) -> bytes:
+    """``recv_exact`` once the caller knows its fiber (a fiber's socket is non-blocking)."""
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
     while got < n:
         left = deadline - clock()
         try:
@@ -178,15 +184,26 @@ def recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer = SLURMC
 def recv_frame(sock: socket.socket, deadline: float, peer: Peer = SLURMCTLD, *, clock: Clock = time.monotonic,
                max_len: int = MAX_MSG_SIZE, what: str = "reply") -> bytes:
     """One frame's payload (the bytes after its length prefix)."""
-    n = frame_length(recv_exact(sock, 4, deadline, peer, clock=clock, what=what), max_len)
-    return recv_exact(sock, n, deadline, peer, clock=clock, what=what)
+    fiber = _fiber()
+    if fiber is not None:
+        _nonblocking(sock)
+    return _recv_frame(sock, deadline, peer, clock, max_len, what, fiber)
+
+
+def _recv_frame(sock: socket.socket, deadline: float, peer: Peer, clock: Clock, max_len: int, what: str,
+                fiber) -> bytes:
+    n = frame_length(_recv_exact(sock, 4, deadline, peer, clock, what, fiber), max_len)
+    return _recv_exact(sock, n, deadline, peer, clock, what, fiber)
 
 
 def send_all(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLURMCTLD, *,
              request: str | None = None) -> None:
     """Send every byte of ``data`` within ``timeout`` seconds."""
-    to = "%s to %s" % (request, peer.name) if request else "to %s" % peer.name
-    fiber = _fiber()
+    _send_all(sock, data, timeout, peer, request, _fiber())
+
+
+def _send_all(sock: socket.socket, data: bytes, timeout: float, peer: Peer, request: str | None,
+              fiber) -> None:
     try:
         if fiber is None:
             sock.settimeout(timeout)
@@ -194,8 +211,10 @@ def send_all(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLUR
         else:
             _send_in_fiber(fiber, sock, data, timeout)
     except socket.timeout:
+        to = "%s to %s" % (request, peer.name) if request else "to %s" % peer.name
         raise SlurmError(peer.timeout_error, "timed out sending %s" % to) from None
     except OSError as exc:
+        to = "%s to %s" % (request, peer.name) if request else "to %s" % peer.name
         raise SlurmError(peer.send_error, "error sending %s: %s" % (to, exc.strerror or exc)) from None
 
 
@@ -216,10 +235,12 @@ def _send_in_fiber(fiber, sock: socket.socket, data: bytes, timeout: float) -> N
 def exchange(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLURMCTLD, *,
              clock: Clock = time.monotonic, max_len: int = MAX_MSG_SIZE, request: str | None = None,
              what: str = "reply") -> bytes:
-    """Send one frame and read one reply frame, all within ``timeout`` seconds."""
+    """Send one frame and read one reply frame, all within ``timeout`` seconds.  (The current
+    fiber is looked up once for the whole exchange, not by each send and receive.)"""
     deadline = clock() + timeout
-    send_all(sock, data, timeout, peer, request=request)
-    return recv_frame(sock, deadline, peer, clock=clock, max_len=max_len, what=what)
+    fiber = _fiber()
+    _send_all(sock, data, timeout, peer, request, fiber)  # a fiber's send leaves the socket non-blocking
+    return _recv_frame(sock, deadline, peer, clock, max_len, what, fiber)
 
 
 __all__ = ["Peer", "SLURMCTLD", "SLURMDBD", "connect", "recv_exact", "recv_frame", "send_all", "exchange",
