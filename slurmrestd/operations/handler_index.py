@@ -100,18 +100,24 @@ HANDLER_MODULES: dict[str, dict[tuple[str, str], str]] = {
 class LazyHandler:
     """The handler of one operation, imported from its module on the first call."""
 
-    __slots__ = ("module", "key")
+    __slots__ = ("module", "key", "_fn")
 
     def __init__(self, module: str, key: tuple[str, str]) -> None:
         self.module = "slurmrestd.operations." + module
         self.key = key
+        #: The function once resolved (``importlib.import_module`` of a loaded module still
+        #: runs the import machinery's Python code: a few µs per request).
+        self._fn = None
 
     def resolve(self):
         """The handler function itself (imports its module)."""
         return importlib.import_module(self.module).HANDLERS[self.key]
 
     def __call__(self, ctx) -> Any:
-        return self.resolve()(ctx)
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = self.resolve()
+        return fn(ctx)
 
     def __repr__(self) -> str:
         return "LazyHandler(%s %s in %s)" % (self.key[1].upper(), self.key[0], self.module)

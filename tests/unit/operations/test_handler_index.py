@@ -39,3 +39,18 @@ def test_a_lazy_handler_imports_only_its_module():
         "assert loaded == ['slurmrestd.operations.slurmctld', 'slurmrestd.operations.slurmctld.ping'], loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+
+def test_a_lazy_handler_imports_its_module_once(monkeypatch):
+    import importlib
+
+    from slurmrestd.operations import handler_index
+
+    handler = lazy_handlers_for(["openapi/slurmctld"])[("/slurm/{data_parser}/ping/", "get")]
+    module = importlib.import_module(handler.module)
+    imports = []
+    monkeypatch.setattr(handler_index.importlib, "import_module", lambda name: imports.append(name) or module)
+    monkeypatch.setitem(module.HANDLERS, handler.key, lambda ctx: "pong %s" % ctx)
+    assert handler(1) == "pong 1" and handler(2) == "pong 2"
+    assert imports == [handler.module]
