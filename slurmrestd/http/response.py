@@ -35,12 +35,14 @@ def build_response(
     close: bool = False,
     head: bool = False,
     extra_headers: Iterable[tuple[str, str]] = (),
+    more: int = 0,
 ) -> bytes:
     """The bytes of a complete response.
 
     ``head`` writes the headers a GET would get (``Content-Length`` included)
-    but no body.  Statuses that cannot have content (1xx, 204, 304) never get a
-    body.
+    but no body.  ``more``: bytes of the body the caller sends after ``body``
+    (counted in ``Content-Length``; use with ``head``).  Statuses that cannot
+    have content (1xx, 204, 304) never get a body.
     """
     lines = ["HTTP/%s %d %s" % (_check(version), status, reason(status))]
     if close:
@@ -48,7 +50,7 @@ def build_response(
     no_content = status < 200 or status in (204, 304)
     if status != 204:
         if not no_content:
-            lines.append("Content-Length: %d" % len(body))
+            lines.append("Content-Length: %d" % (len(body) + more))
         if content_type:
             lines.append("Content-Type: " + _check(content_type))
     for name, value in extra_headers:

@@ -46,6 +46,9 @@ class Response:
     #: Close the connection after this response.
     close: bool = False
     headers: list[tuple[str, str]] = field(default_factory=list)
+    #: The rest of the body, sent after ``body`` as it is (a shared answer's pieces: no
+    #: joined copy of a big body per client).
+    body_tail: tuple = ()
 
 
 class Deferred:
@@ -195,12 +198,15 @@ class HttpSession(Protocol):
         def serialize(resp: Response) -> tuple[tuple[bytes, ...], bool]:
             close = resp.close or not request.keep_alive
             head_only = request.method == "HEAD"
+            tail = resp.body_tail
+            more = sum(len(part) for part in tail) if tail else 0
             # a big body is queued as it is, after its head: no joined copy of it
-            apart = len(resp.body) >= _SEPARATE_BODY and not head_only and resp.status >= 200 \
+            apart = (len(resp.body) >= _SEPARATE_BODY or tail) and not head_only and resp.status >= 200 \
                 and resp.status not in (204, 304)
             data = build_response(resp.status, resp.body, resp.content_type, version=request.version,
-                                  close=close, head=head_only or apart, extra_headers=resp.headers)
-            return ((data, resp.body) if apart else (data,)), close
+                                  close=close, head=head_only or apart, extra_headers=resp.headers,
+                                  more=more)
+            return ((data, resp.body) + tail if apart else (data,)), close
 
         def later(resp: Response) -> None:  # any thread: the answer of a parked request
             data, close = serialize(resp)

@@ -53,6 +53,9 @@ _JSON_TYPES = frozenset((mime.MIME_JSON, mime.MIME_JSONREQUEST))
 #: Stands for the client's address in a shared answer's meta (random: no data can contain it).
 _SOURCE_MARK = "slurmrestd-client-source-" + os.urandom(16).hex()  # as secrets.token_hex(16)
 _SOURCE_MARK_JSON = orjson.dumps(_SOURCE_MARK)
+#: A shared answer whose part before the client's address is this long is answered in two
+#: pieces (``Response.body_tail``) instead of one joined copy per client.
+_SPLIT_SHARED = 64 * 1024
 
 
 class _MarkedConn:
@@ -94,6 +97,9 @@ class _SharedAnswer:
             return Response(r.status, r.body, r.content_type, r.close, list(r.headers))
         if self.parts is not None:
             head, tail = self.parts
+            if len(head) >= _SPLIT_SHARED:  # sent in two pieces: the big one is not copied
+                return Response(self.status, head, self.content_type,
+                                body_tail=(b"".join((orjson.dumps(conn.name), tail)),))
             return Response(self.status, b"".join((head, orjson.dumps(conn.name), tail)), self.content_type)
         doc = dict(self.doc or {})
         doc["meta"] = app.site.meta(binding, conn, self.identity or identity)

@@ -224,6 +224,10 @@ class BigBodySession(TracedSession):
             return Response(200, bytes(range(256)) * 1024, "application/octet-stream")
         if request.path == "/big204":
             return Response(204, b"x" * 200000)
+        if request.path in ("/pieces", "/small-pieces"):  # a shared answer's pieces
+            body = bytes(range(256)) * (1024 if request.path == "/pieces" else 1)
+            return Response(200, memoryview(body)[:1000], "application/octet-stream",
+                            body_tail=(memoryview(body)[1000:], b"-end"))
         return super()._app(request, conn)
 
 
@@ -243,4 +247,23 @@ def test_a_big_body_goes_out_after_its_head_exactly_as_one_block(limits, tmp_pat
     want = build_response(200, body, "application/octet-stream") + \
         build_response(200, body, "application/octet-stream", head=True) + \
         build_response(204, b"", close=True)
+    assert out == want
+
+
+def test_a_body_in_pieces_goes_out_as_the_joined_body(limits, tmp_path):
+    from slurmrestd.http.response import build_response
+    sessions: list = []
+    h = Harness(limits, 8, "unix:%s" % (tmp_path / "pieces.sock"))
+    h.manager.protocol_factory = lambda conn: sessions.append(BigBodySession(conn, limits)) or sessions[-1]
+    h.pool.auto = True
+    try:
+        c = h.connect()
+        out = _serve(h, c, b"GET /pieces HTTP/1.1\r\nHost: x\r\n\r\nHEAD /pieces HTTP/1.1\r\nHost: x\r\n\r\n"
+                           b"GET /small-pieces HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    finally:
+        h.close()
+    big, small = bytes(range(256)) * 1024 + b"-end", bytes(range(256)) + b"-end"
+    want = build_response(200, big, "application/octet-stream") + \
+        build_response(200, big, "application/octet-stream", head=True) + \
+        build_response(200, small, "application/octet-stream", close=True)
     assert out == want

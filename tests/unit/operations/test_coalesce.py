@@ -508,3 +508,22 @@ def test_setting_is_on_by_default_and_env_turns_it_off():
         assert parse([], {"SLURMRESTD_COALESCE": word})[0].coalesce is True
     with pytest.raises(UsageError):
         parse([], {"SLURMRESTD_COALESCE": "maybe"})
+
+
+class BigHandler:
+    """A handler whose answer is big enough to be sent in pieces."""
+
+    def __call__(self, ctx):
+        return {"items": ["item %d" % i for i in range(20000)]}
+
+
+def test_a_big_shared_answer_comes_in_pieces_that_join_to_the_whole_answer():
+    on = make_app(BigHandler())
+    off = make_app(BigHandler(), replace(Settings(), coalesce=False))
+    for conn in (1, 2):
+        piece = get(on, conn)
+        whole = get(off, conn)
+        assert len(piece.body) >= 64 * 1024 and piece.body_tail  # no joined copy per client
+        joined = bytes(piece.body) + b"".join(piece.body_tail)
+        assert joined == whole.body and not whole.body_tail
+        assert orjson.loads(joined)["meta"]["client"]["source"] == "client:%d" % conn
