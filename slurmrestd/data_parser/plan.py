@@ -131,7 +131,8 @@ def _steps(reg, t) -> list:
         elif kind == "removed":
             mode = _REMOVED
         elif kind == "complex":
-            mode = _COMPLEX
+            # a leaf with a codec is called as PlannedDumper.dump would call it
+            mode, fn = _COMPLEX, dump_codecs.get(ft.name) if ft.model == "leaf" else None
         elif ft.model == "leaf" and ft.name in _NOVAL and generic_no_val is not None \
                 and dump_codecs.get(ft.name) is generic_no_val:
             mode, fn = _NOVAL_LEAF, _NOVAL[ft.name]
@@ -198,7 +199,10 @@ def _compile(reg, t) -> Callable:
                 lines.append(("zero", f.member))
         if mode == _NOVAL_LEAF:
             no_val, inf = codec
-            lines += ["    if v is None or v == %d:" % no_val,
+            # the common case first: an int below both sentinels is a set number
+            lines += ["    if type(v) is int and v < %d:" % min(no_val, inf),
+                      "        %s[%r] = {'set': True, 'infinite': False, 'number': v}" % (dst, leaf),
+                      "    elif v is None or v == %d:" % no_val,
                       "        %s[%r] = {'set': False, 'infinite': False, 'number': 0}" % (dst, leaf),
                       "    elif v == %d:" % inf,
                       "        %s[%r] = {'set': False, 'infinite': True, 'number': 0}" % (dst, leaf),
@@ -215,6 +219,8 @@ def _compile(reg, t) -> Callable:
             lines.append("    %s[%r] = %s(self, %s, v)" % (dst, leaf, const(codec), const(ft)))
         elif mode == _GENERIC:
             lines.append("    %s[%r] = self.dump(%s, v, %s)" % (dst, leaf, const(ft), const(f)))
+        elif mode == _COMPLEX and codec is not None:
+            lines.append("    %s[%r] = %s(self, %s, value)" % (dst, leaf, const(codec), const(ft)))
         elif mode == _COMPLEX:
             lines.append("    %s[%r] = self.dump(%s, value, %s)" % (dst, leaf, const(ft), const(f)))
         else:

@@ -204,9 +204,12 @@ def _no_val_limits(name):
 
 def no_val_inline(no_val: int, inf: int) -> str:
     """``_dump_no_val`` of an unsigned type written out (compiled plans)."""
-    return ("({'set': False, 'infinite': False, 'number': 0} if v is None or v == %d else "
+    # the common case first: an int below both sentinels is a set number
+    return ("({'set': True, 'infinite': False, 'number': v} if type(v) is int and v < %d else "
+            "{'set': False, 'infinite': False, 'number': 0} if v is None or v == %d else "
             "{'set': False, 'infinite': True, 'number': 0} if v == %d else "
-            "{'set': True, 'infinite': False, 'number': v if type(v) is int else int(v)})" % (no_val, inf))
+            "{'set': True, 'infinite': False, 'number': v if type(v) is int else int(v)})"
+            % (min(no_val, inf), no_val, inf))
 
 
 @CODECS.dumper("UINT16_NO_VAL", "UINT32_NO_VAL", "UINT64_NO_VAL", "INT64_NO_VAL")
