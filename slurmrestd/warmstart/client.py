@@ -62,19 +62,19 @@ def _hand_off(path: str, fp: bytes) -> int | None:
         if sent < len(msg):
             s.sendall(msg[sent:])
         reader = wire.ReportReader()
-        child = None
-        while child is None:
+        while True:
             data = s.recv(4096)
             if not data:
                 return None  # the server went away before a child took the client
-            for kind, value in reader.feed(data):
-                if kind == "R":
-                    return None
-                if kind == "S":
-                    child = value
-                    break
-                raise wire.WireError("exit report before the start report")
-        return _follow(s, reader, child)
+            reports = reader.feed(data)
+            if reports:
+                break
+        kind, child = reports[0]
+        if kind == "R":
+            return None
+        if kind != "S":
+            raise wire.WireError("exit report before the start report")
+        return _follow(s, reader, child, reports[1:])
     except (OSError, wire.WireError):
         # Before "started" nothing has read the client's descriptors: serving cold is safe.
         # After it (_follow never raises these) the child owns them.
@@ -83,7 +83,7 @@ def _hand_off(path: str, fp: bytes) -> int | None:
         s.close()
 
 
-def _follow(s, reader: "wire.ReportReader", child: int) -> int:
+def _follow(s, reader: "wire.ReportReader", child: int, early: list) -> int:
     """The child owns the client now: drop this process's copies of its descriptors (the
     client sees the end of the answer when the child closes its own), pass on signals, and
     return the child's exit status."""
@@ -102,6 +102,9 @@ def _follow(s, reader: "wire.ReportReader", child: int) -> int:
     os.close(null)
     s.settimeout(None)
     try:
+        for kind, value in early:  # the exit report may come with the start report
+            if kind == "X":
+                return int(value) & 0xFF
         while True:
             try:
                 data = s.recv(64)

@@ -36,6 +36,8 @@ def place(tmp_path, monkeypatch):
 
 def _server(path, reply):
     """Accept one hand-off, keep its descriptors, send ``reply(msg)``, close."""
+    if os.path.exists(path):
+        os.unlink(path)  # the previous stand-in's
     ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     ls.bind(path)
     ls.listen(1)
@@ -120,6 +122,10 @@ def test_started_then_exit_status(place, monkeypatch):
     try:
         t, got = _server(path, lambda m: [wire.encode_started(os.getpid()), wire.encode_exited(3)])
         assert client.serve([], env) == 3
+        t.join(5)
+        # both reports in one segment (a quick child): the status is still the child's
+        t, got = _server(path, lambda m: [wire.encode_started(os.getpid()) + wire.encode_exited(4)])
+        assert client.serve([], env) == 4
         t.join(5)
         assert got["msg"].cwd == os.fsencode(os.getcwd())
         assert set(got["msg"].env) == {k + b"=" + v for k, v in os.environb.items()}
