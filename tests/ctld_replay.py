@@ -42,6 +42,7 @@ class ReplayTransport:
         self.fail = fail
         self.sent: list[Sent] = []
         self.answered: list[dict] = []  # the golden exchanges used, in order
+        self.abandoned: list = []  # begun requests whose replies were never read
 
     def endpoints(self) -> list[Endpoint]:
         return [_ENDPOINT]
@@ -58,6 +59,17 @@ class ReplayTransport:
         if isinstance(reply, dict):
             return self._golden(reply, req), _ENDPOINT
         return self._frame(reply[0], reply[1], req.version), _ENDPOINT
+
+    def start(self, data: bytes, only: int | None = None):
+        """A request ``SlurmctldClient.begin`` sends early: answered (or failed) now, the
+        reply handed over by ``finish``."""
+        return self.send_recv(data, only)
+
+    def finish(self, started):
+        return started
+
+    def abandon(self, started) -> None:
+        self.abandoned.append(started)
 
     @staticmethod
     def _frame(msg_type: int, body: bytes, version: int) -> bytes:

@@ -42,6 +42,9 @@ CTLD_PATHS = ("ping", "diag", "jobs", "nodes", "node/n1", "partitions", "partiti
 #: coalesced GETs answered from slurmdbd (paths under /slurmdb/v0.0.45/)
 DBD_PATHS = ("accounts/", "account/testacct", "associations/", "qos/", "users/", "user/alice", "clusters/",
              "tres/", "wckeys/", "diag/", "instances/", "jobs/?users=alice&start_time=now-1hour")
+#: messages a request of these slurmctld paths sends before it reads a reply (GET nodes sends
+#: the node and the partition request together); the others send one
+SENT_TOGETHER = {"nodes": 2}
 
 
 @pytest.fixture(scope="module", params=("forky",))
@@ -295,13 +298,14 @@ def test_a_request_arriving_during_an_identical_rpc_gets_a_new_one(gated, tokens
     base, path, alice = "http://%s:%d" % d.inet, _path(kind, p), tokens["alice"]
     k = _lone_messages(base, proxy, path, alice)
     # one request arriving during the held RPC: an execution of its own after the first
+    together = SENT_TOGETHER.get(p, 1) if kind == "ctld" else 1
     held, total, first, (second,) = _held(proxy, base, path, alice, [(alice, "alice")])
-    assert held == 1, (path, held)  # only the first request's first message: the second waited
+    assert held == together, (path, held)  # only the first request's first message(s): the second waited
     assert total == 2 * k, (path, total, k)  # it did not take the held answer: it got the next RPC
     assert first[0] == second[0] and first[0] < 500, (path, first, second)
     # six arriving during the held RPC: together they share the one next execution
     held, total, first, answers = _held(proxy, base, path, alice, [(alice, "alice")] * 6)
-    assert held == 1 and total == 2 * k, (path, held, total, k)
+    assert held == together and total == 2 * k, (path, held, total, k)
     assert all(a[0] == first[0] for a in answers), (path, answers)
     if kind == "ctld" and p == "ping":  # the held answer measured the hold; the later ones did not
         lat = [a[1]["pings"][0]["latency"] for a in answers]

@@ -66,12 +66,19 @@ def _dump_nodes(ctx: OperationContext, name: str | None):
     show_flags = q.get("show_flags") or rpc.DEFAULT_SHOW_FLAGS
     update_time = q.get("update_time") or 0
     client = ctx.ctld
+    nodes_sent = parts_sent = None
+    if name is None and not update_time:
+        # The whole table is asked for, so the controller answers with it (never "no
+        # change"): the partition request goes out at once, and both are served together.
+        nodes_sent = rpc.begin_load_nodes(client, 0, show_flags)
+        parts_sent = rpc.begin_load_partitions(client, 0, show_flags)
     try:
         if name is None:
-            msg = rpc.load_nodes(client, update_time, show_flags)
+            msg = rpc.load_nodes(client, update_time, show_flags, pending=nodes_sent)
         else:
             msg = rpc.load_node(client, name, show_flags)
     except SlurmError as e:
+        client.drop(parts_sent)
         if name is None and e.errno == E.SLURM_NO_CHANGE_IN_DATA:
             ctx.forced_rc = E.SLURM_NO_CHANGE_IN_DATA  # 304 Not Modified, no body
             return _envelope_only()
@@ -83,10 +90,12 @@ def _dump_nodes(ctx: OperationContext, name: str | None):
         ctx.error(0, "Failure to query node %s" % name, src)
         return _envelope_only()
     resp = {"nodes": None, "last_update": 0}
-    if msg["record_count"]:
+    if not msg["record_count"]:
+        client.drop(parts_sent)
+    else:
         try:
             # current partitions (update_time 0) for the node -> partition map
-            parts = rpc.load_partitions(client, 0, show_flags)
+            parts = rpc.load_partitions(client, 0, show_flags, pending=parts_sent)
         except SlurmError as e:
             ctx.error(errno_of(e), "Unable to query partitions", src)
             return _envelope_only()

@@ -164,20 +164,70 @@ class SlurmctldClient:
         data = encode_request(msg_type, body, self.credential, version)
         with Timer(self.observer, SLURMCTLD, msg_type_name(msg_type)) as t:
             payload, ep = self.transport.send_recv(data, only)
-            try:
-                msg = decode_message(payload)
-            except UnpackError as exc:
-                raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
-                                 "malformed reply from %s: %s" % (ep, exc)) from None
-            t.rc = _peek_rc(msg)
+            return _decoded(payload, ep, t), ep
+
+    def begin(self, msg_type: int, body: bytes = b"") -> "Pending":
+        """Send a request now and read its reply later: ``call(..., pending=)`` with the same
+        type and body.  Requests begun one after another are in flight together (slurmctld
+        serves them at the same time), so their replies cost one wait instead of one each.
+
+        Only the first attempt is sent early, and only at a protocol version already
+        known; everything else (no version yet, a credential refused locally) is left to
+        ``call``, which also judges the reply and retries exactly as without ``begin``.
+        A failure to connect or send is raised by ``call``."""
+        version = self.version or self._cached_version()
+        if version is None or getattr(self.credential, "refused", None) is not None:
+            return Pending(msg_type, body, None, None, None, None)
+        try:
+            data = encode_request(msg_type, body, self.credential, version)
+        except SlurmError:
+            return Pending(msg_type, body, None, None, None, None)  # ``call`` raises it
+        timer = Timer(self.observer, SLURMCTLD, msg_type_name(msg_type)).__enter__()
+        try:
+            started = self.transport.start(data)
+        except SlurmError as exc:
+            return Pending(msg_type, body, version, None, timer, exc)
+        return Pending(msg_type, body, version, started, timer, None)
+
+    def _finish_once(self, p: "Pending") -> tuple[Message, Endpoint]:
+        """The first attempt of a ``begin``: the reply read as ``_send_once`` reads it."""
+        t = p.timer
+        try:
+            if p.error is not None:
+                raise p.error
+            payload, ep = self.transport.finish(p.started)
+            msg = _decoded(payload, ep, t)
+        except BaseException as exc:
+            t.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        t.__exit__(None, None, None)
         return msg, ep
 
-    def send(self, msg_type: int, body: bytes = b"", *, only: int | None = None) -> Reply:
+    def drop(self, p: "Pending | None") -> None:
+        """Close a begun request whose reply will not be read (its ``call`` is not made,
+        or the request is sent again at another version); nothing if it was read."""
+        if p is not None and p.started is not None and not p.used:
+            p.used = True
+            self.transport.abandon(p.started)
+            p.timer.__exit__(None, None, None)
+
+    def send(self, msg_type: int, body: bytes = b"", *, only: int | None = None,
+             pending: "Pending | None" = None) -> Reply:
         """Send one request and return the reply without judging its rc.
 
         Retries like ``slurm_send_recv_controller_msg``: standby controllers
         (ESLURM_IN_STANDBY_MODE / _USE_BACKUP) → the next one; rate limiting
-        (SLURMCTLD_COMMUNICATIONS_BACKOFF) → sleep 1 s, 2 s … and resend."""
+        (SLURMCTLD_COMMUNICATIONS_BACKOFF) → sleep 1 s, 2 s … and resend.
+
+        ``pending`` (from ``begin``): the first attempt, already sent."""
+        try:
+            if pending is not None and (pending.msg_type != msg_type or pending.body != body or only is not None):
+                raise ValueError("pending request of another type, body or controller")
+            return self._send(msg_type, body, only, pending if pending is not None and pending.version else None)
+        finally:
+            self.drop(pending)  # not read: sent again at another version, or refused above
+
+    def _send(self, msg_type: int, body: bytes, only: int | None, pending: "Pending | None") -> Reply:
         if getattr(self.credential, "refused", None) is not None:
             # Refused before sending (RefusedCredential): the controller's own answer to a bad
             # credential, without asking it.
@@ -200,7 +250,11 @@ class SlurmctldClient:
         target = only
         while True:
             try:
-                msg, ep = self._send_once(msg_type, body, version, target)
+                if pending is not None and not pending.used and pending.version == version and target is None:
+                    pending.used = True
+                    msg, ep = self._finish_once(pending)
+                else:
+                    msg, ep = self._send_once(msg_type, body, version, target)
             except SlurmError as exc:
                 if explicit or exc.errno not in _VERSION_SUSPECT:
                     raise
@@ -251,7 +305,7 @@ class SlurmctldClient:
 
     def call(self, msg_type: int, body: bytes = b"", *, expect: int | tuple[int, ...] | None = None,
              decode: Callable[[Unpacker, int], Any] | None = None, source: str | None = None,
-             only: int | None = None) -> Any:
+             only: int | None = None, pending: "Pending | None" = None) -> Any:
         """Send one request and judge its reply: the one way an RPC is made.
 
         * A transport failure raises as ``send`` does (with ``source`` when it has none).
@@ -266,10 +320,10 @@ class SlurmctldClient:
           client.call(...)`` also works).
 
         ``source`` is what ``errors[].source`` shows (the libslurm function);
-        by default the request's name."""
+        by default the request's name.  ``pending``: the request as ``begin`` sent it."""
         src = source or msg_type_name(msg_type)
         try:
-            reply = self.send(msg_type, body, only=only)
+            reply = self.send(msg_type, body, only=only, pending=pending)
         except SlurmError as exc:
             if source and not exc.source:
                 exc.source = source
@@ -361,6 +415,31 @@ class SlurmctldClient:
                          decode=_unpack_conf)
 
 
+def _decoded(payload: bytes, ep: Endpoint | None, t: Timer) -> Message:
+    """One reply frame as a message; its rc goes to the timer."""
+    try:
+        msg = decode_message(payload)
+    except UnpackError as exc:
+        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR,
+                         "malformed reply from %s: %s" % (ep, exc)) from None
+    t.rc = _peek_rc(msg)
+    return msg
+
+
+@dataclass(eq=False)
+class Pending:
+    """A request ``begin`` sent (``started``, or the ``error`` sending it), or nothing sent
+    (``version`` None); ``used`` once ``call`` has read it."""
+
+    msg_type: int
+    body: bytes
+    version: int | None
+    started: Any
+    timer: Timer | None
+    error: SlurmError | None
+    used: bool = False
+
+
 # -- reply bodies of the typed operations -------------------------------------------------------
 
 def _unpack_stats(u: Unpacker, version: int) -> dict:
@@ -426,4 +505,4 @@ def _unpack_conf(u: Unpacker, version: int) -> dict:
     return d
 
 
-__all__ = ["SlurmctldClient", "VersionCache", "Reply", "STAT_COMMAND_GET", "STAT_COMMAND_RESET"]
+__all__ = ["SlurmctldClient", "VersionCache", "Reply", "Pending", "STAT_COMMAND_GET", "STAT_COMMAND_RESET"]

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from slurmrestd.rpc.ctld.partitions import RC_ONLY, load_partitions, local_flags
+from slurmrestd.rpc.ctld.partitions import RC_ONLY, begin_load_partitions, load_partitions, local_flags
 from slurmrestd.rpc.layouts import F, Layout
 from slurmrestd.slurm.msg_types import MsgType
 from slurmrestd.rpc.pack import Packer, Unpacker, UnpackError
@@ -311,15 +311,20 @@ def encode_update_node(msg: dict, version: int) -> bytes:
 
 # -- typed operations ---------------------------------------------------------------------------
 
-def load_nodes(client, update_time: int = 0, show_flags: int = DEFAULT_SHOW_FLAGS) -> dict:
+def load_nodes(client, update_time: int = 0, show_flags: int = DEFAULT_SHOW_FLAGS, *, pending=None) -> dict:
     """``slurm_load_node``: REQUEST_NODE_INFO → ``node_info_msg_t``.
 
     Raises ``SlurmError(SLURM_NO_CHANGE_IN_DATA)`` when nothing changed since
-    ``update_time``."""
+    ``update_time``.  ``pending``: the request as ``begin_load_nodes`` sent it."""
     body = encode_node_info_request(update_time, local_flags(show_flags))
     msg = client.call(MsgType.REQUEST_NODE_INFO, body, source="slurm_load_node()",
-                      expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg)
+                      expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg, pending=pending)
     return _finish_nodes(msg, show_flags)
+
+
+def begin_load_nodes(client, update_time: int = 0, show_flags: int = DEFAULT_SHOW_FLAGS):
+    """The request of ``load_nodes`` sent now, its reply read by ``load_nodes(pending=)``."""
+    return client.begin(MsgType.REQUEST_NODE_INFO, encode_node_info_request(update_time, local_flags(show_flags)))
 
 
 def load_node(client, node_name: str, show_flags: int = DEFAULT_SHOW_FLAGS) -> dict:
@@ -377,5 +382,6 @@ __all__ = ["SHOW_ALL", "SHOW_DETAIL", "SHOW_MIXED", "SHOW_LOCAL", "SHOW_FEDERATI
            "init_node_info", "init_update_node_msg", "unpack_node_info", "unpack_node_info_msg",
            "set_node_mixed", "populate_node_partitions",
            "encode_node_info_request", "encode_node_info_single", "encode_update_node",
-           "load_nodes", "load_node", "load_partitions", "load_nodes_with_partitions",
+           "load_nodes", "begin_load_nodes", "load_node", "load_partitions", "begin_load_partitions",
+           "load_nodes_with_partitions",
            "update_node", "delete_node", "create_node", "node_names"]

@@ -193,14 +193,20 @@ RC_ONLY = MsgType.RESPONSE_SLURM_RC
 
 # -- typed operations -----------------------------------------------------------------------------
 
-def load_partitions(client, update_time: int = 0, show_flags: int = 0) -> dict | None:
+def load_partitions(client, update_time: int = 0, show_flags: int = 0, *, pending=None) -> dict | None:
     """``slurm_load_partitions``: REQUEST_PARTITION_INFO → ``partition_info_msg_t``.
 
-    ``None`` when the controller answers RC 0 without a list (libslurm's NULL)."""
+    ``None`` when the controller answers RC 0 without a list (libslurm's NULL).
+    ``pending``: the request as ``begin_load_partitions`` sent it."""
     return client.call(MsgType.REQUEST_PARTITION_INFO,
                        encode_part_info_request(update_time, local_flags(show_flags)),
                        source="slurm_load_partitions()", expect=(MsgType.RESPONSE_PARTITION_INFO, RC_ONLY),
-                       decode=unpack_partition_info_msg)
+                       decode=unpack_partition_info_msg, pending=pending)
+
+
+def begin_load_partitions(client, update_time: int = 0, show_flags: int = 0):
+    """The request of ``load_partitions`` sent now, its reply read by ``load_partitions(pending=)``."""
+    return client.begin(MsgType.REQUEST_PARTITION_INFO, encode_part_info_request(update_time, local_flags(show_flags)))
 
 
 def create_partition(client, desc: dict) -> None:
@@ -223,5 +229,5 @@ def delete_partition(client, name: str) -> None:
 
 __all__ = ["RC_ONLY", "local_flags", "PARTITION_INFO", "UPDATE_PARTITION", "init_part_desc", "encode_update_partition",
            "encode_part_info_request", "unpack_records", "unpack_partition_info", "unpack_partition_info_msg",
-           "load_partitions", "create_partition", "update_partition", "delete_partition",
+           "load_partitions", "begin_load_partitions", "create_partition", "update_partition", "delete_partition",
            "SHOW_ALL", "SHOW_DETAIL", "SHOW_LOCAL", "SHOW_FEDERATION"]

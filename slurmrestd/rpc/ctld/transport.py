@@ -136,5 +136,40 @@ class Transport:
         finally:
             sock.close()
 
+    # -- one exchange in two halves (several requests in flight at once) ---------------
 
-__all__ = ["Transport", "Endpoint", "endpoints", "pick_port"]
+    def start(self, data: bytes, only: int | None = None) -> "Started":
+        """Connect and send ``data``; ``finish`` reads the reply (within ``MessageTimeout``
+        of the send, as ``send_recv``)."""
+        sock, ep = self.open(only)
+        try:
+            deadline = self.clock() + self.io_timeout
+            frames.send_all(sock, data, self.io_timeout, SLURMCTLD)
+        except BaseException:
+            sock.close()
+            raise
+        return Started(sock, ep, deadline)
+
+    def finish(self, started: "Started") -> tuple[bytes, Endpoint]:
+        """The reply payload of a ``start``ed exchange; the connection is closed."""
+        try:
+            return frames.recv_frame(started.sock, started.deadline, SLURMCTLD, clock=self.clock,
+                                     max_len=self.max_reply), started.endpoint
+        finally:
+            started.sock.close()
+
+    def abandon(self, started: "Started") -> None:
+        """Close a ``start``ed exchange whose reply is not wanted."""
+        started.sock.close()
+
+
+@dataclass(frozen=True)
+class Started:
+    """A request sent on its own connection, its reply not read yet."""
+
+    sock: socket.socket
+    endpoint: Endpoint
+    deadline: float
+
+
+__all__ = ["Transport", "Endpoint", "Started", "endpoints", "pick_port"]

@@ -13,6 +13,8 @@ from slurmrestd.auth import Identity
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.slurmctld import nodes as handlers
+from slurmrestd.rpc.pack import Packer
+from slurmrestd.slurm.msg_types import MsgType
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "..", "rpc", "golden", "nodes")
 MPATH = os.path.join(GOLDEN, "manifest.json")
@@ -123,3 +125,16 @@ def test_create_denied():
     handlers.create_node(ctx)
     assert sent(client) == [3015] and ctx.errors[0]["error_number"] == 2010
     assert ctx.errors[0]["source"] == "_create_node"
+
+
+def test_get_nodes_sends_both_requests_before_reading():
+    """GET nodes (no update_time): the partition request is begun with the node request, and
+    a failed node request closes it unread (its error is the request's, as before)."""
+    part = MANIFEST["forky-2d00-nodes_dynamic"]["exchanges"][1]
+    client = replay_client(0x2d00, [(MsgType.RESPONSE_SLURM_RC, Packer().u32(E.ESLURM_ACCESS_DENIED).getvalue()),
+                                    part], GOLDEN)
+    ctx = ctx_for(client)
+    handlers.get_nodes(ctx)
+    assert sent(client) == [2007, 2009] and len(client.transport.abandoned) == 1
+    assert [e["error_number"] for e in ctx.errors] == [E.ESLURM_ACCESS_DENIED]
+    assert ctx.errors[0]["description"] == "Failure to query nodes"

@@ -382,3 +382,62 @@ def test_call_transport_error_gets_the_source_only_when_given():
     with pytest.raises(SlurmError) as ei:
         client.reconfigure()
     assert not ei.value.source
+
+
+# -- requests begun early (SlurmctldClient.begin, Transport.start/finish) ---------------------
+
+def _by_type(conn, req):
+    msg = decode_message(req)
+    conn.sendall(rc_frame(msg.msg_type - 2000))  # each request answered with its own number
+
+
+def test_begun_requests_are_in_flight_before_any_reply_is_read(server):
+    s = server(_by_type)
+    client = SlurmctldClient(conf(s.port), CRED, version=V26_05)
+    a = client.begin(MsgType.REQUEST_NODE_INFO, b"a")
+    b = client.begin(MsgType.REQUEST_PARTITION_INFO, b"b")
+    deadline = time.monotonic() + 5
+    while len(s.requests) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [decode_message(r).msg_type for r in s.requests] == [2007, 2009]  # both out, nothing read yet
+    assert client.send(MsgType.REQUEST_NODE_INFO, b"a", pending=a).rc == 7
+    assert client.send(MsgType.REQUEST_PARTITION_INFO, b"b", pending=b).rc == 9
+    assert len(s.requests) == 2  # not sent again
+    assert a.started.sock.fileno() == -1 and b.started.sock.fileno() == -1
+
+
+def test_begin_without_a_known_version_leaves_the_request_to_call(server):
+    s = server(lambda conn, req: conn.sendall(rc_frame(0)))
+    client = SlurmctldClient(conf(s.port), CRED, version_cache=VersionCache())
+    p = client.begin(MsgType.REQUEST_PING)
+    assert p.version is None and not s.requests
+    assert client.send(MsgType.REQUEST_PING, pending=p).rc == 0 and len(s.requests) == 1
+
+
+def test_a_failed_begin_is_raised_by_call():
+    c = conf(free_port())
+    client = SlurmctldClient(c, CRED, version=V26_05, transport=Transport(c, retry_window=0))
+    p = client.begin(MsgType.REQUEST_NODE_INFO, b"x")  # nothing listens: no exception yet
+    with pytest.raises(SlurmError) as ei:
+        client.call(MsgType.REQUEST_NODE_INFO, b"x", pending=p, source="slurm_load_node()")
+    assert ei.value.errno == E.SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR
+    assert ei.value.source == "slurm_load_node()"
+
+
+def test_a_dropped_request_is_closed_unread(server):
+    s = server(lambda conn, req: conn.sendall(rc_frame(0)))
+    client = SlurmctldClient(conf(s.port), CRED, version=V26_05)
+    p = client.begin(MsgType.REQUEST_PARTITION_INFO, b"")
+    client.drop(p)
+    assert p.used and p.started.sock.fileno() == -1
+    client.drop(p)  # twice: nothing more
+    client.drop(None)
+
+
+def test_pending_of_another_request_is_refused(server):
+    s = server(lambda conn, req: conn.sendall(rc_frame(0)))
+    client = SlurmctldClient(conf(s.port), CRED, version=V26_05)
+    p = client.begin(MsgType.REQUEST_NODE_INFO, b"x")
+    with pytest.raises(ValueError):
+        client.send(MsgType.REQUEST_NODE_INFO, b"y", pending=p)
+    assert p.used and p.started.sock.fileno() == -1  # closed all the same
