@@ -69,9 +69,11 @@ def _dump_nodes(ctx: OperationContext, name: str | None):
     nodes_sent = parts_sent = None
     if name is None and not update_time:
         # The whole table is asked for, so the controller answers with it (never "no
-        # change"): the partition request goes out at once, and both are served together.
+        # change"): the partition request goes out at once, and both are served together
+        # (not when the node request could not be sent: its error is the answer).
         nodes_sent = rpc.begin_load_nodes(client, 0, show_flags)
-        parts_sent = rpc.begin_load_partitions(client, 0, show_flags)
+        if nodes_sent.sent:
+            parts_sent = rpc.begin_load_partitions(client, 0, show_flags)
     try:
         if name is None:
             msg = rpc.load_nodes(client, update_time, show_flags, pending=nodes_sent)

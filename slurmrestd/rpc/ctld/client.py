@@ -439,6 +439,11 @@ class Pending:
     error: SlurmError | None
     used: bool = False
 
+    @property
+    def sent(self) -> bool:
+        """Whether the request went out (connected and written)."""
+        return self.started is not None
+
 
 # -- reply bodies of the typed operations -------------------------------------------------------
 

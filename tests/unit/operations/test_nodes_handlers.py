@@ -138,3 +138,13 @@ def test_get_nodes_sends_both_requests_before_reading():
     assert sent(client) == [2007, 2009] and len(client.transport.abandoned) == 1
     assert [e["error_number"] for e in ctx.errors] == [E.ESLURM_ACCESS_DENIED]
     assert ctx.errors[0]["description"] == "Failure to query nodes"
+
+
+def test_get_nodes_unreachable_controller_sends_no_partition_request():
+    """A node request that cannot be sent is the answer; the partition request is not begun
+    (the connection retries are not paid twice)."""
+    client = replay_client(0x2d00, [], GOLDEN, fail=SlurmError(E.SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR))
+    ctx = ctx_for(client)
+    handlers.get_nodes(ctx)
+    assert sent(client) == [2007]
+    assert [e["error_number"] for e in ctx.errors] == [E.SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR]
