@@ -222,8 +222,8 @@ class Settings:
     #: version and media types) share one execution that started after each of them
     #: arrived (``operations/coalesce``).  False runs every request on its own.
     coalesce: bool = True
-    #: Inline requests (SLURMRESTD_INLINE): the cheap GETs of ``operations/inline`` (ping and
-    #: licenses; token callers over TCP) run on the loop thread, which serves the other
+    #: Inline requests (SLURMRESTD_INLINE): the cheap GETs of ``operations/inline`` (ping,
+    #: licenses and nodes; token callers over TCP) run on the loop thread, which serves the other
     #: connections while they wait for slurmctld (``conmgr/fibers``).  False sends every
     #: request to a worker thread.
     inline: bool = True

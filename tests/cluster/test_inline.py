@@ -1,5 +1,5 @@
 """Inline requests (``SLURMRESTD_INLINE``, ``conmgr/fibers``) against the real 26.05 controller:
-ping and licenses (and diag, which stays on a worker) answer the same with inline requests on
+ping, licenses and nodes (and diag, which stays on a worker) answer the same with inline requests on
 and off, with
 slurmctld up, down (nothing listening) and stalled (it accepts and never answers); while
 an inline request waits for slurmctld the daemon serves other requests at once.
@@ -22,7 +22,7 @@ from http_client import call
 
 pytestmark = pytest.mark.cluster
 
-PATHS = ("ping", "diag", "licenses")
+PATHS = ("ping", "diag", "licenses", "nodes")
 MESSAGE_TIMEOUT = 3
 
 
