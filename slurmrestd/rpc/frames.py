@@ -32,6 +32,8 @@ from slurmrestd.rpc.pack import MAX_MSG_SIZE
 from slurmrestd.rpc.protocol import frame_length
 
 Clock = Callable[[], float]
+#: Creates a socket non-blocking (Linux); 0 where the flag does not exist (setblocking then).
+_SOCK_NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)
 
 
 def _fiber():
@@ -95,7 +97,8 @@ def connect(host: str, port: int, timeout: float, *, keepalive: bool = False) ->
     last: OSError | None = None
     fiber = _fiber()
     for fam, stype, proto, _, addr in _addresses(host, port):
-        s = socket.socket(fam, stype, proto)
+        # a fiber's socket is made non-blocking at once (no setblocking call after)
+        s = socket.socket(fam, stype if fiber is None else stype | _SOCK_NONBLOCK, proto)
         try:
             if fiber is None:
                 s.settimeout(timeout)
@@ -122,7 +125,7 @@ def _connected(s: socket.socket) -> bool:
 
 
 def _connect_in_fiber(fiber, s: socket.socket, addr, timeout: float) -> None:
-    s.setblocking(False)
+    _nonblocking(s)
     err = s.connect_ex(addr)
     if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY, errno.EINTR):
         # Over loopback the handshake has usually completed by the time connect returns

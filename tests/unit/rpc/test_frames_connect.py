@@ -90,3 +90,20 @@ def test_a_pending_connect_waits_for_its_timeout(monkeypatch):
     finally:
         s.close()
         srv.close()
+
+
+def test_a_fiber_socket_is_created_non_blocking(monkeypatch):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    fiber = _Fiber()
+    monkeypatch.setattr(frames, "_fiber", lambda: fiber)
+    calls = []
+    real = socket.socket.setblocking
+    monkeypatch.setattr(socket.socket, "setblocking", lambda self, flag: calls.append(flag) or real(self, flag))
+    try:
+        s = frames.connect("127.0.0.1", srv.getsockname()[1], 2.0)
+        assert s.gettimeout() == 0.0 and calls == [] and fiber.waits == []
+        s.close()
+    finally:
+        srv.close()
