@@ -60,6 +60,11 @@ class Router:
         #: path segment → what binds the operations under it, not run yet
         self._deferred: dict[str, Callable[[], Any]] = {}
         self._lock = threading.Lock()
+        #: The last path matched and its answer: a request matches its path twice (where to
+        #: run it, then to serve it).  One entry; ``add`` drops it and counts a generation,
+        #: so an answer computed before a binding was added is never kept.
+        self._last: tuple[str, Any] | None = None
+        self._generation = 0
 
     @property
     def bindings(self) -> list[Binding]:
@@ -107,9 +112,22 @@ class Router:
             raise ValueError("%s %s bound twice" % (binding.method, binding.template))
         node.methods[binding.method] = binding
         self._bindings.append(binding)
+        self._generation += 1
+        self._last = None
 
     def match(self, path: str) -> tuple[dict[str, Binding], dict[str, str]] | None:
         """Return (bindings by method, path parameters) or None when no path matches."""
+        last = self._last
+        if last is not None and last[0] == path:
+            found = last[1]
+            return None if found is None else (found[0], dict(found[1]))
+        generation = self._generation
+        found = self._match(path)
+        if self._generation == generation:
+            self._last = (path, found)
+        return None if found is None else (found[0], dict(found[1]))
+
+    def _match(self, path: str) -> tuple[dict[str, Binding], dict[str, str]] | None:
         segs = split_path(path)
         self._bind_deferred(segs)
         params: dict[str, str] = {}

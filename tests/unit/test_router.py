@@ -74,3 +74,30 @@ def test_segments_without_percent_are_taken_as_they_are():
     from slurmrestd.operations.router import split_path
     assert split_path("//slurm/v0.0.45//node/n%5B1%5D/") == ["slurm", "v0.0.45", "node", "n[1]"]
     assert split_path("/a/%2F/b%") == ["a", "/", "b%"]
+
+
+def test_the_last_match_is_remembered_until_a_binding_is_added():
+    r = make()
+    first = r.match("/slurm/v0.0.45/job/submit")
+    first[1]["mutated"] = "by a caller"
+    again = r.match("/slurm/v0.0.45/job/submit")
+    assert set(again[0]) == {"POST"} and again[1] == {}  # a caller's change to its params stays its own
+    methods, params = r.match("/slurm/v0.0.45/job/7")
+    assert params == {"job_id": "7"} and r.match("/slurm/v0.0.45/job/7")[1] == {"job_id": "7"}
+    assert r.match("/nope") is None and r.match("/nope") is None
+    r.add(Binding("/nope", "GET", h))
+    assert r.match("/nope") is not None  # the remembered miss went with the new binding
+
+
+def test_a_match_computed_while_a_binding_is_added_is_not_kept():
+    r = make()
+    real = r._match
+
+    def racing(path):
+        found = real(path)
+        r.add(Binding("/slurm/v0.0.45/job/{job_id}", "POST", h))  # another thread binds meanwhile
+        return found
+
+    r._match = racing
+    r.match("/slurm/v0.0.45/job/9")
+    assert r._last is None
