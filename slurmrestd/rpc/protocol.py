@@ -61,7 +61,9 @@ AF_INET = 2
 AF_INET6 = 10
 
 _LEN = struct.Struct(">I")
-_HDR_FIXED = struct.Struct(">HHHI")  # version, flags, msg_type, body_length
+#: A request's header after the dbd type: version, flags, msg_type, body_length, then forward.cnt,
+#: ret_cnt and the orig_addr family (0, 0, AF_UNSPEC: nothing forwarded, no ret list, no address).
+_HDR_REQUEST = struct.Struct(">HHHIHHH")
 
 
 class Credential(Protocol):
@@ -167,10 +169,7 @@ def pack_header(p: Packer, version: int, flags: int, msg_type: int, body_length:
     """``pack_header`` for a request: no forwarding, no ret list, no orig_addr."""
     if flags & SLURMDBD_CONNECTION:
         p.u16(msg_type)
-    p.raw(_HDR_FIXED.pack(version, flags, msg_type, body_length))
-    p.u16(0)  # forward.cnt
-    p.u16(0)  # ret_cnt
-    p.u16(AF_UNSPEC)  # orig_addr
+    p.raw(_HDR_REQUEST.pack(version, flags, msg_type, body_length, 0, 0, AF_UNSPEC))
 
 
 def unpack_header(u: Unpacker, dbd: bool = False, check_version: bool = True) -> Header:
