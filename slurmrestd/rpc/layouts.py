@@ -225,10 +225,12 @@ def _compile_decoder(layout_name: str, fields: tuple) -> Callable:
     lines = ["def fn(u, d, buf):", "    view = u.view", "    off = u.offset", "    end = u.end"]
     run: list = []
 
-    def flush(indent: str) -> None:
+    def flush(indent: str, length: bool = False) -> bool:
+        """Read the run; ``length``: also the u32 length of the string after it, into ``n``
+        (one ``struct`` call less per such string).  Returns whether that was done."""
         if not run:
-            return
-        st = struct.Struct(">" + "".join(_FIXED[k][0] for _, k, _ in run))
+            return False
+        st = struct.Struct(">" + "".join(_FIXED[k][0] for _, k, _ in run) + ("I" if length else ""))
         lines.append("%sif off + %d > end: raise Fallback" % (indent, st.size))
         targets = []
         posts = []
@@ -242,17 +244,22 @@ def _compile_decoder(layout_name: str, fields: tuple) -> Callable:
             else:  # members in field order (the dict's key order is the generic reader's)
                 targets.append("x%d" % i)
                 posts.append("%sd[%r] = %s" % (indent, name, post.replace("x", "x%d" % i)))
+        if length:
+            targets.append("n")
         lines.append("%s%s, = %s(view, off)" % (indent, ", ".join(targets), const(st.unpack_from)))
         lines.append("%soff += %d" % (indent, st.size))
         lines.extend(posts)
         run.clear()
+        return length
 
-    def string(indent: str, name: str, drop: bool) -> None:
+    def string(indent: str, name: str, drop: bool, have_length: bool = False) -> None:
         dst = "_" if drop else "d[%r]" % name
+        if not have_length:
+            lines.extend([
+                "%sif off + 4 > end: raise Fallback" % indent,
+                "%sn = U32(view, off)[0]" % indent,
+                "%soff += 4" % indent])
         lines.extend([
-            "%sif off + 4 > end: raise Fallback" % indent,
-            "%sn = U32(view, off)[0]" % indent,
-            "%soff += 4" % indent,
             "%sif n:" % indent,
             "%s    stop = off + n" % indent,
             "%s    if n > MAXLEN or stop > end or view[stop - 1]: raise Fallback" % indent,
@@ -268,7 +275,8 @@ def _compile_decoder(layout_name: str, fields: tuple) -> Callable:
         if fixed:
             run.append((name, k, drop))
             continue
-        flush("    ")
+        # a string right after a run: its length is read with the run
+        have_length = flush("    ", length=k == "str" and when is None)
         indent = "    "
         if when is not None:
             lines.append("    if not d.get(%r):" % when)
@@ -279,7 +287,7 @@ def _compile_decoder(layout_name: str, fields: tuple) -> Callable:
             run.append((name, k, drop))
             flush(indent)
         elif k == "str":
-            string(indent, name, drop)
+            string(indent, name, drop, have_length)
         else:
             lines.append("%su.offset = off" % indent)
             lines.append("%s%s = %s(u)" % (indent, "_" if drop else "d[%r]" % name, const(read)))
