@@ -297,7 +297,9 @@ class Bench:
                    "/usr/sbin/slurmrestd", "-a", "rest_auth/jwt"]
             env = None
         else:
-            cmd = [PY, "-m", "slurmrestd"]
+            # the installed command, as inetd would start it (python -m without one)
+            script = os.path.join(os.path.dirname(PY), "slurmrestd")
+            cmd = [script] if os.access(script, os.X_OK) else [PY, "-m", "slurmrestd"]
             env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
             run_dir = tempfile.mkdtemp(prefix="bw", dir="/tmp")  # the warm server's, short for the socket path
             env.update(SLURMRESTD_SECURITY="disable_user_check", SLURM_CONF=self.env["SLURM_CONF"],

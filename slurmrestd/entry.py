@@ -1,7 +1,5 @@
 """The ``slurmrestd`` command: a warm server first in inet mode, else the full daemon."""
 
-from __future__ import annotations
-
 import sys
 
 

@@ -4,8 +4,6 @@ Standard library only and nothing at import: the warm-start client reads the com
 before anything else is loaded.  ``cli`` parses with ``getopt.gnu_getopt`` and these tables.
 """
 
-from __future__ import annotations
-
 #: getopt's short options: the reference daemon's letters.
 SHORT = "a:d:f:g:hs:t:u:vV"
 #: getopt's long options (a trailing ``=`` takes a value).

@@ -4,8 +4,6 @@ Standard library only, and its cheapest parts (``_socket``, ``_signal``, ``_stru
 the warm path this module, ``policy`` and ``wire`` are all this process loads.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 

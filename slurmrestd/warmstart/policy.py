@@ -1,10 +1,9 @@
 """When a process may use a warm server, and which warm server it may use.
 
 Standard library only (``os``, ``sys``, ``_blake2``): this runs before anything else in
-every inet-mode process.
+every inet-mode process.  (No ``from __future__ import annotations`` on this path: loading
+``__future__`` costs more than the annotations it would defer.)
 """
-
-from __future__ import annotations
 
 import os
 import sys
@@ -99,10 +98,13 @@ def _umask() -> int:
     return mask
 
 
-def _rlimits() -> tuple:
-    import resource
-
-    return tuple(resource.getrlimit(getattr(resource, n)) for n in sorted(dir(resource)) if n.startswith("RLIMIT_"))
+def _rlimits() -> str:
+    """Every resource limit, as the kernel lists them (cheaper than loading ``resource``)."""
+    try:
+        with open("/proc/self/limits") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def fingerprint(argv: list[str], environ) -> bytes:

@@ -14,8 +14,6 @@ Integers are big-endian.  Readers take bytes in any split and raise ``WireError`
 anything malformed.
 """
 
-from __future__ import annotations
-
 import _struct
 
 MAGIC = b"SRW1"
