@@ -426,7 +426,7 @@ def _decoded(payload: bytes, ep: Endpoint | None, t: Timer) -> Message:
     return msg
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Pending:
     """A request ``begin`` sent (``started``, or the ``error`` sending it), or nothing sent
     (``version`` None); ``used`` once ``call`` has read it."""

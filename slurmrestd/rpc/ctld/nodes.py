@@ -315,8 +315,9 @@ def load_nodes(client, update_time: int = 0, show_flags: int = DEFAULT_SHOW_FLAG
     """``slurm_load_node``: REQUEST_NODE_INFO → ``node_info_msg_t``.
 
     Raises ``SlurmError(SLURM_NO_CHANGE_IN_DATA)`` when nothing changed since
-    ``update_time``.  ``pending``: the request as ``begin_load_nodes`` sent it."""
-    body = encode_node_info_request(update_time, local_flags(show_flags))
+    ``update_time``.  ``pending``: the request as ``begin_load_nodes`` sent it (with the
+    same ``update_time`` and ``show_flags``)."""
+    body = pending.body if pending is not None else encode_node_info_request(update_time, local_flags(show_flags))
     msg = client.call(MsgType.REQUEST_NODE_INFO, body, source="slurm_load_node()",
                       expect=MsgType.RESPONSE_NODE_INFO, decode=unpack_node_info_msg, pending=pending)
     return _finish_nodes(msg, show_flags)

@@ -197,9 +197,9 @@ def load_partitions(client, update_time: int = 0, show_flags: int = 0, *, pendin
     """``slurm_load_partitions``: REQUEST_PARTITION_INFO → ``partition_info_msg_t``.
 
     ``None`` when the controller answers RC 0 without a list (libslurm's NULL).
-    ``pending``: the request as ``begin_load_partitions`` sent it."""
-    return client.call(MsgType.REQUEST_PARTITION_INFO,
-                       encode_part_info_request(update_time, local_flags(show_flags)),
+    ``pending``: the request as ``begin_load_partitions`` sent it (with the same arguments)."""
+    body = pending.body if pending is not None else encode_part_info_request(update_time, local_flags(show_flags))
+    return client.call(MsgType.REQUEST_PARTITION_INFO, body,
                        source="slurm_load_partitions()", expect=(MsgType.RESPONSE_PARTITION_INFO, RC_ONLY),
                        decode=unpack_partition_info_msg, pending=pending)
 
