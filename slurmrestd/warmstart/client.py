@@ -72,7 +72,10 @@ def _hand_off(path: str, fp: bytes) -> int | None:
             return None
         if kind != "S":
             raise wire.WireError("exit report before the start report")
-        return _follow(s, reader, child, reports[1:])
+        try:
+            return _follow(s, reader, child, reports[1:])
+        except Exception:
+            return 1  # the child owns the client: whatever happens now, never serve it again
     except (OSError, wire.WireError):
         # Before "started" nothing has read the client's descriptors: serving cold is safe.
         # After it (_follow never raises these) the child owns them.
@@ -94,10 +97,20 @@ def _follow(s, reader: "wire.ReportReader", child: int, early: list) -> int:
             pass
 
     previous = {name: _signal.signal(getattr(_signal, name), forward) for name in FORWARDED}
-    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        null = None
     for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
+        try:
+            if null is None:
+                os.close(fd)
+            else:
+                os.dup2(null, fd)
+        except OSError:
+            pass
+    if null is not None:
+        os.close(null)
     s.settimeout(None)
     try:
         for kind, value in early:  # the exit report may come with the start report
