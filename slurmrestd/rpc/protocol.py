@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
 
 from slurmrestd.errors import E, SlurmError
 from slurmrestd.slurm.msg_types import MsgType
@@ -97,8 +97,11 @@ class RetItem:
     data: Any
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
+    """A message header.  Header and Message are named tuples, not frozen dataclasses: one of
+    each per RPC, and a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__`` (about 2 µs of the two per RPC, against a fraction for a tuple)."""
+
     version: int
     flags: int
     msg_type: int
@@ -111,14 +114,13 @@ class Header:
     dbd_msg_type: int | None = None
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """A decoded frame: header, the auth section (if any) and the body."""
 
     header: Header
     body: Unpacker
     auth_plugin_id: int | None = None
-    auth: tuple = field(default=())
+    auth: tuple = ()
 
     @property
     def msg_type(self) -> int:
