@@ -16,7 +16,7 @@ Malformed input raises ``HttpError`` instead of returning an event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from slurmrestd.http.headers import Headers
 
@@ -61,8 +61,7 @@ class ContinueExpected:
 CONTINUE_EXPECTED = ContinueExpected()
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """One complete HTTP request.
 
     ``target`` is the request-target as sent; ``path`` is its path part, still
@@ -70,6 +69,9 @@ class Request:
     target without a path), and ``query`` the text after ``?`` (``""`` when there is none).
     ``version`` is ``"1.0"`` or ``"1.1"``.  ``keep_alive`` says whether the
     connection may carry another request after the response.
+
+    A named tuple (immutable) rather than a frozen dataclass, whose ``__init__`` sets each
+    of the eight fields through ``object.__setattr__``: one per request.
     """
 
     method: str
