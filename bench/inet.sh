@@ -11,7 +11,10 @@
 # token checks as configured (the HS256 key is readable: each token is checked here) and once
 # with SLURMRESTD_JWT_VERIFY=no (tokens pass through, as in the reference); a third row runs
 # ours with the default -a (rest_auth/local first: the pipe's owner, root, speaks through
-# munge, so each run also pays the munge credential and its KangarooTwelve body hash).  hyperfine is used when installed (apt-get install hyperfine),
+# munge, so each run also pays the munge credential and its KangarooTwelve body hash).  Ours is
+# the installed command with warm start (a warm server per variant in a private runtime
+# directory, started before the timing and stopped at the end); a last row runs it cold
+# (SLURMRESTD_INET_WARM=no).  hyperfine is used when installed (apt-get install hyperfine),
 # else a timed loop.  Prints median and mean wall seconds, appends to bench/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,14 +40,25 @@ cat >"$tmp/ref.sh" <<EOS
 cat "$tmp/req" | chroot --userspec=slurmrestd:slurmrestd "$CHROOT" env -i PATH=/usr/sbin:/usr/bin \
     LANG=C.UTF-8 HOME=/ SLURM_JWT=daemon /usr/sbin/slurmrestd -a rest_auth/jwt 2>/dev/null
 EOS
+# Ours: the installed command (as inetd starts it), warm start in a private runtime directory
+# (WARM=no: cold); the first run of each variant starts its warm server, waited for below.
+CMD="$PY -m slurmrestd"
+[ -x "$(dirname "$PY")/slurmrestd" ] && CMD="$(dirname "$PY")/slurmrestd"
+run_dir=$(mktemp -d /tmp/bwXXXX)
+stop_warm() { for l in "$run_dir"/slurmrestd-warm/*.lock; do [ -f "$l" ] && kill "$(head -1 "$l")" 2>/dev/null; done; rm -rf "$run_dir"; }
+trap 'stop_warm; rm -rf "$tmp"' EXIT
 cat >"$tmp/ours.sh" <<EOS
 cat "$tmp/req" | env -u PYTHONDONTWRITEBYTECODE SLURMRESTD_SECURITY=disable_user_check SLURM_CONF="$SLURM_CONF" \
-    PYTHONPATH="$PWD" \${VERIFY:+SLURMRESTD_JWT_VERIFY=\$VERIFY} "$PY" -m slurmrestd \${AUTH--a rest_auth/jwt} 2>/dev/null
+    XDG_RUNTIME_DIR="$run_dir" SLURMRESTD_INET_WARM=\${WARM:-600} \
+    PYTHONPATH="$PWD" \${VERIFY:+SLURMRESTD_JWT_VERIFY=\$VERIFY} $CMD \${AUTH--a rest_auth/jwt} 2>/dev/null
 EOS
 for s in ref ours; do
     head=$(bash "$tmp/$s.sh" | head -1 | tr -d '\r')
     case $head in "HTTP/1.1 200"*) ;; *) echo "$s: unexpected answer: $head" >&2; exit 1;; esac
 done
+# warm servers for the variants measured below (each command line and environment has its own)
+VERIFY=no bash "$tmp/ours.sh" >/dev/null; AUTH="" bash "$tmp/ours.sh" >/dev/null
+for _ in $(seq 100); do [ "$(ls "$run_dir"/slurmrestd-warm/*.sock 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.2; done
 
 stats() { # command → "median mean" seconds over RUNS runs
     if command -v hyperfine >/dev/null; then
@@ -62,6 +76,7 @@ read -r REF_MED REF_MEAN < <(stats "bash $tmp/ref.sh")
 read -r OURS_MED OURS_MEAN < <(stats "bash $tmp/ours.sh")
 read -r NOV_MED NOV_MEAN < <(VERIFY=no stats "bash $tmp/ours.sh")
 read -r LOC_MED LOC_MEAN < <(AUTH="" stats "bash $tmp/ours.sh")
+read -r COLD_MED COLD_MEAN < <(WARM=no stats "bash $tmp/ours.sh")
 ratio() { $PY -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.1f" % (a/b) if b else "n/a")' "$1" "$2"; }
 {
 echo
@@ -75,4 +90,5 @@ echo "| reference (C) | $REF_MED | $REF_MEAN | |"
 echo "| ours, tokens checked (key readable) | $OURS_MED | $OURS_MEAN | $(ratio "$OURS_MED" "$REF_MED") |"
 echo "| ours, SLURMRESTD_JWT_VERIFY=no | $NOV_MED | $NOV_MEAN | $(ratio "$NOV_MED" "$REF_MED") |"
 echo "| ours, default -a (rest_auth/local, munge) | $LOC_MED | $LOC_MEAN | $(ratio "$LOC_MED" "$REF_MED") |"
+echo "| ours, tokens checked, cold (SLURMRESTD_INET_WARM=no) | $COLD_MED | $COLD_MEAN | $(ratio "$COLD_MED" "$REF_MED") |"
 } | tee -a "$OUT"
