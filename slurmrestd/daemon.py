@@ -267,7 +267,7 @@ def _serve(settings: Settings) -> int:
     app = RestApp(router, chain_from_settings(settings, site.slurm_conf, site.slurm_user_id), site)
 
     tune_gc(settings.limits.gc_threshold)
-    workers = WorkerPool(settings.threads)
+    workers = WorkerPool(settings.threads, eager=bool(listeners))
     # later shared executions run as work items of the pool, so a leader's answer never waits for them
     app.single_flight.spawn = workers.submit
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,

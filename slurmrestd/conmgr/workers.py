@@ -18,11 +18,11 @@ _STOP = object()
 
 
 class WorkerPool:
-    """Up to ``threads`` threads, started as work needs them: a thread is added when an item
-    arrives and every started thread is busy (an inet-mode process serving one request
-    starts one thread, not the whole pool)."""
+    """``threads`` threads.  ``eager`` (listen mode) starts them all now, so a long-running
+    daemon's memory settles at start-up; otherwise (inet mode, one client) a thread is added
+    only when an item arrives and every started thread is busy."""
 
-    def __init__(self, threads: int, name: str = "worker") -> None:
+    def __init__(self, threads: int, name: str = "worker", eager: bool = True) -> None:
         self._queue: "queue.SimpleQueue[object]" = queue.SimpleQueue()
         self._size = max(1, threads)
         self._name = name
@@ -30,6 +30,14 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._active = 0
         self._queued = 0
+        if eager:
+            for _ in range(self._size):
+                self._start_one()
+
+    def _start_one(self) -> None:
+        t = threading.Thread(target=self._run, name="%s-%d" % (self._name, len(self._threads)), daemon=True)
+        self._threads.append(t)
+        t.start()
 
     @property
     def size(self) -> int:
