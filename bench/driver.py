@@ -54,6 +54,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+from slurmrestd.warmstart.server import stop_servers as stop_warm_servers  # noqa: E402
 SUITE = "forky"
 VERSION = "v0.0.45"
 USERS = ["bench%d" % i for i in range(1, 9)]
@@ -320,7 +322,7 @@ class Bench:
                     times.append(dt)
         finally:
             if run_dir:
-                _stop_warm_servers(os.path.join(run_dir, "slurmrestd-warm"))
+                stop_warm_servers(os.path.join(run_dir, "slurmrestd-warm"))
                 shutil.rmtree(run_dir, ignore_errors=True)
         return {"rate": statistics.median(times)}
 
@@ -427,19 +429,6 @@ def _wait_for_glob(directory: str, suffix: str, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return False
-
-
-def _stop_warm_servers(directory: str) -> None:
-    """SIGTERM the warm servers whose lock files (their pid inside) are in ``directory``."""
-    if not os.path.isdir(directory):
-        return
-    for name in os.listdir(directory):
-        if name.endswith(".lock"):
-            try:
-                with open(os.path.join(directory, name)) as f:
-                    os.kill(int(f.read().split()[0]), signal.SIGTERM)
-            except (OSError, ValueError, IndexError):
-                pass
 
 
 def row(scenario: str, on: dict | None, off: dict | None, ref: dict | None, unit: str = "", goal=None) -> str:

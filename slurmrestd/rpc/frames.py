@@ -51,6 +51,14 @@ def _nonblocking(sock: socket.socket) -> None:
         sock.setblocking(False)
 
 
+def _fiber_for(sock: socket.socket):
+    """The current fiber, with ``sock`` made non-blocking for it; None on a plain thread."""
+    fiber = _fiber()
+    if fiber is not None:
+        _nonblocking(sock)
+    return fiber
+
+
 def sleep(seconds: float) -> None:
     """``time.sleep``, or in a fiber a wait that leaves the loop thread free."""
     fiber = _fiber()
@@ -144,10 +152,7 @@ def _connect_in_fiber(fiber, s: socket.socket, addr, timeout: float) -> None:
 def recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer = SLURMCTLD, *,
                clock: Clock = time.monotonic, what: str = "reply") -> bytes:
     """Exactly ``n`` bytes, or ``SlurmError`` once ``deadline`` has passed."""
-    fiber = _fiber()
-    if fiber is not None:
-        _nonblocking(sock)
-    return _recv_exact(sock, n, deadline, peer, clock, what, fiber)
+    return _recv_exact(sock, n, deadline, peer, clock, what, _fiber_for(sock))
 
 
 def _recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer, clock: Clock, what: str,
@@ -187,10 +192,7 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer, clock:
 def recv_frame(sock: socket.socket, deadline: float, peer: Peer = SLURMCTLD, *, clock: Clock = time.monotonic,
                max_len: int = MAX_MSG_SIZE, what: str = "reply") -> bytes:
     """One frame's payload (the bytes after its length prefix)."""
-    fiber = _fiber()
-    if fiber is not None:
-        _nonblocking(sock)
-    return _recv_frame(sock, deadline, peer, clock, max_len, what, fiber)
+    return _recv_frame(sock, deadline, peer, clock, max_len, what, _fiber_for(sock))
 
 
 def _recv_frame(sock: socket.socket, deadline: float, peer: Peer, clock: Clock, max_len: int, what: str,

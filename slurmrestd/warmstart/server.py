@@ -27,29 +27,25 @@ BACKLOG = 64
 
 
 def preload() -> None:
-    """Import every module a request could need, and build what is the same in every
-    process: each version's type registry, its compiled dump plans, and the operations of
-    each combination of OpenAPI plugins (the bindings a router makes)."""
+    """Import every module a request could need (what listen mode loads ahead, plus the PAM
+    and metrics libraries), and build what is the same in every process: each version's type
+    registry, its compiled dump plans, and the operations of each combination of OpenAPI
+    plugins (the bindings a router makes)."""
     from itertools import combinations
 
-    from slurmrestd import daemon, serializers
+    from slurmrestd import daemon
     from slurmrestd.data_parser.registry import get_registry
     from slurmrestd.data_parser.versions import VERSIONS
     from slurmrestd.openapi.document import operations_of
-    from slurmrestd.rpc.cred import _kangaroo_twelve
-    from slurmrestd.settings import OPENAPI_PLUGINS
+    from slurmrestd.settings import OPENAPI_PLUGINS, Settings
 
     daemon._import_package()
-    for name in ("jwt", "jwt.algorithms", "yaml", "prometheus_client", "encodings.idna", "pam"):
+    daemon._preload(Settings())
+    for name in ("prometheus_client", "pam"):
         try:
             __import__(name)
         except ImportError:
             pass
-    serializers.preload()
-    try:
-        _kangaroo_twelve()
-    except ImportError:  # pragma: no cover - a declared dependency
-        pass
     names = [p.removeprefix("openapi/") for p in OPENAPI_PLUGINS]
     for v in VERSIONS:
         reg = get_registry(v)
@@ -59,6 +55,22 @@ def preload() -> None:
         for n in range(1, len(names) + 1):
             for combo in combinations(names, n):
                 operations_of((v,), combo)
+
+
+def stop_servers(directory: str) -> None:
+    """SIGTERM the warm servers of ``directory`` (the pid in each lock file): for tests and
+    benchmarks that gave a run its own runtime directory."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.endswith(".lock"):
+            try:
+                with open(os.path.join(directory, name)) as f:
+                    os.kill(int(f.read().split()[0]), signal.SIGTERM)
+            except (OSError, ValueError, IndexError):
+                pass
 
 
 def main(spec: dict) -> int:

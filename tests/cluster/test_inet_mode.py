@@ -18,7 +18,7 @@ import time
 import pytest
 
 from clusters import token
-from daemon import ROOT, base_env
+from daemon import MODULES_HOOK, ROOT, base_env
 
 pytestmark = pytest.mark.cluster
 
@@ -44,14 +44,6 @@ def test_seed_inet_example(cluster, example):
     assert b"without a Host header: accepted" in out.stderr  # logged at debug
 
 
-#: Run the daemon as ``python -m slurmrestd`` does, and write the names in ``sys.modules``
-#: to the file named by argv[1] when it exits (a test-only hook: no code in the daemon).
-_MODULES_HOOK = (
-    "import atexit, runpy, sys\n"
-    "out = sys.argv.pop(1)\n"
-    "atexit.register(lambda: open(out, 'w').write('\\n'.join(sorted(sys.modules))))\n"
-    "runpy.run_module('slurmrestd', run_name='__main__', alter_sys=True)\n"
-)
 
 #: Loaded by nothing a JSON ping with a passed-through token needs.
 NOT_FOR_A_PING = (
@@ -77,7 +69,7 @@ def test_inet_ping_loads_only_what_a_ping_needs(cluster, tmp_path, verify):
     request = ("GET /slurm/%s/ping HTTP/1.1\r\nHost: x\r\nX-SLURM-USER-NAME: alice\r\n"
                "X-SLURM-USER-TOKEN: %s\r\nConnection: close\r\n\r\n" % (version, token(suite, "alice")))
     listing = tmp_path / "modules"
-    out = subprocess.run([sys.executable, "-c", _MODULES_HOOK, str(listing), "-a", "rest_auth/jwt"],
+    out = subprocess.run([sys.executable, "-c", MODULES_HOOK, str(listing), "-a", "rest_auth/jwt"],
                          input=request.encode(), cwd=ROOT, capture_output=True, timeout=120,
                          env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_JWT_VERIFY=verify))
     assert out.returncode == 0, out.stderr.decode()[-2000:]

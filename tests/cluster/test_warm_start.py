@@ -9,42 +9,23 @@ stops it at the end.
 from __future__ import annotations
 
 import json
-import os
-import pathlib
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 
 from clusters import token
-from daemon import ROOT, base_env
+from daemon import MODULES_HOOK, ROOT, base_env, warm_run_dir
 
 pytestmark = pytest.mark.cluster
 
-#: Run as ``python -m slurmrestd`` and write sys.modules to argv[1] at exit: a process that
-#: handed its client over never loaded the daemon.
-MODULES_HOOK = (
-    "import atexit, runpy, sys\n"
-    "out = sys.argv.pop(1)\n"
-    "atexit.register(lambda: open(out, 'w').write('\\n'.join(sorted(sys.modules))))\n"
-    "runpy.run_module('slurmrestd', run_name='__main__', alter_sys=True)\n"
-)
 
 
 @pytest.fixture
 def run_dir():
-    d = pathlib.Path(tempfile.mkdtemp(prefix="swc", dir="/tmp"))
-    yield d
-    for lock in (d / "slurmrestd-warm").glob("*.lock"):
-        try:
-            os.kill(int(lock.read_text().split()[0]), signal.SIGTERM)
-        except (ValueError, IndexError, OSError):
-            pass
-    shutil.rmtree(d, ignore_errors=True)
+    with warm_run_dir(prefix="swc") as d:
+        yield d
 
 
 def _serve(env, raw, tmp_path, *args):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pathlib
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +19,31 @@ from dataclasses import dataclass, field
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AUTH = b"X-SLURM-USER-NAME: alice\r\nX-SLURM-USER-TOKEN: not-checked-by-slurmrestd\r\n"
 _LISTEN_RE = re.compile(r"listening on ([^\s\"]+)")  # text or JSON log lines
+
+
+#: Run the daemon as ``python -m slurmrestd`` does, and write the names in ``sys.modules`` to
+#: the file named by argv[1] when it exits (a test-only hook: no code in the daemon).  A
+#: process that handed its client to a warm server never loaded ``slurmrestd.daemon``.
+MODULES_HOOK = (
+    "import atexit, runpy, sys\n"
+    "out = sys.argv.pop(1)\n"
+    "atexit.register(lambda: open(out, 'w').write('\\n'.join(sorted(sys.modules))))\n"
+    "runpy.run_module('slurmrestd', run_name='__main__', alter_sys=True)\n"
+)
+
+
+@contextlib.contextmanager
+def warm_run_dir(prefix: str = "sw"):
+    """A private XDG_RUNTIME_DIR for warm-start tests, short enough for a socket path (at
+    most 107 bytes); its warm servers are stopped and it is removed at the end."""
+    from slurmrestd.warmstart.server import stop_servers
+
+    d = pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    try:
+        yield d
+    finally:
+        stop_servers(str(d / "slurmrestd-warm"))
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def base_env(**extra: str) -> dict[str, str]:

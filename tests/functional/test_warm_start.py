@@ -7,43 +7,23 @@ end.  The requests need no controller (``-s openapi/util``).
 from __future__ import annotations
 
 import json
-import os
-import pathlib
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 
-from daemon import ROOT, base_env, request
+from daemon import MODULES_HOOK, ROOT, base_env, request, warm_run_dir
 
-#: Run the daemon as ``python -m slurmrestd`` does and write ``sys.modules`` to argv[1] at
-#: exit: a process that handed its client to a warm server never loaded the daemon.
-MODULES_HOOK = (
-    "import atexit, runpy, sys\n"
-    "out = sys.argv.pop(1)\n"
-    "atexit.register(lambda: open(out, 'w').write('\\n'.join(sorted(sys.modules))))\n"
-    "runpy.run_module('slurmrestd', run_name='__main__', alter_sys=True)\n"
-)
 ARGS = ("-s", "openapi/util")
 HOSTNAMES = request("POST", "/util/v0.0.45/hostnames", b'{"hostlist":"x[1-2]"}', b"Content-Type: application/json\r\n")
 
 
 @pytest.fixture
 def warm(tmp_path):
-    # a short directory: a unix socket's path has at most 107 bytes
-    run_dir = pathlib.Path(tempfile.mkdtemp(prefix="sw", dir="/tmp"))
-    env = base_env(SLURMRESTD_INET_WARM="60", XDG_RUNTIME_DIR=str(run_dir))
-    yield env, run_dir / "slurmrestd-warm", tmp_path
-    for lock in (run_dir / "slurmrestd-warm").glob("*.lock"):
-        try:
-            os.kill(int(lock.read_text().split()[0]), signal.SIGTERM)
-        except (ValueError, IndexError, OSError):
-            pass
-    shutil.rmtree(run_dir, ignore_errors=True)
+    with warm_run_dir() as run_dir:
+        yield base_env(SLURMRESTD_INET_WARM="60", XDG_RUNTIME_DIR=str(run_dir)), run_dir / "slurmrestd-warm", tmp_path
 
 
 def _run(env, tmp_path, raw, *extra, hook=True, timeout=60):
@@ -54,13 +34,14 @@ def _run(env, tmp_path, raw, *extra, hook=True, timeout=60):
     return out, loaded
 
 
-def _wait_for_server(sock_dir, timeout=60):
+def _wait_for_server(sock_dir, count=1, timeout=60):
+    """Until ``count`` warm servers listen in ``sock_dir``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if list(sock_dir.glob("*.sock")):
+        if len(list(sock_dir.glob("*.sock"))) >= count:
             return
         time.sleep(0.1)
-    pytest.fail("no warm server socket in %s after %d s" % (sock_dir, timeout))
+    pytest.fail("fewer than %d warm server sockets in %s after %d s" % (count, sock_dir, timeout))
 
 
 def test_cold_first_then_warm(warm):
@@ -84,7 +65,7 @@ def test_warm_child_takes_the_callers_environment_and_exit_status(warm):
     _wait_for_server(sock_dir)
     out, loaded = _run({**env, "SLURMRESTD_LOG_FORMAT": "json"}, tmp, request("GET", "/healthz"), "-v")
     # -v is another command line: another server, so this one is served cold; repeat it warm
-    _wait_for_server_count(sock_dir, 2)
+    _wait_for_server(sock_dir, 2)
     out, loaded = _run({**env, "SLURMRESTD_LOG_FORMAT": "json"}, tmp, request("GET", "/healthz"), "-v")
     assert "slurmrestd.daemon" not in loaded
     assert out.returncode == 0
@@ -94,15 +75,6 @@ def test_warm_child_takes_the_callers_environment_and_exit_status(warm):
     out, loaded = _run(env, tmp, b"GARBAGE\r\n\r\n")
     assert "slurmrestd.daemon" not in loaded
     assert out.returncode == 1 and out.stdout.startswith(b"HTTP/1.1 400")
-
-
-def _wait_for_server_count(sock_dir, n, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(list(sock_dir.glob("*.sock"))) >= n:
-            return
-        time.sleep(0.1)
-    pytest.fail("fewer than %d warm servers after %d s" % (n, timeout))
 
 
 def test_signals_reach_the_child(warm):

@@ -231,18 +231,22 @@ class BigBodySession(TracedSession):
         return super()._app(request, conn)
 
 
-def test_a_big_body_goes_out_after_its_head_exactly_as_one_block(limits, tmp_path):
-    from slurmrestd.http.response import build_response
-    sessions: list = []
-    h = Harness(limits, 8, "unix:%s" % (tmp_path / "big.sock"))
-    h.manager.protocol_factory = lambda conn: sessions.append(BigBodySession(conn, limits)) or sessions[-1]
+def _serve_big_bodies(limits, sock_path, raw: bytes) -> bytes:
+    """``raw`` sent to a BigBodySession on a fresh harness; everything it answered."""
+    h = Harness(limits, 8, "unix:%s" % sock_path)
+    h.manager.protocol_factory = lambda conn: BigBodySession(conn, limits)
     h.pool.auto = True
     try:
-        c = h.connect()
-        out = _serve(h, c, b"GET /big HTTP/1.1\r\nHost: x\r\n\r\nHEAD /big HTTP/1.1\r\nHost: x\r\n\r\n"
-                           b"GET /big204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        return _serve(h, h.connect(), raw)
     finally:
         h.close()
+
+
+def test_a_big_body_goes_out_after_its_head_exactly_as_one_block(limits, tmp_path):
+    from slurmrestd.http.response import build_response
+    out = _serve_big_bodies(limits, tmp_path / "big.sock",
+                            b"GET /big HTTP/1.1\r\nHost: x\r\n\r\nHEAD /big HTTP/1.1\r\nHost: x\r\n\r\n"
+                            b"GET /big204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     body = bytes(range(256)) * 1024
     want = build_response(200, body, "application/octet-stream") + \
         build_response(200, body, "application/octet-stream", head=True) + \
@@ -252,16 +256,9 @@ def test_a_big_body_goes_out_after_its_head_exactly_as_one_block(limits, tmp_pat
 
 def test_a_body_in_pieces_goes_out_as_the_joined_body(limits, tmp_path):
     from slurmrestd.http.response import build_response
-    sessions: list = []
-    h = Harness(limits, 8, "unix:%s" % (tmp_path / "pieces.sock"))
-    h.manager.protocol_factory = lambda conn: sessions.append(BigBodySession(conn, limits)) or sessions[-1]
-    h.pool.auto = True
-    try:
-        c = h.connect()
-        out = _serve(h, c, b"GET /pieces HTTP/1.1\r\nHost: x\r\n\r\nHEAD /pieces HTTP/1.1\r\nHost: x\r\n\r\n"
-                           b"GET /small-pieces HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    finally:
-        h.close()
+    out = _serve_big_bodies(limits, tmp_path / "pieces.sock",
+                            b"GET /pieces HTTP/1.1\r\nHost: x\r\n\r\nHEAD /pieces HTTP/1.1\r\nHost: x\r\n\r\n"
+                            b"GET /small-pieces HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     big, small = bytes(range(256)) * 1024 + b"-end", bytes(range(256)) + b"-end"
     want = build_response(200, big, "application/octet-stream") + \
         build_response(200, big, "application/octet-stream", head=True) + \
