@@ -97,6 +97,16 @@ class HttpError(Exception):
         self.message = message if message is not None else strerror(self.errno)
         super().__init__("%d: %s" % (status, self.message))
 
+    def again(self) -> "HttpError":
+        """A fresh, never-raised copy: one to keep or raise again without a traceback.
+
+        A raised exception holds its traceback, and the traceback holds the frames
+        it passed through (the parser's, the connection's): a parser that kept the
+        raised error itself would sit in a reference cycle with its connection,
+        socket and buffers, freed only when the cyclic collector next runs.
+        """
+        return HttpError(self.status, self.errno, self.message)
+
 
 def _bad_request(message: str, errno: int = E.ESLURM_HTTP_PARSING_FAILURE) -> HttpError:
     return HttpError(400, errno, message)
@@ -146,11 +156,12 @@ class RequestParser:
     def next_event(self) -> object:
         """The next event (see ``events.py``), or raise ``HttpError``."""
         if self._error is not None:
-            raise self._error
+            raise self._error.again()
         try:
             return self._step()
         except HttpError as err:
-            self._error = err
+            # keep a copy without the traceback (see HttpError.again)
+            self._error = err.again()
             self._state = _ERROR
             raise
 

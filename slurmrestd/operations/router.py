@@ -131,24 +131,29 @@ class Router:
         segs = split_path(path)
         self._bind_deferred(segs)
         params: dict[str, str] = {}
-
-        def walk(node: _Node, i: int) -> _Node | None:
-            if i == len(segs):
-                return node if node.methods else None
-            child = node.literal.get(segs[i])
-            if child is not None:
-                found = walk(child, i + 1)
-                if found is not None:
-                    return found
-            if node.param is not None:
-                name, child = node.param
-                found = walk(child, i + 1)
-                if found is not None:
-                    params[name] = segs[i]
-                    return found
-            return None
-
-        node = walk(self._root, 0)
+        node = _walk(self._root, segs, 0, params)
         if node is None:
             return None
         return node.methods, params
+
+
+def _walk(node: _Node, segs: list[str], i: int, params: dict[str, str]) -> _Node | None:
+    """The node serving ``segs[i:]`` below ``node``, literals before parameters; fills ``params``.
+
+    A plain function, not a closure over ``_match``'s locals: a closure that calls
+    itself refers to itself through its own cell, a cycle for every match.
+    """
+    if i == len(segs):
+        return node if node.methods else None
+    child = node.literal.get(segs[i])
+    if child is not None:
+        found = _walk(child, segs, i + 1, params)
+        if found is not None:
+            return found
+    if node.param is not None:
+        name, child = node.param
+        found = _walk(child, segs, i + 1, params)
+        if found is not None:
+            params[name] = segs[i]
+            return found
+    return None

@@ -1,4 +1,5 @@
 import pytest
+from cycles import cyclic_garbage
 
 from slurmrestd.operations.router import Binding, Router
 
@@ -101,3 +102,14 @@ def test_a_match_computed_while_a_binding_is_added_is_not_kept():
     r._match = racing
     r.match("/slurm/v0.0.45/job/9")
     assert r._last is None
+
+
+def test_matching_leaves_no_reference_cycle():
+    r = make()
+    paths = iter(["/slurm/v0.0.45/job/%d" % n for n in range(10)] + ["/a/b", "/slurm/v0.0.45/job/submit"] * 5)
+
+    def match_a_new_path():  # a new path each time: the remembered last match never answers
+        r.match(next(paths))
+        r.match(next(paths))
+
+    assert cyclic_garbage(match_a_new_path) == {}

@@ -4,8 +4,10 @@ and ``slurmdb_stats_t`` in.
 
 Records are dicts keyed by the C member names; a step's statistics are a nested
 ``stats`` dict and its id a nested ``step_id`` dict, as the data parser's ``STEP``
-table reads them (``stats.tres_usage_in_ave``, ``step_id``), and ``job_ptr`` is
-the job the step belongs to.
+table reads them (``stats.tres_usage_in_ave``, ``step_id``), and ``job_ptr`` holds
+the members of the step's job that a step's stdio patterns read
+(``JOB_PTR_MEMBERS``): a copy, not the job itself, whose ``steps`` would point
+back at the step, a reference cycle per job that only the cyclic collector frees.
 
 Layout differences between the protocol versions slurmdbd 26.05 speaks
 (``src/common/slurmdb_pack.c``):
@@ -254,6 +256,11 @@ def _absent(version: int) -> dict:
     return _JOB_ABSENT[_V25] if version >= V25_05 else _JOB_ABSENT[_V24]
 
 
+#: the job members a step's ``job_ptr`` carries: those ``db_step_pattern`` (the data
+#: parser's stdio expansion of a step) reads from the job
+JOB_PTR_MEMBERS = ("array_job_id", "array_task_id", "jobname", "user")
+
+
 def unpack_job_rec(u: Unpacker, version: int) -> dict:
     """``slurmdb_unpack_job_rec``: about 75 members with the steps in the middle."""
     j = _JOB_HEAD.decode(u, version)
@@ -266,10 +273,12 @@ def unpack_job_rec(u: Unpacker, version: int) -> dict:
             steps.append(unpack_step_rec(u, version))
         except UnpackError as exc:
             raise UnpackError("job %s step %d: %s" % (j.get("jobid"), i, exc)) from None
-    for s in steps:
-        s["job_ptr"] = j  # as the C unpacker links them (stdio patterns read the job)
     j["steps"] = steps
     _JOB_TAIL.decode(u, version, j)
+    if steps:  # as the C unpacker links each step to its job, by value (see the module docstring)
+        job_ptr = {k: j.get(k) for k in JOB_PTR_MEMBERS}
+        for s in steps:
+            s["job_ptr"] = job_ptr
     for k, v in _absent(version).items():
         j.setdefault(k, v)
     return j

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from cycles import cyclic_garbage
 from http_split_helper import drive, outcome
 
 from slurmrestd.errors import E
@@ -312,7 +313,23 @@ def test_error_is_sticky_and_data_after_error_ignored():
     p.receive_data(b"more")
     with pytest.raises(HttpError) as second:
         p.next_event()
-    assert first.value is second.value
+    a, b = first.value, second.value
+    assert (a.status, a.errno, a.message) == (b.status, b.errno, b.message)
+
+
+def test_a_failed_parser_holds_no_reference_cycle():
+    # The error it keeps must not carry the traceback (and with it the frames of
+    # whoever called next_event): that would tie the connection into a cycle.
+    def fail_once():
+        p = RequestParser()
+        p.receive_data(b"G(T / HTTP/1.1\r\nHost: h\r\n\r\n")
+        for _ in range(2):
+            try:
+                p.next_event()
+            except HttpError:
+                pass
+
+    assert cyclic_garbage(fail_once) == {}
 
 
 # --------------------------------------------------------------------------- limits

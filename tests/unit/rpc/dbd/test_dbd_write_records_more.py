@@ -6,6 +6,7 @@ what the data parser gives, they decode back to it."""
 import os
 
 import pytest
+from cycles import cyclic_garbage
 from shared_dir import REFERENCE
 
 from slurmrestd.rpc.dbd import cluster_rec, job_modify, jobs, qos_rec, records
@@ -131,3 +132,18 @@ def test_cluster_from_the_parser_starts_from_the_c_defaults():
     p = Packer()
     cluster_rec.pack_cluster_rec(p, None, V26_05)
     assert p.getvalue() == b"\x00"
+
+
+@needs_fixtures
+@pytest.mark.parametrize("prefix", sorted(VERSIONS))
+def test_job_records_hold_no_reference_cycle(prefix):
+    """A step's ``job_ptr`` carries the job's members its stdio patterns read, not the job."""
+    version = VERSIONS[prefix]
+    data = fixture(prefix, "GET_JOBS_COND")
+    found = records_with_bytes(data, jobs.unpack_job_rec, version)
+    with_steps = [job for job, _ in found if job["steps"]]
+    assert with_steps
+    for job in with_steps:
+        for step in job["steps"]:
+            assert step["job_ptr"] == {k: job[k] for k in jobs.JOB_PTR_MEMBERS}
+    assert cyclic_garbage(lambda: records_with_bytes(data, jobs.unpack_job_rec, version)) == {}
