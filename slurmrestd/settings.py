@@ -98,7 +98,9 @@ class Limits:
     #: when what start-up made is also moved out of the collector's sight (``gc.freeze``).
     #: A 1,000-job answer makes some 200,000 short-lived objects that reference counting
     #: frees, and each collection also walks what is still alive (SLURMRESTD_GC_THRESHOLD;
-    #: 0 leaves Python's settings alone).
+    #: 0 leaves Python's settings alone).  Collections are then tens of seconds apart, so a
+    #: request path must leave no reference cycle behind (tests/cycles.py checks them): its
+    #: garbage would wait that long and show as RSS growth.
     gc_threshold: int = 20000
     #: User and group names looked up on this host (where the controller sent none) are
     #: remembered this many at most, each kind, the oldest forgotten first; 0 asks every time.
