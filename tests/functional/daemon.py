@@ -22,12 +22,17 @@ _LISTEN_RE = re.compile(r"listening on ([^\s\"]+)")  # text or JSON log lines
 
 
 #: Run the daemon as ``python -m slurmrestd`` does, and write the names in ``sys.modules`` to
-#: the file named by argv[1] when it exits (a test-only hook: no code in the daemon).  A
-#: process that handed its client to a warm server never loaded ``slurmrestd.daemon``.
+#: the file named by argv[1] when it exits (a test-only hook: no code in the daemon), also
+#: when it leaves through ``os._exit`` (as a caller a warm child served does).  A process
+#: that handed its client to a warm server never loaded ``slurmrestd.daemon``.
 MODULES_HOOK = (
-    "import atexit, runpy, sys\n"
+    "import atexit, os, runpy, sys\n"
     "out = sys.argv.pop(1)\n"
-    "atexit.register(lambda: open(out, 'w').write('\\n'.join(sorted(sys.modules))))\n"
+    "def dump():\n"
+    "    open(out, 'w').write('\\n'.join(sorted(sys.modules)))\n"
+    "atexit.register(dump)\n"
+    "_exit = os._exit\n"
+    "os._exit = lambda status: (dump(), _exit(status))\n"
     "runpy.run_module('slurmrestd', run_name='__main__', alter_sys=True)\n"
 )
 

@@ -7,9 +7,11 @@ end.  The requests need no controller (``-s openapi/util``).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -121,3 +123,87 @@ def test_idle_server_exits(warm):
     while list(sock_dir.glob("*.sock")) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not list(sock_dir.glob("*.sock")), "an idle warm server removes its socket and exits"
+
+
+def _server_pid(sock_dir) -> int:
+    lock = next(sock_dir.glob("*.lock"))
+    return int(lock.read_text().split()[0])
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_until(cond, timeout=10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def test_a_spare_waits_for_the_next_client_and_a_dead_spare_is_replaced(warm):
+    env, sock_dir, tmp = warm
+    _run(env, tmp, request("GET", "/healthz"))
+    _wait_for_server(sock_dir)
+    server = _server_pid(sock_dir)
+    assert _wait_until(lambda: len(_children(server)) == 1), "one spare, forked ahead of the next client"
+    spare = _children(server)[0]
+    os.kill(spare, signal.SIGKILL)
+    assert _wait_until(lambda: [p for p in _children(server) if p != spare and _alive(p)])
+    started = time.monotonic()
+    out, loaded = _run(env, tmp, HOSTNAMES)
+    assert out.returncode == 0 and b'"x2"' in out.stdout
+    assert "slurmrestd.daemon" not in loaded, "served warm by the new spare"
+    assert time.monotonic() - started < 5
+
+
+def test_clients_at_once_are_all_served_warm(warm):
+    env, sock_dir, tmp = warm
+    _run(env, tmp, request("GET", "/healthz"))
+    _wait_for_server(sock_dir)
+    results = []
+
+    def one(i):
+        results.append(_run(env, tmp, HOSTNAMES))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 6
+    for out, loaded in results:
+        assert out.returncode == 0 and b'"x2"' in out.stdout, out.stderr
+        assert "slurmrestd.daemon" not in loaded
+    assert len(list(sock_dir.glob("*.sock"))) == 1
+
+
+def test_an_idle_server_takes_its_spare_with_it(warm):
+    env, sock_dir, tmp = warm
+    env = {**env, "SLURMRESTD_INET_WARM": "2"}
+    _run(env, tmp, request("GET", "/healthz"))
+    _wait_for_server(sock_dir)
+    server = _server_pid(sock_dir)
+    assert _wait_until(lambda: len(_children(server)) == 1)
+    spare = _children(server)[0]
+    assert _wait_until(lambda: not _alive(server) and not _alive(spare), 30), "server and spare exit"
+    assert not list(sock_dir.glob("*.sock"))
