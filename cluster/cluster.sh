@@ -615,7 +615,12 @@ start_daemon() {
     while [[ $1 != -- ]]; do copts+=("$1"); shift; done; shift
     if daemon_pid "$name" >/dev/null; then info "$name already running (pid $(daemon_pid "$name"))"; return 0; fi
     mkdir -p "$PIDDIR"
-    setsid nohup chroot "${copts[@]}" "$CH" "${CLEAN_ENV[@]}" "$@" </dev/null >>"$out" 2>&1 &
+    # A background command of a script starts with SIGINT and SIGQUIT ignored, and nohup
+    # ignores SIGHUP; slurmd passes what it inherited on to every job (a batch script would
+    # then ignore `scancel --signal=INT`).  Start each daemon with them at their defaults,
+    # as systemd does (setsid already keeps it from the terminal).
+    setsid nohup env --default-signal=HUP,INT,QUIT chroot "${copts[@]}" "$CH" "${CLEAN_ENV[@]}" "$@" \
+        </dev/null >>"$out" 2>&1 &
     echo $! >"$PIDDIR/$name.pid"
 }
 
@@ -740,7 +745,7 @@ start_slurmrestd() {
     local log=$LOGDIR/slurmrestd.log
     step "$SUITE: reference slurmrestd (127.0.0.1:$REF_PORT, user slurmrestd)" "$log"
     if ! daemon_pid slurmrestd >/dev/null; then
-        setsid nohup chroot --userspec=slurmrestd:slurmrestd "$CH" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        setsid nohup env --default-signal=HUP,INT,QUIT chroot --userspec=slurmrestd:slurmrestd "$CH" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
             LANG=C.UTF-8 HOME=/ SLURM_JWT=daemon /usr/sbin/slurmrestd -a rest_auth/jwt "127.0.0.1:$REF_PORT" \
             </dev/null >>"$log" 2>&1 &
         echo $! >"$PIDDIR/slurmrestd.pid"

@@ -292,6 +292,28 @@ class ConnectionManager:
             self.admission.set_busy(conn)
         self.mark_dirty(conn)
 
+        if conn is self.inet_conn:
+            # Inet mode: one client, one request at a time and nothing else to serve, so the
+            # loop thread runs the work itself (blocking calls block it, as they would a
+            # worker).  A worker thread's start and the GIL hand-offs to and from it cost
+            # about 6 ms of a 13 ms warm request.  Started from the callback queue, as below.
+            plain = work.work if isinstance(work, _Inline) else work
+
+            def run_here() -> None:
+                done: Callable[[], None] | None = None
+                try:
+                    done = plain()
+                except Exception:  # a bug in a handler: as on a worker, logged, the loop lives on
+                    log.exception("[%s] request failed", conn.name)
+                finally:
+                    conn.busy = False
+                    self.mark_dirty(conn)
+                if done is not None and not conn.closed:
+                    done()
+
+            self._callbacks.append(run_here)
+            return
+
         if isinstance(work, _Inline):
             fibers = self.fibers
             if fibers is None:

@@ -164,24 +164,20 @@ def test_inet_on_a_tcp_socket_knows_its_peer(make_harness):
             s.close()
 
 
-def test_inet_regular_files_do_not_spin_while_a_worker_runs(make_harness, tmp_path):
-    """``slurmrestd < request > answer``: the selector refuses regular files (always
-    ready), so the loop serves them itself, but only while it wants to read or write: with
-    the request at a worker it waits as usual instead of turning without a pause."""
+def test_inet_work_runs_on_the_loop_thread_without_a_worker(make_harness, tmp_path):
+    """Inet mode has one client and serves one request at a time: the loop thread runs the
+    work itself (no worker thread to start, no hand-offs), after the protocol callback that
+    submitted it returned.  ``slurmrestd < request > answer`` (regular files, which the
+    selector refuses) is served to the end."""
     h = make_harness()
-    (tmp_path / "in").write_bytes(b"work\nquit\n")
+    (tmp_path / "in").write_bytes(b"work\nwork\nquit\n")
     with open(tmp_path / "in", "rb") as rf, open(tmp_path / "out", "wb") as wf:
         conn = h.manager.add_inet(rf.fileno(), wf.fileno())
-        waits = []
-        select = h.manager.selector.select
-        h.manager.selector.select = lambda timeout=None: (waits.append(timeout), select(timeout))[1]
-        h.until(lambda: h.pool.queued and conn.read_eof)  # the whole file was read
-        waits.clear()
-        h.turn(5, timeout=0.01)
-        assert waits == [0.01] * 5, "the loop did not wait for the worker"
-        h.pool.release()
         h.until(lambda: conn.closed)
-    assert (tmp_path / "out").read_bytes() == b"done\nbye\n"
+        assert not h.pool.queued, "inet work went to the worker pool"
+    assert (tmp_path / "out").read_bytes() == b"done\ndone\nbye\n"
+    proto = h.protocols[0]
+    assert proto.events.count("work_done") == 2 and not proto.reentered
     assert not h.manager._unpollable and not h.manager.inet_failed
 
 
