@@ -16,6 +16,9 @@ $(VENV)/.stamp: setup.cfg pyproject.toml
 	# compat mode: a plain path entry in a .pth file instead of setuptools' import-hook finder,
 	# which costs every process (each inet-mode one included) about 25 ms at start-up
 	$(PY) -m pip install -q -e '.[test]' --config-settings editable_mode=compat
+	# setuptools' distutils-precedence.pth imports its distutils shim in every process of
+	# the environment (about 1 ms of each inet-mode start); nothing here imports distutils
+	rm -f $(VENV)/lib/python*/site-packages/distutils-precedence.pth
 	touch $@
 
 venv: $(VENV)/.stamp
@@ -46,6 +49,7 @@ DOCDIR ?= $(PREFIX)/share/doc/slurmrestd
 install:
 	$(PYTHON) -m venv $(LIBDIR)
 	$(LIBDIR)/bin/pip install -q .
+	rm -f $(LIBDIR)/lib/python*/site-packages/distutils-precedence.pth  # see the venv target
 	# bytecode for every module, whatever PYTHONDONTWRITEBYTECODE says: a process per request
 	# (inet mode) must not compile sources at each start
 	$(LIBDIR)/bin/python -m compileall -q $(LIBDIR)/lib
