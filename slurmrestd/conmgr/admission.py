@@ -10,14 +10,18 @@ per client (address, or uid on a unix socket), and by the deadlines the
 manager enforces.  When a cap is reached the waiting connection that has
 waited longest is closed, so a fresh client always gets in; a connection
 with a complete request (queued for a slot, with a worker, or parked
-by the application) is never chosen.
+by the application) is never chosen.  By default ``max_waiting`` follows from
+``RLIMIT_NOFILE``, whose soft limit is raised to the hard one at start-up
+(``open_fd_budget``).
 
-Pure bookkeeping: no I/O, no clock, no protocol callbacks.  The manager asks and
-carries out the answers.
+Pure bookkeeping: no I/O, no protocol callbacks; the clock is the caller's.  The
+manager asks and carries out the answers.
 """
 
 from __future__ import annotations
 
+import logging
+import resource
 from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:
@@ -25,9 +29,32 @@ if TYPE_CHECKING:
 
 Work = Callable[[], object]
 
+log = logging.getLogger("slurmrestd.conmgr")
+
+#: Descriptors kept free for RPC sockets, logs and files.
+FD_RESERVE = 64
+#: Closing connections over a cap is logged at most this often (each one at debug).
+CAP_LOG_INTERVAL_S = 10.0
+
+
+def open_fd_budget() -> int:
+    """Descriptors connections may use: the soft RLIMIT_NOFILE, raised to the hard one
+    when allowed, less ``FD_RESERVE``."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        soft = 1 << 20
+    return max(16, soft - FD_RESERVE)
+
 
 class Admission:
-    __slots__ = ("max_busy", "max_waiting", "max_per_client", "busy", "waiting", "by_client", "queue")
+    __slots__ = ("max_busy", "max_waiting", "max_per_client", "busy", "waiting", "by_client", "queue",
+                 "_capped", "_cap_logged_at")
 
     def __init__(self, max_busy: int, max_waiting: int, max_per_client: int) -> None:
         self.max_busy = max(1, max_busy)
@@ -40,6 +67,8 @@ class Admission:
         self.by_client: dict[str, dict[Connection, None]] = {}
         #: Complete requests waiting for a busy slot, first come first served.
         self.queue: dict[Connection, Work] = {}
+        self._capped = 0  # connections closed at a cap since the last log line
+        self._cap_logged_at = -CAP_LOG_INTERVAL_S
 
     # -- state changes ------------------------------------------------------
 
@@ -152,3 +181,19 @@ class Admission:
                 mine.pop(conn, None)
                 if not mine:
                     del self.by_client[key]
+
+    # -- the cap's log line --------------------------------------------------
+
+    def closed_at_cap(self, count: int) -> None:
+        """The manager closed ``count`` waiting connections over a cap."""
+        self._capped += count
+
+    def log_capped(self, now: float) -> None:
+        """One warning line per CAP_LOG_INTERVAL_S for the connections closed at a cap."""
+        if not self._capped or now - self._cap_logged_at < CAP_LOG_INTERVAL_S:
+            return
+        log.warning("closed %d waiting connections, longest waiting first: at most %d waiting "
+                    "connections, %s per client (%d waiting, %d busy)", self._capped, self.max_waiting,
+                    self.max_per_client or "any number", len(self.waiting), len(self.busy))
+        self._capped = 0
+        self._cap_logged_at = now

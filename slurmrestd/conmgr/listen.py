@@ -189,3 +189,14 @@ def systemd_listeners() -> list[Listener]:
     for var in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
         os.environ.pop(var, None)
     return listeners
+
+
+def accepted_name(listener: Listener, sock: socket.socket, addr) -> str:
+    """How the log names a connection ``listener`` accepted (TCP ones also get
+    ``TCP_NODELAY``: an answer goes out in one write and must not wait for an ACK)."""
+    if sock.family == socket.AF_UNIX:
+        return "%s(fd:%d)" % (listener.address, sock.fileno())
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if sock.family == socket.AF_INET6:
+        return "[%s]:%d" % (addr[0], addr[1])
+    return "%s:%d" % (addr[0], addr[1])

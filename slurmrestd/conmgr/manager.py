@@ -2,21 +2,15 @@
 
 The loop thread accepts, reads, hands bytes to each connection's protocol,
 writes queued output and enforces deadlines.  Blocking work (a request talking
-to slurmctld) runs on the worker pool; its result comes back through
-``call_soon``, which wakes the loop.
+to slurmctld) runs on the worker pool, in a fiber or, in inet mode, on the loop
+thread (``dispatch.py``); its result comes back through ``call_soon``, which
+wakes the loop.
 
 Admission control (``admission.py``)
 -------------------------------------
-``max_connections`` bounds the connections that are *busy*: a complete request
-with a worker, or a response still being written.  A connection that is only
-open, idle between requests or still sending its request is *waiting*: it
-costs a selector entry and a small buffer, never a slot, so neither idle nor
-half-sent requests can lock out an active client.  A complete request that
-finds every slot taken is queued (reading stops) until one frees up.  Waiting
-connections have their own cap (``Limits.max_waiting_connections``, by default
-derived from ``RLIMIT_NOFILE``, whose soft limit is raised to the hard one at
-start-up) and a cap per client address (``max_client_connections``); at a cap
-the connection that has waited longest is closed.
+``max_connections`` bounds the *busy* connections (a complete request being
+served, or its response being written); open, idle or half-sent ones only
+*wait*, under their own caps, so they never lock out an active client.
 
 Deadlines (``Limits``): an idle keep-alive connection is closed after
 ``idle_timeout_s``; a request head must arrive within ``header_timeout_s`` of
@@ -48,18 +42,18 @@ import collections
 import errno
 import logging
 import os
-import resource
 import selectors
 import signal
 import socket
 import time
 from typing import TYPE_CHECKING, Callable
 
-from slurmrestd.conmgr.admission import Admission
+from slurmrestd.conmgr import dispatch
+from slurmrestd.conmgr.admission import Admission, open_fd_budget
 from slurmrestd.conmgr.connection import Connection, Protocol
 if TYPE_CHECKING:
     from slurmrestd.conmgr.fibers import FiberScheduler
-from slurmrestd.conmgr.listen import ListenError, Listener
+from slurmrestd.conmgr.listen import ListenError, Listener, accepted_name
 from slurmrestd.conmgr.workers import WorkerPool
 from slurmrestd.settings import Limits
 
@@ -77,52 +71,9 @@ TLS_WRITE_CHUNK = 256 * 1024
 _WOULD_BLOCK = (BlockingIOError, InterruptedError)
 ACCEPT_BATCH = 64
 SWEEP_INTERVAL_S = 0.5
-_FD_RESERVE = 64  # descriptors kept free for RPC sockets, logs and files
-#: Closing connections over a cap is logged at most this often (each one at debug).
-CAP_LOG_INTERVAL_S = 10.0
 
 ProtocolFactory = Callable[[Connection], Protocol]
 Clock = Callable[[], float]
-
-
-class _Waker:
-    """A socketpair that lets any thread interrupt the selector."""
-
-    def __init__(self) -> None:
-        self.r, self.w = socket.socketpair()
-        self.r.setblocking(False)
-        self.w.setblocking(False)
-
-    def wake(self) -> None:
-        try:
-            self.w.send(b"\0")
-        except (BlockingIOError, InterruptedError):
-            pass  # already pending
-        except OSError:
-            pass  # closed during shutdown
-
-    def drain(self) -> None:
-        try:
-            while self.r.recv(4096):
-                pass
-        except (BlockingIOError, InterruptedError):
-            pass
-
-    def close(self) -> None:
-        self.r.close()
-        self.w.close()
-
-
-class _Inline:
-    """Work to run in a fiber on the loop thread (``submit(..., inline=True)``)."""
-
-    __slots__ = ("work",)
-
-    def __init__(self, work: Callable[[], Callable[[], None] | None]) -> None:
-        self.work = work
-
-    def __call__(self) -> Callable[[], None] | None:
-        return self.work()
 
 
 class ConnectionManager:
@@ -159,7 +110,7 @@ class ConnectionManager:
         self._accept_retry_at = 0.0
         self._fd_events: dict[int, int] = {}
         self._callbacks: collections.deque[Callable[[], None]] = collections.deque()
-        self._waker = _Waker()
+        self._waker = dispatch.Waker()
         self._wake_pending = False
         self.selector.register(self._waker.r, selectors.EVENT_READ, self._waker)
         self._stop_requested = False
@@ -173,28 +124,13 @@ class ConnectionManager:
         #: request with a worker does not spin the loop.
         self._unpollable: dict[int, tuple[Connection, str, int]] = {}
         self._next_sweep = 0.0
-        self.max_open = self._open_fd_budget()
+        self.max_open = open_fd_budget()
         max_waiting = limits.max_waiting_connections or max(16, self.max_open - self.max_connections)
         self.admission = Admission(self.max_connections, min(max_waiting, self.max_open),
                                    limits.max_client_connections)
-        self._capped = 0          # connections closed at a cap since the last log line
-        self._cap_logged_at = -CAP_LOG_INTERVAL_S
         self.signal_handlers: dict[int, Callable[[], None]] = {}
 
     # -- set-up ----------------------------------------------------------
-
-    @staticmethod
-    def _open_fd_budget() -> int:
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if hard != resource.RLIM_INFINITY and soft < hard:
-            try:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-                soft = hard
-            except (ValueError, OSError):
-                pass
-        if soft == resource.RLIM_INFINITY:
-            soft = 1 << 20
-        return max(16, soft - _FD_RESERVE)
 
     def add_listener(self, listener: Listener) -> None:
         if listener.tls and self.tls is None:
@@ -279,7 +215,7 @@ class ConnectionManager:
         connection stops reading until a slot frees up.
         """
         if inline and self.inline:
-            work = _Inline(work)
+            work = dispatch.Inline(work)
         if conn is not self.inet_conn and not self.admission.may_dispatch(conn):
             self.admission.enqueue(conn, work)
             self.mark_dirty(conn)
@@ -291,66 +227,19 @@ class ConnectionManager:
         if conn is not self.inet_conn:
             self.admission.set_busy(conn)
         self.mark_dirty(conn)
+        dispatch.start(self, conn, work)
 
-        if conn is self.inet_conn:
-            # Inet mode: one client, one request at a time and nothing else to serve, so the
-            # loop thread runs the work itself (blocking calls block it, as they would a
-            # worker).  A worker thread's start and the GIL hand-offs to and from it cost
-            # about 6 ms of a 13 ms warm request.  Started from the callback queue, as below.
-            plain = work.work if isinstance(work, _Inline) else work
+    def run_later(self, fn: Callable[[], None]) -> None:
+        """Loop thread only: run ``fn`` from this turn's callback queue (no wake-up needed)."""
+        self._callbacks.append(fn)
 
-            def run_here() -> None:
-                done: Callable[[], None] | None = None
-                try:
-                    done = plain()
-                except Exception:  # a bug in a handler: as on a worker, logged, the loop lives on
-                    log.exception("[%s] request failed", conn.name)
-                finally:
-                    conn.busy = False
-                    self.mark_dirty(conn)
-                if done is not None and not conn.closed:
-                    done()
+    def fiber_scheduler(self) -> "FiberScheduler":
+        """The scheduler of inline work, made with the first (greenlet is not imported before)."""
+        if self.fibers is None:
+            from slurmrestd.conmgr.fibers import FiberScheduler
 
-            self._callbacks.append(run_here)
-            return
-
-        if isinstance(work, _Inline):
-            fibers = self.fibers
-            if fibers is None:
-                from slurmrestd.conmgr.fibers import FiberScheduler
-
-                fibers = self.fibers = FiberScheduler(self)
-
-            def run_inline() -> None:
-                done: Callable[[], None] | None = None
-                try:
-                    done = work()
-                except Exception:
-                    log.exception("[%s] inline request failed", conn.name)
-                finally:
-                    conn.busy = False
-                    self.mark_dirty(conn)
-                if done is not None and not conn.closed:
-                    done()
-
-            # Started from the callback queue: never inside the protocol callback that
-            # submitted it (the follow-up calls back into the protocol).
-            self._callbacks.append(lambda: fibers.start(run_inline))
-            return
-
-        def run() -> None:
-            done: Callable[[], None] | None = None
-            try:
-                done = work()
-            finally:
-                def finish() -> None:
-                    conn.busy = False
-                    self.mark_dirty(conn)
-                    if done is not None and not conn.closed:
-                        done()
-                self.call_soon(finish)
-
-        self.workers.submit(run)
+            self.fibers = FiberScheduler(self)
+        return self.fibers
 
     def mark_dirty(self, conn: Connection) -> None:
         """Note that ``conn`` changed; it is flushed once the running callback returns.
@@ -551,23 +440,14 @@ class ConnectionManager:
                     log.debug("cannot set up TLS on an accepted connection: %s", e)
                     sock.close()
                     continue
-            if sock.family == socket.AF_UNIX:
-                name = "%s(fd:%d)" % (listener.address, sock.fileno())
-                is_unix = True
-                client = None
-            else:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                if sock.family == socket.AF_INET6:
-                    name = "[%s]:%d" % (addr[0], addr[1])
-                else:
-                    name = "%s:%d" % (addr[0], addr[1])
-                is_unix = False
-                client = addr[0]
-            conn = Connection(self, sock.fileno(), sock.fileno(), name, sock=sock, is_unix=is_unix)
-            if is_unix:
+            is_unix = sock.family == socket.AF_UNIX
+            conn = Connection(self, sock.fileno(), sock.fileno(), accepted_name(listener, sock, addr),
+                              sock=sock, is_unix=is_unix)
+            if is_unix:  # a client is its address, or its uid on a unix socket
                 creds = conn.peer_creds
-                client = "uid:%d" % creds.uid if creds is not None else None
-            conn.client_key = client
+                conn.client_key = "uid:%d" % creds.uid if creds is not None else None
+            else:
+                conn.client_key = addr[0]
             if listener.tls:
                 conn.handshaking = True
                 conn.handshake_until = self.clock() + self.limits.tls_handshake_timeout_s
@@ -585,19 +465,8 @@ class ConnectionManager:
         for victim in victims:
             log.debug("[%s] closing: waiting connections over the cap (newest: %s)", victim.name, conn.name)
             self.close(victim)
-        self._capped += len(victims)
-        self._log_capped(self.clock())
-
-    def _log_capped(self, now: float) -> None:
-        """One warning line per CAP_LOG_INTERVAL_S for the connections closed at a cap."""
-        if not self._capped or now - self._cap_logged_at < CAP_LOG_INTERVAL_S:
-            return
-        adm = self.admission
-        log.warning("closed %d waiting connections, longest waiting first: at most %d waiting "
-                    "connections, %s per client (%d waiting, %d busy)", self._capped, adm.max_waiting,
-                    adm.max_per_client or "any number", len(adm.waiting), len(adm.busy))
-        self._capped = 0
-        self._cap_logged_at = now
+        self.admission.closed_at_cap(len(victims))
+        self.admission.log_capped(self.clock())
 
     def _add_connection(self, conn: Connection) -> None:
         self.connections[conn.rfd] = conn
@@ -886,7 +755,7 @@ class ConnectionManager:
 
     def _sweep(self, now: float) -> None:
         lim = self.limits
-        self._log_capped(now)
+        self.admission.log_capped(now)
         if not self._accepting:
             self._update_accepting()
         for conn in list(self.connections.values()):

@@ -171,3 +171,19 @@ def test_independent_layers_do_not_import_each_other():
             if pair in INDEPENDENT or pair[::-1] in INDEPENDENT:
                 bad.append("%s imports %s" % (a, b))
     assert bad == []
+
+
+#: docs/layout.md: modules stay under about this many lines, declarations (data) aside.
+MAX_MODULE_LINES = 800
+
+
+def test_modules_stay_small():
+    big = {}
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(PKG)
+        if rel.parts[:2] == ("data_parser", "decl"):
+            continue
+        n = len(path.read_text().splitlines())
+        if n > MAX_MODULE_LINES:
+            big[str(rel)] = n
+    assert not big, "split these (docs/layout.md): %s" % big
