@@ -40,9 +40,12 @@ def _fiber():
     """The current fiber of the connection manager (something with ``wait_io(fd, write,
     timeout) -> ready``), or None on a plain thread."""
     mod = sys.modules.get("greenlet")  # never imported here: no fibers before conmgr makes one
-    if mod is None:
+    # None also while the loop thread is still importing greenlet (the module is in
+    # sys.modules before its names are): no fiber can exist before that import ends.
+    getcurrent = getattr(mod, "getcurrent", None)
+    if getcurrent is None:
         return None
-    g = mod.getcurrent()
+    g = getcurrent()
     return g if hasattr(g, "wait_io") else None
 
 

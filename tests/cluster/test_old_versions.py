@@ -9,6 +9,7 @@ to the reference: ``wckeys?only_defaults`` and ``jobs?groups=`` (they crash it),
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -120,10 +121,27 @@ def running_job(trixie):
     subprocess.run(["chroot", trixie["CHROOT"], "scancel", str(jid)], capture_output=True, timeout=60)
 
 
+#: Lists in no fixed order: slurmdbd's usage rows (the reference's own answer rotates them
+#: between two calls; test_dbd_basic.UNORDERED), compared sorted.
+UNORDERED = {"accounting"}
+
+
+def _sort_unordered(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in UNORDERED and isinstance(v, list):
+                v.sort(key=lambda item: json.dumps(item, sort_keys=True))
+            _sort_unordered(v)
+    elif isinstance(node, list):
+        for v in node:
+            _sort_unordered(v)
+
+
 def _normalise(doc):
     for key in ("errors", "warnings"):
         for e in (doc or {}).get(key, []) if isinstance(doc, dict) else []:
             e["description"] = _POINTER.sub("", e["description"])
+    _sort_unordered(doc)
     return doc
 
 

@@ -107,3 +107,14 @@ def test_a_fiber_socket_is_created_non_blocking(monkeypatch):
         s.close()
     finally:
         srv.close()
+
+
+def test_no_fiber_while_greenlet_is_still_being_imported(monkeypatch):
+    """The loop thread's first inline request imports greenlet; a worker's RPC meanwhile
+    finds the module in sys.modules before its names exist, and must see no fiber."""
+    import sys
+    import types
+
+    half = types.ModuleType("greenlet")  # what another thread's import leaves for a moment
+    monkeypatch.setitem(sys.modules, "greenlet", half)
+    assert frames._fiber() is None
