@@ -1,7 +1,8 @@
 """The inet-mode process's first step: offer the client to a warm server, else start one.
 
-Standard library only, and its cheapest parts (``_socket``, ``_signal``, ``_struct``): on
-the warm path this module, ``policy`` and ``wire`` are all this process loads.
+Standard library only, and its cheapest parts (``_socket``, ``_signal``; integers packed
+with ``int.to_bytes``, since ``_struct`` is a shared library to load): on the warm path
+this module, ``policy`` and ``wire`` are all this process loads.
 """
 
 import os
@@ -40,7 +41,6 @@ def serve(argv: list[str], environ=None) -> int | None:
 
 def _hand_off(path: str, fp: bytes) -> int | None:
     import _socket
-    import _struct
 
     s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
@@ -48,13 +48,14 @@ def _hand_off(path: str, fp: bytes) -> int | None:
             s.connect(path)
         except OSError:
             return None
-        pid, uid, gid = _struct.unpack("3i", s.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12))
+        cred = s.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # struct ucred: pid, uid, gid
+        uid = int.from_bytes(cred[4:8], sys.byteorder)
         if uid != os.geteuid():
             return None  # not ours: the directory check makes this unlikely, but never hand over
         env = [k + b"=" + v for k, v in os.environb.items()]
         msg = wire.encode_handoff(fp, os.fsencode(sys.argv[0] if sys.argv else "slurmrestd"),
                                   os.fsencode(os.getcwd()), env)
-        fds = _struct.pack("3i", 0, 1, 2)
+        fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))  # int[3] for SCM_RIGHTS
         s.settimeout(START_TIMEOUT_S)
         sent = s.sendmsg([msg], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
         if sent < len(msg):

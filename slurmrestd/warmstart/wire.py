@@ -14,7 +14,6 @@ Integers are big-endian.  Readers take bytes in any split and raise ``WireError`
 anything malformed.
 """
 
-import _struct
 
 MAGIC = b"SRW1"
 #: Largest hand-off accepted (fingerprint + environment).
@@ -22,8 +21,13 @@ MAX_HANDOFF = 1 << 20
 #: Largest refusal text accepted.
 MAX_REASON = 4096
 
-_U32 = _struct.Struct(">I")
-_I32 = _struct.Struct(">i")
+
+def _u32(n: int) -> bytes:
+    return n.to_bytes(4, "big")
+
+
+def _u32_at(buf: bytearray, pos: int) -> int:
+    return int.from_bytes(buf[pos:pos + 4], "big")
 
 
 class WireError(ValueError):
@@ -31,14 +35,14 @@ class WireError(ValueError):
 
 
 def _fields(items: list[bytes]) -> bytes:
-    return b"".join(_U32.pack(len(b)) + b for b in items)
+    return b"".join(_u32(len(b)) + b for b in items)
 
 
 def encode_handoff(fingerprint: bytes, argv0: bytes, cwd: bytes, env: list[bytes]) -> bytes:
     body = _fields([fingerprint, argv0, cwd, *env])
     if len(body) > MAX_HANDOFF:
         raise WireError("hand-off of %d bytes is over %d" % (len(body), MAX_HANDOFF))
-    return MAGIC + _U32.pack(len(body)) + body
+    return MAGIC + _u32(len(body)) + body
 
 
 class Handoff:
@@ -62,7 +66,7 @@ class HandoffReader:
             return None
         if self._buf[:4] != MAGIC:
             raise WireError("not a warm-start hand-off")
-        (length,) = _U32.unpack_from(self._buf, 4)
+        length = _u32_at(self._buf, 4)
         if length > MAX_HANDOFF:
             raise WireError("hand-off of %d bytes is over %d" % (length, MAX_HANDOFF))
         if len(self._buf) < 8 + length:
@@ -73,7 +77,7 @@ class HandoffReader:
         while pos < end:
             if end - pos < 4:
                 raise WireError("truncated field length")
-            (n,) = _U32.unpack_from(self._buf, pos)
+            n = _u32_at(self._buf, pos)
             pos += 4
             if n > end - pos:
                 raise WireError("field of %d bytes overruns the hand-off" % n)
@@ -90,16 +94,16 @@ class HandoffReader:
 
 
 def encode_started(pid: int) -> bytes:
-    return b"S" + _U32.pack(pid)
+    return b"S" + _u32(pid)
 
 
 def encode_exited(status: int) -> bytes:
-    return b"X" + _I32.pack(status)
+    return b"X" + status.to_bytes(4, "big", signed=True)
 
 
 def encode_refused(reason: str) -> bytes:
     text = reason.encode("utf-8", "replace")[:MAX_REASON]
-    return b"R" + _U32.pack(len(text)) + text
+    return b"R" + _u32(len(text)) + text
 
 
 class ReportReader:
@@ -119,13 +123,13 @@ class ReportReader:
             if len(self._buf) < 5:
                 break
             if kind == b"S":
-                out.append(("S", _U32.unpack_from(self._buf, 1)[0]))
+                out.append(("S", _u32_at(self._buf, 1)))
                 del self._buf[:5]
             elif kind == b"X":
-                out.append(("X", _I32.unpack_from(self._buf, 1)[0]))
+                out.append(("X", int.from_bytes(self._buf[1:5], "big", signed=True)))
                 del self._buf[:5]
             else:
-                (n,) = _U32.unpack_from(self._buf, 1)
+                n = _u32_at(self._buf, 1)
                 if n > MAX_REASON:
                     raise WireError("refusal text of %d bytes" % n)
                 if len(self._buf) < 5 + n:

@@ -56,6 +56,7 @@ def test_cold_first_then_warm(warm):
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith(b"HTTP/1.1 200 OK\r\n") and b'"x1"' in out.stdout and b'"x2"' in out.stdout
     assert "slurmrestd.daemon" not in loaded and "slurmrestd.warmstart.client" in loaded  # served warm
+    assert "_struct" not in loaded  # a shared library the caller need not load (int.to_bytes does)
     assert b"slurmrestd started" in out.stderr  # the child logs to the caller's stderr
     # one server for the fingerprint, whatever the number of clients
     assert len(list(sock_dir.glob("*.sock"))) == 1
