@@ -48,8 +48,7 @@ class Inline:
 def start(manager: "ConnectionManager", conn: "Connection", work: Work) -> None:
     """Run ``work`` for ``conn`` (already marked busy) where it belongs."""
     if conn is manager.inet_conn:
-        plain = work.work if isinstance(work, Inline) else work
-        manager.run_later(lambda: _finish(manager, conn, _guarded(conn, plain)))
+        manager.run_later(lambda: _finish(manager, conn, _guarded(conn, work)))
         return
     if isinstance(work, Inline):
         fibers = manager.fiber_scheduler()

@@ -214,7 +214,7 @@ class ConnectionManager:
         slot taken the work waits in a queue (first come, first served) and the
         connection stops reading until a slot frees up.
         """
-        if inline and self.inline:
+        if inline and self.inline and conn is not self.inet_conn:  # inet work runs on the loop thread anyway
             work = dispatch.Inline(work)
         if conn is not self.inet_conn and not self.admission.may_dispatch(conn):
             self.admission.enqueue(conn, work)
