@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 from slurmrestd import installation, security
 from slurmrestd import log as logsetup
 from slurmrestd.auth.setup import AuthSetupError, chain_from_settings
-from slurmrestd.conmgr import ConnectionManager, WorkerPool
+from slurmrestd.conmgr import ConnectionManager, WorkerPool, dispatch
 from slurmrestd.conmgr.listen import ListenError, open_listeners, systemd_listeners
 from slurmrestd.http.server import HttpSession
 from slurmrestd.operations import core, defer_operations
 from slurmrestd.operations.handler_index import lazy_handlers_for
 from slurmrestd.operations.app import RestApp
 from slurmrestd.operations.router import Router
+from slurmrestd.rpc import frames
 from slurmrestd.settings import OPENAPI_PLUGINS, Settings
 from slurmrestd.site import Site
 
@@ -268,12 +269,22 @@ def _serve(settings: Settings) -> int:
 
     tune_gc(settings.limits.gc_threshold)
     workers = WorkerPool(settings.threads, eager=bool(listeners))
-    # later shared executions run as work items of the pool, so a leader's answer never waits for them
-    app.single_flight.spawn = workers.submit
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,
                                 lambda conn: HttpSession(conn, app, settings.limits,
                                                          require_host=bool(listeners)), tls=tls,
                                 inline=settings.inline)
+
+    def spawn(run, inline: bool) -> None:
+        """A later shared execution: in a fiber when its request ran in one, else on the pool
+        (either way the leader's answer never waits for it)."""
+        if inline:
+            dispatch.start_fiber(manager, run)
+            if frames.in_fiber():
+                frames.sleep(0)  # let it start (and send its RPC) before this one's answers go out
+        else:
+            workers.submit(run)
+
+    app.single_flight.spawn = spawn
 
     def on_sighup() -> None:
         logsetup.reopen()

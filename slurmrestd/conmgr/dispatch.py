@@ -62,6 +62,12 @@ def start(manager: "ConnectionManager", conn: "Connection", work: Work) -> None:
     manager.workers.submit(on_worker)
 
 
+def start_fiber(manager: "ConnectionManager", run: Callable[[], None]) -> None:
+    """Run ``run`` in a fiber on the loop thread (thread-safe; it starts from the callback
+    queue, never inside the caller)."""
+    manager.call_soon(lambda: manager.fiber_scheduler().start(run))
+
+
 def _guarded(conn: "Connection", work: Work) -> Callable[[], None] | None:
     try:
         return work()

@@ -317,20 +317,23 @@ class ConnectionManager:
             events = self.selector.select(wait)
         except InterruptedError:
             events = []
+        if fibers is not None:  # replies to inline requests first: their RPCs hold their callers
+            for key, _ in events:
+                data = key.data
+                if type(data) is not tuple and data is not self._waker and not isinstance(data, Listener):
+                    fibers.ready(data)  # the socket an inline request waits for (``fibers.FdWait``)
         for key, mask in events:
             data = key.data
-            if data is self._waker:
-                self._waker.drain()
-            elif isinstance(data, Listener):
-                self._accept(data)
-            elif type(data) is tuple:
+            if type(data) is tuple:
                 conn, role = data
                 if mask & selectors.EVENT_READ and role in ("r", "rw") and not conn.closed:
                     self._do_read(conn)
                 if mask & selectors.EVENT_WRITE and role in ("w", "rw") and not conn.closed:
                     self._do_write(conn)
-            else:  # the socket an inline request waits for (``fibers.FdWait``)
-                fibers.ready(data)  # type: ignore[union-attr]
+            elif data is self._waker:
+                self._waker.drain()
+            elif isinstance(data, Listener):
+                self._accept(data)
         for conn, role, wanted in list(self._unpollable.values()):
             if wanted & selectors.EVENT_READ and not conn.closed:
                 self._do_read(conn)

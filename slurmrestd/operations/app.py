@@ -40,6 +40,7 @@ from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.cors import CorsPolicy
 from slurmrestd.operations.inline import inline_caller
 from slurmrestd.operations.router import Router
+from slurmrestd.rpc import frames
 from slurmrestd.settings import Cors
 
 log = logging.getLogger("slurmrestd.operations")
@@ -362,7 +363,7 @@ class RestApp:
                     error = e
             deferred.resolve(self._failed(binding, request, identity, write_type, error, conn))
 
-        self.single_flight.submit(key, execute, deliver)
+        self.single_flight.submit(key, execute, deliver, inline=frames.in_fiber())
         return deferred.peek() or deferred
 
     def _shareable(self, binding, ctx: OperationContext, result: Any, conn, identity,

@@ -12,8 +12,14 @@ Joining costs no thread.  ``submit(key, execute, deliver)`` returns at once for
 a request that joins; its ``deliver(value, error)`` is called later, on the
 thread that ran the execution.  The leader runs the first execution and delivers
 its outcome; if requests joined the next one, that execution is handed to
-``spawn`` (the daemon's worker pool), which runs it, delivers it and hands on
-the one after it in turn.  So the leader's own answer is written as soon as its
+``spawn(run, inline)``, which runs it, delivers it and hands on the one after it
+in turn.  ``inline`` is what the request whose ``execute`` is shared said at
+``submit``: True when it ran in a fiber of the loop thread (``conmgr.fibers``),
+so the next execution may run in one too.  The daemon's ``spawn`` starts such an
+execution in a fiber and any other on its worker pool: a GET ping handed from the
+loop to a worker and back cost two thread wake-ups and GIL hand-offs per
+execution, and with 16 connections that chain, not the CPU, bounded the rate
+(bench/profiles/coalesce.md).  So the leader's own answer is written as soon as its
 execution ends, however long identical requests keep coming, and each later
 execution queues behind the other work of the pool instead of holding one
 thread for as long as the load lasts.  Without ``spawn`` (unit tests, tools)
@@ -95,11 +101,13 @@ class _Waiter:
 class _Flight:
     """One execution and the requests that take its answer."""
 
-    __slots__ = ("execute", "waiters")
+    __slots__ = ("execute", "inline", "waiters")
 
-    def __init__(self, execute: Callable[[], Any]) -> None:
+    def __init__(self, execute: Callable[[], Any], inline: bool = False) -> None:
         #: What runs: the first joiner's (every joiner's is equivalent, the key says so).
         self.execute = execute
+        #: Whether that joiner ran in a fiber of the loop thread (so ``execute`` may too).
+        self.inline = inline
         self.waiters: list[_Waiter] = []
 
 
@@ -118,10 +126,11 @@ class SingleFlight:
 
     def __init__(self, enabled: bool = True, wait_s: float = 60.0,
                  clock: Callable[[], float] = time.monotonic,
-                 spawn: Callable[[Callable[[], None]], None] | None = None) -> None:
+                 spawn: Callable[[Callable[[], None], bool], None] | None = None) -> None:
         self.enabled = enabled
-        #: Runs a later execution of a key on another thread (the worker pool's submit);
-        #: None: the leader's thread runs them one after the other.
+        #: ``spawn(run, inline)`` runs a later execution of a key elsewhere (a fiber of the
+        #: loop thread when ``inline``, else a worker); None: the leader's thread runs them
+        #: one after the other.
         self.spawn = spawn
         self.wait_s = wait_s
         self._clock = clock
@@ -144,10 +153,12 @@ class SingleFlight:
 
     # -- the two ways in ------------------------------------------------------
 
-    def submit(self, key: Hashable, execute: Callable[[], Any], deliver: Deliver) -> None:
+    def submit(self, key: Hashable, execute: Callable[[], Any], deliver: Deliver,
+               inline: bool = False) -> None:
         """Have ``deliver`` called once with the outcome of an execution of ``key`` that starts
         after this call.  Returns at once when the request joins a later execution; when it
-        leads, returns once it has run every execution that requests joined meanwhile."""
+        leads, returns once it has run its execution (and, without ``spawn``, every one that
+        requests joined meanwhile).  ``inline``: the caller runs in a fiber of the loop thread."""
         if not self.enabled:
             with self._lock:
                 self.executions += 1
@@ -158,12 +169,12 @@ class SingleFlight:
             slot = self._slots.get(key)
             if slot is not None:
                 if slot.next is None:
-                    slot.next = _Flight(execute)
+                    slot.next = _Flight(execute, inline)
                 slot.next.waiters.append(_Waiter(deliver, arrived))
                 if self._watchdog is None:
                     self._start_watchdog()
                 return
-            flight = _Flight(execute)
+            flight = _Flight(execute, inline)
             flight.waiters.append(_Waiter(deliver, arrived, exempt=True))
             self._slots[key] = _Slot(flight)
         self._lead(key, flight)
@@ -218,13 +229,24 @@ class SingleFlight:
                 waiters = flight.waiters
                 flight.waiters = []
                 self.shared += sum(1 for w in waiters if not w.exempt)
+            if successor is not None and self.spawn is not None and self._hand_on(key, successor):
+                self._deliver(waiters, value, error)
+                return
             self._deliver(waiters, value, error)
             if successor is None:
                 return
-            if self.spawn is not None:
-                self.spawn(lambda: self._lead(key, successor))
-                return
             flight = successor
+
+    def _hand_on(self, key: Hashable, successor: _Flight) -> bool:
+        """Give the next execution to ``spawn`` before this one's answers are delivered (so
+        its RPC is under way while they are written; its requests all arrived already).
+        False if ``spawn`` failed: the caller then runs it itself."""
+        try:
+            self.spawn(lambda: self._lead(key, successor), successor.inline)  # type: ignore[misc]
+            return True
+        except Exception:
+            log.exception("handing on a shared execution failed; running it here")
+            return False
 
     def _run_one(self, flight: _Flight, waiters: list[_Waiter]) -> None:
         value, error = self._execute(flight)

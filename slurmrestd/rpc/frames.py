@@ -49,6 +49,11 @@ def _fiber():
     return g if hasattr(g, "wait_io") else None
 
 
+def in_fiber() -> bool:
+    """Whether the caller runs in a fiber of the connection manager's loop thread."""
+    return _fiber() is not None
+
+
 def _nonblocking(sock: socket.socket) -> None:
     if sock.gettimeout() != 0.0:
         sock.setblocking(False)

@@ -135,7 +135,7 @@ def test_the_leader_is_answered_while_later_executions_go_on():
     from slurmrestd.conmgr import WorkerPool
     pool = WorkerPool(2, name="test-coalesce")
     try:
-        sf, ex, r = SingleFlight(wait_s=WAIT, spawn=pool.submit), GatedExecution(), Runner()
+        sf, ex, r = SingleFlight(wait_s=WAIT, spawn=lambda run, inline: pool.submit(run)), GatedExecution(), Runner()
         leader = r.start(lambda: sf.run("k", ex))
         until(lambda: ex.started == 1, "the first execution")
         r.start(lambda: sf.run("k", ex))
@@ -527,3 +527,36 @@ def test_a_big_shared_answer_comes_in_pieces_that_join_to_the_whole_answer():
         joined = bytes(piece.body) + b"".join(piece.body_tail)
         assert joined == whole.body and not whole.body_tail
         assert orjson.loads(joined)["meta"]["client"]["source"] == "client:%d" % conn
+
+
+def test_spawn_gets_the_next_execution_before_the_answers_and_its_inline_flag():
+    """The next execution is handed on before this one's answers are delivered (its RPC is
+    under way while they are written), with whether its request ran in a fiber."""
+    events = []
+    handed = []
+    sf = SingleFlight(wait_s=WAIT, spawn=lambda run, inline: (events.append(("spawn", inline)),
+                                                              handed.append(run)))
+
+    def lead():
+        # a request joins while the first execution runs: it makes the next one
+        sf.submit("k", lambda: "second", lambda v, e: events.append(("joiner", v)), inline=True)
+        return "first"
+
+    sf.submit("k", lead, lambda v, e: events.append(("leader", v)))
+    assert events == [("spawn", True), ("leader", "first")]
+    handed.pop()()
+    assert events[-1] == ("joiner", "second") and sf.in_flight() == 0
+
+
+def test_a_failing_spawn_runs_the_next_execution_on_the_leaders_thread():
+    def spawn(run, inline):
+        raise RuntimeError("pool is gone")
+
+    sf, got = SingleFlight(wait_s=WAIT, spawn=spawn), []
+
+    def lead():
+        sf.submit("k", lambda: "second", lambda v, e: got.append(v))
+        return "first"
+
+    sf.submit("k", lead, lambda v, e: got.append(v))
+    assert got == ["first", "second"] and sf.in_flight() == 0
