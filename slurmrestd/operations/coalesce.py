@@ -229,11 +229,9 @@ class SingleFlight:
                 waiters = flight.waiters
                 flight.waiters = []
                 self.shared += sum(1 for w in waiters if not w.exempt)
-            if successor is not None and self.spawn is not None and self._hand_on(key, successor):
-                self._deliver(waiters, value, error)
-                return
+            handed_on = successor is not None and self.spawn is not None and self._hand_on(key, successor)
             self._deliver(waiters, value, error)
-            if successor is None:
+            if successor is None or handed_on:
                 return
             flight = successor
 
