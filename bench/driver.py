@@ -32,7 +32,10 @@ jobs the answers held.
 Settings (environment): BENCH_QUICK=1, BENCH_DURATION (s, default 10; quick 1),
 BENCH_CONNECTIONS (16), BENCH_JOBS (1000; quick 20), BENCH_JOBS_DURATION (s, 15; quick 2),
 BENCH_INET_RUNS (15; quick 2), BENCH_PREFIX (bench), BENCH_OUT (bench/results.md; in quick
-mode nothing is appended unless it is set), SLURMRESTD_CLUSTER_ROOT, PY.
+mode nothing is appended unless it is set), BENCH_ROWS (the rows to run, comma-separated, of
+ctld, 404, jobs and inet; default all; peak RSS is always given), SLURMRESTD_CLUSTER_ROOT, PY.
+Our daemons get the environment's SLURMRESTD_* settings (SLURMRESTD_DUMP_PROCESSES=0 …); the
+CPU time and peak RSS of a daemon include its dump processes'.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ DUR = env_int("BENCH_DURATION", 10, 1)
 CONNS = env_int("BENCH_CONNECTIONS", 16, 16)
 NJOBS = env_int("BENCH_JOBS", 1000, 20)
 JOBS_DUR = env_int("BENCH_JOBS_DURATION", 15, 2)
+ROWS = set((os.environ.get("BENCH_ROWS") or "ctld,404,jobs,inet").replace(" ", "").split(","))
 INET_RUNS = env_int("BENCH_INET_RUNS", 15, 2)
 LATENCY_CALLS = 3 if QUICK else 9
 PREFIX = os.environ.get("BENCH_PREFIX", "bench")
@@ -118,22 +122,51 @@ def listener_pid(port: int) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def tree(pid: int | None) -> list[int]:
+    """``pid`` and its descendants (our dump processes): a daemon's CPU and memory are theirs
+    together."""
+    if pid is None:
+        return []
+    parents: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                ppid = int(open("/proc/%s/stat" % name).read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(parents.get(p, ()))
+    return out
+
+
 def cpu_ticks(pid: int | None) -> int:
-    try:
-        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-        return int(f[11]) + int(f[12])
-    except (OSError, TypeError, IndexError, ValueError):
-        return 0
+    """utime + stime of the daemon's process tree."""
+    total = 0
+    for p in tree(pid):
+        try:
+            f = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
+            total += int(f[11]) + int(f[12])
+        except (OSError, TypeError, IndexError, ValueError):
+            pass
+    return total
 
 
 def vmhwm_kb(pid: int | None) -> int | None:
-    try:
-        for line in open("/proc/%d/status" % pid):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, TypeError):
-        pass
-    return None
+    """The sum of the peak RSS of the daemon's processes (each process's own peak: an upper
+    bound of their peak together)."""
+    total = None
+    for p in tree(pid):
+        try:
+            for line in open("/proc/%d/status" % p):
+                if line.startswith("VmHWM:"):
+                    total = (total or 0) + int(line.split()[1])
+        except (OSError, TypeError):
+            pass
+    return total
 
 
 def request(base: str, method: str, path: str, tok: str, user: str, body=None, conn=None):
@@ -471,32 +504,37 @@ def main() -> int:
         try:
             on, off, ref = b.start_ours("on", "yes"), b.start_ours("off", "no"), b.daemons["ref"]
             lines = []
-            for what in ("ping", "diag", "nodes", "partitions"):
+            for what in ("ping", "diag", "nodes", "partitions") if "ctld" in ROWS else ():
                 log("GET %s, %d connections, %ds each: ours on, ours off, reference" % (what, CONNS, DUR))
                 p = "/slurm/%s/%s" % (VERSION, what)
                 lines.append(row("`GET %s`, %d connections (req/s)" % (what, CONNS),
                                  b.wrk(on, p, "bench1"), b.wrk(off, p, "bench1"), b.wrk(ref, p, "bench1"),
                                  goal=GOALS["ctld"]))
-            log("unknown path (404), %d connections" % CONNS)
-            p = "/slurm/%s/%s-no-such-path" % (VERSION, PREFIX)
-            lines.append(row("an unknown path (404), %d connections (req/s)" % CONNS,
-                             b.wrk(on, p, "bench1"), None, b.wrk(ref, p, "bench1")))
-            b.top_up_jobs(on)
-            log("GET jobs: one call (median of %d, the daemons taking turns), then 8 users for %ds"
-                % (LATENCY_CALLS, JOBS_DUR))
-            lat = b.jobs_latency({"on": on, "off": off, "ref": ref})
-            counts = sorted({str(v.get("jobs")) for v in lat.values()})
-            lines.append(row("`GET jobs`, %s jobs, one call, list cache off (median s, lower is better)"
-                             % "/".join(counts), lat["on"], lat["off"], lat["ref"], "s", GOALS["jobs one"]))
-            lines.append(row("`GET jobs`, %s jobs, 8 connections of 8 users, list cache off (req/s)"
-                             % "/".join(counts), b.jobs_users(on), b.jobs_users(off), b.jobs_users(ref),
-                             goal=GOALS["jobs users"]))
-            b.cancel_jobs()
-            log("inet mode, %d runs each" % INET_RUNS)
-            lines.append(row("one request in inet mode, process start to answer, warm start (the default; "
-                             "median s, lower is better)", b.inet("ours"), None, b.inet("ref"), "s", GOALS["inet"]))
-            lines.append(row("one request in inet mode, process start to answer, cold (SLURMRESTD_INET_WARM=no; "
-                             "median s, lower is better)", b.inet("ours", warm=False), None, b.inet("ref"), "s"))
+            if "404" in ROWS:
+                log("unknown path (404), %d connections" % CONNS)
+                p = "/slurm/%s/%s-no-such-path" % (VERSION, PREFIX)
+                lines.append(row("an unknown path (404), %d connections (req/s)" % CONNS,
+                                 b.wrk(on, p, "bench1"), None, b.wrk(ref, p, "bench1")))
+            if "jobs" in ROWS:
+                b.top_up_jobs(on)
+                log("GET jobs: one call (median of %d, the daemons taking turns), then 8 users for %ds"
+                    % (LATENCY_CALLS, JOBS_DUR))
+                lat = b.jobs_latency({"on": on, "off": off, "ref": ref})
+                counts = sorted({str(v.get("jobs")) for v in lat.values()})
+                lines.append(row("`GET jobs`, %s jobs, one call, list cache off (median s, lower is better)"
+                                 % "/".join(counts), lat["on"], lat["off"], lat["ref"], "s", GOALS["jobs one"]))
+                lines.append(row("`GET jobs`, %s jobs, 8 connections of 8 users, list cache off (req/s)"
+                                 % "/".join(counts), b.jobs_users(on), b.jobs_users(off), b.jobs_users(ref),
+                                 goal=GOALS["jobs users"]))
+                b.cancel_jobs()
+            if "inet" in ROWS:
+                log("inet mode, %d runs each" % INET_RUNS)
+                lines.append(row("one request in inet mode, process start to answer, warm start (the default; "
+                                 "median s, lower is better)", b.inet("ours"), None, b.inet("ref"), "s",
+                                 GOALS["inet"]))
+                lines.append(row("one request in inet mode, process start to answer, cold "
+                                 "(SLURMRESTD_INET_WARM=no; median s, lower is better)",
+                                 b.inet("ours", warm=False), None, b.inet("ref"), "s"))
             rss = {k: {"rate": vmhwm_kb(d.pid)} for k, d in (("on", on), ("off", off), ("ref", ref))}
             lines.append(row("peak RSS after the runs, VmHWM (lower is better)", rss["on"], rss["off"], rss["ref"],
                              "MB", GOALS["rss"]))

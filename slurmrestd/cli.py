@@ -285,6 +285,17 @@ def parse(argv: list[str], environ: dict[str, str]) -> tuple[Settings, str | Non
     if environ.get("SLURMRESTD_PAM_MAX_FAILURES"):
         limits = replace(limits, pam_max_failures=_count(environ["SLURMRESTD_PAM_MAX_FAILURES"],
                                                          "SLURMRESTD_PAM_MAX_FAILURES"))
+    if environ.get("SLURMRESTD_DUMP_PROCESSES"):
+        kw["dump_processes"] = _count(environ["SLURMRESTD_DUMP_PROCESSES"], "SLURMRESTD_DUMP_PROCESSES")
+        if kw["dump_processes"] > 64:
+            raise UsageError("invalid SLURMRESTD_DUMP_PROCESSES %r: must be between 0 and 64"
+                             % environ["SLURMRESTD_DUMP_PROCESSES"])
+    if environ.get("SLURMRESTD_MALLOC_MMAP_THRESHOLD"):
+        limits = replace(limits, malloc_mmap_threshold=_count(environ["SLURMRESTD_MALLOC_MMAP_THRESHOLD"],
+                                                              "SLURMRESTD_MALLOC_MMAP_THRESHOLD"))
+    if environ.get("SLURMRESTD_DUMP_MIN_BYTES"):
+        limits = replace(limits, dump_min_bytes=_count(environ["SLURMRESTD_DUMP_MIN_BYTES"],
+                                                       "SLURMRESTD_DUMP_MIN_BYTES"))
     if environ.get("SLURMRESTD_COALESCE"):
         kw["coalesce"] = _switch(environ["SLURMRESTD_COALESCE"], "SLURMRESTD_COALESCE")
     if environ.get("SLURMRESTD_INLINE"):

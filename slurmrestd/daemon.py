@@ -154,6 +154,19 @@ def tune_gc(threshold: int) -> None:
     gc.set_threshold(threshold, older, oldest)
 
 
+def start_offload(settings: Settings):
+    """Dump processes for long job lists (``slurmrestd.offload``), warming up meanwhile."""
+    from slurmrestd.offload import Offload
+    from slurmrestd.operations.slurmctld import job_list
+
+    lim = settings.limits
+    offload = Offload(settings.dump_processes, min_bytes=lim.dump_min_bytes, timeout_s=lim.dump_timeout_s,
+                      gc_threshold=lim.gc_threshold, malloc_mmap_threshold=lim.malloc_mmap_threshold,
+                      warm=[(job_list.prepare, (v,)) for v in settings.data_parsers])
+    offload.start()
+    return offload
+
+
 def run(settings: Settings, debug_level: str | None) -> int:
     logsetup.setup(logsetup.effective_level(debug_level, settings.verbosity), fmt=settings.log_format)
     try:
@@ -267,7 +280,16 @@ def _serve(settings: Settings) -> int:
     # The keys are read as the user that serves requests: "readable" means readable by it.
     app = RestApp(router, chain_from_settings(settings, site.slurm_conf, site.slurm_user_id), site)
 
+    if listeners and settings.dump_processes:
+        if ahead:  # a fresh interpreter running as that user could not import us
+            log.info("dump processes off: the installation is not readable by every user")
+        else:
+            site.offload = start_offload(settings)
     tune_gc(settings.limits.gc_threshold)
+    if listeners:
+        from slurmrestd.offload import tune_malloc
+
+        tune_malloc(settings.limits.malloc_mmap_threshold)
     workers = WorkerPool(settings.threads, eager=bool(listeners))
     manager = ConnectionManager(settings.limits, settings.max_connections, workers,
                                 lambda conn: HttpSession(conn, app, settings.limits,
@@ -303,8 +325,9 @@ def _serve(settings: Settings) -> int:
         manager.add_inet(0, 1)
     probes = ProbeServer(settings, site, probe_listeners) if probe_listeners else None
 
-    log.info("slurmrestd started: %d worker threads, max %d busy connections, %d waiting",
-             workers.size, settings.max_connections, manager.admission.max_waiting)
+    log.info("slurmrestd started: %d worker threads, max %d busy connections, %d waiting, %d dump processes",
+             workers.size, settings.max_connections, manager.admission.max_waiting,
+             site.offload.processes if site.offload is not None else 0)
     try:
         manager.run()
     finally:

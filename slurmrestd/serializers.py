@@ -51,6 +51,8 @@ from collections.abc import Callable
 
 import functools
 
+import secrets
+
 import orjson
 
 from slurmrestd.errors import E, SlurmError
@@ -103,15 +105,48 @@ def _fail(message: str, source: str) -> SlurmError:
 # JSON
 
 
+class JsonText:
+    """A value already serialized as JSON (``data``, UTF-8), written as is by
+    ``dump_json`` and parsed back for the other writers: the ``jobs`` of a job list
+    that a dump process serialized (``slurmrestd.offload``)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+#: Stands for a ``JsonText`` member while the rest of its document is serialized
+#: (``dump_parts``); random, so that no data can contain it.
+_TEXT_MARK = "slurmrestd-json-text-" + secrets.token_hex(16)
+_TEXT_MARK_JSON = orjson.dumps(_TEXT_MARK)
+
+
+def _json_default(obj: object) -> object:
+    if isinstance(obj, JsonText):
+        return orjson.Fragment(obj.data)
+    raise TypeError("Type is not JSON serializable: %s" % type(obj).__name__)
+
+
 def dump_json(obj: object) -> bytes:
     """Pretty JSON (2-space indent), UTF-8, no trailing newline."""
     try:
-        return orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+        return orjson.dumps(obj, default=_json_default, option=orjson.OPT_INDENT_2)
     except orjson.JSONEncodeError as exc:
         if "Integer exceeds 64-bit range" not in str(exc):
             raise
     # orjson cannot write integers beyond 64 bits; the stdlib can.
-    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=True).encode("utf-8")
+    return json.dumps(_thawed(obj), indent=2, ensure_ascii=False, allow_nan=True).encode("utf-8")
+
+
+def _thawed(obj: object) -> object:
+    """``obj`` with its ``JsonText`` members parsed back, for the writers other than
+    orjson.  They are members of objects, so only objects are walked."""
+    if isinstance(obj, JsonText):
+        return orjson.loads(obj.data)
+    if isinstance(obj, dict) and any(isinstance(v, (dict, JsonText)) for v in obj.values()):
+        return {k: _thawed(v) for k, v in obj.items()}
+    return obj
 
 
 def load_json(data: bytes | bytearray | memoryview | str) -> object:
@@ -341,7 +376,7 @@ def dump_yaml(obj: object) -> bytes:
     """
     yaml, _, dumper = _yaml_kit()
     return yaml.dump(
-        obj,
+        _thawed(obj),
         Dumper=dumper,
         default_flow_style=False,
         sort_keys=False,
@@ -479,6 +514,25 @@ SERIALIZERS: dict[str, tuple[Loader | None, Dumper | None]] = {
     MIME_TEXT_YAML: (load_yaml, dump_yaml),
     MIME_URL_ENCODED: (parse_form, None),
 }
+
+
+def dump_parts(mime: str, obj: object) -> tuple[bytes, ...]:
+    """``dump`` in pieces that join to the same bytes: for JSON whose top-level members
+    include ``JsonText`` (a job list from a dump process, ~8 MB), the document around them
+    and their bytes as they are, so that the big text is never copied into a new answer;
+    otherwise one piece."""
+    if SERIALIZERS.get(mime, (None, None))[1] is not dump_json or not isinstance(obj, dict) \
+            or not any(isinstance(v, JsonText) for v in obj.values()):
+        return (dump(mime, obj),)
+    texts = [v.data for v in obj.values() if isinstance(v, JsonText)]
+    shell = {k: (_TEXT_MARK if isinstance(v, JsonText) else v) for k, v in obj.items()}
+    pieces = dump_json(shell).split(_TEXT_MARK_JSON)
+    if len(pieces) != len(texts) + 1:  # pragma: no cover - the mark is random
+        return (dump_json(obj),)
+    out = [pieces[0]]
+    for text, piece in zip(texts, pieces[1:]):
+        out += (text, piece)
+    return tuple(out)
 
 
 def load(mime: str, data: bytes) -> object:

@@ -33,6 +33,17 @@ DEFAULT_MAX_CONNECTIONS = 124
 METRICS_DEFERRED_EVENTS_MAX = 1000
 
 
+#: Most dump processes the default gives, however many CPUs (each holds a few hundred MB
+#: while it dumps a long list).
+DUMP_PROCESSES_DEFAULT_MAX = 4
+
+
+def default_dump_processes() -> int:
+    """Dump processes when SLURMRESTD_DUMP_PROCESSES is not set: one CPU left to the daemon's
+    own interpreter, the others (up to ``DUMP_PROCESSES_DEFAULT_MAX``) for big lists."""
+    return max(0, min(DUMP_PROCESSES_DEFAULT_MAX, (os.cpu_count() or 1) - 1))
+
+
 def default_thread_count() -> int:
     """Worker threads when -t is not given: 2 × CPUs, clamped to [2, 32]."""
     return max(2, min(32, 2 * (os.cpu_count() or 1)))
@@ -102,6 +113,19 @@ class Limits:
     #: request path must leave no reference cycle behind (tests/cycles.py checks them): its
     #: garbage would wait that long and show as RSS growth.
     gc_threshold: int = 20000
+    #: A packed job list (RESPONSE_JOB_INFO body) at least this long goes to an idle dump
+    #: process (``slurmrestd.offload``); shorter ones cost less than the hand-over saves
+    #: (SLURMRESTD_DUMP_MIN_BYTES; about 700 bytes per job).
+    dump_min_bytes: int = 128 * 1024
+    #: A dump process that has not answered after this long is killed and replaced, and
+    #: the request dumps its list itself.
+    dump_timeout_s: float = 120.0
+    #: Memory blocks at least this big (the bytes of a long answer) get pages of their own
+    #: from the kernel and give them back when freed (glibc ``M_MMAP_THRESHOLD``, set once at
+    #: start-up in the daemon and its dump processes; 0 leaves glibc's own, which rises after
+    #: the first big block is freed, so later 8 MB answers stay in the heap and keep the peak
+    #: RSS up) (SLURMRESTD_MALLOC_MMAP_THRESHOLD).
+    malloc_mmap_threshold: int = 256 * 1024
     #: User and group names looked up on this host (where the controller sent none) are
     #: remembered this many at most, each kind, the oldest forgotten first; 0 asks every time.
     name_cache_entries: int = 4096
@@ -229,6 +253,10 @@ class Settings:
     #: connections while they wait for slurmctld (``conmgr/fibers``).  False sends every
     #: request to a worker thread.
     inline: bool = True
+    #: Dump processes (SLURMRESTD_DUMP_PROCESSES, ``slurmrestd.offload``): interpreters beside
+    #: the daemon that decode, dump and serialize long job lists on other cores, when idle
+    #: (a request finding them all busy does its own).  Listening mode only; 0 turns them off.
+    dump_processes: int = field(default_factory=default_dump_processes)
     #: Warm start of inet mode (SLURMRESTD_INET_WARM, ``slurmrestd/warmstart``): an inet-mode
     #: process hands its client to a warm server of the same user and command line, which
     #: forks a pre-imported child; the server exits after this many idle seconds.  0 (``no``)

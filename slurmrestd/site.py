@@ -56,6 +56,8 @@ class Site:
     readiness: Readiness = field(init=False)
     #: uid/gid → name lookups on this host, remembered briefly (see Limits.name_cache_*).
     names: IdNames = field(init=False)
+    #: Dump processes for long job lists (``slurmrestd.offload.Offload``), or None.
+    offload: Any = field(default=None)
 
     def __post_init__(self) -> None:
         lim = self.settings.limits
@@ -146,7 +148,9 @@ class Site:
         return DbdSession(self.dbd_pool, self.credential(identity))
 
     def close(self) -> None:
-        """Close the daemon-wide connections (at shutdown)."""
+        """Close the daemon-wide connections and stop the dump processes (at shutdown)."""
+        if self.offload is not None:
+            self.offload.close()
         if self.dbd_pool is not None:
             self.dbd_pool.close()
 

@@ -95,7 +95,7 @@ class _SharedAnswer:
         """This client's response."""
         r = self.shared_response
         if r is not None:
-            return Response(r.status, r.body, r.content_type, r.close, list(r.headers))
+            return Response(r.status, r.body, r.content_type, r.close, list(r.headers), r.body_tail)
         if self.parts is not None:
             head, tail = self.parts
             if len(head) >= _SPLIT_SHARED:  # sent in two pieces: the big one is not copied
@@ -302,7 +302,8 @@ class RestApp:
         doc["meta"] = self.site.meta(binding, conn, _proven(identity, ctx))
         doc["errors"] = ctx.errors
         doc["warnings"] = ctx.warnings
-        return Response(status_for(ctx), serializers.dump(write_type, doc), write_type)
+        parts = serializers.dump_parts(write_type, doc)  # a dump process's list is not copied again
+        return Response(status_for(ctx), parts[0], write_type, body_tail=parts[1:])
 
     def _with_required(self, binding, result: Any) -> dict:
         """The handler's result with the required members of the answer's type added where

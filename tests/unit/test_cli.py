@@ -158,3 +158,23 @@ def test_inline_switch_from_env():
     assert parse(["127.0.0.1:0"], {"SLURMRESTD_INLINE": "no"})[0].inline is False
     with pytest.raises(UsageError):
         parse(["127.0.0.1:0"], {"SLURMRESTD_INLINE": "maybe"})
+
+
+def test_dump_processes_from_env(monkeypatch):
+    import os
+
+    from slurmrestd.settings import DUMP_PROCESSES_DEFAULT_MAX, default_dump_processes
+
+    for cpus, want in ((1, 0), (2, 1), (3, 2), (64, DUMP_PROCESSES_DEFAULT_MAX)):
+        monkeypatch.setattr(os, "cpu_count", lambda cpus=cpus: cpus)
+        assert default_dump_processes() == want
+    monkeypatch.undo()
+    s, _ = parse(["127.0.0.1:0"], {"SLURMRESTD_DUMP_PROCESSES": "0", "SLURMRESTD_DUMP_MIN_BYTES": "4096",
+                                   "SLURMRESTD_MALLOC_MMAP_THRESHOLD": "0"})
+    assert s.dump_processes == 0 and s.limits.dump_min_bytes == 4096 and s.limits.malloc_mmap_threshold == 0
+    assert parse(["127.0.0.1:0"], {"SLURMRESTD_DUMP_PROCESSES": " 3 "})[0].dump_processes == 3
+    for bad in ("two", "-1", "65", "1.5"):
+        with pytest.raises(UsageError, match="SLURMRESTD_DUMP_PROCESSES"):
+            parse(["127.0.0.1:0"], {"SLURMRESTD_DUMP_PROCESSES": bad})
+    with pytest.raises(UsageError, match="SLURMRESTD_DUMP_MIN_BYTES"):
+        parse(["127.0.0.1:0"], {"SLURMRESTD_DUMP_MIN_BYTES": "lots"})

@@ -21,7 +21,8 @@ PKG = pathlib.Path(slurmrestd.__file__).parent
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("entry", ("slurmrestd.__main__", "slurmrestd.entry", "slurmrestd.cli", "slurmrestd.warmstart")),
     ("composition", ("slurmrestd.daemon",)),
-    ("operations", ("slurmrestd.operations", "slurmrestd.site", "slurmrestd.metrics", "slurmrestd.readiness")),
+    ("operations", ("slurmrestd.operations", "slurmrestd.site", "slurmrestd.metrics", "slurmrestd.readiness",
+                    "slurmrestd.offload")),
     ("edge", ("slurmrestd.auth", "slurmrestd.openapi", "slurmrestd.serializers", "slurmrestd.security")),
     ("http", ("slurmrestd.http",)),
     ("conmgr", ("slurmrestd.conmgr",)),

@@ -280,3 +280,22 @@ def test_registry_matches_mime_negotiation():
 
     assert {t for t, (load, _dump) in SERIALIZERS.items() if load is not None} == READ_TYPES
     assert {t for t, (_load, dump) in SERIALIZERS.items() if dump is not None} == set(WRITE_TYPES)
+
+
+def test_json_text_is_written_as_is_and_parsed_back_for_the_other_writers():
+    from slurmrestd import serializers as s
+
+    doc = {"jobs": s.JsonText(b'[\n    {\n      "a": "x\\ny"\n    }\n  ]'), "last": {"n": 1}, "meta": None}
+    plain = {"jobs": [{"a": "x\ny"}], "last": {"n": 1}, "meta": None}
+    assert s.dump_json(doc) == s.dump_json(plain)
+    assert s.dump_yaml(doc) == s.dump_yaml(plain)
+    parts = s.dump_parts("application/json", doc)
+    assert len(parts) == 3 and parts[1] is doc["jobs"].data  # the big text is not copied
+    assert b"".join(parts) == s.dump_json(plain)
+    assert s.dump_parts("application/yaml", doc) == (s.dump_yaml(plain),)
+    assert s.dump_parts("application/json", plain) == (s.dump_json(plain),)
+    # the stdlib writer (integers beyond 64 bits) parses the text back too
+    big = {"jobs": s.JsonText(b"[1]"), "n": 2 ** 70}
+    assert s.load_json(s.dump_json(big)) == {"jobs": [1], "n": 2 ** 70}
+    with pytest.raises(TypeError):
+        s.dump_json({"x": object()})

@@ -20,7 +20,11 @@ from slurmrestd.data_parser.registry import DEFAULT_VERSION
 from slurmrestd.errors import E, SlurmError, strerror
 from slurmrestd.operations.context import OperationContext
 from slurmrestd.operations.failures import errno_of
+from slurmrestd.operations.slurmctld import job_list
+from slurmrestd.operations.slurmctld.job_list import job_info_resp as _job_info_resp  # noqa: F401 (tests)
 from slurmrestd.operations.slurmctld.job_ids import array_resp, check_job_id, job_param, job_text, selected
+from slurmrestd.rpc import frames
+from slurmrestd.serializers import JsonText
 from slurmrestd.rpc.ctld import jobs as rpc
 from slurmrestd.slurm import defs
 from slurmrestd.slurm.sentinels import NO_VAL
@@ -41,83 +45,6 @@ def _strsignal(sig: int) -> str:
         return "Unknown signal %d" % sig
 
 
-#: ``JOB_RES_CORE_*`` status values (slurm/slurm.h)
-_CORE_ALLOC, _CORE_IN_USE, _CORE_UNALLOC = 0x2, 0x4, 0xFFFFFFFFFFFFFFFE
-
-
-def job_res_nodes(jr: dict) -> list:
-    """Per node allocation of a ``job_resources_t`` as the reference's
-    ``JOB_RES_NODES`` dumper lays it out: cpus, memory, and per socket/core
-    the allocation status taken from ``core_bitmap``/``core_bitmap_used``."""
-    cps, spn, reps = jr.get("cores_per_socket"), jr.get("sockets_per_node"), jr.get("sock_core_rep_count")
-    nhosts = jr.get("nhosts") or 0
-    if not cps or not nhosts or not spn or not reps:
-        return []
-    from slurmrestd.data_parser.codecs import hostlist_expand
-    try:
-        names = hostlist_expand(jr.get("nodes") or "")
-    except Exception:  # noqa: BLE001 - a bad list leaves names empty, as hostlist_nth gives NULL
-        names = []
-    core = jr.get("core_bitmap")
-    used = jr.get("core_bitmap_used")
-    core_bits, size = (core.bits, core.size) if core is not None else (0, 0)
-    used_bits = used.bits if used is not None else 0
-    out = []
-    bit = 0
-    sock_inx = sock_reps = 0
-    for n in range(nhosts):
-        if sock_reps >= reps[sock_inx]:
-            sock_inx += 1
-            sock_reps = 0
-        sock_reps += 1
-        nsock, ncore = spn[sock_inx], cps[sock_inx]
-        sockets = [{"index": 0, "cores": [{"index": 0, "status": 0} for _ in range(ncore)]}
-                   for _ in range(nsock)]
-        for i in range(nsock * ncore):
-            if bit >= size:
-                break
-            s, c = divmod(i, ncore)
-            sockets[s]["index"] = s
-            entry = sockets[s]["cores"][c]
-            entry["index"] = c
-            if core_bits >> bit & 1:
-                entry["status"] = _CORE_ALLOC | (_CORE_IN_USE if used_bits >> bit & 1 else 0)
-            else:
-                entry["status"] = _CORE_UNALLOC
-            bit += 1
-
-        def at(key, default=0):
-            arr = jr.get(key) or ()
-            return arr[n] if n < len(arr) else default
-        out.append({"index": n, "name": names[n] if n < len(names) else None,
-                    "cpus": {"count": at("cpus"), "used": at("cpus_used")},
-                    "memory": {"used": at("memory_used"), "allocated": at("memory_allocated")},
-                    "sockets": sockets})
-    return out
-
-
-def _job_info_resp(msg: dict | None) -> dict:
-    if msg:
-        for j in msg["job_array"]:
-            jr = j.get("job_resrcs")
-            if jr is not None and "allocation" not in jr:
-                jr["allocation"] = job_res_nodes(jr)
-    if not msg:
-        return {"jobs": None, "last_backfill": 0, "last_update": 0}
-    return {"jobs": msg, "last_backfill": msg["last_backfill"], "last_update": msg["last_update"]}
-
-
-# -- GET/DELETE jobs ----------------------------------------------------------------------------
-
-def _consumed(records: list):
-    """The records of a non-empty list, each let go of once the dumper has taken it: a
-    decoded job is freed as soon as its dumped form exists, so that a 1,000-job answer
-    never holds both whole lists (the list is empty afterwards)."""
-    records.reverse()
-    while records:
-        yield records.pop()
-
-
 def get_jobs(ctx: OperationContext):
     src = "op_handler_jobs"
     query = ctx.parse(ctx.operation.query_type, ctx.input,
@@ -125,17 +52,17 @@ def get_jobs(ctx: OperationContext):
     update_time = query.get("update_time") or 0
     show_flags = query.get("show_flags") or (defs.SHOW_ALL | defs.SHOW_DETAIL)
     client = ctx.ctld
-    msg = None
     version = ctx.version or DEFAULT_VERSION
     ident = ctx.identity
     key = (ident.plugin, ident.user_name, ident.token, ident.uid, version, show_flags) \
         if not update_time else None
     cache = ctx.site.job_list_cache
     cached = cache.get(key) if key else None
+    reply = None
     try:
         # a cached list for this caller is reused when the controller (asked with
         # this caller's credential) says nothing changed since it was made
-        msg = rpc.load_jobs(client, cached[0] if cached else update_time, show_flags)
+        reply = rpc.load_jobs_reply(client, cached[0] if cached else update_time, show_flags)
     except SlurmError as e:
         if e.errno == E.SLURM_NO_CHANGE_IN_DATA and cached:
             _, doc, warnings = cached
@@ -146,17 +73,44 @@ def get_jobs(ctx: OperationContext):
         else:
             ctx.error(errno_of(e), "Unable to query jobs", "slurm_load_jobs()")
     nerr, nwarn = len(ctx.errors), len(ctx.warnings)
-    if msg:  # the owners' names as the controller sent them win over this host's passwd
-        ctx.diag.learn_user_names(msg["job_array"])
-    resp = _job_info_resp(msg)
-    njobs = len(msg["job_array"]) if msg else 0
-    if njobs:
-        msg["job_array"] = _consumed(msg["job_array"])
-    doc = dump_planned("OPENAPI_JOB_INFO_RESP", resp, ctx.diag, version)
-    if key and msg and msg["last_update"] and len(ctx.errors) == nerr:
+    if reply is None:
+        return dump_planned(job_list.RESP_TYPE, job_list.job_info_resp(None), ctx.diag, version)
+    try:
+        remote, out = _dump(ctx, reply, version)
+    except SlurmError as e:  # a malformed reply
+        ctx.error(errno_of(e), "Unable to query jobs", "slurm_load_jobs()")
+        return dump_planned(job_list.RESP_TYPE, job_list.job_info_resp(None), ctx.diag, version)
+    if remote:
+        doc, jobs, errors, warnings, njobs, last_update = out
+        doc["jobs"] = JsonText(jobs)
+        ctx.errors.extend(errors)
+        ctx.warnings.extend(warnings)
+    else:
+        doc, msg = out
+        njobs, last_update = msg["record_count"], msg["last_update"]
+    if key and last_update and len(ctx.errors) == nerr:
         # weighed by its jobs (Limits.job_list_cache_jobs): a list longer than the budget is not kept
-        cache.put(key, (msg["last_update"], doc, list(ctx.warnings[nwarn:])), 1 + njobs)
+        cache.put(key, (last_update, doc, list(ctx.warnings[nwarn:])), 1 + njobs)
     return doc
+
+
+def _dump(ctx: OperationContext, reply, version: str):
+    """(in a dump process?, the list dumped): a long list goes through the daemon's dump
+    processes (``Site.offload``), which do it in another interpreter when one is idle or
+    else here, one list at a time; a short list, or one asked for on the loop thread (which
+    must not wait), is done here at once."""
+    offload = getattr(ctx.site, "offload", None)
+    body = reply.body
+
+    def here():
+        return job_list.dump(body, reply.version, ctx.diag, version)
+
+    if offload is None or body.remaining < offload.min_bytes or frames.in_fiber():
+        return False, here()
+    lim = ctx.site.settings.limits
+    args = (bytes(body.view[body.offset:body.end]), reply.version, version, ctx.diag.select_type_param,
+            (lim.name_cache_entries, lim.name_cache_ttl_s))
+    return offload.run(job_list.dump_serialized, args, here)
 
 
 def delete_jobs(ctx: OperationContext):

@@ -87,6 +87,21 @@ class Reply:
         yield self.body
 
 
+def decode_body(body: Unpacker, version: int, msg_type: int, decode: Callable[[Unpacker, int], Any],
+                source: str) -> Any:
+    """``decode(body, version)`` of a data reply, which must use the whole body; a short,
+    long or malformed body raises SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR.  ``call`` decodes
+    this way, and so does a dump process (``operations/slurmctld/job_list``) given the bytes."""
+    try:
+        result = decode(body, version)
+        if body.remaining:
+            raise UnpackError("%d unexpected bytes at the end" % body.remaining)
+    except UnpackError as exc:
+        raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "malformed %s (protocol %s): %s" % (
+            msg_type_name(msg_type), version_release(version), exc), source) from None
+    return result
+
+
 class SlurmctldClient:
     """One identity talking to the controllers of one cluster.
 
@@ -341,14 +356,7 @@ class SlurmctldClient:
             return reply
         if reply.rc is not None:
             return None
-        try:
-            result = decode(reply.body, reply.version)
-            if reply.body.remaining:
-                raise UnpackError("%d unexpected bytes at the end" % reply.body.remaining)
-        except UnpackError as exc:
-            raise SlurmError(E.SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR, "malformed %s (protocol %s): %s" % (
-                msg_type_name(reply.msg_type), version_release(reply.version), exc), src) from None
-        return result
+        return decode_body(reply.body, reply.version, reply.msg_type, decode, src)
 
     # -- typed operations ----------------------------------------------------------------------
 

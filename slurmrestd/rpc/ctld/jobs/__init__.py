@@ -22,7 +22,8 @@ from slurmrestd.rpc.ctld.jobs.control import (kill_job, kill_jobs, kill_jobs_ini
                                               unpack_job_array_resp, unpack_kill_jobs_resp, update_job)
 from slurmrestd.rpc.ctld.jobs.ids import format_job_id, parse_job_id, selected_step, selected_step_init
 from slurmrestd.rpc.ctld.jobs.info import (encode_job_id_msg, encode_job_info_request, encode_job_state_request,
-                                           in_federation, job_resources, job_states, load_job, load_jobs,
+                                           decode_job_info, in_federation, job_resources, job_states, load_job,
+                                           load_jobs, load_jobs_reply,
                                            min_memory_from_tres, unpack_job_info, unpack_job_info_msg,
                                            unpack_job_resources, unpack_job_state_response,
                                            unpack_resource_layout, xlate_array_task_str)
@@ -30,7 +31,7 @@ from slurmrestd.rpc.ctld.jobs.submit import (encode_job_desc, encode_job_desc_li
                                              submit_batch, submit_het, unpack_submit_response)
 
 __all__ = [
-    "load_jobs", "load_job", "submit_batch", "submit_het", "allocate", "allocate_het", "complete_job", "update_job",
+    "load_jobs", "load_jobs_reply", "decode_job_info", "load_job", "submit_batch", "submit_het", "allocate", "allocate_het", "complete_job", "update_job",
     "kill_job", "kill_jobs", "signal_job", "requeue", "job_states", "job_resources", "in_federation",
     "init_job_desc", "kill_jobs_init", "parse_job_id", "format_job_id", "selected_step", "selected_step_init",
     "xlate_array_task_str", "min_memory_from_tres", "unpack_job_info_msg", "unpack_job_info",

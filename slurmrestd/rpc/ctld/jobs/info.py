@@ -306,6 +306,25 @@ def load_jobs(client, update_time: int = 0, show_flags: int = SHOW_ALL | SHOW_DE
                        decode=unpack_job_info_msg, source=src)
 
 
+def load_jobs_reply(client, update_time: int = 0, show_flags: int = SHOW_ALL | SHOW_DETAIL):
+    """``load_jobs`` up to the reply: the RESPONSE_JOB_INFO ``Reply`` with its body still
+    packed, for ``decode_job_info`` here or in a dump process (``slurmrestd.offload``).
+    Failures raise as ``load_jobs`` raises them."""
+    flags = (show_flags | SHOW_LOCAL) & ~SHOW_FEDERATION
+    v = client.protocol_version()
+    body = encode_job_info_request(update_time, flags, None, v)
+    return client.call(MsgType.REQUEST_JOB_INFO, body, expect=MsgType.RESPONSE_JOB_INFO,
+                       source="slurm_load_jobs()")
+
+
+def decode_job_info(body, version: int) -> dict:
+    """The body of a RESPONSE_JOB_INFO (an ``Unpacker`` or its bytes) as ``load_jobs``
+    returns it, malformed bodies failing with the same error."""
+    from slurmrestd.rpc.ctld.client import decode_body
+    u = body if isinstance(body, Unpacker) else Unpacker(body)
+    return decode_body(u, version, MsgType.RESPONSE_JOB_INFO, unpack_job_info_msg, "slurm_load_jobs()")
+
+
 def in_federation(client) -> bool:
     """``slurm_load_federation`` + ``cluster_in_federation``: True when the
     controller reports a federation record (REQUEST_FED_INFO)."""
