@@ -285,6 +285,7 @@ def _serve(settings: Settings) -> int:
             log.info("dump processes off: the installation is not readable by every user")
         else:
             site.offload = start_offload(settings)
+            site.metrics.watch_offload(site.offload)
     tune_gc(settings.limits.gc_threshold)
     if listeners:
         from slurmrestd.offload import tune_malloc

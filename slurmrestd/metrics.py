@@ -66,6 +66,7 @@ class _LiveState:
         self.single_flight: Any = None
         self.caches: dict[str, Any] = {}
         self.dbd_pool: Any = None
+        self.offload: Any = None
 
     def describe(self) -> Iterable:
         return []  # families vary with what is watched; nothing to check at registration
@@ -74,8 +75,8 @@ class _LiveState:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         with self._lock:
-            manager, flight, caches, pool = (self.connections, self.single_flight, dict(self.caches),
-                                             self.dbd_pool)
+            manager, flight, caches, pool, offload = (self.connections, self.single_flight, dict(self.caches),
+                                                      self.dbd_pool, self.offload)
         if manager is not None:
             load = manager.load()
             g = GaugeMetricFamily("slurmrestd_connections",
@@ -125,6 +126,21 @@ class _LiveState:
                 for name, n in sorted(events.items()):
                     c.add_metric([name], n)
                 yield c
+        if offload is not None:
+            st = offload.stats()
+            g = GaugeMetricFamily("slurmrestd_dump_processes", "Dump processes (long job lists), by state",
+                                  labels=["state"])
+            for state in ("idle", "busy", "starting"):
+                g.add_metric([state], st[state])
+            yield g
+            c = CounterMetricFamily("slurmrestd_dump_lists", "Long job lists dumped, by where: a dump process "
+                                    "or the daemon itself (none idle in time, or a process failed)",
+                                    labels=["where"])
+            c.add_metric(["process"], st["done_process"])
+            c.add_metric(["daemon"], st["done_daemon"])
+            yield c
+            yield CounterMetricFamily("slurmrestd_dump_process_failures",
+                                      "Dump processes that failed a task or their start", value=st["failed"])
 
 
 class Metrics:
@@ -232,6 +248,10 @@ class Metrics:
     def watch_dbd_pool(self, pool: Any) -> None:
         with self._live._lock:
             self._live.dbd_pool = pool
+
+    def watch_offload(self, offload: Any) -> None:
+        with self._live._lock:
+            self._live.offload = offload
 
     # -- events -----------------------------------------------------------
 

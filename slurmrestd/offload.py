@@ -178,9 +178,17 @@ class Offload:
         self._starting = 0
         self._failures = 0
         self._closed = False
-        #: Tasks done in a dump process, and in the daemon's own interpreter.
+        #: Tasks done in a dump process, and in the daemon's own interpreter; processes that
+        #: failed (a task, or their start).
         self.done_there = 0
         self.done_here = 0
+        self.failed = 0
+
+    def stats(self) -> dict:
+        """Processes by state, and the counters, for ``/metrics``."""
+        with self._cond:
+            return {"idle": len(self._idle), "busy": len(self._busy), "starting": self._starting,
+                    "done_process": self.done_there, "done_daemon": self.done_here, "failed": self.failed}
 
     def enabled_processes(self) -> bool:
         """False once closed, or turned off after failed starts."""
@@ -226,6 +234,7 @@ class Offload:
             with self._cond:
                 self._starting -= 1
                 self._failures += 1
+                self.failed += 1
                 failures, closed = self._failures, self._closed
                 if failures >= self._max_failures:
                     self._closed = True
@@ -252,6 +261,8 @@ class Offload:
     def _lost(self, child: _Child, why: str) -> None:
         """A process that failed a task: killed, and another started."""
         log.error("dump process %d failed (%s); it is replaced and the list dumped here", child.proc.pid, why)
+        with self._cond:
+            self.failed += 1
         child.kill()
         self._start_one()
 
@@ -277,8 +288,9 @@ class Offload:
                     return None
                 self._cond.wait(left)
 
-    def _release(self, slot: Any, ok: bool = True) -> None:
+    def _release(self, slot: Any, ok: bool = True, done: bool = False) -> None:
         with self._cond:
+            self.done_there += done
             if slot is _HERE:
                 self._here_free += 1
             elif slot is not None:
@@ -303,9 +315,8 @@ class Offload:
                     self._lost(slot, str(e) or type(e).__name__)
                     slot = None
                 else:
-                    self._release(slot)
+                    self._release(slot, done=status != "fail")
                     slot = None
-                    self.done_there += 1
                     if status == "ok":
                         return True, value
                     if status == "raise":
@@ -317,7 +328,8 @@ class Offload:
                     self._lost(slot, "interrupted")
             slot = None  # the failed task is done here, without the daemon's slot
         try:
-            self.done_here += 1
+            with self._cond:
+                self.done_here += 1
             return False, here()
         finally:
             if slot is not None:

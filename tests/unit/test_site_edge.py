@@ -56,6 +56,11 @@ class FakeFlight:
     shared = 4
 
 
+class FakeOffload:
+    def stats(self):
+        return {"idle": 1, "busy": 2, "starting": 0, "done_process": 30, "done_daemon": 2, "failed": 1}
+
+
 def test_each_registry_is_its_own():
     a, b = Metrics(), Metrics()
     a.request_done("GET", "/x", 200, 0.01)
@@ -79,6 +84,7 @@ def test_events_and_watched_state():
     m.watch_dbd_pool(FakePool())
     m.watch_single_flight(FakeFlight())
     m.watch_cache("job_list", cache)
+    m.watch_offload(FakeOffload())
     s = scrape(m)
     assert s[("slurmrestd_http_requests_total", (("method", "GET"), ("path", "/slurm/v0.0.45/job/{job_id}"),
                                                  ("status", "404")))] == 1
@@ -104,6 +110,10 @@ def test_events_and_watched_state():
     assert s[("slurmrestd_coalesce_shared_total", ())] == 4
     assert s[("slurmrestd_cache_lookups_total", (("cache", "job_list"), ("result", "hit")))] == 1
     assert s[("slurmrestd_cache_lookups_total", (("cache", "job_list"), ("result", "miss")))] == 2
+    assert s[("slurmrestd_dump_processes", (("state", "busy"),))] == 2
+    assert s[("slurmrestd_dump_lists_total", (("where", "process"),))] == 30
+    assert s[("slurmrestd_dump_lists_total", (("where", "daemon"),))] == 2
+    assert s[("slurmrestd_dump_process_failures_total", ())] == 1
 
 
 def test_error_labels_are_bounded():
