@@ -209,7 +209,7 @@ class Offload:
         threading.Thread(target=self._spawn, name="offload-start", daemon=True).start()
 
     def _spawn(self) -> None:
-        child = None
+        child = ours = None
         try:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             for sock, opt in ((theirs, socket.SO_SNDBUF), (ours, socket.SO_RCVBUF)):
@@ -231,6 +231,8 @@ class Offload:
         except (OSError, _Gone, pickle.PickleError, EOFError, ValueError) as e:
             if child is not None:
                 child.kill()
+            elif ours is not None:
+                ours.close()
             with self._cond:
                 self._starting -= 1
                 self._failures += 1
