@@ -14,8 +14,8 @@ Theory of operation:
   every slot is taken the request waits for the first to free, in the order they came:
   the daemon's interpreter never holds a long list of Python objects (memory stays
   bounded, and its loop is not held by a dump), and the lists are done one per process
-  at a time.  With no process alive or starting (turned off, or all being replaced), or
-  after waiting ``timeout_s``, the request does its own list with ``here()``.
+  at a time.  With no process busy to wait for (turned off, still starting, or all being
+  replaced), or after waiting ``timeout_s``, the request does its own list with ``here()``.
 * Each process is a fresh interpreter (``sys.executable``, started after the daemon
   switched user, so it runs as that user) joined by a socket pair.  A message is an
   8-byte length and a pickle; only functions of this package are run.  A process
@@ -272,7 +272,7 @@ class Offload:
 
     def _acquire(self) -> Any:
         """An idle process, or ``_HERE`` (a slot of the daemon's own), or None: do it here
-        without a slot (turned off, no process alive or starting, or ``timeout_s`` waited)."""
+        without a slot (turned off, no process busy that will free, or ``timeout_s`` waited)."""
         deadline = time.monotonic() + self.timeout_s
         with self._cond:
             while True:
@@ -286,7 +286,7 @@ class Offload:
                     self._here_free -= 1
                     return _HERE
                 left = deadline - time.monotonic()
-                if left <= 0 or not (self._busy or self._starting):
+                if left <= 0 or not self._busy:  # nothing will free: none alive, or all starting
                     return None
                 self._cond.wait(left)
 

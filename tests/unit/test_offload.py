@@ -173,3 +173,18 @@ def test_after_close_the_caller_does_the_work():
 def test_tune_malloc():
     assert tune_malloc(256 * 1024) in (True, False)  # True with glibc
     assert tune_malloc(0) is False
+
+
+def test_a_request_does_not_wait_for_a_process_still_starting():
+    off = Offload(1, min_bytes=1, timeout_s=30, allowed=TEST_ALLOWED, warm=[(time.sleep, (3,))])
+    off.start()
+    try:
+        t0 = time.monotonic()
+        assert off.run(time.time, (), lambda: "here") == (False, "here")
+        assert time.monotonic() - t0 < 1
+        assert off.stats()["starting"] == 1
+        _ready(off)
+        assert off.run(time.time, (), lambda: "here")[0]
+        assert off.stats()["done_process"] == 1 and off.stats()["done_daemon"] == 1
+    finally:
+        off.close()
