@@ -154,15 +154,17 @@ def tune_gc(threshold: int) -> None:
     gc.set_threshold(threshold, older, oldest)
 
 
-def start_offload(settings: Settings):
-    """Dump processes for long job lists (``slurmrestd.offload``), warming up meanwhile."""
+def start_offload(settings: Settings, become: tuple | None = None, import_all: bool = False):
+    """Dump processes for long job lists (``slurmrestd.offload``), launched now and warming up
+    meanwhile; ``become``: the (uid, gid) of -u/-g, which each switches to after its imports."""
     from slurmrestd.offload import Offload
     from slurmrestd.operations.slurmctld import job_list
 
     lim = settings.limits
     offload = Offload(settings.dump_processes, min_bytes=lim.dump_min_bytes, timeout_s=lim.dump_timeout_s,
                       gc_threshold=lim.gc_threshold, malloc_mmap_threshold=lim.malloc_mmap_threshold,
-                      warm=[(job_list.prepare, (v,)) for v in settings.data_parsers])
+                      warm=[(job_list.prepare, (v,)) for v in settings.data_parsers], become=become,
+                      import_all=import_all)
     offload.start()
     return offload
 
@@ -272,6 +274,11 @@ def _serve(settings: Settings) -> int:
         if l.unix_path and (uid is not None or gid is not None):
             # Hand the socket file to the user we become, so it stays usable and removable.
             os.chown(l.unix_path, -1 if uid is None else uid, -1 if gid is None else gid)
+    if listeners and settings.dump_processes:
+        # launched before the switch, each switches itself once it has imported what it needs
+        site.offload = start_offload(settings, (uid, gid) if uid is not None or gid is not None else None,
+                                     import_all=ahead)
+        site.metrics.watch_offload(site.offload)
     security.drop_privileges(uid, gid)
     if "disable_user_check" not in sec:
         security.check_user(site.slurm_user_id, settings.become_user)
@@ -280,12 +287,6 @@ def _serve(settings: Settings) -> int:
     # The keys are read as the user that serves requests: "readable" means readable by it.
     app = RestApp(router, chain_from_settings(settings, site.slurm_conf, site.slurm_user_id), site)
 
-    if listeners and settings.dump_processes:
-        if ahead:  # a fresh interpreter running as that user could not import us
-            log.info("dump processes off: the installation is not readable by every user")
-        else:
-            site.offload = start_offload(settings)
-            site.metrics.watch_offload(site.offload)
     tune_gc(settings.limits.gc_threshold)
     if listeners:
         from slurmrestd.offload import tune_malloc

@@ -16,8 +16,10 @@ Theory of operation:
   bounded, and its loop is not held by a dump), and the lists are done one per process
   at a time.  With no process busy to wait for (turned off, still starting, or all being
   replaced), or after waiting ``timeout_s``, the request does its own list with ``here()``.
-* Each process is a fresh interpreter (``sys.executable``, started after the daemon
-  switched user, so it runs as that user) joined by a socket pair.  A message is an
+* Each process is a fresh interpreter (``sys.executable``) joined by a socket pair.  The
+  first ones are launched before the daemon switches to -u/-g and make the same switch
+  themselves once they have imported what they need (``become``; the whole package first
+  when that user cannot read the installation); replacements start as the daemon's user.  A message is an
   8-byte length and a pickle; only functions of this package are run.  A process
   ignores SIGINT and SIGHUP (the daemon handles those), takes the daemon's collector and
   ``malloc`` settings, and ends when its socket closes:
@@ -159,7 +161,8 @@ class Offload:
                  malloc_mmap_threshold: int = 0,
                  warm: Sequence[tuple[Callable, tuple]] = (), max_failures: int = 3,
                  allowed: tuple[str, ...] = (_ALLOWED,), executable: str | None = None,
-                 here_slots: int = 0) -> None:
+                 here_slots: int = 0, become: tuple[int | None, int | None] | None = None,
+                 import_all: bool = False) -> None:
         #: Packed replies shorter than this are worked on in the request's thread.
         self.min_bytes = min_bytes
         self.processes = processes
@@ -171,6 +174,11 @@ class Offload:
         #: Module prefixes whose functions the processes run (tests add the standard library's).
         self._allowed = tuple(allowed)
         self._executable = executable or sys.executable
+        #: (uid, gid) each process switches to once it has imported what it needs (the
+        #: daemon's -u/-g), and whether it first imports the whole package (the user may not
+        #: be able to read the installation).
+        self._become = become
+        self._import_all = import_all
         self._cond = threading.Condition()
         self._idle: list[_Child] = []
         self._busy: set[_Child] = set()
@@ -197,33 +205,50 @@ class Offload:
     # -- processes ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the processes; each is used once it has warmed up (this returns at once)."""
+        """Start the processes.  They are launched in this thread, so as the user it runs as
+        (before the daemon's switch to -u/-g, which each process then makes itself after its
+        imports: ``become``); each is used once it has warmed up, in the background."""
         for _ in range(self.processes):
-            self._start_one()
+            self._start_one(now=True)
 
-    def _start_one(self) -> None:
+    def _start_one(self, now: bool = False) -> None:
         with self._cond:
             if self._closed:
                 return
             self._starting += 1
-        threading.Thread(target=self._spawn, name="offload-start", daemon=True).start()
+        launched: Any = None
+        if now:
+            try:
+                launched = self._launch()
+            except OSError as e:
+                launched = e
+        threading.Thread(target=self._spawn, args=(launched,), name="offload-start", daemon=True).start()
 
-    def _spawn(self) -> None:
-        child = ours = None
+    def _launch(self) -> _Child:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             for sock, opt in ((theirs, socket.SO_SNDBUF), (ours, socket.SO_RCVBUF)):
                 # an 8 MB answer in a few hand-overs (the kernel caps it at net.core.[wr]mem_max)
                 sock.setsockopt(socket.SOL_SOCKET, opt, SOCKET_BUFFER_BYTES)
-            try:
-                proc = subprocess.Popen([self._executable, "-c", _BOOT, str(theirs.fileno()), json.dumps(sys.path)],
-                                        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                        close_fds=True)
-            finally:
-                theirs.close()
-            child = _Child(proc, ours)
+            proc = subprocess.Popen([self._executable, "-c", _BOOT, str(theirs.fileno()), json.dumps(sys.path)],
+                                    pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, close_fds=True)
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        return _Child(proc, ours)
+
+    def _spawn(self, launched: Any = None) -> None:
+        child = None
+        try:
+            if isinstance(launched, BaseException):
+                raise launched
+            child = launched or self._launch()
+            ours = child.sock
             ours.settimeout(max(self.timeout_s, 60.0))  # imports and plans on a loaded machine
-            _send(ours, ("setup", self._gc_threshold, self._mmap_threshold, self._allowed, self._warm))
+            _send(ours, ("setup", self._gc_threshold, self._mmap_threshold, self._allowed, self._warm,
+                         self._become, self._import_all))
             status, detail = _recv(ours)
             if status != "ok":
                 raise _Gone(detail)
@@ -231,8 +256,6 @@ class Offload:
         except (OSError, _Gone, pickle.PickleError, EOFError, ValueError) as e:
             if child is not None:
                 child.kill()
-            elif ours is not None:
-                ours.close()
             with self._cond:
                 self._starting -= 1
                 self._failures += 1
@@ -369,13 +392,25 @@ def _answer(module: str, qualname: str, args: tuple, allowed: tuple[str, ...]) -
         return "fail", "%s: %s" % (type(e).__name__, e)
 
 
+def _import_package() -> None:
+    """Every module of this package, ahead of the user switch (as the daemon does)."""
+    import importlib
+    import pkgutil
+
+    import slurmrestd
+
+    for mod in pkgutil.walk_packages(slurmrestd.__path__, "slurmrestd."):
+        if not mod.name.endswith("__main__"):
+            importlib.import_module(mod.name)
+
+
 def child_main(fd: int) -> None:
     """A dump process: set up, warm up, then answer tasks until the socket closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
     try:
-        _, gc_threshold, mmap_threshold, allowed, warm = _recv(sock)
+        _, gc_threshold, mmap_threshold, allowed, warm, become, import_all = _recv(sock)
         tune_malloc(mmap_threshold)
         if gc_threshold > 0:
             import gc
@@ -386,6 +421,16 @@ def child_main(fd: int) -> None:
             if status != "ok":
                 _send(sock, ("fail", "warm-up %s: %s" % (qualname, value)))
                 return
+        try:
+            if import_all:
+                _import_package()
+            if become is not None:
+                from slurmrestd.security import drop_privileges
+
+                drop_privileges(*become)
+        except Exception as e:  # noqa: BLE001 - reported to the daemon, which logs it
+            _send(sock, ("fail", "user switch: %s: %s" % (type(e).__name__, e)))
+            return
         if gc_threshold > 0:
             import gc
 

@@ -167,3 +167,33 @@ def test_dump_processes_end_with_the_daemon(env, sig):
     d.stop(sig)
     for pid in kids:
         assert _gone(pid), "dump process %d outlived the daemon (%s)" % (pid, sig.name)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the user switch needs root")
+def test_dump_processes_take_the_daemons_user(env, tokens, pair):
+    import pwd
+
+    user = pwd.getpwnam("slurmrestd")
+    d = Daemon("-u", "slurmrestd", "127.0.0.1:0",
+               env=base_env(SLURM_CONF=env["SLURM_CONF"], SLURMRESTD_COALESCE="no", SLURMRESTD_JOB_LIST_CACHE="0",
+                            SLURMRESTD_DUMP_PROCESSES="1", SLURMRESTD_DUMP_MIN_BYTES="1"))
+    try:
+        kids = _wait_ready(d)
+        base = "http://%s:%d" % d.inet
+        end = time.monotonic() + 60
+        while time.monotonic() < end:  # warmed up and idle
+            st, text = call(base, "GET", "/metrics", tokens["alice"])
+            if b'slurmrestd_dump_processes{state="idle"} 1.0' in text:
+                break
+            time.sleep(0.2)
+        for pid in kids:
+            with open("/proc/%d/status" % pid) as fh:
+                uids = next(l for l in fh if l.startswith("Uid:")).split()[1:]
+            assert {int(u) for u in uids} == {user.pw_uid}
+        st, doc = call(base, "GET", "/slurm/v0.0.45/jobs", tokens["alice"])
+        assert st == 200 and len(doc["jobs"]) >= NJOBS and not doc["errors"]
+        st, text = call(base, "GET", "/metrics", tokens["alice"])
+        assert b'slurmrestd_dump_lists_total{where="process"} 1.0' in text
+    finally:
+        d.stop()
+    assert "Traceback" not in "\n".join(d.log_lines)
