@@ -194,6 +194,8 @@ def _preload(settings: Settings) -> None:
     # Libraries and standard library pieces loaded lazily: PyJWT (token checks and minted
     # tokens), host name encoding (socket.getaddrinfo) and the munge body hash.
     import encodings.idna  # noqa: F401
+    import prometheus_client.core  # noqa: F401  (/metrics: the live state's collector)
+    import prometheus_client.exposition  # noqa: F401
     import jwt  # noqa: F401
     import jwt.algorithms  # noqa: F401  (RS256 keys of the JWKS, built on first use)
     from slurmrestd.rpc.cred import _kangaroo_twelve
