@@ -21,9 +21,11 @@ Theory of operation:
   themselves once they have imported what they need (``become``; the whole package first
   when that user cannot read the installation); replacements start as the daemon's user.  A message is an
   8-byte length and a pickle; only functions of this package are run.  A process
-  ignores SIGINT and SIGHUP (the daemon handles those), takes the daemon's collector and
-  ``malloc`` settings, and ends when its socket closes:
-  at ``close``, or when the daemon dies.
+  ignores SIGINT, SIGHUP and SIGTERM (the daemon handles those; a SIGTERM to the whole
+  process group, as systemd and a terminal send it, must not kill a list half way
+  while the daemon finishes its requests), takes the daemon's collector and ``malloc``
+  settings, and ends when its socket closes: at ``close``, or when the daemon dies.
+  SIGKILL still ends it, and the daemon replaces it.
 * A task that raises ``SlurmError`` in the process raises it in the caller (a malformed
   reply reads the same as in the thread).  A process that dies, answers garbage or
   takes longer than ``timeout_s`` is killed and replaced, and the caller does the work
@@ -61,7 +63,8 @@ SOCKET_BUFFER_BYTES = 4 << 20
 #: Modules whose functions a dump process runs.
 _ALLOWED = "slurmrestd."
 #: The child's command line after the interpreter: its socket and our ``sys.path``.
-_BOOT = ("import json, sys\n"
+_BOOT = ("import json, signal, sys\n"
+         "for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)\n"
          "sys.path[:] = json.loads(sys.argv[2])\n"
          "try:\n"
          "    from slurmrestd.offload import child_main\n"
@@ -406,8 +409,8 @@ def _import_package() -> None:
 
 def child_main(fd: int) -> None:
     """A dump process: set up, warm up, then answer tasks until the socket closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)  # the daemon's to handle; this process ends with it
     sock = socket.socket(fileno=fd)
     try:
         _, gc_threshold, mmap_threshold, allowed, warm, become, import_all = _recv(sock)

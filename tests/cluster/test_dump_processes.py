@@ -103,6 +103,17 @@ def _wait_ready(d: Daemon, timeout: float = 60) -> list[int]:
     raise AssertionError("no dump process")
 
 
+def _wait_idle(base: str, tok: str, timeout: float = 60) -> None:
+    """Until the daemon's one dump process has warmed up and is idle."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        st, text = call(base, "GET", "/metrics", tok)
+        if b'slurmrestd_dump_processes{state="idle"} 1.0' in text:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the dump process did not become idle")
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_a_long_list_answers_the_same_with_dump_processes(pair, tokens, version):
     on, off, (b_on, b_off), jobs = pair
@@ -180,12 +191,7 @@ def test_dump_processes_take_the_daemons_user(env, tokens, pair):
     try:
         kids = _wait_ready(d)
         base = "http://%s:%d" % d.inet
-        end = time.monotonic() + 60
-        while time.monotonic() < end:  # warmed up and idle
-            st, text = call(base, "GET", "/metrics", tokens["alice"])
-            if b'slurmrestd_dump_processes{state="idle"} 1.0' in text:
-                break
-            time.sleep(0.2)
+        _wait_idle(base, tokens["alice"])
         for pid in kids:
             with open("/proc/%d/status" % pid) as fh:
                 uids = next(l for l in fh if l.startswith("Uid:")).split()[1:]
@@ -197,3 +203,30 @@ def test_dump_processes_take_the_daemons_user(env, tokens, pair):
     finally:
         d.stop()
     assert "Traceback" not in "\n".join(d.log_lines)
+
+
+def test_a_sigterm_to_the_process_group_finishes_lists_and_replaces_nothing(env, tokens, pair):
+    """systemd and a terminal's ^\\ send SIGTERM to the whole group: the dump process is the
+    daemon's, so it keeps working until the daemon has finished its requests and closes it."""
+    d = _daemon(env, "1")
+    try:
+        kids = _wait_ready(d)
+        base = "http://%s:%d" % d.inet
+        _wait_idle(base, tokens["alice"])
+        for pid in kids:
+            os.kill(pid, signal.SIGTERM)
+        time.sleep(0.5)
+        assert all(not _gone(pid, timeout=0) for pid in kids), "a dump process died of SIGTERM"
+        st, doc = call(base, "GET", "/slurm/v0.0.45/jobs", tokens["alice"])
+        assert st == 200 and len(doc["jobs"]) >= NJOBS and not doc["errors"]
+        st, text = call(base, "GET", "/metrics", tokens["alice"])
+        assert b'slurmrestd_dump_lists_total{where="process"} 1.0' in text
+        assert b"slurmrestd_dump_process_failures_total 0.0" in text
+        assert d.stop(signal.SIGTERM) == 0
+        for pid in kids:
+            assert _gone(pid), "dump process %d outlived the daemon" % pid
+        assert set(_children(d.proc.pid)) <= set(kids)
+    finally:
+        d.stop()
+    log = "\n".join(d.log_lines)
+    assert "Traceback" not in log and "dump process" not in log.replace("dump processes", ""), log[-3000:]
