@@ -17,18 +17,19 @@ from __future__ import annotations
 INLINE = {
     "/slurm/{data_parser}/ping/": "one REQUEST_PING per controller, a few dozen bytes each",
     "/slurm/{data_parser}/licenses/": "one REQUEST_LICENSE_INFO, one record per license",
+    "/slurm/{data_parser}/diag/": "one REQUEST_STATS_INFO; about 0.26 ms of CPU per request in the daemon "
+                                  "(0.39 on the workers), and slurmctld keeps at most a few hundred records "
+                                  "(RPC types, users, pending RPCs), about 3 us each "
+                                  "(bench/profiles/perfloop.md, 2026-12-04)",
     "/slurm/{data_parser}/nodes/": "REQUEST_NODE_INFO and REQUEST_PARTITION_INFO in flight together, "
                                    "one wait for both; about 0.4 ms of CPU on a small cluster and some "
                                    "60 us more per node, which holds the loop that long (on clusters of "
                                    "thousands of nodes SLURMRESTD_INLINE=no keeps it on the workers)",
 }
 
-#: Looked at and left on the workers, each with why.
-NOT_INLINE = {
-    "/slurm/{data_parser}/diag/": "about 1 ms of CPU per request (decoding and dumping 60 RPC records): "
-                                  "inline it held the loop that long and measured slower "
-                                  "(bench/profiles/perfloop.md)",
-}
+#: Looked at and left on the workers, each with why (diag was here until its dump got its
+#: compiled plans: see bench/profiles/perfloop.md).
+NOT_INLINE: dict[str, str] = {}
 
 TOKEN_HEADER = "x-slurm-user-token"
 

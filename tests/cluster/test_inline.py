@@ -1,8 +1,7 @@
 """Inline requests (``SLURMRESTD_INLINE``, ``conmgr/fibers``) against the real 26.05 controller:
-ping, licenses and nodes (and diag, which stays on a worker) answer the same with inline requests on
-and off, with
-slurmctld up, down (nothing listening) and stalled (it accepts and never answers); while
-an inline request waits for slurmctld the daemon serves other requests at once.
+ping, diag, licenses and nodes answer the same with inline requests on and off, with
+slurmctld up, down (nothing listening) and stalled (it accepts and never answers); while an inline request waits for
+slurmctld the daemon serves other requests at once.
 
 The down and stalled controllers are sockets of the test on a port of its own (a copy of
 forky's slurm.conf points there); the shared slurmctld is never touched.
