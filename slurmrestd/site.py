@@ -58,6 +58,11 @@ class Site:
     names: IdNames = field(init=False)
     #: Dump processes for long job lists (``slurmrestd.offload.Offload``), or None.
     offload: Any = field(default=None)
+    #: (plugin, data parser) → the parts of ``meta`` that are the same for every answer
+    #: (``plugin``, ``slurm``), and the slurm.conf and release they were read from.  One entry per
+    #: operation plugin and version; every answer shares them (nothing changes a dumped
+    #: ``meta``).
+    _meta_parts: dict = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         lim = self.settings.limits
@@ -182,19 +187,27 @@ class Site:
         return user, group
 
     def meta(self, binding, conn, identity) -> dict:
-        major, minor, micro = (self.release.split(".") + ["0", "0"])[:3]
+        key = (binding.plugin, binding.version)
+        parts = self._meta_parts.get(key)
+        if parts is None or parts[2] is not self.slurm_conf or parts[3] != self.release:
+            major, minor, micro = (self.release.split(".") + ["0", "0"])[:3]
+            parts = self._meta_parts[key] = (
+                {
+                    "type": binding.plugin,
+                    "name": PLUGIN_NAMES.get(binding.plugin, ""),
+                    "data_parser": "data_parser/%s" % binding.version if binding.version else "",
+                    "accounting_storage": self.accounting_storage,
+                },
+                {
+                    "version": {"major": major, "micro": micro, "minor": minor},
+                    "release": self.release,
+                    "cluster": self.cluster_name,
+                },
+                self.slurm_conf, self.release)
+        user, group = self.client_names(identity)
         return {
-            "plugin": {
-                "type": binding.plugin,
-                "name": PLUGIN_NAMES.get(binding.plugin, ""),
-                "data_parser": "data_parser/%s" % binding.version if binding.version else "",
-                "accounting_storage": self.accounting_storage,
-            },
-            "client": dict(zip(("source", "user", "group"), (conn.name, *self.client_names(identity)))),
+            "plugin": parts[0],
+            "client": {"source": conn.name, "user": user, "group": group},
             "command": [],
-            "slurm": {
-                "version": {"major": major, "micro": micro, "minor": minor},
-                "release": self.release,
-                "cluster": self.cluster_name,
-            },
+            "slurm": parts[1],
         }

@@ -43,10 +43,11 @@ def __getattr__(name: str) -> Any:
 
 
 def _context(ctx: Optional["ParserContext"], version: Optional[str]) -> tuple["ParserContext", "Registry"]:
-    from slurmrestd.data_parser.context import ParserContext
     from slurmrestd.data_parser.registry import get_registry
 
     if ctx is None:
+        from slurmrestd.data_parser.context import ParserContext
+
         ctx = ParserContext(version=version or DEFAULT_VERSION)
     return ctx, get_registry(version or ctx.version)
 

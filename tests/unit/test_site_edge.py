@@ -312,3 +312,31 @@ def test_site_settings_from_the_environment():
 def test_bad_site_settings(env):
     with pytest.raises(UsageError):
         parse([], env)
+
+
+def test_meta_parts_follow_the_binding_slurm_conf_and_release():
+    """``Site.meta`` keeps the parts every answer shares per plugin and version; they follow a
+    new slurm.conf or release, and each answer gets its own ``client``."""
+    from types import SimpleNamespace
+
+    from slurmrestd.site import Site
+
+    settings, _ = parse(["127.0.0.1:0"], {})
+    site = Site(settings, SimpleNamespace(cluster_name="one", accounting_storage_type="accounting_storage/slurmdbd"))
+    ctld = SimpleNamespace(plugin="openapi/slurmctld", version="v0.0.45")
+    dbd = SimpleNamespace(plugin="openapi/slurmdbd", version="v0.0.44")
+    a = site.meta(ctld, SimpleNamespace(name="h:1"), None)
+    b = site.meta(ctld, SimpleNamespace(name="h:2"), None)
+    assert a["client"] == {"source": "h:1", "user": "", "group": ""} and b["client"]["source"] == "h:2"
+    assert a["client"] is not b["client"] and a["command"] is not b["command"]
+    assert a["plugin"] == {"type": "openapi/slurmctld", "name": "Slurm OpenAPI slurmctld",
+                           "data_parser": "data_parser/v0.0.45",
+                           "accounting_storage": "accounting_storage/slurmdbd"}
+    assert a["slurm"]["cluster"] == "one" and a["slurm"]["release"] == site.release
+    c = site.meta(dbd, SimpleNamespace(name="h:3"), None)
+    assert c["plugin"]["type"] == "openapi/slurmdbd" and c["plugin"]["data_parser"] == "data_parser/v0.0.44"
+    site.slurm_conf = SimpleNamespace(cluster_name="two", accounting_storage_type="")
+    site.release = "26.05.9"
+    d = site.meta(ctld, SimpleNamespace(name="h:4"), None)
+    assert d["slurm"]["cluster"] == "two" and d["plugin"]["accounting_storage"] == ""
+    assert d["slurm"]["version"] == {"major": "26", "minor": "05", "micro": "9"}
