@@ -22,7 +22,10 @@ Input is kept in one ``bytearray`` with a read offset; the search for the end of
 a line resumes where the previous search stopped, so the work done is linear in
 the input however it is split.  Lines, header blocks and bodies are bounded by
 ``settings.Limits``; bytes the server reads ahead while ``PAUSED`` are its own
-business (``buffered_bytes`` tells it how many there are).
+business (``buffered_bytes`` tells it how many there are).  A header block that is
+all buffered and plainly valid (CRLF line ends, every line a simple ``name: value``)
+is taken in one pass; any other block goes line by line, which gives the exact error,
+so the result never depends on which way was taken.
 
 Policy choices (RFC 9112 leaves some to the server):
 
@@ -242,6 +245,10 @@ class RequestParser:
                 # every field line already buffered, then the empty line that ends the block
                 trailer = state == _TRAILERS
                 limit = self.limits.max_header_bytes
+                if not trailer and self._take_plain_block(limit):
+                    if self._headers_complete():
+                        return CONTINUE_EXPECTED
+                    continue
                 while True:
                     line = self._take_line(limit - self._header_bytes)
                     if line is None:
@@ -339,6 +346,40 @@ class RequestParser:
         if b"\r" in line:
             raise _bad_request("Bare CR in a line (CR must be followed by LF)", E.ESLURM_HTTP_MISSING_LF)
         return line
+
+    def _take_plain_block(self, limit: int) -> bool:
+        """The whole header block at once, when it is buffered and plainly valid: every line
+        ends in CRLF, matches ``VALID_FIELD_LINE`` and the block is within the limits.
+
+        Only a shortcut: anything else (a block not all in yet, a bare CR or LF, a line
+        that needs a closer look, a limit reached) consumes nothing and returns False, and
+        the line-by-line path below gives the same fields or the exact error it always
+        gives, however the bytes were split."""
+        if self._fields or self._header_bytes:
+            return False  # some lines were taken one by one already
+        buf, pos = self._buf, self._pos
+        end = buf.find(b"\r\n\r\n", pos)
+        if end < 0:
+            return False
+        block = bytes(buf[pos:end])
+        lines = block.split(b"\r\n")
+        n = len(lines)
+        if (n > self.limits.max_header_count or len(block) - 2 * (n - 1) > limit
+                or block.count(b"\n") != n - 1 or block.count(b"\r") != n - 1):
+            return False
+        match, ows = abnf.VALID_FIELD_LINE.fullmatch, abnf.OWS
+        fields = []
+        for line in lines:
+            m = match(line)
+            if m is None:
+                return False
+            name, value = m.group(1, 2)
+            fields.append((name.decode("ascii").lower(), value.strip(ows).decode("latin-1")))
+        self._fields = fields
+        self._field_count = n
+        self._header_bytes = len(block) - 2 * (n - 1)
+        self._pos = self._scan = end + 4
+        return True
 
     def _take_request_line(self) -> bytes | None:
         """Like ``_take_line`` for the request line, failing early on impossible bytes.

@@ -599,3 +599,46 @@ def test_linear_time_however_split():
     small, large = _feed_bytewise(make(20_000), big), _feed_bytewise(make(80_000), big)
     # Linear: about 4x.  Quadratic would be about 16x.
     assert large < 10 * small + 0.05
+
+
+# --------------------------------------------------------------------------- the whole-block shortcut
+
+BLOCKS = [
+    # header blocks at the edges of the one-pass shortcut (RequestParser._take_plain_block):
+    # each is parsed whole (shortcut) and in every split (line by line), with one outcome
+    ("plain", b"Host: h\r\nA: 1\r\nB:\t two \t\r\n"),
+    ("obs-text and empty value", b"Host: h\r\nA: caf\xe9\r\nB:\r\n"),
+    ("bare LF somewhere", b"Host: h\r\nA: 1\nB: 2\r\n"),
+    ("bare LF at the end", b"Host: h\r\nA: 1\n"),
+    ("obs-fold", b"Host: h\r\nA: 1\r\n  more\r\n"),
+    ("space before colon", b"Host: h\r\nA : 1\r\n"),
+    ("control byte", b"Host: h\r\nA: 1\x01\r\n"),
+    ("bare CR", b"Host: h\r\nA: 1\rB: 2\r\n"),
+    ("count at the limit", b"Host: h\r\n" + b"A: 1\r\n" * 4),
+    ("count over the limit", b"Host: h\r\n" + b"A: 1\r\n" * 5),
+    ("bytes at the limit", b"Host: h\r\nA: " + b"v" * (200 - 7 - 3) + b"\r\n"),
+    ("bytes over the limit", b"Host: h\r\nA: " + b"v" * (200 - 7 - 2) + b"\r\n"),
+    ("two Hosts", b"Host: h\r\nHost: i\r\n"),
+]
+
+
+@pytest.mark.parametrize("block", [b for _, b in BLOCKS], ids=[n for n, _ in BLOCKS])
+def test_a_header_block_gives_one_outcome_whole_or_line_by_line(block):
+    raw = b"GET / HTTP/1.1\r\n" + block + b"\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n"
+    out = outcome(raw, SMALL)  # asserts the same outcome for every split
+    line_by_line = drive([raw[i:i + 1] for i in range(len(raw))], SMALL)
+    assert out.key() == line_by_line.key()
+    if out.error is None:
+        assert [r.path for r in out.requests] == ["/", "/next"]
+
+
+def test_the_shortcut_does_not_reach_past_an_empty_header_block():
+    raw = b"GET / HTTP/1.1\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n"
+    p = RequestParser(SMALL, require_host=False)
+    p.receive_data(raw)
+    first = p.next_event()
+    assert isinstance(first, Request) and first.path == "/" and len(first.headers) == 0
+    p.next_event()
+    p.start_next_request()
+    second = p.next_event()
+    assert second.path == "/next" and second.headers.get("host") == "h"
