@@ -20,6 +20,7 @@ Label values are bounded: a path label is the template the router matched
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any, Callable, Iterable
 
@@ -143,6 +144,12 @@ class _LiveState:
                                       "Dump processes that failed a task or their start", value=st["failed"])
 
 
+def _peek(count: "itertools.count") -> int:
+    """The next value of an ``itertools.count`` without taking it (its repr, ``count(n)``,
+    is the one read of it that does not advance it)."""
+    return int(repr(count)[6:-1])
+
+
 class Metrics:
     """The registry of one daemon and the counters its parts report to.
 
@@ -161,6 +168,11 @@ class Metrics:
         #: (metric, label values…) → its child: ``labels()`` checks and joins its arguments on
         #: every call (a fifth of the metrics' cost per request).  Bounded as the label sets are.
         self._children: dict[tuple, Any] = {}
+        #: Requests started and ended, for the in-flight gauge, which reads them at scrape
+        #: time: ``next()`` of a count is one atomic step in any thread (it holds the GIL),
+        #: where a gauge update per request would take the metric's lock twice.
+        self._started = itertools.count()
+        self._ended = itertools.count()
         if not defer:
             self._build()
 
@@ -192,6 +204,7 @@ class Metrics:
                                         "Cross-origin requests from an origin or with a method that is not "
                                         "allowed", registry=r),
             }
+            prom["in_flight"].set_function(self._in_flight_now)
             r.register(self._live)
             pending, self._pending = self._pending or (), None
             self._prom = prom
@@ -277,14 +290,25 @@ class Metrics:
         self.auth_failures.labels(error_label(errno)).inc()
 
     def track_in_flight(self) -> Callable[[], None]:
-        """Count one request in flight; call what it returns when the request ends."""
-        self._in_flight(1)
-        return lambda: self._in_flight(-1)
+        """Count one request in flight; call what it returns (once) when the request ends."""
+        next(self._started)
+        return self._end_one
 
-    def _in_flight(self, delta: int) -> None:
-        if self._prom is None and self._defer("_in_flight", (delta,)):
-            return
-        self.in_flight.inc(delta)
+    def _end_one(self) -> None:
+        next(self._ended)
+
+    def _in_flight_now(self) -> float:
+        """Requests started and not ended: the ended count read between two reads of the
+        started count that agree (no request started in between), so every request counted
+        as ended was counted as started and the value is a true snapshot."""
+        started = _peek(self._started)
+        for _ in range(100):
+            ended = _peek(self._ended)
+            again = _peek(self._started)
+            if again == started:
+                return float(started - ended)
+            started = again
+        return float(max(0, started - ended))  # requests start too fast to catch still: close
 
     # -- exposition ---------------------------------------------------------
 

@@ -340,3 +340,35 @@ def test_meta_parts_follow_the_binding_slurm_conf_and_release():
     d = site.meta(ctld, SimpleNamespace(name="h:4"), None)
     assert d["slurm"]["cluster"] == "two" and d["plugin"]["accounting_storage"] == ""
     assert d["slurm"]["version"] == {"major": "26", "minor": "05", "micro": "9"}
+
+
+def test_in_flight_is_exact_under_concurrent_requests_and_scrapes():
+    import threading
+
+    m = Metrics()
+    stop = threading.Event()
+    seen = []
+
+    def requests():
+        while not stop.is_set():
+            done = m.track_in_flight()
+            done()
+
+    def scrapes():
+        while not stop.is_set():
+            seen.append(m._in_flight_now())
+
+    held = [m.track_in_flight() for _ in range(3)]
+    threads = [threading.Thread(target=requests) for _ in range(3)] + [threading.Thread(target=scrapes) for _ in range(2)]
+    for t in threads:
+        t.start()
+    import time
+
+    time.sleep(0.3)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert seen and all(3 <= v <= 6 for v in seen), (min(seen), max(seen))
+    for done in held:
+        done()
+    assert scrape(m)[("slurmrestd_http_requests_in_flight", ())] == 0
