@@ -63,6 +63,9 @@ if TYPE_CHECKING:  # pragma: no cover - ssl and conmgr.tls are loaded only with 
 log = logging.getLogger("slurmrestd.conmgr")
 
 READ_CHUNK = 256 * 1024
+#: Plain sockets are read into one buffer of the loop's, reused: a fresh ``recv(READ_CHUNK)``
+#: allocates READ_CHUNK bytes per read, which glibc serves with mmap, then mremap down to
+#: what arrived and munmap later (three system calls and page faults per request).
 #: Most bytes handed to one TLS write (a retried write must be offered the same bytes).
 TLS_WRITE_CHUNK = 256 * 1024
 #: Raised by a non-blocking socket (plain or TLS) that cannot go on now.
@@ -102,6 +105,8 @@ class ConnectionManager:
         self.workers = workers
         self.protocol_factory = protocol_factory
         self.selector = selectors.DefaultSelector()
+        self._read_buf = bytearray(READ_CHUNK)
+        self._read_view = memoryview(self._read_buf)
         self.listeners: list[Listener] = []
         self.connections: dict[int, Connection] = {}  # keyed by read fd
         #: Connections a protocol changed since the last flush (insertion-ordered).
@@ -491,14 +496,19 @@ class ConnectionManager:
             return
         room = max(0, self.limits.max_pipelined_bytes - len(conn.inbuf))
         try:
-            if conn.sock is not None:
+            if conn.sock is not None and not isinstance(conn.sock, self._tls_socket):
+                n = conn.sock.recv_into(self._read_buf, min(READ_CHUNK, room or 1))
+                data = self._read_view[:n]
+            elif conn.sock is not None:
                 data = conn.sock.recv(min(READ_CHUNK, room or 1))
-                if data and isinstance(conn.sock, self._tls_socket):
+                if data:
                     # Decrypted bytes OpenSSL already holds never wake the selector.
                     while conn.sock.pending() and len(data) < room:
                         data += conn.sock.recv(min(READ_CHUNK, room - len(data)))
             else:
-                data = os.read(conn.rfd, min(READ_CHUNK, room or 1))
+                want = min(READ_CHUNK, room or 1)
+                n = os.readv(conn.rfd, [self._read_view[:want]])
+                data = self._read_view[:n]
         except self._would_block:
             return
         except OSError as e:
