@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from slurmrestd import data_parser, serializers
+from slurmrestd import log as logsetup
 from slurmrestd.auth import AuthError, Identity, LoginThrottled, authenticate
 from slurmrestd.auth.jwt import claimed_user
 from slurmrestd.errors import E, SlurmError, http_status_for, strerror
@@ -217,8 +218,8 @@ class RestApp:
                       request.path, rid, extra={"request_id": rid, "client": conn.name,
                                                 "method": request.method, "path": request.path})
         else:
-            log.info("operations_router: [%s] %s %s (request id %s)", conn.name, request.method,
-                     request.path, rid)
+            logsetup.info_line(log, "operations_router: [%s] %s %s (request id %s)", conn.name, request.method,
+                               request.path, rid)
         if request.method not in KNOWN_METHODS:  # before authentication, as the reference
             return self._unknown_method(request)
         if self.cors.is_preflight(request):
