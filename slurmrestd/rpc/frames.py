@@ -167,34 +167,64 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer, clock:
                 fiber) -> bytes:
     """``recv_exact`` once the caller knows its fiber (a fiber's socket is non-blocking)."""
     buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
+    _fill(sock, memoryview(buf), 0, n, deadline, peer, clock, what, fiber)
+    return bytes(buf)
+
+
+def _fill(sock: socket.socket, view: memoryview, got: int, need: int, deadline: float, peer: Peer,
+          clock: Clock, what: str, fiber) -> int:
+    """Receive into ``view`` from ``got`` on until at least ``need`` bytes are in (each read
+    takes what fits in ``view``); the count, or ``SlurmError``."""
+    size = len(view)
+    while got < need:
         left = deadline - clock()
         try:
             if left <= 0:
                 raise socket.timeout
             if fiber is None:
                 sock.settimeout(left)
-                k = sock.recv_into(view[got:], n - got)
+                k = sock.recv_into(view[got:], size - got)
             else:
                 try:
-                    k = sock.recv_into(view[got:], n - got)
+                    k = sock.recv_into(view[got:], size - got)
                 except (BlockingIOError, InterruptedError):
                     if not fiber.wait_io(sock.fileno(), False, left):
                         raise socket.timeout from None
                     continue
         except socket.timeout:
             raise SlurmError(peer.timeout_error,
-                             "timed out waiting for %s %s (%d of %d bytes)" % (peer.name, what, got, n)) from None
+                             "timed out waiting for %s %s (%d of %d bytes)" % (peer.name, what, got, need)) from None
         except OSError as exc:
             raise SlurmError(peer.receive_error,
                              "error reading %s %s: %s" % (peer.name, what, exc.strerror or exc)) from None
         if not k:
             raise SlurmError(peer.receive_error,
-                             "%s closed the connection after %d of %d bytes" % (peer.name, got, n))
+                             "%s closed the connection after %d of %d bytes" % (peer.name, got, need))
         got += k
-    return bytes(buf)
+    return got
+
+
+#: ``exchange(last=True)``: bytes asked for by the first read of a reply, length prefix included
+#: (a ping's or an RC's reply is a few dozen bytes: one read instead of two).
+FIRST_READ = 4096
+
+
+def _recv_last_frame(sock: socket.socket, deadline: float, peer: Peer, clock: Clock, max_len: int,
+                     what: str, fiber) -> bytes:
+    """``_recv_frame`` for a peer that sends nothing after this frame (slurmctld closes the
+    connection after its reply): the first read may take the prefix and the whole of a short
+    reply together.  Nothing past the frame is ever used."""
+    head = bytearray(FIRST_READ)
+    view = memoryview(head)
+    got = _fill(sock, view, 0, 4, deadline, peer, clock, what, fiber)
+    n = frame_length(bytes(head[:4]), max_len)
+    if 4 + n <= FIRST_READ:
+        _fill(sock, view[:4 + n], min(got, 4 + n), 4 + n, deadline, peer, clock, what, fiber)
+        return bytes(head[4:4 + n])
+    body = bytearray(n)
+    body[:got - 4] = head[4:got]
+    _fill(sock, memoryview(body), got - 4, n, deadline, peer, clock, what, fiber)
+    return bytes(body)
 
 
 def recv_frame(sock: socket.socket, deadline: float, peer: Peer = SLURMCTLD, *, clock: Clock = time.monotonic,
@@ -247,12 +277,16 @@ def _send_in_fiber(fiber, sock: socket.socket, data: bytes, timeout: float) -> N
 
 def exchange(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLURMCTLD, *,
              clock: Clock = time.monotonic, max_len: int = MAX_MSG_SIZE, request: str | None = None,
-             what: str = "reply") -> bytes:
+             what: str = "reply", last: bool = False) -> bytes:
     """Send one frame and read one reply frame, all within ``timeout`` seconds.  (The current
-    fiber is looked up once for the whole exchange, not by each send and receive.)"""
+    fiber is looked up once for the whole exchange, not by each send and receive.)  ``last``:
+    the peer sends nothing after its reply (a one-shot connection), so a short reply is read
+    with its length in one call."""
     deadline = clock() + timeout
     fiber = _fiber()
     _send_all(sock, data, timeout, peer, request, fiber)  # a fiber's send leaves the socket non-blocking
+    if last:
+        return _recv_last_frame(sock, deadline, peer, clock, max_len, what, fiber)
     return _recv_frame(sock, deadline, peer, clock, max_len, what, fiber)
 
 

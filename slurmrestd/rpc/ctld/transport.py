@@ -126,7 +126,8 @@ class Transport:
 
     def exchange(self, sock: socket.socket, data: bytes) -> bytes:
         """Send a framed request on an open socket and read one reply payload."""
-        return frames.exchange(sock, data, self.io_timeout, SLURMCTLD, clock=self.clock, max_len=self.max_reply)
+        return frames.exchange(sock, data, self.io_timeout, SLURMCTLD, clock=self.clock, max_len=self.max_reply,
+                               last=True)
 
     def send_recv(self, data: bytes, only: int | None = None) -> tuple[bytes, Endpoint]:
         """Connect, send ``data``, read the reply payload, close."""

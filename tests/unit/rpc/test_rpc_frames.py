@@ -131,3 +131,63 @@ def test_connect_refused_is_an_oserror():
     srv.close()  # nothing listens there now
     with pytest.raises(OSError):
         frames.connect("127.0.0.1", port, 2.0)
+
+
+def _peer_sends(sock, pieces, delay=0.01):
+    import threading
+
+    def run():
+        for p in pieces:
+            sock.sendall(p)
+            time.sleep(delay)
+        sock.close()
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+@pytest.mark.parametrize("size", [0, 5, frames.FIRST_READ - 4, frames.FIRST_READ - 3, 3 * frames.FIRST_READ + 7])
+@pytest.mark.parametrize("split", ["whole", "prefix apart", "bytes of the prefix", "pieces"])
+def test_a_last_frame_is_read_whole_however_it_arrives(size, split):
+    """exchange(last=True) (slurmctld's one-shot connection): the same payload in every split,
+    short or longer than the first read."""
+    a, b = socket.socketpair()
+    payload = bytes(range(256)) * (size // 256 + 1)
+    payload = payload[:size]
+    frame = struct.pack(">I", size) + payload
+    if split == "whole":
+        pieces = [frame]
+    elif split == "prefix apart":
+        pieces = [frame[:4], frame[4:]]
+    elif split == "bytes of the prefix":
+        pieces = [frame[i:i + 1] for i in range(4)] + [frame[4:]]
+    else:
+        pieces = [frame[i:i + 1000] for i in range(0, len(frame), 1000)] or [frame]
+    t = _peer_sends(b, pieces, delay=0.002)
+    try:
+        got = frames.exchange(a, b"", 5, SLURMCTLD, last=True)
+    finally:
+        t.join()
+        a.close()
+    assert got == payload
+
+
+def test_a_last_frame_ignores_bytes_past_it_and_reports_a_short_one(pair):
+    a, b = pair
+    b.sendall(struct.pack(">I", 3) + b"xyz" + b"junk")
+    assert frames.exchange(a, b"", 5, SLURMCTLD, last=True) == b"xyz"
+    c, d = socket.socketpair()
+    t = _peer_sends(d, [struct.pack(">I", 10) + b"abc"])
+    with pytest.raises(SlurmError) as e:
+        frames.exchange(c, b"", 5, SLURMCTLD, last=True)
+    t.join()
+    c.close()
+    assert e.value.errno == SLURMCTLD.receive_error and "closed the connection" in e.value.description
+    c, d = socket.socketpair()
+    t = _peer_sends(d, [struct.pack(">I", frames.MAX_MSG_SIZE + 1)])
+    with pytest.raises(SlurmError) as e:
+        frames.exchange(c, b"", 5, SLURMCTLD, last=True)
+    t.join()
+    c.close()
+    assert e.value.errno == E.SLURM_PROTOCOL_INSANE_MSG_LENGTH
