@@ -63,9 +63,6 @@ if TYPE_CHECKING:  # pragma: no cover - ssl and conmgr.tls are loaded only with 
 log = logging.getLogger("slurmrestd.conmgr")
 
 READ_CHUNK = 256 * 1024
-#: Plain sockets are read into one buffer of the loop's, reused: a fresh ``recv(READ_CHUNK)``
-#: allocates READ_CHUNK bytes per read, which glibc serves with mmap, then mremap down to
-#: what arrived and munmap later (three system calls and page faults per request).
 #: Most bytes handed to one TLS write (a retried write must be offered the same bytes).
 TLS_WRITE_CHUNK = 256 * 1024
 #: Raised by a non-blocking socket (plain or TLS) that cannot go on now.
@@ -105,6 +102,11 @@ class ConnectionManager:
         self.workers = workers
         self.protocol_factory = protocol_factory
         self.selector = selectors.DefaultSelector()
+        #: Plain sockets and inet descriptors are read into this one buffer, reused (its bytes
+        #: are copied into the connection's ``inbuf`` before any protocol runs): a fresh
+        #: ``recv(READ_CHUNK)`` allocates READ_CHUNK bytes per read, which glibc serves with
+        #: mmap, then mremap down to what arrived and munmap (three system calls and page
+        #: faults per request).
         self._read_buf = bytearray(READ_CHUNK)
         self._read_view = memoryview(self._read_buf)
         self.listeners: list[Listener] = []
