@@ -53,6 +53,7 @@ from slurmrestd.conmgr.admission import Admission, open_fd_budget
 from slurmrestd.conmgr.connection import Connection, Protocol
 if TYPE_CHECKING:
     from slurmrestd.conmgr.fibers import FiberScheduler
+from slurmrestd.conmgr.inbuf import InputReader
 from slurmrestd.conmgr.listen import ListenError, Listener, accepted_name
 from slurmrestd.conmgr.workers import WorkerPool
 from slurmrestd.settings import Limits
@@ -102,13 +103,7 @@ class ConnectionManager:
         self.workers = workers
         self.protocol_factory = protocol_factory
         self.selector = selectors.DefaultSelector()
-        #: Plain sockets and inet descriptors are read into this one buffer, reused (its bytes
-        #: are copied into the connection's ``inbuf`` before any protocol runs): a fresh
-        #: ``recv(READ_CHUNK)`` allocates READ_CHUNK bytes per read, which glibc serves with
-        #: mmap, then mremap down to what arrived and munmap (three system calls and page
-        #: faults per request).
-        self._read_buf = bytearray(READ_CHUNK)
-        self._read_view = memoryview(self._read_buf)
+        self._reader = InputReader(READ_CHUNK)  # reads reuse one buffer (conmgr.inbuf)
         self.listeners: list[Listener] = []
         self.connections: dict[int, Connection] = {}  # keyed by read fd
         #: Connections a protocol changed since the last flush (insertion-ordered).
@@ -498,19 +493,7 @@ class ConnectionManager:
             return
         room = max(0, self.limits.max_pipelined_bytes - len(conn.inbuf))
         try:
-            if conn.sock is not None and not isinstance(conn.sock, self._tls_socket):
-                n = conn.sock.recv_into(self._read_buf, min(READ_CHUNK, room or 1))
-                data = self._read_view[:n]
-            elif conn.sock is not None:
-                data = conn.sock.recv(min(READ_CHUNK, room or 1))
-                if data:
-                    # Decrypted bytes OpenSSL already holds never wake the selector.
-                    while conn.sock.pending() and len(data) < room:
-                        data += conn.sock.recv(min(READ_CHUNK, room - len(data)))
-            else:
-                want = min(READ_CHUNK, room or 1)
-                n = os.readv(conn.rfd, [self._read_view[:want]])
-                data = self._read_view[:n]
+            data = self._reader.read(conn, room, self._tls_socket)
         except self._would_block:
             return
         except OSError as e:
