@@ -105,9 +105,13 @@ class _Formatter(logging.Formatter):
         self._stamp: tuple[int, str] = (-1, "")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        second = int(record.created)
+        return self._time_of(int(record.created))
+
+    def _time_of(self, second: int) -> str:
+        """The time stamp of ``second``, formatted once per second (a benign race between
+        threads)."""
         cached = self._stamp
-        if cached[0] != second:  # once per second (a benign race between threads)
+        if cached[0] != second:
             cached = (second, time.strftime(self.datefmt or "%Y-%m-%dT%H:%M:%S", self.converter(second)))
             self._stamp = cached
         return cached[1]
@@ -126,11 +130,7 @@ class _Formatter(logging.Formatter):
         (no arguments, no exception): the same text, without a record."""
         if self.with_time:
             second = int(created)
-            cached = self._stamp
-            if cached[0] != second:
-                cached = (second, time.strftime(self.datefmt or "%Y-%m-%dT%H:%M:%S", self.converter(second)))
-                self._stamp = cached
-            text = "[%s.%03d] slurmrestd: %s" % (cached[1], int((created - second) * 1000), message)
+            text = "[%s.%03d] slurmrestd: %s" % (self._time_of(second), int((created - second) * 1000), message)
         else:
             text = "slurmrestd: " + message
         if self.priority:
@@ -183,20 +183,21 @@ class _FdHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            data = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
-            while data:
-                data = data[os.write(self.fd, data):]
+            self._write(self.format(record))
         except Exception:
             self.handleError(record)
 
     def write_text(self, text: str) -> None:
-        """``emit`` of an already formatted line (``info_line``)."""
+        """``emit`` of an already formatted INFO line (``info_line``)."""
         try:
-            data = (text + "\n").encode("utf-8", "backslashreplace")
-            while data:
-                data = data[os.write(self.fd, data):]
+            self._write(text)
         except Exception:
             self.handleError(logging.makeLogRecord({"msg": text, "levelno": logging.INFO, "levelname": "INFO"}))
+
+    def _write(self, text: str) -> None:
+        data = (text + "\n").encode("utf-8", "backslashreplace")
+        while data:
+            data = data[os.write(self.fd, data):]
 
 
 def info_line(logger: logging.Logger, msg: str, *args: Any) -> None:

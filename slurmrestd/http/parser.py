@@ -364,7 +364,8 @@ class RequestParser:
         block = bytes(buf[pos:end])
         lines = block.split(b"\r\n")
         n = len(lines)
-        if (n > self.limits.max_header_count or len(block) - 2 * (n - 1) > limit
+        size = len(block) - 2 * (n - 1)  # the lines without their CRLFs, as the line path counts
+        if (n > self.limits.max_header_count or size > limit
                 or block.count(b"\n") != n - 1 or block.count(b"\r") != n - 1):
             return False
         match, ows = abnf.VALID_FIELD_LINE.fullmatch, abnf.OWS
@@ -377,7 +378,7 @@ class RequestParser:
             fields.append((name.decode("ascii").lower(), value.strip(ows).decode("latin-1")))
         self._fields = fields
         self._field_count = n
-        self._header_bytes = len(block) - 2 * (n - 1)
+        self._header_bytes = size
         self._pos = self._scan = end + 4
         return True
 
