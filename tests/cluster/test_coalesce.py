@@ -188,8 +188,9 @@ def _metric(base: str, tok: str, name: str) -> float:
 
 @pytest.fixture(scope="module")
 def ours_two_workers(cluster):
-    """Two workers only: waiting requests must not need one each."""
-    with our_daemon(cluster[1]["SLURM_CONF"], "-t", "2", SLURMRESTD_COALESCE="yes") as d:
+    """Two workers only: waiting requests must not need one each.  Every request runs on
+    them (SLURMRESTD_INLINE=no: GET diag would otherwise run on the loop thread)."""
+    with our_daemon(cluster[1]["SLURM_CONF"], "-t", "2", SLURMRESTD_COALESCE="yes", SLURMRESTD_INLINE="no") as d:
         yield d
 
 
