@@ -1,9 +1,16 @@
 # Developer entry points.  `make serve` brings up the local Slurm cluster and serves
 # the API against it; `make test` runs every test (.ci/run calls it).
 
-PYTHON ?= python3
+# the distribution's optimised interpreter when it has venv, else python3 (scripts/pick_python.sh)
+PYTHON ?= $(shell bash scripts/pick_python.sh)
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# which interpreter the venv was made with: another one (PYTHON=..., or python3-venv
+# installed since) makes it again
+VENV_BASE := $(shell $(PYTHON) -c 'import sys; print(sys.executable, sys.version.split()[0])' 2>/dev/null)
+ifneq ($(VENV_BASE),$(shell cat $(VENV)/.stamp 2>/dev/null))
+$(shell rm -f $(VENV)/.stamp)
+endif
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
@@ -11,7 +18,7 @@ MANDIR ?= $(PREFIX)/share/man
 .PHONY: venv test unit serve cluster cluster-down install bench clean
 
 $(VENV)/.stamp: setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 	# compat mode: a plain path entry in a .pth file instead of setuptools' import-hook finder,
 	# which costs every process (each inet-mode one included) about 25 ms at start-up
@@ -19,7 +26,7 @@ $(VENV)/.stamp: setup.cfg pyproject.toml
 	# setuptools' distutils-precedence.pth imports its distutils shim in every process of
 	# the environment (about 1 ms of each inet-mode start); nothing here imports distutils
 	rm -f $(VENV)/lib/python*/site-packages/distutils-precedence.pth
-	touch $@
+	echo '$(VENV_BASE)' > $@
 
 venv: $(VENV)/.stamp
 
