@@ -106,10 +106,17 @@ def _addresses(host: str, port: int) -> list:
     return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
 
 
-def connect(host: str, port: int, timeout: float, *, keepalive: bool = False) -> socket.socket:
+def connect(host: str, port: int, timeout: float, *, keepalive: bool = False,
+            one_message: bool = False) -> socket.socket:
     """A TCP connection to the first address of ``host`` that accepts within
     ``timeout`` seconds, with ``TCP_NODELAY`` (and ``SO_KEEPALIVE`` if asked);
-    ``OSError`` (``socket.timeout`` included) when none does."""
+    ``OSError`` (``socket.timeout`` included) when none does.
+
+    ``one_message``: the connection carries one request (slurmctld's).  In a fiber its
+    ``TCP_NODELAY`` is then left to the send: Nagle's algorithm holds back a short segment
+    only while an earlier short one is unacknowledged, which one write of the whole
+    message never leaves, so the option is set only if the message takes more than one
+    write (``_send_in_fiber``).  That is a system call less per RPC of an inline request."""
     last: OSError | None = None
     fiber = _fiber()
     for fam, stype, proto, _, addr in _addresses(host, port):
@@ -121,7 +128,8 @@ def connect(host: str, port: int, timeout: float, *, keepalive: bool = False) ->
                 s.connect(addr)
             else:
                 _connect_in_fiber(fiber, s, addr, timeout)
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if fiber is None or not one_message:
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if keepalive:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
             return s
@@ -172,9 +180,10 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float, peer: Peer, clock:
 
 
 def _fill(sock: socket.socket, view: memoryview, got: int, need: int, deadline: float, peer: Peer,
-          clock: Clock, what: str, fiber) -> int:
+          clock: Clock, what: str, fiber, ready: bool = True) -> int:
     """Receive into ``view`` from ``got`` on until at least ``need`` bytes are in (each read
-    takes what fits in ``view``); the count, or ``SlurmError``."""
+    takes what fits in ``view``); the count, or ``SlurmError``.  ``ready`` False: in a fiber,
+    wait for the socket before the first read (nothing can be there yet)."""
     size = len(view)
     while got < need:
         left = deadline - clock()
@@ -185,11 +194,15 @@ def _fill(sock: socket.socket, view: memoryview, got: int, need: int, deadline: 
                 sock.settimeout(left)
                 k = sock.recv_into(view[got:], size - got)
             else:
+                if not ready:
+                    if not fiber.wait_io(sock.fileno(), False, left):
+                        raise socket.timeout from None
+                    ready = True
+                    continue
                 try:
                     k = sock.recv_into(view[got:], size - got)
                 except (BlockingIOError, InterruptedError):
-                    if not fiber.wait_io(sock.fileno(), False, left):
-                        raise socket.timeout from None
+                    ready = False
                     continue
         except socket.timeout:
             raise SlurmError(peer.timeout_error,
@@ -216,7 +229,10 @@ def _recv_last_frame(sock: socket.socket, deadline: float, peer: Peer, clock: Cl
     reply together.  Nothing past the frame is ever used."""
     head = bytearray(FIRST_READ)
     view = memoryview(head)
-    got = _fill(sock, view, 0, 4, deadline, peer, clock, what, fiber)
+    # The request has just been sent: its answer takes slurmctld tens of microseconds at
+    # best, so a fiber waits for it at once instead of trying a read that would fail
+    # (EAGAIN: a system call and an exception per RPC).
+    got = _fill(sock, view, 0, 4, deadline, peer, clock, what, fiber, ready=False)
     n = frame_length(bytes(head[:4]), max_len)
     if 4 + n <= FIRST_READ:
         _fill(sock, view[:4 + n], min(got, 4 + n), 4 + n, deadline, peer, clock, what, fiber)
@@ -265,14 +281,20 @@ def _send_in_fiber(fiber, sock: socket.socket, data: bytes, timeout: float) -> N
     _nonblocking(sock)
     deadline = time.monotonic() + timeout
     view = memoryview(data)
+    nodelay = False
     while view:
         try:
             k = sock.send(view)
         except (BlockingIOError, InterruptedError):
-            if not fiber.wait_io(sock.fileno(), True, deadline - time.monotonic()):
-                raise socket.timeout from None
-            continue
+            k = 0
         view = view[k:]
+        if not view:
+            return
+        if not nodelay:  # more than one write: no short segment may wait for an ACK (``connect``)
+            nodelay = True
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not fiber.wait_io(sock.fileno(), True, deadline - time.monotonic()):
+            raise socket.timeout from None
 
 
 def exchange(sock: socket.socket, data: bytes, timeout: float, peer: Peer = SLURMCTLD, *,

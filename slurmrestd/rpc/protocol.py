@@ -178,6 +178,14 @@ def unpack_header(u: Unpacker, dbd: bool = False, check_version: bool = True) ->
     """``unpack_header``.  Raises ``SlurmError(SLURM_PROTOCOL_VERSION_ERROR)``
     for a version outside 42..45, ``UnpackError`` for malformed bytes."""
     dbd_type = u.u16() if dbd else None
+    off = u.offset
+    if off + _HDR_REQUEST.size <= u.end:
+        # Every reply slurmctld and slurmdbd send us: no forwarding, no ret list, no address;
+        # that is one read of the same layout as a request header.
+        version, flags, msg_type, body_length, fwd_cnt, ret_cnt, fam = _HDR_REQUEST.unpack_from(u.view, off)
+        if not (fwd_cnt or ret_cnt or fam) and (not check_version or version in SUPPORTED_VERSIONS):
+            u.offset = off + _HDR_REQUEST.size
+            return Header(version, flags, msg_type, body_length, None, (), None, dbd_type)
     version = u.u16()
     if check_version and version not in SUPPORTED_VERSIONS:
         raise SlurmError(E.SLURM_PROTOCOL_VERSION_ERROR,

@@ -5,7 +5,8 @@
   once a second until ``MessageTimeout`` has passed (``_open_controller``).
 * ``SlurmctldPort=N-M``: the port is ``N + (time() + pid) % count``.
 * connect() is bounded by ``TCPTimeout``; sending and the whole reply by
-  ``MessageTimeout``.  ``TCP_NODELAY`` is set.
+  ``MessageTimeout``.  ``TCP_NODELAY`` is set (in a fiber, only when the request takes
+  more than one write: ``frames.connect``).
 * The reply is read exactly by its length prefix, refused above ``max_reply``
   (``rpc.frames``, shared with the slurmdbd connection).
 
@@ -97,7 +98,7 @@ class Transport:
 
     def connect_endpoint(self, ep: Endpoint) -> socket.socket:
         """One attempt at one controller; raises OSError on failure."""
-        return frames.connect(ep.host, ep.port, self.connect_timeout)
+        return frames.connect(ep.host, ep.port, self.connect_timeout, one_message=True)
 
     def open(self, only: int | None = None) -> tuple[socket.socket, Endpoint]:
         """Connect to the first controller that answers (or only to index ``only``)."""

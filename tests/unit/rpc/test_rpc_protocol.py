@@ -194,3 +194,46 @@ def test_auth_info():
     c = munge_from_authinfo("socket=/run/m.sock, ttl=60")
     assert (c.socket_path, c.ttl, c.uid) == ("/run/m.sock", 60, None)
     assert munge_from_authinfo(None).socket_path == credmod.DEFAULT_MUNGE_SOCKET
+
+
+def _slow_header(data: bytes, dbd: bool = False, check_version: bool = True):
+    """unpack_header field by field, as it reads anything but a plain header."""
+    u = Unpacker(data)
+    dbd_type = u.u16() if dbd else None
+    version = u.u16()
+    if check_version and version not in (V26_05, 0x2C00, 0x2B00, V24_11):
+        raise SlurmError(E.SLURM_PROTOCOL_VERSION_ERROR, "bad version")
+    flags, msg_type, body_length = u.u16(), u.u16(), u.u32()
+    assert u.u16() == 0 and u.u16() == 0 and u.u16() == 0
+    return (version, flags, msg_type, body_length, None, (), None, dbd_type), u.offset
+
+
+@pytest.mark.parametrize("dbd", [False, True])
+@pytest.mark.parametrize("version", [V26_05, V24_11, 0x2C00, 0x2900, 0x1234])
+@pytest.mark.parametrize("check_version", [True, False])
+@pytest.mark.parametrize("extra", [b"", b"\x01\x02\x03"])
+def test_a_plain_header_reads_as_field_by_field(dbd, version, check_version, extra):
+    """The one-read path of a plain reply header (no forward, ret list or address) gives what
+    reading each field gives, the offset and a refused version included."""
+    p = Packer()
+    if dbd:
+        p.u16(1407)
+    p.u16(version).u16(0x0004).u16(8001).u32(len(extra)).u16(0).u16(0).u16(0)
+    data = p.getvalue() + extra
+    try:
+        want = _slow_header(data, dbd, check_version)
+    except SlurmError as exc:
+        with pytest.raises(SlurmError) as got:
+            unpack_header(Unpacker(data), dbd=dbd, check_version=check_version)
+        assert got.value.errno == exc.errno == E.SLURM_PROTOCOL_VERSION_ERROR
+        return
+    u = Unpacker(data)
+    h = unpack_header(u, dbd=dbd, check_version=check_version)
+    assert tuple(h) == want[0] and u.offset == want[1]
+
+
+@pytest.mark.parametrize("cut", range(1, 14))
+def test_a_short_plain_header_is_an_unpack_error(cut):
+    p = Packer().u16(V26_05).u16(0).u16(8001).u32(0).u16(0).u16(0).u16(0)
+    with pytest.raises(UnpackError):
+        unpack_header(Unpacker(p.getvalue()[:cut]))
