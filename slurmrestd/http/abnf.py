@@ -32,6 +32,10 @@ FIELD_LINE = re.compile(rb"(?P<name>[^:]*):(?P<value>.*)", re.DOTALL)
 # field-content and OWS): one match for the common case; anything else takes the checks
 # one by one, which also name what is wrong.
 VALID_FIELD_LINE = re.compile(rb"(" + _TCHAR + rb"+):([\t\x20-\x7e\x80-\xff]*)")
+# A whole header block of such lines, each ended by CRLF but the last (RFC 9112 §2.1: the
+# empty line is not part of it): one match checks every line of the common case.
+_PLAIN_LINE = _TCHAR + rb"+:[\t\x20-\x7e\x80-\xff]*"
+VALID_FIELD_BLOCK = re.compile(rb"(?:" + _PLAIN_LINE + rb"\r\n)*" + _PLAIN_LINE)
 
 # RFC 9112 §3: request-line = method SP request-target SP HTTP-version.
 # Exactly one SP between the three parts; each part is a run of non-SP bytes.

@@ -27,11 +27,14 @@ class Headers:
 
     def _set(self, fields: tuple[tuple[str, str], ...]) -> None:
         self._fields = fields
-        #: name → the value of its first field (lookups are per request, several each)
-        first: dict[str, str] = {}
-        for n, v in reversed(fields):
-            first[n] = v
-        self._first = first
+        #: name → the value of its first field (lookups are per request, several each): built
+        #: from the last field to the first, so that the first one's value is what stays
+        self._first: dict[str, str] = dict(reversed(fields))
+
+    @property
+    def names(self):
+        """The (lower-case) names present, as a set-like view."""
+        return self._first.keys()
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first field called ``name`` (any case), or ``default``."""

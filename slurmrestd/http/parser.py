@@ -71,6 +71,10 @@ MAX_CHUNK_LINE_BYTES = 4096
 # input (a TLS handshake, say) instead of waiting for the line limit.
 _BAD_REQUEST_LINE_BYTE = re.compile(rb"[^\x20-\x7e\r]|\r[^\n]")
 _NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
+#: The request line of nearly every request: a known method (CONNECT aside), an origin-form
+#: target of visible ASCII without '#', HTTP/1.0 or 1.1 (RFC 9112 §3).  What it matches, the
+#: general checks of ``_parse_request_line`` accept with the same result; it only skips them.
+_PLAIN_REQUEST_LINE = re.compile(rb"(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|TRACE) (/[!\x22$-~]*) HTTP/1\.([01])")
 _CTL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 # Parser states.
@@ -349,7 +353,7 @@ class RequestParser:
 
     def _take_plain_block(self, limit: int) -> bool:
         """The whole header block at once, when it is buffered and plainly valid: every line
-        ends in CRLF, matches ``VALID_FIELD_LINE`` and the block is within the limits.
+        ends in CRLF, the block matches ``VALID_FIELD_BLOCK`` and is within the limits.
 
         Only a shortcut: anything else (a block not all in yet, a bare CR or LF, a line
         that needs a closer look, a limit reached) consumes nothing and returns False, and
@@ -362,21 +366,16 @@ class RequestParser:
         if end < 0:
             return False
         block = bytes(buf[pos:end])
-        lines = block.split(b"\r\n")
-        n = len(lines)
+        n = block.count(b"\r\n") + 1
         size = len(block) - 2 * (n - 1)  # the lines without their CRLFs, as the line path counts
         if (n > self.limits.max_header_count or size > limit
-                or block.count(b"\n") != n - 1 or block.count(b"\r") != n - 1):
+                or block.count(b"\n") != n - 1 or block.count(b"\r") != n - 1
+                or abnf.VALID_FIELD_BLOCK.fullmatch(block) is None):
             return False
-        match, ows = abnf.VALID_FIELD_LINE.fullmatch, abnf.OWS
-        fields = []
-        for line in lines:
-            m = match(line)
-            if m is None:
-                return False
-            name, value = m.group(1, 2)
-            fields.append((name.decode("ascii").lower(), value.strip(ows).decode("latin-1")))
-        self._fields = fields
+        # every line is a token, a colon and a value without CR or LF: split as text (the
+        # names are ASCII, so lowering the text is lowering the bytes)
+        self._fields = [(name.lower(), value.strip(" \t"))
+                        for name, _, value in (line.partition(":") for line in block.decode("latin-1").split("\r\n"))]
         self._field_count = n
         self._header_bytes = size
         self._pos = self._scan = end + 4
@@ -425,6 +424,14 @@ class RequestParser:
     # -- request line -----------------------------------------------------------
 
     def _parse_request_line(self, line: bytes) -> None:
+        m = _PLAIN_REQUEST_LINE.fullmatch(line)
+        if m is not None:
+            method, target, minor = m.groups()
+            self._version = "1.1" if minor == b"1" else "1.0"
+            self._method = method.decode("ascii")
+            self._target = target = target.decode("ascii")
+            self._path, _, self._query = target.partition("?")
+            return
         m = abnf.REQUEST_LINE.fullmatch(line)
         if m is None:
             parts = line.split(b" ")
@@ -519,8 +526,7 @@ class RequestParser:
         Returns True when the client expects a ``100 Continue``.
         """
         headers = Headers.of_lowered(self._fields)
-        #: the names present (the fields' names are lower-cased already): one set, looked up here
-        names = {n for n, _ in self._fields}
+        names = headers.names  # lower-case already, as the fields' names are
         self._headers = headers
         self._fields = []
         http11 = self._version == "1.1"

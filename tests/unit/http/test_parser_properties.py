@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from http_split_helper import drive
 
@@ -133,3 +133,38 @@ def test_mutated_requests_only_raise_http_error(case, pos, byte, delete):
     raw = raw[:pos] + raw[pos + 1 :] if delete else raw[:pos] + bytes([byte]) + raw[pos:]
     drive([raw], SMALL, True)
     drive([raw[i : i + 1] for i in range(len(raw))], SMALL, True)
+
+
+_line_byte = st.sampled_from([b" ", b"#", b"?", b"/", b"*", b"\x7f", b"\x80", b"\t"] + [bytes([c]) for c in range(0x21, 0x7f)])
+_methods = st.sampled_from([b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS", b"TRACE", b"CONNECT",
+                            b"get", b"BREW", b"G@T"])
+_versions = st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/1.2", b"HTTP/2.0", b"HTTP/1", b"http/1.1", b"HTTP/1.1 "])
+
+
+def _request_line_outcome(line: bytes, plain: bool, monkeypatch) -> tuple:
+    """What the parser makes of ``line``: its fields, or the error it raises."""
+    import re
+
+    from slurmrestd.http import parser as parser_mod
+
+    if not plain:  # the general checks only: a pattern that matches nothing
+        monkeypatch.setattr(parser_mod, "_PLAIN_REQUEST_LINE", re.compile(rb"(?!)"))
+    p = parser_mod.RequestParser(require_host=False)
+    try:
+        p._parse_request_line(line)
+    except parser_mod.HttpError as err:
+        return ("error", err.status, err.errno, err.message)
+    finally:
+        monkeypatch.undo()
+    return (p._method, p._target, p._path, p._query, p._version, p._absolute)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(method=_methods, target=st.lists(_line_byte, max_size=20).map(b"".join), version=_versions,
+       slash=st.booleans())
+def test_the_plain_request_line_shortcut_agrees_with_the_general_checks(method, target, version, slash, monkeypatch):
+    line = method + b" " + (b"/" if slash else b"") + target + b" " + version
+    from slurmrestd.http.parser import _NOT_PRINTABLE
+
+    assume(not _NOT_PRINTABLE.search(line))  # refused before it is parsed (_take_request_line)
+    assert _request_line_outcome(line, True, monkeypatch) == _request_line_outcome(line, False, monkeypatch)
