@@ -59,11 +59,13 @@ def dump(type_name: str, value: Any, ctx: Optional["ParserContext"] = None, *,
     return reg.dump(type_name, value, ctx)
 
 
-def dump_planned(type_name: str, value: Any, ctx: "ParserContext", version: Optional[str] = None) -> Any:
+def dump_planned(type_name: str, value: Any, ctx: "ParserContext", version: Optional[str] = None, *,
+                 envelope: bool = False) -> Any:
     """:func:`dump` through the registry's compiled plans: the same output, faster for long
-    lists (jobs, nodes, accounting records)."""
+    lists (jobs, nodes, accounting records).  ``envelope``: an answer's ``meta``, ``errors``
+    and ``warnings`` are left ``None`` for the envelope to set (``Planner.dump``)."""
     ctx, reg = _context(ctx, version)
-    return reg.dump_planned(type_name, value, ctx)
+    return reg.dump_planned(type_name, value, ctx, envelope)
 
 
 def parse(type_name: str, data: Any, ctx: Optional["ParserContext"] = None, *,

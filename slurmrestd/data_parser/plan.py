@@ -34,12 +34,15 @@ _NOVAL = {"UINT16_NO_VAL": (sentinels.NO_VAL16, sentinels.INFINITE16),
           "UINT32_NO_VAL": (sentinels.NO_VAL, sentinels.INFINITE),
           "UINT64_NO_VAL": (sentinels.NO_VAL64, sentinels.INFINITE64)}
 _LEAF, _NOVAL_LEAF, _GENERIC, _COMPLEX, _REMOVED, _EFLAGS, _INLINE, _FLAGS = range(8)
+#: The members of an answer that the envelope sets (``Planner.dump(envelope=True)``).
+ENVELOPE_MEMBERS = frozenset(("meta", "errors", "warnings"))
 
 
 class Planner:
     """The compiled struct dumpers and remembered flag names of one registry.
 
-    Both caches are bounded: one function per struct type of the registry, and at
+    Both caches are bounded: one function per struct type of the registry (two for an
+    answer type: with and without the envelope members), and at
     most ``FLAG_NAMES_MAX`` flag values."""
 
     FLAG_NAMES_MAX = 4096
@@ -47,12 +50,19 @@ class Planner:
     def __init__(self, reg) -> None:
         self.reg = reg
         self._lock = threading.Lock()
-        self._structs: dict[str, Callable] = {}
+        self._structs: dict[str | tuple, Callable] = {}
         self._flag_names: dict[tuple, Any] = {}
 
-    def dump(self, type_name: str, value: Any, ctx: ParserContext) -> Any:
-        """Dump ``value`` as ``type_name``: what the generic dumper gives, faster."""
-        return PlannedDumper(self, ctx).dump(self.reg[type_name], value, None)
+    def dump(self, type_name: str, value: Any, ctx: ParserContext, envelope: bool = False) -> Any:
+        """Dump ``value`` as ``type_name``: what the generic dumper gives, faster.
+
+        ``envelope``: the result is an answer whose ``meta``, ``errors`` and ``warnings`` the
+        envelope sets (``operations.app``): a struct leaves them ``None`` (in their place,
+        so the key order stays) instead of dumping what the envelope replaces."""
+        t = self.reg[type_name]
+        if envelope and t.model == "struct":
+            return self.struct_fn(t, ENVELOPE_MEMBERS)(PlannedDumper(self, ctx), value)
+        return PlannedDumper(self, ctx).dump(t, value, None)
 
     def flag_names(self, t: TypeDecl, value: int) -> Any:
         """``flags.dump_flags(t, value)`` for an integer value, remembered."""
@@ -64,13 +74,15 @@ class Planner:
                 self._flag_names[key] = hit
         return list(hit) if isinstance(hit, list) else hit
 
-    def struct_fn(self, t: TypeDecl) -> Callable:
-        """The compiled dumper of struct ``t``: ``fn(dumper, value) -> dict``."""
-        fn = self._structs.get(t.name)
+    def struct_fn(self, t: TypeDecl, skip: frozenset = frozenset()) -> Callable:
+        """The compiled dumper of struct ``t``: ``fn(dumper, value) -> dict`` (with the
+        top-level members named in ``skip`` left ``None``)."""
+        key = (t.name, skip) if skip else t.name
+        fn = self._structs.get(key)
         if fn is None:
-            fn = _compile(self.reg, t)
+            fn = _compile(self.reg, t, skip)
             with self._lock:
-                fn = self._structs.setdefault(t.name, fn)
+                fn = self._structs.setdefault(key, fn)
         return fn
 
 
@@ -164,12 +176,12 @@ def _folded(reg, t, codec) -> str | None:
     return _fold.folded_expr(codec.plan_fold, dump)
 
 
-def _compile(reg, t) -> Callable:
+def _compile(reg, t, skip: frozenset = frozenset()) -> Callable:
     """The plan of struct ``t`` as one generated Python function ``fn(dumper, value) -> dict``.
 
     Each step becomes straight-line code (no per-field tuple unpacking or mode tests);
     codecs, types and getters are bound as constants.  The output, key order included,
-    is the generic walker's."""
+    is the generic walker's, but for the top-level members named in ``skip``: ``None``."""
     consts: list = []
 
     def const(obj) -> str:
@@ -185,6 +197,9 @@ def _compile(reg, t) -> Callable:
         if mode == _EFLAGS:
             lines.append("    out.update(%s(%s, %s(value, %r)))"
                          % (const(_flags.exploded), const(ft), const(get_member), f.member))
+            continue
+        if skip and not parts and leaf in skip:
+            lines.append("    out[%r] = None" % leaf)
             continue
         for i in range(1, len(parts) + 1):
             path = parts[:i]

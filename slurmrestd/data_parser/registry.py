@@ -51,9 +51,10 @@ class Registry:
         """``value`` (controller data) as the JSON data of ``type_name`` (generic walker)."""
         return Dumper(self, ctx).dump(self[type_name], value, None)
 
-    def dump_planned(self, type_name: str, value: Any, ctx: ParserContext) -> Any:
-        """The same as :meth:`dump`, through the compiled plans (for long lists)."""
-        return self.planner.dump(type_name, value, ctx)
+    def dump_planned(self, type_name: str, value: Any, ctx: ParserContext, envelope: bool = False) -> Any:
+        """The same as :meth:`dump`, through the compiled plans (for long lists); see
+        ``Planner.dump`` for ``envelope``."""
+        return self.planner.dump(type_name, value, ctx, envelope)
 
     def parse(self, type_name: str, data: Any, ctx: ParserContext, path: Sequence[str] = ()) -> Any:
         """Request ``data`` as a value of ``type_name``; see :func:`slurmrestd.data_parser.parse`."""

@@ -311,19 +311,20 @@ class RestApp:
         missing (``jobs: []`` …), so that error answers validate against the document too."""
         doc: dict = dict(result) if isinstance(result, dict) else {}
         for key, value in self._required_members(binding).items():
-            doc.setdefault(key, value)
+            if key not in doc:  # a fresh copy of the empty value: the answer may be changed later
+                doc[key] = list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
         return doc
 
     def _required_members(self, binding) -> dict:
-        """A fresh copy of the required members of ``binding``'s answer, empty."""
+        """The required members of ``binding``'s answer with their empty values (shared: copy
+        a value before handing it out)."""
         key = (binding.template, binding.method)
         found = self._required.get(key)
         if found is None:
             rtype = getattr(binding.operation, "response_type", None)
             found = data_parser.required_members(rtype, binding.version) if rtype else {}
             self._required[key] = found
-        return {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
-                for k, v in found.items()}
+        return found
 
     def _unknown_method(self, request) -> Response:
         """405 for a method the daemon does not know, with the path's ``Allow`` when the path

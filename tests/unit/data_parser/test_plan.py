@@ -78,3 +78,30 @@ def test_planner_caches_are_bounded():
             planner.struct_fn(decl)
     assert len(planner._structs) == sum(1 for d in reg.types.values() if d.model == "struct")
     assert reg.planner is not planner and reg.planner.reg is reg
+
+
+@pytest.mark.parametrize("version", ["v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45"])
+def test_an_answer_dumped_for_the_envelope_leaves_its_members_in_place(version):
+    """``envelope=True``: the same document, key order included, with meta, errors and
+    warnings None for the envelope to set; other types and nested members are unchanged."""
+    from slurmrestd.data_parser.plan import ENVELOPE_MEMBERS
+
+    reg = get_registry(version)
+    answers = 0
+    for name, decl in reg.types.items():
+        if decl.model != "struct":
+            continue
+        value = {"meta": {"plugin": {"type": "x"}}, "errors": [{"error": "e"}], "warnings": [{"warning": "w"}]}
+        want = reg.planner.dump(name, value, ParserContext(version=version))
+        got = reg.planner.dump(name, value, ParserContext(version=version), envelope=True)
+        assert list(got) == list(want), name
+        top = {f.key for f in decl.fields if f.key} & ENVELOPE_MEMBERS
+        answers += bool(top)
+        assert {k: v for k, v in got.items() if k not in top} == {k: v for k, v in want.items() if k not in top}
+        assert all(got[k] is None for k in top), name
+    assert answers > 40  # every OPENAPI_*_RESP type
+    planner = Planner(reg)
+    planner.struct_fn(reg["OPENAPI_PING_ARRAY_RESP"])
+    planner.struct_fn(reg["OPENAPI_PING_ARRAY_RESP"], ENVELOPE_MEMBERS)
+    planner.struct_fn(reg["OPENAPI_PING_ARRAY_RESP"], ENVELOPE_MEMBERS)
+    assert len(planner._structs) == 2  # one function per type and kind, kept

@@ -81,9 +81,11 @@ def test_required_members_are_fresh_per_answer():
     def handler(ctx):
         return None
     app = app_for("/slurm/v0.0.45/jobs/", "get", handler)
-    first = app._required_members(app.router.bindings[0])
+    binding = app.router.bindings[0]
+    first = app._with_required(binding, None)
     first["jobs"].append("x")
-    assert app._required_members(app.router.bindings[0])["jobs"] == []
+    assert app._with_required(binding, None)["jobs"] == [] and app._required_members(binding)["jobs"] == []
+    assert app._with_required(binding, {"jobs": [1]})["jobs"] == [1]  # the handler's own stays
 
 
 @pytest.mark.parametrize("body,query,ctype,errno", [
