@@ -27,7 +27,9 @@ on the same cluster do not show up in it.  And the CPU time each daemon spent pe
 Jobs: the queue is topped up to BENCH_JOBS (1000) with held jobs named
 ``$BENCH_PREFIX-held`` (submitted as bench1), all cancelled at the end, also on SIGINT or
 SIGTERM.  Jobs of other users already queued count towards the 1,000; the row says how many
-jobs the answers held.
+jobs the answers held.  Finished jobs (those of an earlier run, cancelled minutes ago) do not
+count: slurmctld forgets them MinJobAge (300 s) after they end, which would shrink the list in
+the middle of a row, so the driver first waits until they are gone (at most MinJobAge).
 
 Settings (environment): BENCH_QUICK=1, BENCH_DURATION (s, default 10; quick 1),
 BENCH_CONNECTIONS (16), BENCH_JOBS (1000; quick 20), BENCH_JOBS_DURATION (s, 15; quick 2),
@@ -78,6 +80,10 @@ ROWS = set((os.environ.get("BENCH_ROWS") or "ctld,404,jobs,inet").replace(" ", "
 INET_RUNS = env_int("BENCH_INET_RUNS", 15, 2)
 LATENCY_CALLS = 3 if QUICK else 9
 PREFIX = os.environ.get("BENCH_PREFIX", "bench")
+#: A job in one of these states stays listed for the whole run; any other has ended.
+LIVE_JOB_STATES = frozenset(("PENDING", "RUNNING", "SUSPENDED", "CONFIGURING", "RESIZING"))
+#: Longest wait for finished jobs to be forgotten: slurmctld's default MinJobAge and a sweep.
+FORGET_WAIT = 330
 PY = os.environ.get("PY") or sys.executable
 if not os.path.isabs(PY) and os.sep in PY:
     PY = os.path.join(REPO, PY)
@@ -361,9 +367,23 @@ class Bench:
 
     # -- jobs -------------------------------------------------------------------------------------
 
-    def top_up_jobs(self, d: Daemon) -> int:
+    def _listed_jobs(self, d: Daemon) -> tuple[int, int]:
+        """(jobs still pending or running, finished jobs slurmctld still lists)."""
         st, body = request(d.base, "GET", "/slurm/%s/jobs" % VERSION, self.tokens["bench1"], "bench1")
-        present = len(json.loads(body)["jobs"]) if st == 200 else 0
+        jobs = json.loads(body)["jobs"] if st == 200 else []
+        live = sum(1 for j in jobs if set(j.get("job_state") or ()) & LIVE_JOB_STATES)
+        return live, len(jobs) - live
+
+    def top_up_jobs(self, d: Daemon) -> int:
+        present, finished = self._listed_jobs(d)
+        if finished:
+            log("waiting for slurmctld to forget %d finished jobs (MinJobAge) before queueing" % finished)
+            until = time.monotonic() + FORGET_WAIT
+            while finished and time.monotonic() < until:
+                time.sleep(5)
+                present, finished = self._listed_jobs(d)
+            if finished:
+                log("%d finished jobs still listed; going on with them" % finished)
         need = max(NJOBS - present, 5)
         job = {"script": "#!/bin/sh\nsleep 60\n", "hold": True, "name": "%s-held" % PREFIX,
                "current_working_directory": "/tmp", "environment": ["PATH=/bin:/usr/bin"]}
