@@ -32,7 +32,9 @@ ROWS = {
 BOTH = {"ping", "diag", "nodes", "partitions", "jobs one", "jobs 8 users", "rss"}
 #: rows that carry slurmctld's RPC count per request for on / off / reference
 RPCS = {"ping", "diag", "nodes", "partitions", "jobs 8 users"}
-NUMBER = re.compile(r"^[\d,.]+( s| MB)?$")
+NUMBER = re.compile(r"^[\d,.]+( s| MB)?( \([\d,.]+–[\d,.]+\))?$")
+#: rows measured with wrk in interleaved rounds: the median round, then (lowest–highest)
+ROUNDED = {"ping", "diag", "nodes", "partitions", "404"}
 
 
 def test_quick_run_prints_every_row(tmp_path):
@@ -42,7 +44,8 @@ def test_quick_run_prints_every_row(tmp_path):
     out_file = tmp_path / "results.md"
     run = subprocess.run(["bash", os.path.join(REPO, "bench", "run.sh")], cwd=REPO, capture_output=True,
                          text=True, timeout=600,
-                         env=dict(os.environ, BENCH_QUICK="1", BENCH_PREFIX=prefix, BENCH_OUT=str(out_file),
+                         env=dict(os.environ, BENCH_QUICK="1", BENCH_ROUNDS="2", BENCH_PREFIX=prefix,
+                                  BENCH_OUT=str(out_file),
                                   PY=sys.executable))
     assert run.returncode == 0, run.stderr[-4000:]
     assert "Traceback" not in run.stderr, run.stderr[-4000:]
@@ -55,6 +58,7 @@ def test_quick_run_prints_every_row(tmp_path):
         cells = [c.strip() for c in rows[0].strip("|").split("|")]
         _, on, off, ref, on_ratio, off_ratio, rpcs, _cpu, goal = cells
         assert NUMBER.match(on) and NUMBER.match(ref), (name, cells)
+        assert ("–" in on and "–" in ref) == (name in ROUNDED), (name, cells)
         assert re.match(r"^[\d.]+×$", on_ratio), (name, cells)
         if name in BOTH:
             assert NUMBER.match(off) and re.match(r"^[\d.]+×$", off_ratio), (name, cells)
