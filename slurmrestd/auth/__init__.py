@@ -16,9 +16,9 @@ from typing import Protocol
 from slurmrestd.errors import E, SlurmError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Identity:
-    """The authenticated caller of one request."""
+    """The authenticated caller of one request (immutable, compared and hashed by value)."""
 
     #: "rest_auth/jwt" or "rest_auth/local".
     plugin: str
@@ -42,6 +42,14 @@ class Identity:
     #: NULL and slurmctld/slurmdbd take the token's own user.  ``user_name`` may be filled from
     #: the token instead, for meta.client, but is not sent.
     header_user: str | None = None
+
+    def __init__(self, plugin: str, user_name: str | None, token: str | None = None, uid: int | None = None,
+                 gid: int | None = None, verified: bool = False, rejected: str | None = None,
+                 header_user: str | None = None) -> None:
+        # One or two per request: the generated frozen __init__ sets each of the eight fields
+        # through object.__setattr__, three times the cost of filling the dict at once.
+        self.__dict__.update(plugin=plugin, user_name=user_name, token=token, uid=uid, gid=gid,
+                             verified=verified, rejected=rejected, header_user=header_user)
 
     def __repr__(self) -> str:  # never log the token
         return "Identity(%s, user=%r, uid=%r)" % (self.plugin, self.user_name, self.uid)

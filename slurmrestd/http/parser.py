@@ -71,6 +71,10 @@ MAX_CHUNK_LINE_BYTES = 4096
 # input (a TLS handshake, say) instead of waiting for the line limit.
 _BAD_REQUEST_LINE_BYTE = re.compile(rb"[^\x20-\x7e\r]|\r[^\n]")
 _NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
+#: The fields ``_headers_complete`` looks at beyond ``Host``: a request with none of them has
+#: no body and keeps an HTTP/1.1 connection open (an HTTP/1.0 one closes).
+_FRAMING_FIELDS = frozenset(("upgrade", "content-encoding", "transfer-encoding", "content-length", "expect",
+                             "connection"))
 #: The request line of nearly every request: a known method (CONNECT aside), an origin-form
 #: target of visible ASCII without '#', HTTP/1.0 or 1.1 (RFC 9112 §3).  What it matches, the
 #: general checks of ``_parse_request_line`` accept with the same result; it only skips them.
@@ -269,6 +273,9 @@ class RequestParser:
                 if self._headers_complete():
                     return CONTINUE_EXPECTED
             elif state == _BODY:
+                if not self._remaining:  # no body (every GET)
+                    self._body = b""
+                    return self._finish()
                 if self.buffered_bytes < self._remaining:
                     return self._need_data()
                 end = self._pos + self._remaining
@@ -374,8 +381,11 @@ class RequestParser:
             return False
         # every line is a token, a colon and a value without CR or LF: split as text (the
         # names are ASCII, so lowering the text is lowering the bytes)
-        self._fields = [(name.lower(), value.strip(" \t"))
-                        for name, _, value in (line.partition(":") for line in block.decode("latin-1").split("\r\n"))]
+        fields = []
+        for line in block.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            fields.append((name.lower(), value.strip(" \t")))
+        self._fields = fields
         self._field_count = n
         self._header_bytes = size
         self._pos = self._scan = end + 4
@@ -536,6 +546,12 @@ class RequestParser:
             raise _bad_request("Host header appears more than once")
         if http11 and not hosts and self.require_host and not self._absolute:
             raise _bad_request("HTTP/1.1 request without a Host header")
+        if _FRAMING_FIELDS.isdisjoint(names):
+            # the usual GET: nothing below applies (no body, nothing to refuse or expect)
+            self._keep_alive = http11
+            self._remaining = 0
+            self._state = _BODY
+            return False
 
         if "upgrade" in names:
             raise HttpError(406, E.ESLURM_HTTP_UNSUPPORTED_UPGRADE)
