@@ -21,7 +21,8 @@ OWS = b" \t"
 # RFC 9110 §5.5: field-value = *field-content; field-content is VCHAR / obs-text
 # separated by SP / HTAB.  OWS around the value is trimmed before matching, so
 # this only has to reject control characters (NUL, CR, LF, DEL, …).
-FIELD_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+_FIELD_CHARS = rb"[\t\x20-\x7e\x80-\xff]*"
+FIELD_VALUE = re.compile(_FIELD_CHARS)
 
 # RFC 9112 §5: field-line = field-name ":" OWS field-value OWS.  No whitespace is
 # allowed between the name and the colon; the name is checked separately so the
@@ -31,10 +32,11 @@ FIELD_LINE = re.compile(rb"(?P<name>[^:]*):(?P<value>.*)", re.DOTALL)
 # A field line that passes every check above at once (a token name, a colon, a value of
 # field-content and OWS): one match for the common case; anything else takes the checks
 # one by one, which also name what is wrong.
-VALID_FIELD_LINE = re.compile(rb"(" + _TCHAR + rb"+):([\t\x20-\x7e\x80-\xff]*)")
+VALID_FIELD_LINE = re.compile(rb"(" + _TCHAR + rb"+):(" + _FIELD_CHARS + rb")")
 # A whole header block of such lines, each ended by CRLF but the last (RFC 9112 §2.1: the
-# empty line is not part of it): one match checks every line of the common case.
-_PLAIN_LINE = _TCHAR + rb"+:[\t\x20-\x7e\x80-\xff]*"
+# empty line is not part of it): one match checks every line of the common case, and as
+# field content holds no CR or LF, every CR and LF of a matching block is a line end.
+_PLAIN_LINE = _TCHAR + rb"+:" + _FIELD_CHARS
 VALID_FIELD_BLOCK = re.compile(rb"(?:" + _PLAIN_LINE + rb"\r\n)*" + _PLAIN_LINE)
 
 # RFC 9112 §3: request-line = method SP request-target SP HTTP-version.

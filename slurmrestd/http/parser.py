@@ -71,14 +71,12 @@ MAX_CHUNK_LINE_BYTES = 4096
 # input (a TLS handshake, say) instead of waiting for the line limit.
 _BAD_REQUEST_LINE_BYTE = re.compile(rb"[^\x20-\x7e\r]|\r[^\n]")
 _NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
-#: The fields ``_headers_complete`` looks at beyond ``Host``: a request with none of them has
-#: no body and keeps an HTTP/1.1 connection open (an HTTP/1.0 one closes).
-_FRAMING_FIELDS = frozenset(("upgrade", "content-encoding", "transfer-encoding", "content-length", "expect",
-                             "connection"))
-#: The request line of nearly every request: a known method (CONNECT aside), an origin-form
-#: target of visible ASCII without '#', HTTP/1.0 or 1.1 (RFC 9112 §3).  What it matches, the
-#: general checks of ``_parse_request_line`` accept with the same result; it only skips them.
-_PLAIN_REQUEST_LINE = re.compile(rb"(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|TRACE) (/[!\x22$-~]*) HTTP/1\.([01])")
+#: The request line of nearly every request: a known method (CONNECT is not one), an
+#: origin-form target of visible ASCII without '#', HTTP/1.0 or 1.1 (RFC 9112 §3).  What it
+#: matches, the general checks of ``_parse_request_line`` accept with the same result; it only
+#: skips them.
+_PLAIN_REQUEST_LINE = re.compile(rb"(" + b"|".join(sorted(m.encode() for m in KNOWN_METHODS))
+                                 + rb") (/[!\x22$-~]*) HTTP/1\.([01])")
 _CTL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 # Parser states.
@@ -373,11 +371,9 @@ class RequestParser:
         if end < 0:
             return False
         block = bytes(buf[pos:end])
-        n = block.count(b"\r\n") + 1
+        n = block.count(b"\r\n") + 1  # the lines, if the block matches (no bare CR or LF then)
         size = len(block) - 2 * (n - 1)  # the lines without their CRLFs, as the line path counts
-        if (n > self.limits.max_header_count or size > limit
-                or block.count(b"\n") != n - 1 or block.count(b"\r") != n - 1
-                or abnf.VALID_FIELD_BLOCK.fullmatch(block) is None):
+        if n > self.limits.max_header_count or size > limit or abnf.VALID_FIELD_BLOCK.fullmatch(block) is None:
             return False
         # every line is a token, a colon and a value without CR or LF: split as text (the
         # names are ASCII, so lowering the text is lowering the bytes)
@@ -546,12 +542,6 @@ class RequestParser:
             raise _bad_request("Host header appears more than once")
         if http11 and not hosts and self.require_host and not self._absolute:
             raise _bad_request("HTTP/1.1 request without a Host header")
-        if _FRAMING_FIELDS.isdisjoint(names):
-            # the usual GET: nothing below applies (no body, nothing to refuse or expect)
-            self._keep_alive = http11
-            self._remaining = 0
-            self._state = _BODY
-            return False
 
         if "upgrade" in names:
             raise HttpError(406, E.ESLURM_HTTP_UNSUPPORTED_UPGRADE)
